@@ -1,0 +1,91 @@
+//! Cycle-level model of the array top: `tiles` tiles behind one host command interface.
+//!
+//! A command goes to tile `cmd_tile`; `cmd_ready` is that tile's ready (commands to a tile id
+//! beyond the array are swallowed and flagged in `bad_tile`, sticky until a `Clear`). At most one
+//! tile answers per cycle (answers follow their command by one cycle), so the response port is
+//! the OR of the tiles' responses.
+
+use crate::shape::TileShape;
+use crate::tile::{Op, TileIn, TileModel};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ArrayIn {
+    pub cmd_valid: bool,
+    pub cmd_tile: u32,
+    pub cmd_op: u8,
+    pub cmd_addr: u64,
+    pub cmd_data: u64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ArrayOut {
+    pub cmd_ready: bool,
+    pub rsp_valid: bool,
+    pub rsp_data: u128,
+    /// Bit `i`: tile `i` busy.
+    pub busy: u128,
+    /// Bit `i`: tile `i` has an error flag set.
+    pub err: u128,
+    pub bad_tile: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ArrayModel {
+    pub tiles: Vec<TileModel>,
+    bad_tile: bool,
+}
+
+impl ArrayModel {
+    pub fn new(shape: &TileShape, tiles: usize) -> Self {
+        ArrayModel {
+            tiles: vec![TileModel::new(shape); tiles],
+            bad_tile: false,
+        }
+    }
+
+    fn tile_in(&self, inp: &ArrayIn, i: usize) -> TileIn {
+        TileIn {
+            cmd_valid: inp.cmd_valid && inp.cmd_tile as usize == i,
+            cmd_op: inp.cmd_op,
+            cmd_addr: inp.cmd_addr,
+            cmd_data: inp.cmd_data,
+        }
+    }
+
+    /// Outputs in the current cycle for inputs `inp` (`cmd_ready` depends on `cmd_tile`).
+    pub fn outputs(&self, inp: &ArrayIn) -> ArrayOut {
+        let mut out = ArrayOut {
+            cmd_ready: true,
+            bad_tile: self.bad_tile,
+            ..ArrayOut::default()
+        };
+        for (i, t) in self.tiles.iter().enumerate() {
+            let o = t.outputs();
+            if inp.cmd_tile as usize == i {
+                out.cmd_ready = o.cmd_ready;
+            }
+            out.rsp_valid |= o.rsp_valid;
+            if o.rsp_valid {
+                out.rsp_data |= o.rsp_data;
+            }
+            out.busy |= (o.busy as u128) << i;
+            out.err |= (o.err as u128) << i;
+        }
+        out
+    }
+
+    pub fn clock(&mut self, inp: &ArrayIn) {
+        let ready = self.outputs(inp).cmd_ready;
+        if inp.cmd_valid && ready {
+            if inp.cmd_tile as usize >= self.tiles.len() {
+                self.bad_tile = true;
+            } else if inp.cmd_op == Op::Clear as u8 {
+                self.bad_tile = false;
+            }
+        }
+        for i in 0..self.tiles.len() {
+            let ti = self.tile_in(inp, i);
+            self.tiles[i].clock(&ti);
+        }
+    }
+}

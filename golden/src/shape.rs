@@ -1,0 +1,239 @@
+//! Geometry and precision of one tile, and every width and latency derived from them.
+//!
+//! The generator never asks the user for a derived width: it takes them from here, and the
+//! tests check each bound against exhaustive or big-integer arithmetic.
+
+use crate::num::{clog2, signed_range, signed_width, unsigned_range};
+use num_bigint::BigInt;
+
+/// ADC of a tile: resolution, quantisation step and column multiplexing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdcShape {
+    /// Output code width (signed).
+    pub bits: u32,
+    /// The step is `2^step_log2` current units; code = clip(round_half_up(I / step)).
+    pub step_log2: u32,
+    /// Lines (columns, or rows for the transpose) served by one ADC, one per cycle.
+    pub share: usize,
+}
+
+/// Everything that fixes the datapath of one tile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TileShape {
+    pub rows: usize,
+    pub cols: usize,
+    /// Bits of weight value per slice (the canonical digit width).
+    pub value_bits: u32,
+    /// Signed cell width per slice, least significant slice first (value plus headroom bits).
+    pub cell_bits: Vec<u32>,
+    pub weight_bits: u32,
+    pub input_bits: u32,
+    /// Bits per DAC drive; inputs enter in `input_bits / dac_bits` planes.
+    pub dac_bits: u32,
+    pub adc: AdcShape,
+}
+
+/// Width of the tile's status counters (saturations, completed operations).
+pub const COUNTER_BITS: u32 = 32;
+
+impl TileShape {
+    pub fn slices(&self) -> usize {
+        self.cell_bits.len()
+    }
+
+    pub fn planes(&self) -> usize {
+        (self.input_bits / self.dac_bits) as usize
+    }
+
+    /// Lines of the tile's line buffers: inputs and outputs of both directions share them.
+    pub fn lines(&self) -> usize {
+        self.rows.max(self.cols)
+    }
+
+    pub fn adcs(&self) -> usize {
+        self.lines() / self.adc.share
+    }
+
+    pub fn cell_range(&self, m: usize) -> (i64, i64) {
+        signed_range(self.cell_bits[m])
+    }
+
+    /// Range of the canonical digit of slice `m` (the top slice is signed).
+    pub fn digit_range(&self, m: usize) -> (i64, i64) {
+        if m + 1 == self.slices() {
+            signed_range(self.value_bits)
+        } else {
+            unsigned_range(self.value_bits)
+        }
+    }
+
+    /// Range of the DAC drive of plane `k` (the top plane is signed).
+    pub fn drive_range(&self, k: usize) -> (i64, i64) {
+        if k + 1 == self.planes() {
+            signed_range(self.dac_bits)
+        } else {
+            unsigned_range(self.dac_bits)
+        }
+    }
+
+    /// Signed width of one DAC drive value.
+    pub fn drive_bits(&self) -> u32 {
+        self.dac_bits + 1
+    }
+
+    /// Exact range of a line current of slice `m`, over every plane, both directions and every
+    /// level the cells can hold.
+    pub fn current_range(&self, m: usize) -> (i64, i64) {
+        let (clo, chi) = self.cell_range(m);
+        let n = self.lines() as i64;
+        let (mut lo, mut hi) = (0i64, 0i64);
+        for k in 0..self.planes() {
+            let (dlo, dhi) = self.drive_range(k);
+            for p in [dlo * clo, dlo * chi, dhi * clo, dhi * chi] {
+                lo = lo.min(n * p);
+                hi = hi.max(n * p);
+            }
+        }
+        (lo, hi)
+    }
+
+    /// Width of the sample-and-hold current bus (the widest slice).
+    pub fn current_bits(&self) -> u32 {
+        (0..self.slices())
+            .map(|m| {
+                let (lo, hi) = self.current_range(m);
+                signed_width(&BigInt::from(lo), &BigInt::from(hi))
+            })
+            .max()
+            .unwrap_or(1)
+    }
+
+    pub fn code_range(&self) -> (i64, i64) {
+        signed_range(self.adc.bits)
+    }
+
+    /// Codes the ADC of slice `m` can really produce: the rounded current range, clipped.
+    pub fn reachable_code_range(&self, m: usize) -> (i64, i64) {
+        let (clo, chi) = self.code_range();
+        let (ilo, ihi) = self.current_range(m);
+        let round = |i: i64| crate::adc::round(i, self.adc.step_log2);
+        (round(ilo).clamp(clo, chi), round(ihi).clamp(clo, chi))
+    }
+
+    /// Whether every read of every slice is exact: step 1 and no current can clip.
+    pub fn adc_is_exact(&self) -> bool {
+        let (clo, chi) = self.code_range();
+        self.adc.step_log2 == 0
+            && (0..self.slices()).all(|m| {
+                let (lo, hi) = self.current_range(m);
+                clo <= lo && hi <= chi
+            })
+    }
+
+    /// Exact range of a shift-and-add accumulator: the sum over planes and slices of the
+    /// reachable codes times their weights `2^(dac_bits*k + value_bits*m + step_log2)`.
+    pub fn acc_range(&self) -> (BigInt, BigInt) {
+        let (mut lo, mut hi) = (BigInt::from(0), BigInt::from(0));
+        for k in 0..self.planes() {
+            for m in 0..self.slices() {
+                let shift = self.dac_bits * k as u32 + self.value_bits * m as u32;
+                let (clo, chi) = self.reachable_code_range(m);
+                lo += BigInt::from(clo) << (shift + self.adc.step_log2);
+                hi += BigInt::from(chi) << (shift + self.adc.step_log2);
+            }
+        }
+        (lo, hi)
+    }
+
+    /// Width of each shift-and-add accumulator (never overflows, see [`Self::acc_range`]).
+    pub fn acc_bits(&self) -> u32 {
+        let (lo, hi) = self.acc_range();
+        signed_width(&lo, &hi)
+    }
+
+    /// Width of the command data port: a weight, an input or a raw cell level.
+    pub fn data_bits(&self) -> u32 {
+        let cell = self.cell_bits.iter().copied().max().unwrap_or(1);
+        self.weight_bits.max(self.input_bits).max(cell)
+    }
+
+    /// Width of the response port: an accumulator or a counter.
+    pub fn rsp_bits(&self) -> u32 {
+        self.acc_bits().max(COUNTER_BITS)
+    }
+
+    /// Width of the command address: the largest address space is the raw cell space
+    /// `{slice, row, col}`.
+    pub fn addr_bits(&self) -> u32 {
+        self.slice_bits() + self.row_bits() + self.col_bits()
+    }
+
+    pub fn row_bits(&self) -> u32 {
+        clog2(self.rows as u64)
+    }
+
+    pub fn col_bits(&self) -> u32 {
+        clog2(self.cols as u64)
+    }
+
+    pub fn slice_bits(&self) -> u32 {
+        clog2(self.slices() as u64).max(1)
+    }
+
+    /// Cycles an MVM or MTVM keeps the tile busy: one conversion per plane and shared line,
+    /// plus the ADC and shift-and-add pipeline stages.
+    pub fn mvm_cycles(&self) -> usize {
+        self.planes() * self.adc.share + 2
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn small() -> TileShape {
+        TileShape {
+            rows: 8,
+            cols: 4,
+            value_bits: 2,
+            cell_bits: vec![4, 4, 3, 3],
+            weight_bits: 8,
+            input_bits: 8,
+            dac_bits: 1,
+            adc: AdcShape {
+                bits: 7,
+                step_log2: 0,
+                share: 2,
+            },
+        }
+    }
+
+    #[test]
+    fn current_range_is_attained_and_tight() {
+        let s = small();
+        // slice 0: 4-bit cells [-8, 7], drives {0,1} and top plane {-1, 0}, 8 lines.
+        assert_eq!(s.current_range(0), (-64, 64));
+        assert_eq!(s.current_range(3), (-32, 32));
+        assert_eq!(s.current_bits(), 8);
+        assert!(!s.adc_is_exact());
+    }
+
+    #[test]
+    fn acc_range_bounds_every_reachable_sum() {
+        let s = small();
+        let (lo, hi) = s.acc_range();
+        // Brute force: the extreme accumulator is every code at its extreme.
+        let mut blo = BigInt::from(0);
+        let mut bhi = BigInt::from(0);
+        for k in 0..s.planes() {
+            for m in 0..s.slices() {
+                let (clo, chi) = s.reachable_code_range(m);
+                let w = BigInt::from(1) << (k as u32 + 2 * m as u32);
+                blo += BigInt::from(clo) * &w;
+                bhi += BigInt::from(chi) * &w;
+            }
+        }
+        assert_eq!((lo, hi), (blo, bhi));
+        assert_eq!(s.mvm_cycles(), 8 * 2 + 2);
+    }
+}

@@ -1,0 +1,389 @@
+//! Cycle-level model of one tile: predicts every output of the generated `pim_tile` on every
+//! cycle.
+//!
+//! The model holds the same registers as the RTL and updates them with the same next-state
+//! rules, all computed from the current state (as non-blocking assignments are). Protocol:
+//!
+//! - A command is accepted in a cycle where `cmd_valid && cmd_ready`; `cmd_ready` is low only
+//!   while an MVM or MTVM runs (`busy`).
+//! - Reads answer in the next cycle with `rsp_valid` high for one cycle.
+//! - An MVM/MTVM accepted in cycle `t` runs for [`TileShape::mvm_cycles`] cycles: step `n` of
+//!   the run samples plane `n / share` into the sample-and-hold when `n % share == 0`
+//!   (stage 1), converts line group `n - 1` (stage 2) and accumulates group `n - 2` (stage 3).
+
+use crate::adc::convert;
+use crate::cells::Cells;
+use crate::mvm::{code_shift, currents, drive, Direction};
+use crate::num::{fits_signed, sext, to_raw};
+use crate::shape::TileShape;
+
+/// Command opcodes of the tile (4 bits on the wire).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Op {
+    /// `x[addr] = data` (input buffer, one entry per line).
+    WriteX = 1,
+    /// Program the canonical digits of weight `data` into cell `addr = {row, col}` of all slices.
+    LoadW = 2,
+    /// Program raw level `data` into cell `addr = {slice, row, col}`.
+    WriteCell = 3,
+    /// Forward product `y = x . W` over rows `x[0..rows)`.
+    Mvm = 4,
+    /// Transpose product `y = W . x` over columns `x[0..cols)`.
+    Mtvm = 5,
+    /// Respond with accumulator `y[addr]`.
+    ReadY = 6,
+    /// Respond with status word `addr`: 0 saturations, 1 error flags, 2 completed products.
+    ReadStat = 7,
+    /// Clear the saturation counter and the error flags.
+    Clear = 8,
+}
+
+impl Op {
+    pub const ALL: [Op; 8] = [
+        Op::WriteX,
+        Op::LoadW,
+        Op::WriteCell,
+        Op::Mvm,
+        Op::Mtvm,
+        Op::ReadY,
+        Op::ReadStat,
+        Op::Clear,
+    ];
+    pub const BITS: u32 = 4;
+
+    pub fn from_code(code: u8) -> Option<Op> {
+        Op::ALL.into_iter().find(|op| *op as u8 == code)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::WriteX => "WRITE_X",
+            Op::LoadW => "LOAD_W",
+            Op::WriteCell => "WRITE_CELL",
+            Op::Mvm => "MVM",
+            Op::Mtvm => "MTVM",
+            Op::ReadY => "READ_Y",
+            Op::ReadStat => "READ_STAT",
+            Op::Clear => "CLEAR",
+        }
+    }
+}
+
+/// Error flags (status word 1); sticky until `Clear`.
+pub mod err {
+    pub const BAD_OP: u8 = 1;
+    pub const BAD_ADDR: u8 = 2;
+    pub const BAD_LEVEL: u8 = 4;
+}
+
+/// Status words readable with `ReadStat`.
+pub mod stat {
+    pub const SATURATIONS: u64 = 0;
+    pub const ERRORS: u64 = 1;
+    pub const PRODUCTS: u64 = 2;
+}
+
+/// Inputs of a tile in one cycle (raw port values).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TileIn {
+    pub cmd_valid: bool,
+    pub cmd_op: u8,
+    pub cmd_addr: u64,
+    pub cmd_data: u64,
+}
+
+/// Outputs of a tile in one cycle (raw port values).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TileOut {
+    pub cmd_ready: bool,
+    pub rsp_valid: bool,
+    pub rsp_data: u128,
+    pub busy: bool,
+    pub err: bool,
+}
+
+/// A line group in flight in the pipeline: plane `k`, shared-line index `s`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Tag {
+    k: usize,
+    s: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct TileModel {
+    pub shape: TileShape,
+    pub cells: Cells,
+    /// Input buffer, one signed entry per line.
+    pub x: Vec<i64>,
+    /// Shift-and-add accumulators, one per line (the result buffer).
+    pub acc: Vec<i128>,
+    running: bool,
+    dir: Direction,
+    step: usize,
+    /// Sample-and-hold: line currents per slice.
+    held: Vec<Vec<i64>>,
+    stage2: Option<Tag>,
+    stage3: Option<Tag>,
+    /// ADC output registers per slice and ADC, with their clip flags.
+    codes: Vec<Vec<(i64, bool)>>,
+    pub saturations: u32,
+    pub errors: u8,
+    pub products: u32,
+    rsp_valid: bool,
+    rsp_data: u128,
+}
+
+impl TileModel {
+    /// The state after reset.
+    pub fn new(shape: &TileShape) -> Self {
+        let (m, l, a) = (shape.slices(), shape.lines(), shape.adcs());
+        TileModel {
+            shape: shape.clone(),
+            cells: Cells::new(shape),
+            x: vec![0; l],
+            acc: vec![0; l],
+            running: false,
+            dir: Direction::Forward,
+            step: 0,
+            held: vec![vec![0; l]; m],
+            stage2: None,
+            stage3: None,
+            codes: vec![vec![(0, false); a]; m],
+            saturations: 0,
+            errors: 0,
+            products: 0,
+            rsp_valid: false,
+            rsp_data: 0,
+        }
+    }
+
+    /// Outputs in the current cycle (they depend on state only).
+    pub fn outputs(&self) -> TileOut {
+        TileOut {
+            cmd_ready: !self.running,
+            rsp_valid: self.rsp_valid,
+            rsp_data: self.rsp_data,
+            busy: self.running,
+            err: self.errors != 0,
+        }
+    }
+
+    /// One rising clock edge with inputs `inp`.
+    pub fn clock(&mut self, inp: &TileIn) {
+        let s = &self.shape;
+        let (share, planes) = (s.adc.share, s.planes());
+        let conversions = planes * share;
+
+        // Stage 3: shift-and-add of the registered codes; clipped conversions are counted.
+        if let Some(t) = self.stage3 {
+            let mut clipped = 0u32;
+            for j in 0..s.adcs() {
+                let mut term = 0i128;
+                for m in 0..s.slices() {
+                    let (code, clip) = self.codes[m][j];
+                    term += (code as i128) << code_shift(s, t.k, m);
+                    clipped += clip as u32;
+                }
+                self.acc[j * share + t.s] += term;
+            }
+            self.saturations = self.saturations.saturating_add(clipped);
+        }
+
+        // Stage 2: convert line `j * share + s` of the sample-and-hold for every ADC `j`.
+        let next3 = self.stage2;
+        if let Some(t) = self.stage2 {
+            for m in 0..s.slices() {
+                for j in 0..s.adcs() {
+                    self.codes[m][j] = convert(self.held[m][j * share + t.s], &s.adc);
+                }
+            }
+        }
+        self.stage3 = next3;
+
+        // Stage 1: DAC drive of plane k, array, sample-and-hold at the first group of a plane.
+        self.stage2 = None;
+        if self.running && self.step < conversions {
+            let t = Tag {
+                k: self.step / share,
+                s: self.step % share,
+            };
+            if t.s == 0 {
+                let (n_in, _) = self.dir.extent(s);
+                let d = drive(s, &self.x[..n_in], t.k);
+                for m in 0..s.slices() {
+                    self.held[m] = currents(s, &self.cells, m, &d, self.dir);
+                }
+            }
+            self.stage2 = Some(t);
+        }
+        if self.running {
+            if self.step == conversions + 1 {
+                self.running = false;
+                self.products = self.products.wrapping_add(1);
+            } else {
+                self.step += 1;
+            }
+        }
+
+        // Command interface.
+        self.rsp_valid = false;
+        if inp.cmd_valid && !self.outputs().cmd_ready {
+            return;
+        }
+        if inp.cmd_valid {
+            self.accept(inp);
+        }
+    }
+
+    fn accept(&mut self, inp: &TileIn) {
+        let s = &self.shape;
+        let addr = inp.cmd_addr;
+        let lines = s.lines() as u64;
+        let (rb, cb) = (s.row_bits(), s.col_bits());
+        let row = ((addr >> cb) & ((1 << rb) - 1)) as usize;
+        let col = (addr & ((1 << cb) - 1)) as usize;
+        match Op::from_code(inp.cmd_op) {
+            Some(Op::WriteX) => {
+                if addr < lines {
+                    self.x[addr as usize] = sext(inp.cmd_data as u128, s.input_bits) as i64;
+                } else {
+                    self.errors |= err::BAD_ADDR;
+                }
+            }
+            Some(Op::LoadW) => {
+                if addr >> (rb + cb) == 0 {
+                    let w = sext(inp.cmd_data as u128, s.weight_bits) as i64;
+                    let shape = self.shape.clone();
+                    self.cells.load_weight(&shape, row, col, w);
+                } else {
+                    self.errors |= err::BAD_ADDR;
+                }
+            }
+            Some(Op::WriteCell) => {
+                let m = (addr >> (rb + cb)) as usize;
+                let level = sext(inp.cmd_data as u128, s.data_bits()) as i64;
+                if m >= s.slices() {
+                    self.errors |= err::BAD_ADDR;
+                } else if !fits_signed(level, s.cell_bits[m]) {
+                    self.errors |= err::BAD_LEVEL;
+                } else {
+                    self.cells.set(m, row, col, level);
+                }
+            }
+            Some(op @ (Op::Mvm | Op::Mtvm)) => {
+                self.running = true;
+                self.step = 0;
+                self.dir = if op == Op::Mvm {
+                    Direction::Forward
+                } else {
+                    Direction::Transpose
+                };
+                self.acc.fill(0);
+            }
+            Some(Op::ReadY) => {
+                self.rsp_valid = true;
+                self.rsp_data = if addr < lines {
+                    to_raw(self.acc[addr as usize], s.rsp_bits())
+                } else {
+                    self.errors |= err::BAD_ADDR;
+                    0
+                };
+            }
+            Some(Op::ReadStat) => {
+                self.rsp_valid = true;
+                self.rsp_data = match addr {
+                    stat::SATURATIONS => self.saturations as u128,
+                    stat::ERRORS => self.errors as u128,
+                    stat::PRODUCTS => self.products as u128,
+                    _ => {
+                        self.errors |= err::BAD_ADDR;
+                        0
+                    }
+                };
+            }
+            Some(Op::Clear) => {
+                self.saturations = 0;
+                self.errors = 0;
+            }
+            None => self.errors |= err::BAD_OP,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mvm::mvm;
+    use crate::shape::tests::small;
+
+    fn cmd(op: Op, addr: u64, data: u64) -> TileIn {
+        TileIn {
+            cmd_valid: true,
+            cmd_op: op as u8,
+            cmd_addr: addr,
+            cmd_data: data,
+        }
+    }
+
+    /// Issues one command and waits until it is accepted; returns the response, if any.
+    fn issue(t: &mut TileModel, c: TileIn) -> (usize, Option<u128>) {
+        let mut cycles = 0;
+        while !t.outputs().cmd_ready {
+            t.clock(&TileIn::default());
+            cycles += 1;
+        }
+        t.clock(&c);
+        let o = t.outputs();
+        (cycles, o.rsp_valid.then_some(o.rsp_data))
+    }
+
+    #[test]
+    fn cycle_model_matches_functional_mvm_and_latency() {
+        let s = small();
+        let mut t = TileModel::new(&s);
+        for r in 0..s.rows {
+            for c in 0..s.cols {
+                let w = (r as i64 * 37 - c as i64 * 11) % 128;
+                issue(&mut t, cmd(Op::LoadW, ((r << 2) | c) as u64, to_raw(w as i128, 8) as u64));
+            }
+        }
+        let x: Vec<i64> = (0..8).map(|i| (i * 29 - 100) % 128).collect();
+        for (i, &v) in x.iter().enumerate() {
+            issue(&mut t, cmd(Op::WriteX, i as u64, to_raw(v as i128, 8) as u64));
+        }
+        for (op, dir, n) in [(Op::Mvm, Direction::Forward, 8), (Op::Mtvm, Direction::Transpose, 4)] {
+            issue(&mut t, cmd(op, 0, 0));
+            let want = mvm(&s, &t.cells, &x[..n], dir);
+            let mut busy = 0;
+            while t.outputs().busy {
+                t.clock(&TileIn::default());
+                busy += 1;
+            }
+            assert_eq!(busy, s.mvm_cycles());
+            for (l, &y) in want.y.iter().enumerate() {
+                let (_, rsp) = issue(&mut t, cmd(Op::ReadY, l as u64, 0));
+                assert_eq!(sext(rsp.unwrap(), s.rsp_bits()), y, "{op:?} line {l}");
+            }
+            let (_, sat) = issue(&mut t, cmd(Op::ReadStat, stat::SATURATIONS, 0));
+            assert_eq!(sat.unwrap() as u64, want.clipped);
+            issue(&mut t, cmd(Op::Clear, 0, 0));
+        }
+    }
+
+    #[test]
+    fn bad_commands_set_sticky_flags() {
+        let s = small();
+        let mut t = TileModel::new(&s);
+        issue(&mut t, cmd(Op::WriteX, 8, 0));
+        assert_eq!(t.errors, err::BAD_ADDR);
+        issue(&mut t, TileIn { cmd_op: 15, ..cmd(Op::Clear, 0, 0) });
+        issue(&mut t, cmd(Op::WriteCell, 0, 100));
+        assert_eq!(t.errors, err::BAD_ADDR | err::BAD_OP | err::BAD_LEVEL);
+        assert!(t.outputs().err);
+        let (_, rsp) = issue(&mut t, cmd(Op::ReadStat, stat::ERRORS, 0));
+        assert_eq!(rsp, Some(7));
+        issue(&mut t, cmd(Op::Clear, 0, 0));
+        assert!(!t.outputs().err);
+    }
+}
