@@ -1,1 +1,46 @@
-fn main() {}
+//! The `pimforge` command line.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "pimforge",
+    version,
+    about = "Generate, verify and synthesise ReRAM processing-in-memory training tiles"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Write the SystemVerilog of a config (default: the 64-tile `puma` array into rtl/).
+    Gen(cmd::gen::GenArgs),
+    /// Print the resolved config and the widths and latencies derived from it.
+    Config(cmd::config::ConfigCmd),
+    /// List the named presets.
+    Presets,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.cmd {
+        Cmd::Gen(a) => cmd::gen::run(a),
+        Cmd::Config(a) => cmd::config::run(a),
+        Cmd::Presets => {
+            cmd::config::presets();
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pimforge: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -64,7 +64,10 @@ pub fn fits_signed(v: i64, bits: u32) -> bool {
 /// `sum_m 2^(value_bits*m) * digit_m == w` for every `w` of `value_bits * slices` bits.
 pub fn weight_digits(w: i64, value_bits: u32, slices: usize) -> Vec<i64> {
     let total = value_bits * slices as u32;
-    assert!(fits_signed(w, total), "weight {w} does not fit {total} bits");
+    assert!(
+        fits_signed(w, total),
+        "weight {w} does not fit {total} bits"
+    );
     (0..slices)
         .map(|m| {
             let shifted = w >> (value_bits * m as u32);

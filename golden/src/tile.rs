@@ -171,6 +171,8 @@ impl TileModel {
 
     /// One rising clock edge with inputs `inp`.
     pub fn clock(&mut self, inp: &TileIn) {
+        // `cmd_ready` is a registered output: it is the ready of the cycle before this edge.
+        let ready = self.outputs().cmd_ready;
         let s = &self.shape;
         let (share, planes) = (s.adc.share, s.planes());
         let conversions = planes * share;
@@ -228,10 +230,7 @@ impl TileModel {
 
         // Command interface.
         self.rsp_valid = false;
-        if inp.cmd_valid && !self.outputs().cmd_ready {
-            return;
-        }
-        if inp.cmd_valid {
+        if inp.cmd_valid && ready {
             self.accept(inp);
         }
     }
@@ -345,14 +344,27 @@ mod tests {
         for r in 0..s.rows {
             for c in 0..s.cols {
                 let w = (r as i64 * 37 - c as i64 * 11) % 128;
-                issue(&mut t, cmd(Op::LoadW, ((r << 2) | c) as u64, to_raw(w as i128, 8) as u64));
+                issue(
+                    &mut t,
+                    cmd(
+                        Op::LoadW,
+                        ((r << 2) | c) as u64,
+                        to_raw(w as i128, 8) as u64,
+                    ),
+                );
             }
         }
         let x: Vec<i64> = (0..8).map(|i| (i * 29 - 100) % 128).collect();
         for (i, &v) in x.iter().enumerate() {
-            issue(&mut t, cmd(Op::WriteX, i as u64, to_raw(v as i128, 8) as u64));
+            issue(
+                &mut t,
+                cmd(Op::WriteX, i as u64, to_raw(v as i128, 8) as u64),
+            );
         }
-        for (op, dir, n) in [(Op::Mvm, Direction::Forward, 8), (Op::Mtvm, Direction::Transpose, 4)] {
+        for (op, dir, n) in [
+            (Op::Mvm, Direction::Forward, 8),
+            (Op::Mtvm, Direction::Transpose, 4),
+        ] {
             issue(&mut t, cmd(op, 0, 0));
             let want = mvm(&s, &t.cells, &x[..n], dir);
             let mut busy = 0;
@@ -377,7 +389,13 @@ mod tests {
         let mut t = TileModel::new(&s);
         issue(&mut t, cmd(Op::WriteX, 8, 0));
         assert_eq!(t.errors, err::BAD_ADDR);
-        issue(&mut t, TileIn { cmd_op: 15, ..cmd(Op::Clear, 0, 0) });
+        issue(
+            &mut t,
+            TileIn {
+                cmd_op: 15,
+                ..cmd(Op::Clear, 0, 0)
+            },
+        );
         issue(&mut t, cmd(Op::WriteCell, 0, 100));
         assert_eq!(t.errors, err::BAD_ADDR | err::BAD_OP | err::BAD_LEVEL);
         assert!(t.outputs().err);

@@ -1,0 +1,33 @@
+//! One module per `pimforge` subcommand.
+
+pub mod config;
+pub mod gen;
+
+use clap::Args;
+use pimforge::config::Config;
+use pimforge::load::{resolve, Source};
+use std::path::PathBuf;
+
+/// Where the config comes from: shared by every subcommand.
+#[derive(Args, Debug, Clone)]
+pub struct ConfigArgs {
+    /// Named preset to start from (see `pimforge presets`); default `puma`.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// YAML config file; its fields override the preset's.
+    #[arg(long, value_name = "FILE.yaml")]
+    pub config: Option<PathBuf>,
+    /// Number of tiles in the array (overrides the config).
+    #[arg(long)]
+    pub tiles: Option<usize>,
+}
+
+impl ConfigArgs {
+    pub fn resolve(&self) -> anyhow::Result<Config> {
+        resolve(&Source {
+            preset: self.preset.as_deref(),
+            file: self.config.as_deref(),
+            tiles: self.tiles,
+        })
+    }
+}

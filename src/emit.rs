@@ -1,0 +1,274 @@
+//! Renders the SystemVerilog of a config: one module per template, a file list, the resolved
+//! config and a manifest. Rendering is pure and deterministic: the same config gives
+//! byte-identical files. Everything the templates print is computed here.
+
+use crate::config::Config;
+use askama::Template;
+use pimforge_golden::num::clog2;
+use pimforge_golden::shape::COUNTER_BITS;
+use sha2::{Digest, Sha256};
+use std::ops::Deref;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Top module of the generated design.
+pub const TOP: &str = "pim_array";
+/// The behavioral analog model: simulated, never synthesised.
+pub const ANALOG_MODULES: &[&str] = &["pim_xbar"];
+/// Digital modules, leaves first (the order of the file list).
+pub const DIGITAL_MODULES: &[&str] = &[
+    "pim_dac",
+    "pim_adc",
+    "pim_shift_add",
+    "pim_tile_ctrl",
+    "pim_tile",
+    "pim_array",
+];
+pub const FILE_LIST: &str = "pimforge.f";
+pub const CONFIG_FILE: &str = "pimforge.yaml";
+
+/// A deliberate RTL bug, to prove the lock-step harness catches one: the shift-and-add unit
+/// flips bit `bit` of line `line`'s accumulator when it adds plane `plane`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fault {
+    pub line: usize,
+    pub plane: usize,
+    pub bit: u32,
+}
+
+impl std::str::FromStr for Fault {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let p: Vec<&str> = s.split(':').collect();
+        let n = |i: usize| p[i].parse::<u64>().map_err(|e| format!("'{s}': {e}"));
+        if p.len() != 3 {
+            return Err(format!("'{s}': expected LINE:PLANE:BIT"));
+        }
+        Ok(Fault {
+            line: n(0)? as usize,
+            plane: n(1)? as usize,
+            bit: n(2)? as u32,
+        })
+    }
+}
+
+/// Per-slice facts the templates lay out.
+pub struct SliceInfo {
+    pub index: usize,
+    pub cell_bits: u32,
+    /// Offset of this slice's level in the packed programming bus.
+    pub offset: u32,
+    pub level_min: i64,
+    pub level_max: i64,
+    /// Lowest weight bit of this slice's digit.
+    pub digit_lo: u32,
+    /// `$signed` for the top (signed) digit, `$unsigned` below it.
+    pub digit_signed: &'static str,
+}
+
+/// Every number a template prints.
+pub struct Ctx {
+    pub header: String,
+    pub tiles: usize,
+    pub tile_bits: u32,
+    pub present_expr: String,
+    pub ready_expr: String,
+    pub rows: usize,
+    pub cols: usize,
+    pub lines: usize,
+    pub slices: usize,
+    pub value_bits: u32,
+    pub weight_bits: u32,
+    pub input_bits: u32,
+    pub dac_bits: u32,
+    pub drive_bits: u32,
+    pub planes: usize,
+    pub plane_bits: u32,
+    pub current_bits: u32,
+    pub adc_bits: u32,
+    pub step_log2: u32,
+    pub share: usize,
+    pub adcs: usize,
+    pub sel_bits: u32,
+    pub acc_bits: u32,
+    pub rsp_bits: u32,
+    pub data_bits: u32,
+    pub addr_bits: u32,
+    pub slice_bits: u32,
+    pub level_bits: u32,
+    pub counter_bits: u32,
+    pub fault_xor: String,
+    pub slice_info: Vec<SliceInfo>,
+}
+
+macro_rules! module_template {
+    ($ty:ident, $path:literal) => {
+        #[derive(Template)]
+        #[template(path = $path, escape = "none")]
+        struct $ty<'a> {
+            ctx: &'a Ctx,
+        }
+        impl Deref for $ty<'_> {
+            type Target = Ctx;
+            fn deref(&self) -> &Ctx {
+                self.ctx
+            }
+        }
+    };
+}
+
+module_template!(XbarSv, "pim_xbar.sv");
+module_template!(DacSv, "pim_dac.sv");
+module_template!(AdcSv, "pim_adc.sv");
+module_template!(ShiftAddSv, "pim_shift_add.sv");
+module_template!(TileCtrlSv, "pim_tile_ctrl.sv");
+module_template!(TileSv, "pim_tile.sv");
+module_template!(ArraySv, "pim_array.sv");
+
+/// Identity of a generated design: the config (and any injected fault) hashed.
+pub fn config_hash(cfg: &Config, fault: Option<Fault>) -> String {
+    let mut h = Sha256::new();
+    h.update(serde_json::to_vec(cfg).expect("config serialises"));
+    if let Some(f) = fault {
+        h.update(format!("fault {}:{}:{}", f.line, f.plane, f.bit));
+    }
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
+    let s = cfg.shape();
+    let hash = config_hash(cfg, fault);
+    let mut offset = 0;
+    let slice_info = (0..s.slices())
+        .map(|m| {
+            let (level_min, level_max) = s.cell_range(m);
+            let info = SliceInfo {
+                index: m,
+                cell_bits: s.cell_bits[m],
+                offset,
+                level_min,
+                level_max,
+                digit_lo: s.value_bits * m as u32,
+                digit_signed: if m + 1 == s.slices() {
+                    "$signed"
+                } else {
+                    "$unsigned"
+                },
+            };
+            offset += s.cell_bits[m];
+            info
+        })
+        .collect();
+    let tile_bits = clog2(cfg.tiles as u64).max(1);
+    let pad = (1usize << tile_bits) - cfg.tiles;
+    let (present_expr, ready_expr) = if pad == 0 {
+        ("'1".to_string(), "tile_ready".to_string())
+    } else {
+        (
+            format!(
+                "{}'b{}{}",
+                1 << tile_bits,
+                "0".repeat(pad),
+                "1".repeat(cfg.tiles)
+            ),
+            format!("{{{pad}'b{}, tile_ready}}", "1".repeat(pad)),
+        )
+    };
+    let fault_xor = match fault {
+        None => String::new(),
+        Some(f) => format!(
+            " ^ ((l == {} && int'(plane_i) == {}) ? (AccW'(1) << {}) : '0)  // INJECTED FAULT",
+            f.line, f.plane, f.bit
+        ),
+    };
+    let fault_note = match fault {
+        None => String::new(),
+        Some(f) => format!(
+            "\n// WARNING: built with an injected fault (line {}, plane {}, bit {}): for harness tests only.",
+            f.line, f.plane, f.bit
+        ),
+    };
+    Ctx {
+        header: format!(
+            "// Generated by pimforge {VERSION} from config {hash}. DO NOT EDIT: regenerate with\n\
+             // `pimforge gen`; the config is in {CONFIG_FILE} beside this file.{fault_note}"
+        ),
+        tiles: cfg.tiles,
+        tile_bits,
+        present_expr,
+        ready_expr,
+        rows: s.rows,
+        cols: s.cols,
+        lines: s.lines(),
+        slices: s.slices(),
+        value_bits: s.value_bits,
+        weight_bits: s.weight_bits,
+        input_bits: s.input_bits,
+        dac_bits: s.dac_bits,
+        drive_bits: s.drive_bits(),
+        planes: s.planes(),
+        plane_bits: clog2(s.planes() as u64).max(1),
+        current_bits: s.current_bits(),
+        adc_bits: s.adc.bits,
+        step_log2: s.adc.step_log2,
+        share: s.adc.share,
+        adcs: s.adcs(),
+        sel_bits: clog2(s.adc.share as u64).max(1),
+        acc_bits: s.acc_bits(),
+        rsp_bits: s.rsp_bits(),
+        data_bits: s.data_bits(),
+        addr_bits: s.addr_bits(),
+        slice_bits: s.slice_bits(),
+        level_bits: s.cell_bits.iter().sum(),
+        counter_bits: COUNTER_BITS,
+        fault_xor,
+        slice_info,
+    }
+}
+
+/// Renders every file of the design: `(file name, contents)`, in file-list order.
+pub fn render(cfg: &Config, fault: Option<Fault>) -> Vec<(String, String)> {
+    let ctx = context(cfg, fault);
+    let modules: Vec<(&str, String)> = vec![
+        ("pim_xbar", XbarSv { ctx: &ctx }.render()),
+        ("pim_dac", DacSv { ctx: &ctx }.render()),
+        ("pim_adc", AdcSv { ctx: &ctx }.render()),
+        ("pim_shift_add", ShiftAddSv { ctx: &ctx }.render()),
+        ("pim_tile_ctrl", TileCtrlSv { ctx: &ctx }.render()),
+        ("pim_tile", TileSv { ctx: &ctx }.render()),
+        ("pim_array", ArraySv { ctx: &ctx }.render()),
+    ]
+    .into_iter()
+    .map(|(n, r)| (n, r.expect("templates render")))
+    .collect();
+    let mut files: Vec<(String, String)> = modules
+        .iter()
+        .map(|(n, text)| (format!("{n}.sv"), tidy(text)))
+        .collect();
+    let list: String = modules.iter().map(|(n, _)| format!("{n}.sv\n")).collect();
+    files.push((FILE_LIST.into(), list));
+    let yaml = serde_norway::to_string(cfg).expect("config serialises");
+    files.push((
+        CONFIG_FILE.into(),
+        format!(
+            "# Config of the design in this directory (pimforge {VERSION}, hash {}).\n{yaml}",
+            config_hash(cfg, fault)
+        ),
+    ));
+    files
+}
+
+/// Strips trailing spaces and ends the file with exactly one newline.
+fn tidy(text: &str) -> String {
+    let mut out: String = text
+        .lines()
+        .map(|l| format!("{}\n", l.trim_end()))
+        .collect();
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}

@@ -1,0 +1,64 @@
+{{ header }}
+// ADC bank of one slice: NumAdc converters, each shared by Share lines of the sample-and-hold
+// (converter j reads line j*Share + sel_i). code = clip(round_half_up(I / 2^StepLog2)) in AdcW
+// signed bits; every clipped conversion raises its clip flag. Codes and flags are registered.
+module pim_adc #(
+  parameter int unsigned Lines    = {{ lines }},
+  parameter int unsigned Share    = {{ share }},
+  parameter int unsigned NumAdc   = {{ adcs }},
+  parameter int unsigned SelW     = {{ sel_bits }},
+  parameter int unsigned CurW     = {{ current_bits }},
+  parameter int unsigned AdcW     = {{ adc_bits }},
+  parameter int unsigned StepLog2 = {{ step_log2 }}
+) (
+  input  logic                     clk_i,
+  input  logic                     rst_ni,
+  input  logic                     valid_i,
+  input  logic [SelW-1:0]          sel_i,
+  input  logic [Lines*CurW-1:0]    held_i,
+  output logic [NumAdc*AdcW-1:0]   code_o,
+  output logic [NumAdc-1:0]        clip_o
+);
+
+  // Wide enough for the rounding add and for both code bounds, so comparisons never truncate.
+  localparam int unsigned CmpW = ((CurW + 1 > AdcW) ? CurW + 1 : AdcW) + 1;
+  localparam logic signed [CmpW-1:0] Half    = (StepLog2 == 0) ? '0 : CmpW'(1) <<< (StepLog2 - 1);
+  localparam logic signed [CmpW-1:0] CodeMax = (CmpW'(1) <<< (AdcW - 1)) - CmpW'(1);
+  localparam logic signed [CmpW-1:0] CodeMin = -(CmpW'(1) <<< (AdcW - 1));
+
+  logic [NumAdc*AdcW-1:0] code_d, code_q;
+  logic [NumAdc-1:0]      clip_d, clip_q;
+
+  for (genvar j = 0; j < NumAdc; j++) begin : g_adc
+    logic signed [CurW-1:0] current;
+    logic signed [CmpW-1:0] rounded;
+    assign current = held_i[(j*Share + int'(sel_i))*CurW +: CurW];
+    assign rounded = (CmpW'(current) + Half) >>> StepLog2;
+    always_comb begin
+      if (rounded > CodeMax) begin
+        code_d[j*AdcW +: AdcW] = AdcW'(CodeMax);
+        clip_d[j] = 1'b1;
+      end else if (rounded < CodeMin) begin
+        code_d[j*AdcW +: AdcW] = AdcW'(CodeMin);
+        clip_d[j] = 1'b1;
+      end else begin
+        code_d[j*AdcW +: AdcW] = AdcW'(rounded);
+        clip_d[j] = 1'b0;
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      code_q <= '0;
+      clip_q <= '0;
+    end else if (valid_i) begin
+      code_q <= code_d;
+      clip_q <= clip_d;
+    end
+  end
+
+  assign code_o = code_q;
+  assign clip_o = clip_q;
+
+endmodule : pim_adc

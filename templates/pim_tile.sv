@@ -1,0 +1,177 @@
+{{ header }}
+// One PIM tile: control, DAC, {{ slices }} crossbar slices of {{ rows }}x{{ cols }} cells (one per {{ value_bits }}-bit weight digit), an ADC bank
+// per slice and the shift-and-add unit.
+module pim_tile #(
+  parameter int unsigned Rows      = {{ rows }},
+  parameter int unsigned Cols      = {{ cols }},
+  parameter int unsigned Lines     = {{ lines }},
+  parameter int unsigned Slices    = {{ slices }},
+  parameter int unsigned InW       = {{ input_bits }},
+  parameter int unsigned DataW     = {{ data_bits }},
+  parameter int unsigned AddrW     = {{ addr_bits }},
+  parameter int unsigned LevelW    = {{ level_bits }},
+  parameter int unsigned DrvW      = {{ drive_bits }},
+  parameter int unsigned CurW      = {{ current_bits }},
+  parameter int unsigned PlaneW    = {{ plane_bits }},
+  parameter int unsigned SelW      = {{ sel_bits }},
+  parameter int unsigned NumAdc    = {{ adcs }},
+  parameter int unsigned AdcW      = {{ adc_bits }},
+  parameter int unsigned AccW      = {{ acc_bits }},
+  parameter int unsigned RspW      = {{ rsp_bits }}
+) (
+  input  logic             clk_i,
+  input  logic             rst_ni,
+  input  logic             cmd_valid_i,
+  output logic             cmd_ready_o,
+  input  logic [3:0]       cmd_op_i,
+  input  logic [AddrW-1:0] cmd_addr_i,
+  input  logic [DataW-1:0] cmd_data_i,
+  output logic             rsp_valid_o,
+  output logic [RspW-1:0]  rsp_data_o,
+  output logic             busy_o,
+  output logic             err_o
+);
+  // Keep one copy of the tile for every instance: Verilator elaborates it once, not per tile.
+  /* verilator no_inline_module */
+
+  logic [Slices-1:0]            prog_we;
+  logic [$clog2(Rows)-1:0]      prog_row;
+  logic [$clog2(Cols)-1:0]      prog_col;
+  logic [LevelW-1:0]            prog_level;
+  logic [Lines*InW-1:0]         x;
+  logic                         transpose, sample, adc_valid, acc_clear, acc_valid;
+  logic [PlaneW-1:0]            plane, acc_plane;
+  logic [SelW-1:0]              adc_sel, acc_sel;
+  logic [Lines*DrvW-1:0]        drive;
+  logic [Slices*NumAdc*AdcW-1:0] code;
+  logic [Slices*NumAdc-1:0]     clip;
+  logic [$clog2(Lines)-1:0]     acc_line;
+  logic [AccW-1:0]              acc_data;
+
+  pim_tile_ctrl #(
+    .Rows      (Rows),
+    .Cols      (Cols),
+    .Lines     (Lines),
+    .Slices    (Slices),
+    .ValueBits ({{ value_bits }}),
+    .InW       (InW),
+    .DataW     (DataW),
+    .AddrW     (AddrW),
+    .SliceW    ({{ slice_bits }}),
+    .LevelW    (LevelW),
+    .Planes    ({{ planes }}),
+    .PlaneW    (PlaneW),
+    .Share     ({{ share }}),
+    .SelW      (SelW),
+    .NumAdc    (NumAdc),
+    .AccW      (AccW),
+    .RspW      (RspW),
+    .CntW      ({{ counter_bits }})
+  ) u_ctrl (
+    .clk_i,
+    .rst_ni,
+    .cmd_valid_i,
+    .cmd_ready_o,
+    .cmd_op_i,
+    .cmd_addr_i,
+    .cmd_data_i,
+    .rsp_valid_o,
+    .rsp_data_o,
+    .busy_o,
+    .err_o,
+    .prog_we_o    (prog_we),
+    .prog_row_o   (prog_row),
+    .prog_col_o   (prog_col),
+    .prog_level_o (prog_level),
+    .x_o          (x),
+    .transpose_o  (transpose),
+    .plane_o      (plane),
+    .sample_o     (sample),
+    .adc_valid_o  (adc_valid),
+    .adc_sel_o    (adc_sel),
+    .clip_i       (clip),
+    .acc_clear_o  (acc_clear),
+    .acc_valid_o  (acc_valid),
+    .acc_plane_o  (acc_plane),
+    .acc_sel_o    (acc_sel),
+    .acc_line_o   (acc_line),
+    .acc_data_i   (acc_data)
+  );
+
+  pim_dac #(
+    .Lines  (Lines),
+    .InW    (InW),
+    .DacW   (DrvW - 1),
+    .Planes ({{ planes }}),
+    .PlaneW (PlaneW)
+  ) u_dac (
+    .x_i     (x),
+    .plane_i (plane),
+    .drive_o (drive)
+  );
+{% for s in slice_info %}
+  // Slice {{ s.index }}: weight bits [{{ s.digit_lo + value_bits - 1 }}:{{ s.digit_lo }}], {{ s.cell_bits }}-bit cells.
+  logic [Lines*CurW-1:0] held_{{ s.index }};
+
+  pim_xbar #(
+    .Rows  (Rows),
+    .Cols  (Cols),
+    .Lines (Lines),
+    .CellW ({{ s.cell_bits }}),
+    .DrvW  (DrvW),
+    .CurW  (CurW)
+  ) u_xbar_{{ s.index }} (
+    .clk_i,
+    .prog_we_i    (prog_we[{{ s.index }}]),
+    .prog_row_i   (prog_row),
+    .prog_col_i   (prog_col),
+    .prog_level_i (prog_level[{{ s.offset }} +: {{ s.cell_bits }}]),
+    .transpose_i  (transpose),
+    .drive_i      (drive),
+    .sample_i     (sample),
+    .held_o       (held_{{ s.index }})
+  );
+
+  pim_adc #(
+    .Lines    (Lines),
+    .Share    ({{ share }}),
+    .NumAdc   (NumAdc),
+    .SelW     (SelW),
+    .CurW     (CurW),
+    .AdcW     (AdcW),
+    .StepLog2 ({{ step_log2 }})
+  ) u_adc_{{ s.index }} (
+    .clk_i,
+    .rst_ni,
+    .valid_i (adc_valid),
+    .sel_i   (adc_sel),
+    .held_i  (held_{{ s.index }}),
+    .code_o  (code[{{ s.index }}*NumAdc*AdcW +: NumAdc*AdcW]),
+    .clip_o  (clip[{{ s.index }}*NumAdc +: NumAdc])
+  );
+{% endfor %}
+  pim_shift_add #(
+    .Lines     (Lines),
+    .Share     ({{ share }}),
+    .NumAdc    (NumAdc),
+    .SelW      (SelW),
+    .Slices    (Slices),
+    .AdcW      (AdcW),
+    .AccW      (AccW),
+    .ValueBits ({{ value_bits }}),
+    .DacW      (DrvW - 1),
+    .PlaneW    (PlaneW),
+    .StepLog2  ({{ step_log2 }})
+  ) u_shift_add (
+    .clk_i,
+    .rst_ni,
+    .clear_i   (acc_clear),
+    .valid_i   (acc_valid),
+    .plane_i   (acc_plane),
+    .sel_i     (acc_sel),
+    .code_i    (code),
+    .rd_line_i (acc_line),
+    .rd_data_o (acc_data)
+  );
+
+endmodule : pim_tile
