@@ -180,7 +180,7 @@ fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
     let fault_xor = match fault {
         None => String::new(),
         Some(f) => format!(
-            " ^ ((l == {} && int'(plane_i) == {}) ? (AccW'(1) << {}) : '0)  // INJECTED FAULT",
+            " ^ ((l == {} && int'(plane_i) == {}) ? (AccW'(1) << {}) : '0)",
             f.line, f.plane, f.bit
         ),
     };

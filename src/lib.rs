@@ -8,3 +8,4 @@ pub mod load;
 pub mod output;
 pub mod presets;
 pub mod tools;
+pub mod verify;

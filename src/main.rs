@@ -24,6 +24,8 @@ enum Cmd {
     Config(cmd::config::ConfigCmd),
     /// List the named presets.
     Presets,
+    /// Run the generated RTL under Verilator in lock-step with the golden model.
+    Verify(cmd::verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
     let result = match &cli.cmd {
         Cmd::Gen(a) => cmd::gen::run(a),
         Cmd::Config(a) => cmd::config::run(a),
+        Cmd::Verify(a) => cmd::verify::run(a),
         Cmd::Presets => {
             cmd::config::presets();
             Ok(())

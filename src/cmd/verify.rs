@@ -1,0 +1,82 @@
+//! `pimforge verify`: lock-step regression of a generated design against the golden model.
+
+use super::ConfigArgs;
+use anyhow::bail;
+use clap::Args;
+use pimforge::emit::Fault;
+use pimforge::tools::require;
+use pimforge::verify::{prepare, verify};
+use pimforge_tb::Options;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub cfg: ConfigArgs,
+    /// Seed of everything random: stimulus, idle gaps, values on idle inputs.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Random MVM/MTVM products to run (weight loads, cell writes and error probes come with them).
+    #[arg(long, default_value_t = 1000)]
+    pub transactions: usize,
+    /// Cycles of waveform to write before a mismatch.
+    #[arg(long, default_value_t = 40)]
+    pub wave_window: u64,
+    /// Work directory: generated designs, the Verilator build cache, waveforms.
+    #[arg(long, default_value = "build")]
+    pub work: PathBuf,
+    /// Debug: verify RTL built with a deliberate bug, LINE:PLANE:BIT (see `gen --inject-fault`).
+    #[arg(long, value_name = "LINE:PLANE:BIT", hide = true)]
+    pub inject_fault: Option<Fault>,
+}
+
+impl VerifyArgs {
+    fn replay(&self) -> String {
+        let mut s = String::from("cargo run --release -- verify");
+        if let Some(p) = &self.cfg.preset {
+            s += &format!(" --preset {p}");
+        }
+        if let Some(c) = &self.cfg.config {
+            s += &format!(" --config {}", c.display());
+        }
+        if let Some(t) = self.cfg.tiles {
+            s += &format!(" --tiles {t}");
+        }
+        if let Some(f) = self.inject_fault {
+            s += &format!(" --inject-fault {}:{}:{}", f.line, f.plane, f.bit);
+        }
+        s + &format!(" --seed {} --transactions {}", self.seed, self.transactions)
+    }
+}
+
+pub fn run(a: &VerifyArgs) -> anyhow::Result<()> {
+    let cfg = a.cfg.resolve()?;
+    require("verilator")?;
+    let label = a.cfg.preset.as_deref().unwrap_or("puma");
+    let prepared = prepare(&cfg, a.inject_fault, &a.work)?;
+    println!(
+        "pimforge verify: {label}: {} tiles of {}x{}, RTL in {}; Verilator model {} in {:.1} s",
+        cfg.tiles,
+        cfg.crossbar.rows,
+        cfg.crossbar.cols,
+        prepared.rtl_dir.display(),
+        if prepared.compiled { "built" } else { "cached" },
+        prepared.build_seconds
+    );
+    let opts = Options {
+        seed: a.seed,
+        replay: a.replay(),
+        wave_dir: Some(a.work.join("waves")),
+        wave_window: a.wave_window,
+    };
+    match verify(&prepared, a.transactions, &opts)? {
+        Ok(summary) => {
+            println!("PASS {label} seed {}: {summary}", a.seed);
+            Ok(())
+        }
+        Err(m) => {
+            eprint!("FAIL {label} seed {}\n{m}", a.seed);
+            bail!("verification failed at cycle {}", m.cycle)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! Verification of a generated design: generate, Verilate (cached), and run in lock-step with
+//! the golden model.
+
+use crate::config::Config;
+use crate::emit::{config_hash, render, Fault, FILE_LIST, TOP};
+use crate::output::write_tree;
+use anyhow::Result;
+use pimforge_tb::verilate::{build, BuildSpec};
+use pimforge_tb::{generate, ports::array_ports, Design, Mismatch, Options, Summary};
+use std::path::{Path, PathBuf};
+
+/// A design generated and built under a work directory.
+pub struct Prepared {
+    pub design: Design,
+    pub rtl_dir: PathBuf,
+    pub build_seconds: f64,
+    pub compiled: bool,
+}
+
+/// Generates `cfg` into `work/designs/<hash>/` and builds its Verilated model (cached in
+/// `work/verilator/`).
+pub fn prepare(cfg: &Config, fault: Option<Fault>, work: &Path) -> Result<Prepared> {
+    let hash = config_hash(cfg, fault);
+    let rtl_dir = work.join("designs").join(&hash);
+    write_tree(&rtl_dir, &render(cfg, fault))?;
+    let shape = cfg.shape();
+    let ports = array_ports(&shape, cfg.tiles);
+    let built = build(&BuildSpec {
+        rtl_dir: &rtl_dir,
+        file_list: FILE_LIST,
+        top: TOP,
+        ports: &ports,
+        cache: &work.join("verilator"),
+    })?;
+    Ok(Prepared {
+        design: Design {
+            library: built.library,
+            shape,
+            tiles: cfg.tiles,
+        },
+        rtl_dir,
+        build_seconds: built.seconds,
+        compiled: built.compiled,
+    })
+}
+
+/// Runs `products` random products (plus loads, cell writes, error probes) from `seed`.
+pub fn verify(
+    prepared: &Prepared,
+    products: usize,
+    opts: &Options,
+) -> Result<std::result::Result<Summary, Mismatch>> {
+    let d = &prepared.design;
+    let stim = generate(&d.shape, d.tiles, products, opts.seed);
+    pimforge_tb::run(d, &stim, opts)
+}

@@ -1,0 +1,348 @@
+//! Random and directed stimulus from one seed: host command streams with the responses the
+//! functional golden model expects.
+//!
+//! Each tile gets its own stream of transactions (weight loads, raw cell writes with carries in
+//! the headroom bits, MVM/MTVM products, error probes), generated against a shadow of the tile's
+//! cells; expected responses come from the *functional* model ([`pimforge_golden::mvm`]), so the
+//! scoreboard checks the cycle-level model and the RTL against an independent reference. The
+//! streams are interleaved at random, so tiles compute while others are being loaded.
+
+use num_bigint::BigInt;
+use pimforge_golden::num::{signed_range, to_raw};
+use pimforge_golden::tile::{err, stat};
+use pimforge_golden::{mvm, Cells, Direction, Op, TileShape};
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// One host command, presented after `idle` cycles without a valid command.
+#[derive(Clone, Debug)]
+pub struct Command {
+    pub tile: u32,
+    pub op: u8,
+    pub addr: u64,
+    pub data: u64,
+    pub idle: u32,
+    /// The transaction this command belongs to.
+    pub txn: usize,
+    /// The raw response this command must produce, for reads.
+    pub expect: Option<u128>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    LoadWeights,
+    WriteCells,
+    Product(Direction),
+    ErrorProbe,
+}
+
+#[derive(Clone, Debug)]
+pub struct Txn {
+    pub tile: u32,
+    pub kind: Kind,
+    /// For products: whether the result was also checked against the big-integer product.
+    pub exact_checked: bool,
+    /// For products: conversions the functional model expects to clip.
+    pub clipped: u64,
+}
+
+impl Txn {
+    pub fn describe(&self, index: usize) -> String {
+        let what = match &self.kind {
+            Kind::LoadWeights => "LOAD_W of every cell".to_string(),
+            Kind::WriteCells => "WRITE_CELL of raw levels".to_string(),
+            Kind::Product(Direction::Forward) => "MVM (forward) product".to_string(),
+            Kind::Product(Direction::Transpose) => "MTVM (transpose) product".to_string(),
+            Kind::ErrorProbe => "error-path probe".to_string(),
+        };
+        format!("transaction {index}: tile {} {what}", self.tile)
+    }
+}
+
+/// Everything the harness drives in one run.
+#[derive(Clone, Debug, Default)]
+pub struct Stimulus {
+    pub commands: Vec<Command>,
+    pub txns: Vec<Txn>,
+}
+
+impl Stimulus {
+    pub fn products(&self) -> usize {
+        self.txns
+            .iter()
+            .filter(|t| matches!(t.kind, Kind::Product(_)))
+            .count()
+    }
+}
+
+/// Per-tile generator state: the shadow of the tile's cells.
+struct TileGen {
+    tile: u32,
+    cells: Cells,
+    commands: Vec<Command>,
+}
+
+struct Gen<'a> {
+    shape: &'a TileShape,
+    rng: ChaCha8Rng,
+    txns: Vec<Txn>,
+}
+
+impl Gen<'_> {
+    fn idle(&mut self) -> u32 {
+        // Mostly back-to-back, sometimes a gap.
+        if self.rng.random_bool(0.85) {
+            0
+        } else {
+            self.rng.random_range(1..4)
+        }
+    }
+
+    fn push(&mut self, t: &mut TileGen, op: Op, addr: u64, data: u64, expect: Option<u128>) {
+        let idle = self.idle();
+        t.commands.push(Command {
+            tile: t.tile,
+            op: op as u8,
+            addr,
+            data,
+            idle,
+            txn: self.txns.len(),
+            expect,
+        });
+    }
+
+    /// A value of `bits` bits from one of several distributions.
+    fn value(&mut self, bits: u32, style: u32) -> i64 {
+        let (lo, hi) = signed_range(bits);
+        match style {
+            0 => self.rng.random_range(lo..=hi),
+            1 => self.rng.random_range(lo / 16..=hi / 16),
+            2 => *[lo, hi, 0, -1, 1].choose(&mut self.rng).unwrap(),
+            _ => {
+                if self.rng.random_bool(0.7) {
+                    0
+                } else {
+                    self.rng.random_range(lo..=hi)
+                }
+            }
+        }
+    }
+
+    fn load_weights(&mut self, t: &mut TileGen) {
+        let s = self.shape;
+        let style = self.rng.random_range(0..4);
+        for r in 0..s.rows {
+            for c in 0..s.cols {
+                let w = self.value(s.weight_bits, style);
+                t.cells.load_weight(s, r, c, w);
+                let addr = ((r << s.col_bits()) | c) as u64;
+                self.push(
+                    t,
+                    Op::LoadW,
+                    addr,
+                    to_raw(w as i128, s.data_bits()) as u64,
+                    None,
+                );
+            }
+        }
+        self.txns.push(Txn {
+            tile: t.tile,
+            kind: Kind::LoadWeights,
+            exact_checked: false,
+            clipped: 0,
+        });
+    }
+
+    fn write_cells(&mut self, t: &mut TileGen) {
+        let s = self.shape;
+        let n = self.rng.random_range(1..=s.rows * s.cols);
+        for _ in 0..n {
+            let (m, r, c) = (
+                self.rng.random_range(0..s.slices()),
+                self.rng.random_range(0..s.rows),
+                self.rng.random_range(0..s.cols),
+            );
+            let (lo, hi) = s.cell_range(m);
+            let level = if self.rng.random_bool(0.2) {
+                *[lo, hi].choose(&mut self.rng).unwrap()
+            } else {
+                self.rng.random_range(lo..=hi)
+            };
+            t.cells.set(m, r, c, level);
+            let addr = ((m << (s.row_bits() + s.col_bits())) | (r << s.col_bits()) | c) as u64;
+            self.push(
+                t,
+                Op::WriteCell,
+                addr,
+                to_raw(level as i128, s.data_bits()) as u64,
+                None,
+            );
+        }
+        self.txns.push(Txn {
+            tile: t.tile,
+            kind: Kind::WriteCells,
+            exact_checked: false,
+            clipped: 0,
+        });
+    }
+
+    fn product(&mut self, t: &mut TileGen, dir: Direction) {
+        let s = self.shape;
+        let (n_in, _) = dir.extent(s);
+        let style = self.rng.random_range(0..4);
+        let x: Vec<i64> = (0..n_in).map(|_| self.value(s.input_bits, style)).collect();
+        for (i, &v) in x.iter().enumerate() {
+            self.push(
+                t,
+                Op::WriteX,
+                i as u64,
+                to_raw(v as i128, s.data_bits()) as u64,
+                None,
+            );
+        }
+        let op = if dir == Direction::Forward {
+            Op::Mvm
+        } else {
+            Op::Mtvm
+        };
+        self.push(t, op, 0, 0, None);
+        let want = mvm(s, &t.cells, &x, dir);
+        let exact = s.adc_is_exact();
+        if exact {
+            // The identity the hardware exists for: with an exact ADC, the sliced bit-serial
+            // product is the integer product of the weights the cells hold (carries included).
+            for (o, &y) in want.y.iter().enumerate() {
+                let big: BigInt = (0..n_in)
+                    .map(|i| {
+                        let (r, c) = if dir == Direction::Forward {
+                            (i, o)
+                        } else {
+                            (o, i)
+                        };
+                        BigInt::from(x[i]) * BigInt::from(t.cells.weight(s.value_bits, r, c))
+                    })
+                    .sum();
+                assert_eq!(
+                    BigInt::from(y),
+                    big,
+                    "functional model breaks the exact identity"
+                );
+            }
+        }
+        for (o, &y) in want.y.iter().enumerate() {
+            self.push(t, Op::ReadY, o as u64, 0, Some(to_raw(y, s.rsp_bits())));
+        }
+        let sat = want.clipped.min(u32::MAX as u64) as u128;
+        self.push(t, Op::ReadStat, stat::SATURATIONS, 0, Some(sat));
+        self.push(t, Op::Clear, 0, 0, None);
+        self.txns.push(Txn {
+            tile: t.tile,
+            kind: Kind::Product(dir),
+            exact_checked: exact,
+            clipped: want.clipped,
+        });
+    }
+
+    fn error_probe(&mut self, t: &mut TileGen) {
+        let s = self.shape;
+        let mut flags = 0u8;
+        let bad_op = *[0u8, 9, 12, 15].choose(&mut self.rng).unwrap();
+        let idle = self.idle();
+        t.commands.push(Command {
+            tile: t.tile,
+            op: bad_op,
+            addr: 0,
+            data: 0,
+            idle,
+            txn: self.txns.len(),
+            expect: None,
+        });
+        flags |= err::BAD_OP;
+        let addr_space = 1u64 << s.addr_bits();
+        let lines = s.lines() as u64;
+        if lines < addr_space {
+            let a = self.rng.random_range(lines..addr_space);
+            self.push(t, Op::WriteX, a, 0, None);
+            flags |= err::BAD_ADDR;
+        }
+        // A level one past the top of a slice's cell range.
+        let m = self.rng.random_range(0..s.slices());
+        let (_, hi) = s.cell_range(m);
+        if s.cell_bits[m] < s.data_bits() {
+            let addr = (m as u64) << (s.row_bits() + s.col_bits());
+            self.push(t, Op::WriteCell, addr, (hi + 1) as u64, None);
+            flags |= err::BAD_LEVEL;
+        }
+        self.push(t, Op::ReadStat, stat::ERRORS, 0, Some(flags as u128));
+        self.push(t, Op::Clear, 0, 0, None);
+        self.push(t, Op::ReadStat, stat::ERRORS, 0, Some(0));
+        self.txns.push(Txn {
+            tile: t.tile,
+            kind: Kind::ErrorProbe,
+            exact_checked: false,
+            clipped: 0,
+        });
+    }
+}
+
+/// Generates `products` random MVM/MTVM products over `tiles` tiles, with weight loads, raw
+/// cell writes and error probes between them, all from `seed`.
+pub fn generate(shape: &TileShape, tiles: usize, products: usize, seed: u64) -> Stimulus {
+    let mut g = Gen {
+        shape,
+        rng: ChaCha8Rng::seed_from_u64(seed),
+        txns: Vec::new(),
+    };
+    let mut gens: Vec<TileGen> = (0..tiles)
+        .map(|i| TileGen {
+            tile: i as u32,
+            cells: Cells::new(shape),
+            commands: Vec::new(),
+        })
+        .collect();
+    // Directed start on every tile: an all-zero product, a weight load, and an error probe.
+    for t in gens.iter_mut() {
+        g.product(t, Direction::Forward);
+        g.load_weights(t);
+        g.error_probe(t);
+    }
+    for _ in 0..products.saturating_sub(tiles) {
+        let i = g.rng.random_range(0..tiles);
+        let t = &mut gens[i];
+        match g.rng.random_range(0..100) {
+            0..=3 => g.load_weights(t),
+            4..=7 => g.write_cells(t),
+            8 => g.error_probe(t),
+            _ => {}
+        }
+        let dir = if g.rng.random_bool(0.5) {
+            Direction::Forward
+        } else {
+            Direction::Transpose
+        };
+        g.product(t, dir);
+    }
+    // Interleave the tiles' streams, keeping each stream in order.
+    let mut cursors = vec![0usize; tiles];
+    let mut commands = Vec::new();
+    loop {
+        let open: Vec<usize> = (0..tiles)
+            .filter(|&i| cursors[i] < gens[i].commands.len())
+            .collect();
+        let Some(&i) = open.choose(&mut g.rng) else {
+            break;
+        };
+        let run = g.rng.random_range(1..=8);
+        for _ in 0..run {
+            if let Some(c) = gens[i].commands.get(cursors[i]) {
+                commands.push(c.clone());
+                cursors[i] += 1;
+            }
+        }
+    }
+    Stimulus {
+        commands,
+        txns: g.txns,
+    }
+}
