@@ -14,11 +14,11 @@ pub const PRESETS: &[(&str, &str)] = &[
     ),
     (
         "narrow-adc",
-        "2 tiles of 16x16, 16-bit weights and inputs, 6-bit ADCs with step 4: reads round and saturate, and the counter shows it",
+        "2 tiles of 16x16, 16-bit weights and inputs, 5-bit ADCs with step 2: reads round and saturate, and the counter shows it",
     ),
     (
         "shared-adc",
-        "2 tiles of 16x32, 2-bit DACs, one exact ADC per 4 lines: MVMs take 4x the conversions",
+        "3 tiles (one id unused) of 16x32, 2-bit DACs, one exact ADC per 4 lines: MVMs take 4x the conversions",
     ),
 ];
 
@@ -73,14 +73,14 @@ pub fn preset(name: &str) -> Option<Config> {
             input: q(16, 12),
             dac: Dac { bits: 1 },
             adc: Adc {
-                bits: 6,
-                step: 4,
+                bits: 5,
+                step: 2,
                 share: 1,
                 exact: false,
             },
         },
         "shared-adc" => Config {
-            tiles: 2,
+            tiles: 3,
             crossbar: Crossbar {
                 rows: 16,
                 cols: 32,

@@ -30,9 +30,18 @@ module pim_adc #(
   logic [NumAdc-1:0]      clip_d, clip_q;
 
   for (genvar j = 0; j < NumAdc; j++) begin : g_adc
+    // Converter j owns lines j*Share .. j*Share+Share-1 and converts one of them per cycle.
+    logic [Share*CurW-1:0]  group;
     logic signed [CurW-1:0] current;
     logic signed [CmpW-1:0] rounded;
-    assign current = held_i[(j*Share + int'(sel_i))*CurW +: CurW];
+    assign group = held_i[j*Share*CurW +: Share*CurW];
+    if (Share == 1) begin : g_one
+      logic unused_sel;  // one line per converter: nothing to select
+      assign unused_sel = ^sel_i;
+      assign current = group;
+    end else begin : g_mux
+      assign current = group[int'(sel_i)*CurW +: CurW];
+    end
     assign rounded = (CmpW'(current) + Half) >>> StepLog2;
     always_comb begin
       if (rounded > CodeMax) begin

@@ -263,7 +263,7 @@ fn summarise(stim: &Stimulus, s: &mut Summary) {
             Kind::Product(pimforge_golden::Direction::Transpose) => s.transpose += 1,
             Kind::LoadWeights => s.weight_loads += 1,
             Kind::WriteCells => s.cell_writes += 1,
-            Kind::ErrorProbe => s.error_probes += 1,
+            Kind::ErrorProbe | Kind::BadTile => s.error_probes += 1,
         }
         s.exact_checked += t.exact_checked as u64;
         s.clipped += t.clipped;

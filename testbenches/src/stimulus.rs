@@ -35,6 +35,8 @@ pub enum Kind {
     WriteCells,
     Product(Direction),
     ErrorProbe,
+    /// A command to a tile id the array does not have.
+    BadTile,
 }
 
 #[derive(Clone, Debug)]
@@ -55,6 +57,7 @@ impl Txn {
             Kind::Product(Direction::Forward) => "MVM (forward) product".to_string(),
             Kind::Product(Direction::Transpose) => "MTVM (transpose) product".to_string(),
             Kind::ErrorProbe => "error-path probe".to_string(),
+            Kind::BadTile => "command to an absent tile".to_string(),
         };
         format!("transaction {index}: tile {} {what}", self.tile)
     }
@@ -339,6 +342,32 @@ pub fn generate(shape: &TileShape, tiles: usize, products: usize, seed: u64) -> 
                 commands.push(c.clone());
                 cursors[i] += 1;
             }
+        }
+    }
+    // Commands to tile ids past the last tile, where the id space has them: the array must
+    // drop them and raise bad_tile_o until the next CLEAR.
+    let ids = 1u32 << crate::ports::tile_bits(tiles);
+    if ids as usize > tiles && !commands.is_empty() {
+        for _ in 0..(products / 50).max(1) {
+            let at = g.rng.random_range(0..commands.len());
+            commands.insert(
+                at,
+                Command {
+                    tile: g.rng.random_range(tiles as u32..ids),
+                    op: Op::WriteX as u8,
+                    addr: 0,
+                    data: 0,
+                    idle: 0,
+                    txn: g.txns.len(),
+                    expect: None,
+                },
+            );
+            g.txns.push(Txn {
+                tile: tiles as u32,
+                kind: Kind::BadTile,
+                exact_checked: false,
+                clipped: 0,
+            });
         }
     }
     Stimulus {
