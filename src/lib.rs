@@ -7,5 +7,6 @@ pub mod emit;
 pub mod load;
 pub mod output;
 pub mod presets;
+pub mod synth;
 pub mod tools;
 pub mod verify;

@@ -26,6 +26,8 @@ enum Cmd {
     Presets,
     /// Run the generated RTL under Verilator in lock-step with the golden model.
     Verify(cmd::verify::VerifyArgs),
+    /// Synthesise every digital module with Yosys and report cells, transistors and depth.
+    Synth(cmd::synth::SynthArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Cmd::Gen(a) => cmd::gen::run(a),
         Cmd::Config(a) => cmd::config::run(a),
         Cmd::Verify(a) => cmd::verify::run(a),
+        Cmd::Synth(a) => cmd::synth::run(a),
         Cmd::Presets => {
             cmd::config::presets();
             Ok(())

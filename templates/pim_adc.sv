@@ -3,13 +3,13 @@
 // (converter j reads line j*Share + sel_i). code = clip(round_half_up(I / 2^StepLog2)) in AdcW
 // signed bits; every clipped conversion raises its clip flag. Codes and flags are registered.
 module pim_adc #(
-  parameter int unsigned Lines    = {{ lines }},
-  parameter int unsigned Share    = {{ share }},
-  parameter int unsigned NumAdc   = {{ adcs }},
-  parameter int unsigned SelW     = {{ sel_bits }},
-  parameter int unsigned CurW     = {{ current_bits }},
-  parameter int unsigned AdcW     = {{ adc_bits }},
-  parameter int unsigned StepLog2 = {{ step_log2 }}
+  parameter int Lines    = {{ lines }},
+  parameter int Share    = {{ share }},
+  parameter int NumAdc   = {{ adcs }},
+  parameter int SelW     = {{ sel_bits }},
+  parameter int CurW     = {{ current_bits }},
+  parameter int AdcW     = {{ adc_bits }},
+  parameter int StepLog2 = {{ step_log2 }}
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -21,7 +21,7 @@ module pim_adc #(
 );
 
   // Wide enough for the rounding add and for both code bounds, so comparisons never truncate.
-  localparam int unsigned CmpW = ((CurW + 1 > AdcW) ? CurW + 1 : AdcW) + 1;
+  localparam int CmpW = ((CurW + 1 > AdcW) ? CurW + 1 : AdcW) + 1;
   localparam logic signed [CmpW-1:0] Half    = (StepLog2 == 0) ? '0 : CmpW'(1) <<< (StepLog2 - 1);
   localparam logic signed [CmpW-1:0] CodeMax = (CmpW'(1) <<< (AdcW - 1)) - CmpW'(1);
   localparam logic signed [CmpW-1:0] CodeMin = -(CmpW'(1) <<< (AdcW - 1));
@@ -40,7 +40,7 @@ module pim_adc #(
       assign unused_sel = ^sel_i;
       assign current = group;
     end else begin : g_mux
-      assign current = group[int'(sel_i)*CurW +: CurW];
+      assign current = group[32'(sel_i)*CurW +: CurW];
     end
     assign rounded = (CmpW'(current) + Half) >>> StepLog2;
     always_comb begin

@@ -4,11 +4,11 @@
 // and flagged in bad_tile_o (sticky until a CLEAR). Responses follow their command by one cycle,
 // so at most one tile answers per cycle and the response port ORs the tiles' answers.
 module pim_array #(
-  parameter int unsigned Tiles = {{ tiles }},
-  parameter int unsigned TileW = {{ tile_bits }},
-  parameter int unsigned AddrW = {{ addr_bits }},
-  parameter int unsigned DataW = {{ data_bits }},
-  parameter int unsigned RspW  = {{ rsp_bits }}
+  parameter int Tiles = {{ tiles }},
+  parameter int TileW = {{ tile_bits }},
+  parameter int AddrW = {{ addr_bits }},
+  parameter int DataW = {{ data_bits }},
+  parameter int RspW  = {{ rsp_bits }}
 ) (
   input  logic             clk_i,
   input  logic             rst_ni,
@@ -55,7 +55,7 @@ module pim_array #(
   always_comb begin
     rsp_valid_o = 1'b0;
     rsp_data_o  = '0;
-    for (int unsigned i = 0; i < Tiles; i++) begin
+    for (int i = 0; i < Tiles; i++) begin
       rsp_valid_o = rsp_valid_o | tile_rsp_valid[i];
       rsp_data_o  = rsp_data_o | (tile_rsp_data[i*RspW +: RspW] & {RspW{tile_rsp_valid[i]} });
     end

@@ -3,11 +3,11 @@
 // significant plane first. Lower planes are unsigned; the top plane is the signed digit (for
 // 1-bit DACs: the MSB plane drives 0 or -1), so that the planes sum to the two's-complement input.
 module pim_dac #(
-  parameter int unsigned Lines  = {{ lines }},
-  parameter int unsigned InW    = {{ input_bits }},
-  parameter int unsigned DacW   = {{ dac_bits }},
-  parameter int unsigned Planes = {{ planes }},
-  parameter int unsigned PlaneW = {{ plane_bits }}
+  parameter int Lines  = {{ lines }},
+  parameter int InW    = {{ input_bits }},
+  parameter int DacW   = {{ dac_bits }},
+  parameter int Planes = {{ planes }},
+  parameter int PlaneW = {{ plane_bits }}
 ) (
   input  logic [Lines*InW-1:0]      x_i,
   input  logic [PlaneW-1:0]         plane_i,
@@ -19,7 +19,7 @@ module pim_dac #(
 
   for (genvar l = 0; l < Lines; l++) begin : g_line
     logic [DacW-1:0] digit;
-    assign digit = x_i[l*InW + DacW*int'(plane_i) +: DacW];
+    assign digit = x_i[l*InW + DacW*32'(plane_i) +: DacW];
     assign drive_o[l*(DacW+1) +: DacW+1] = {top_plane & digit[DacW-1], digit};
   end
 

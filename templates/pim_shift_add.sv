@@ -4,17 +4,17 @@
 // ADC step 2^StepLog2, and added to the accumulator of line j*Share + sel_i. AccW is derived by
 // the generator from the reachable code ranges, so the sum never overflows.
 module pim_shift_add #(
-  parameter int unsigned Lines     = {{ lines }},
-  parameter int unsigned Share     = {{ share }},
-  parameter int unsigned NumAdc    = {{ adcs }},
-  parameter int unsigned SelW      = {{ sel_bits }},
-  parameter int unsigned Slices    = {{ slices }},
-  parameter int unsigned AdcW      = {{ adc_bits }},
-  parameter int unsigned AccW      = {{ acc_bits }},
-  parameter int unsigned ValueBits = {{ value_bits }},
-  parameter int unsigned DacW      = {{ dac_bits }},
-  parameter int unsigned PlaneW    = {{ plane_bits }},
-  parameter int unsigned StepLog2  = {{ step_log2 }}
+  parameter int Lines     = {{ lines }},
+  parameter int Share     = {{ share }},
+  parameter int NumAdc    = {{ adcs }},
+  parameter int SelW      = {{ sel_bits }},
+  parameter int Slices    = {{ slices }},
+  parameter int AdcW      = {{ adc_bits }},
+  parameter int AccW      = {{ acc_bits }},
+  parameter int ValueBits = {{ value_bits }},
+  parameter int DacW      = {{ dac_bits }},
+  parameter int PlaneW    = {{ plane_bits }},
+  parameter int StepLog2  = {{ step_log2 }}
 ) (
   input  logic                          clk_i,
   input  logic                          rst_ni,
@@ -35,10 +35,10 @@ module pim_shift_add #(
     always_comb begin
       logic signed [AccW-1:0] partial;
       partial = '0;
-      for (int unsigned m = 0; m < Slices; m++) begin
+      for (int m = 0; m < Slices; m++) begin
         partial = partial + (AccW'($signed(code_i[(m*NumAdc + j)*AdcW +: AdcW])) <<< (ValueBits*m));
       end
-      term[j] = partial <<< (DacW*int'(plane_i) + StepLog2);
+      term[j] = partial <<< (DacW*32'(plane_i) + StepLog2);
     end
   end
 
@@ -49,7 +49,7 @@ module pim_shift_add #(
         acc_q[l] <= '0;
       end else if (clear_i) begin
         acc_q[l] <= '0;
-      end else if (valid_i && int'(sel_i) == l % Share) begin
+      end else if (valid_i && 32'(sel_i) == l % Share) begin
         acc_q[l] <= acc_q[l] + term[l / Share]{{ fault_xor }};
       end
     end

@@ -2,22 +2,22 @@
 // One PIM tile: control, DAC, {{ slices }} crossbar slices of {{ rows }}x{{ cols }} cells (one per {{ value_bits }}-bit weight digit), an ADC bank
 // per slice and the shift-and-add unit.
 module pim_tile #(
-  parameter int unsigned Rows      = {{ rows }},
-  parameter int unsigned Cols      = {{ cols }},
-  parameter int unsigned Lines     = {{ lines }},
-  parameter int unsigned Slices    = {{ slices }},
-  parameter int unsigned InW       = {{ input_bits }},
-  parameter int unsigned DataW     = {{ data_bits }},
-  parameter int unsigned AddrW     = {{ addr_bits }},
-  parameter int unsigned LevelW    = {{ level_bits }},
-  parameter int unsigned DrvW      = {{ drive_bits }},
-  parameter int unsigned CurW      = {{ current_bits }},
-  parameter int unsigned PlaneW    = {{ plane_bits }},
-  parameter int unsigned SelW      = {{ sel_bits }},
-  parameter int unsigned NumAdc    = {{ adcs }},
-  parameter int unsigned AdcW      = {{ adc_bits }},
-  parameter int unsigned AccW      = {{ acc_bits }},
-  parameter int unsigned RspW      = {{ rsp_bits }}
+  parameter int Rows      = {{ rows }},
+  parameter int Cols      = {{ cols }},
+  parameter int Lines     = {{ lines }},
+  parameter int Slices    = {{ slices }},
+  parameter int InW       = {{ input_bits }},
+  parameter int DataW     = {{ data_bits }},
+  parameter int AddrW     = {{ addr_bits }},
+  parameter int LevelW    = {{ level_bits }},
+  parameter int DrvW      = {{ drive_bits }},
+  parameter int CurW      = {{ current_bits }},
+  parameter int PlaneW    = {{ plane_bits }},
+  parameter int SelW      = {{ sel_bits }},
+  parameter int NumAdc    = {{ adcs }},
+  parameter int AdcW      = {{ adc_bits }},
+  parameter int AccW      = {{ acc_bits }},
+  parameter int RspW      = {{ rsp_bits }}
 ) (
   input  logic             clk_i,
   input  logic             rst_ni,

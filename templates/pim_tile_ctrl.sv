@@ -6,24 +6,24 @@
 // plane n/Share and samples the array when n%Share == 0; the ADCs convert group n-1 (stage 2)
 // and the shift-and-add unit accumulates group n-2 (stage 3). cmd_ready_o is low while running.
 module pim_tile_ctrl #(
-  parameter int unsigned Rows      = {{ rows }},
-  parameter int unsigned Cols      = {{ cols }},
-  parameter int unsigned Lines     = {{ lines }},
-  parameter int unsigned Slices    = {{ slices }},
-  parameter int unsigned ValueBits = {{ value_bits }},
-  parameter int unsigned InW       = {{ input_bits }},
-  parameter int unsigned DataW     = {{ data_bits }},
-  parameter int unsigned AddrW     = {{ addr_bits }},
-  parameter int unsigned SliceW    = {{ slice_bits }},
-  parameter int unsigned LevelW    = {{ level_bits }},
-  parameter int unsigned Planes    = {{ planes }},
-  parameter int unsigned PlaneW    = {{ plane_bits }},
-  parameter int unsigned Share     = {{ share }},
-  parameter int unsigned SelW      = {{ sel_bits }},
-  parameter int unsigned NumAdc    = {{ adcs }},
-  parameter int unsigned AccW      = {{ acc_bits }},
-  parameter int unsigned RspW      = {{ rsp_bits }},
-  parameter int unsigned CntW      = {{ counter_bits }}
+  parameter int Rows      = {{ rows }},
+  parameter int Cols      = {{ cols }},
+  parameter int Lines     = {{ lines }},
+  parameter int Slices    = {{ slices }},
+  parameter int ValueBits = {{ value_bits }},
+  parameter int InW       = {{ input_bits }},
+  parameter int DataW     = {{ data_bits }},
+  parameter int AddrW     = {{ addr_bits }},
+  parameter int SliceW    = {{ slice_bits }},
+  parameter int LevelW    = {{ level_bits }},
+  parameter int Planes    = {{ planes }},
+  parameter int PlaneW    = {{ plane_bits }},
+  parameter int Share     = {{ share }},
+  parameter int SelW      = {{ sel_bits }},
+  parameter int NumAdc    = {{ adcs }},
+  parameter int AccW      = {{ acc_bits }},
+  parameter int RspW      = {{ rsp_bits }},
+  parameter int CntW      = {{ counter_bits }}
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
@@ -60,9 +60,9 @@ module pim_tile_ctrl #(
   input  logic [AccW-1:0]              acc_data_i
 );
 
-  localparam int unsigned Convs = Planes * Share;
-  localparam int unsigned StepW = $clog2(Convs + 2);
-  localparam int unsigned ClipW = $clog2(Slices * NumAdc + 1);
+  localparam int Convs = Planes * Share;
+  localparam int StepW = $clog2(Convs + 2);
+  localparam int ClipW = $clog2(Slices * NumAdc + 1);
 
   localparam logic [3:0] OpWriteX    = 4'd1;
   localparam logic [3:0] OpLoadW     = 4'd2;
@@ -223,7 +223,7 @@ module pim_tile_ctrl #(
   logic [ClipW-1:0] clips;
   always_comb begin
     clips = '0;
-    for (int unsigned i = 0; i < Slices * NumAdc; i++) begin
+    for (int i = 0; i < Slices * NumAdc; i++) begin
       clips = clips + ClipW'(clip_i[i]);
     end
   end

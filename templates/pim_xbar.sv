@@ -4,12 +4,12 @@
 // or columns (transpose) with DAC values and samples the exact integer line currents into a
 // sample-and-hold. Not synthesisable: synthesis replaces this module by a black box.
 module pim_xbar #(
-  parameter int unsigned Rows  = {{ rows }},
-  parameter int unsigned Cols  = {{ cols }},
-  parameter int unsigned Lines = {{ lines }},
-  parameter int unsigned CellW = 6,
-  parameter int unsigned DrvW  = {{ drive_bits }},
-  parameter int unsigned CurW  = {{ current_bits }}
+  parameter int Rows  = {{ rows }},
+  parameter int Cols  = {{ cols }},
+  parameter int Lines = {{ lines }},
+  parameter int CellW = 6,
+  parameter int DrvW  = {{ drive_bits }},
+  parameter int CurW  = {{ current_bits }}
 ) (
   input  logic                    clk_i,
   // Serial programming port: one cell per cycle.
@@ -31,8 +31,8 @@ module pim_xbar #(
 
   // Power-up state: every cell at level 0, nothing held.
   initial begin
-    for (int unsigned r = 0; r < Rows; r++) begin
-      for (int unsigned c = 0; c < Cols; c++) begin
+    for (int r = 0; r < Rows; r++) begin
+      for (int c = 0; c < Cols; c++) begin
         cell_q[r][c] = '0;
       end
     end
@@ -40,14 +40,14 @@ module pim_xbar #(
   end
 
   // Exact current of sensed line `o`: sum over driven lines of drive * level.
-  function automatic logic signed [CurW-1:0] line_current(input int unsigned o);
+  function automatic logic signed [CurW-1:0] line_current(input int o);
     logic signed [CurW-1:0] sum;
     logic signed [CurW-1:0] drv;
     logic signed [CurW-1:0] lvl;
     sum = '0;
     if (!transpose_i) begin
       if (o < Cols) begin
-        for (int unsigned r = 0; r < Rows; r++) begin
+        for (int r = 0; r < Rows; r++) begin
           drv = CurW'($signed(drive_i[r*DrvW +: DrvW]));
           lvl = CurW'(cell_q[r][o]);
           sum = sum + drv * lvl;
@@ -55,7 +55,7 @@ module pim_xbar #(
       end
     end else begin
       if (o < Rows) begin
-        for (int unsigned c = 0; c < Cols; c++) begin
+        for (int c = 0; c < Cols; c++) begin
           drv = CurW'($signed(drive_i[c*DrvW +: DrvW]));
           lvl = CurW'(cell_q[o][c]);
           sum = sum + drv * lvl;
@@ -73,7 +73,7 @@ module pim_xbar #(
 
   always_ff @(posedge clk_i) begin
     if (sample_i) begin
-      for (int unsigned l = 0; l < Lines; l++) begin
+      for (int l = 0; l < Lines; l++) begin
         held_q[l*CurW +: CurW] <= line_current(l);
       end
     end

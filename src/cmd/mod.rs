@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod gen;
+pub mod synth;
 pub mod verify;
 
 use clap::Args;

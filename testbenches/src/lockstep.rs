@@ -41,6 +41,8 @@ pub struct Summary {
     pub cell_writes: u64,
     pub error_probes: u64,
     pub seconds: f64,
+    /// Cycle in which each stimulus command was accepted.
+    pub accepted: Vec<u64>,
 }
 
 impl fmt::Display for Summary {
@@ -422,6 +424,7 @@ fn run_once(
         if let Some(i) = driver.advance(&inp, exp.cmd_ready) {
             let c = &stim.commands[i];
             summary.commands += 1;
+            summary.accepted.push(cycle);
             last_accept = cycle;
             if c.expect.is_some() {
                 pending.push_back(i);

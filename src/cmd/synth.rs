@@ -1,0 +1,55 @@
+//! `pimforge synth`: Yosys synthesis of every digital module, with a per-module report.
+
+use super::ConfigArgs;
+use clap::Args;
+use pimforge::emit::{config_hash, render};
+use pimforge::output::write_tree;
+use pimforge::synth::synth_all;
+use pimforge::tools::require;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct SynthArgs {
+    #[command(flatten)]
+    pub cfg: ConfigArgs,
+    /// Work directory: the generated design and Yosys logs go under synth/<config hash>/.
+    #[arg(long, default_value = "build")]
+    pub work: PathBuf,
+    /// Also write the report as JSON to this file.
+    #[arg(long, value_name = "FILE.json")]
+    pub json: Option<PathBuf>,
+}
+
+pub fn run(a: &SynthArgs) -> anyhow::Result<()> {
+    let cfg = a.cfg.resolve()?;
+    require("yosys")?;
+    let hash = config_hash(&cfg, None);
+    let base = a.work.join("synth").join(&hash);
+    let rtl = base.join("rtl");
+    write_tree(&rtl, &render(&cfg, None))?;
+    let label = a.cfg.preset.as_deref().unwrap_or("puma");
+    println!(
+        "pimforge synth: {label} ({} tiles of {}x{}), Yosys logs in {}",
+        cfg.tiles,
+        cfg.crossbar.rows,
+        cfg.crossbar.cols,
+        base.join("yosys").display()
+    );
+    println!(
+        "{:<16} {:>12} {:>14} {:>8} {:>9}",
+        "module", "cells", "transistors", "depth", "seconds"
+    );
+    let reports = synth_all(&rtl, &base.join("yosys"))?;
+    for r in &reports {
+        println!(
+            "{:<16} {:>12} {:>14} {:>8} {:>9.1}",
+            r.module, r.cells, r.transistors, r.depth, r.seconds
+        );
+    }
+    println!("(pim_tile: one whole tile, flattened, crossbars as black boxes; pim_array: totals over all tiles, depth of the array's own logic)");
+    if let Some(path) = &a.json {
+        let doc = serde_json::json!({ "config": cfg, "config_hash": hash, "modules": reports });
+        std::fs::write(path, serde_json::to_string_pretty(&doc)? + "\n")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! Synthesis of the digital blocks with Yosys: cells, a transistor estimate (`stat -tech cmos`)
+//! and logic depth (`ltp -noff`) per module.
+//!
+//! The behavioral crossbar is read with `-lib`, so it stays a black box. Every module is
+//! synthesised flattened (so its depth crosses its submodules) except the array top, which keeps
+//! its tiles as one shared hierarchical module and reports totals over the hierarchy.
+
+use crate::emit::{ANALOG_MODULES, DIGITAL_MODULES, TOP};
+use crate::tools::run;
+use anyhow::{anyhow, Result};
+use serde::Serialize;
+use std::path::Path;
+use std::process::Command;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ModuleReport {
+    pub module: String,
+    /// Cells after `synth` (totals over the hierarchy for the array top).
+    pub cells: u64,
+    /// `stat -tech cmos` estimate.
+    pub transistors: u64,
+    /// Longest combinational path in cells, flip-flops cut (`ltp -noff`).
+    pub depth: u64,
+    pub seconds: f64,
+}
+
+fn script(module: &str) -> String {
+    let lib: Vec<String> = ANALOG_MODULES.iter().map(|m| format!("{m}.sv")).collect();
+    let digital: Vec<String> = DIGITAL_MODULES.iter().map(|m| format!("{m}.sv")).collect();
+    let flatten = if module == TOP { "" } else { " -flatten" };
+    format!(
+        "read_verilog -sv -lib {}\nread_verilog -sv {}\nhierarchy -check -top {module}\nsynth -top {module}{flatten}\ntee -o {module}.stat.txt stat -tech cmos\ntee -o {module}.ltp.txt ltp -noff {module}\n",
+        lib.join(" "),
+        digital.join(" ")
+    )
+}
+
+/// The last number after `key` in `text`.
+fn last_number(text: &str, key: &str) -> Option<u64> {
+    text.lines()
+        .filter(|l| l.contains(key))
+        .filter_map(|l| {
+            l[l.find(key)? + key.len()..]
+                .trim()
+                .trim_start_matches(['=', ':'])
+                .trim()
+                .split(|c: char| !c.is_ascii_digit())
+                .next()?
+                .parse()
+                .ok()
+        })
+        .last()
+}
+
+/// Synthesises `module` of the design in `rtl_dir`, working in `work`.
+pub fn synth_module(rtl_dir: &Path, work: &Path, module: &str) -> Result<ModuleReport> {
+    let t0 = std::time::Instant::now();
+    std::fs::create_dir_all(work)?;
+    let ys = work.join(format!("{module}.ys"));
+    std::fs::write(&ys, script(module))?;
+    let rtl = std::fs::canonicalize(rtl_dir)?;
+    let log = work.join(format!("{module}.log"));
+    run(
+        Command::new("yosys")
+            .arg("-q")
+            .arg("-l")
+            .arg(std::fs::canonicalize(work)?.join(format!("{module}.log")))
+            .arg(std::fs::canonicalize(&ys)?),
+        &rtl,
+    )?;
+    let stat = std::fs::read_to_string(rtl.join(format!("{module}.stat.txt")))?;
+    let ltp = std::fs::read_to_string(rtl.join(format!("{module}.ltp.txt")))?;
+    // Keep the rtl directory exactly as generated: the reports belong to the work directory.
+    for ext in ["stat.txt", "ltp.txt"] {
+        std::fs::rename(
+            rtl.join(format!("{module}.{ext}")),
+            work.join(format!("{module}.{ext}")),
+        )?;
+    }
+    let missing = |what: &str| anyhow!("no {what} for {module} in {}", log.display());
+    Ok(ModuleReport {
+        module: module.to_string(),
+        cells: last_number(&stat, "Number of cells").ok_or_else(|| missing("cell count"))?,
+        transistors: last_number(&stat, "Estimated number of transistors")
+            .ok_or_else(|| missing("transistor estimate"))?,
+        depth: last_number(&ltp, "(length").ok_or_else(|| missing("logic depth"))?,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// Synthesises every digital module.
+pub fn synth_all(rtl_dir: &Path, work: &Path) -> Result<Vec<ModuleReport>> {
+    DIGITAL_MODULES
+        .iter()
+        .map(|m| synth_module(rtl_dir, work, m))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_yosys_report_lines() {
+        let stat = "=== pim_dac ===\n   Number of cells:                208\n   Estimated number of transistors:       5468+\n";
+        assert_eq!(last_number(stat, "Number of cells"), Some(208));
+        assert_eq!(
+            last_number(stat, "Estimated number of transistors"),
+            Some(5468)
+        );
+        let ltp = "Longest topological path in pim_dac (length=12):\n";
+        assert_eq!(last_number(ltp, "(length"), Some(12));
+    }
+}

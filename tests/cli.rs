@@ -1,0 +1,175 @@
+//! The command line as a user meets it: generation, determinism, the committed RTL, and clear
+//! errors that leave nothing behind. None of these tests needs Verilator.
+
+use assert_cmd::Command;
+use std::fs;
+use std::path::Path;
+
+fn pimforge() -> Command {
+    Command::cargo_bin("pimforge").unwrap()
+}
+
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn gen_64_tiles_is_deterministic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for out in [&a, &b] {
+        pimforge()
+            .args(["gen", "--tiles", "64", "--out"])
+            .arg(out)
+            .assert()
+            .success();
+    }
+    let ta = tree(&a);
+    assert_eq!(ta, tree(&b));
+    let names: Vec<&str> = ta.iter().map(|(n, _)| n.as_str()).collect();
+    for m in [
+        "pim_array.sv",
+        "pim_tile.sv",
+        "pim_xbar.sv",
+        "pimforge.f",
+        "pimforge.yaml",
+    ] {
+        assert!(names.contains(&m), "{m} missing from {names:?}");
+    }
+    let top = String::from_utf8(fs::read(a.join("pim_array.sv")).unwrap()).unwrap();
+    assert!(top.contains("DO NOT EDIT") && top.contains("parameter int unsigned Tiles = 64"));
+    // Regenerating over our own output is allowed.
+    pimforge()
+        .args(["gen", "--tiles", "64", "--out"])
+        .arg(&a)
+        .assert()
+        .success();
+}
+
+#[test]
+fn committed_rtl_is_what_gen_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rtl");
+    pimforge()
+        .args(["gen", "--tiles", "64", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("rtl");
+    assert_eq!(
+        tree(&out),
+        tree(&committed),
+        "rtl/ is stale: run `cargo run -- gen --tiles 64`"
+    );
+}
+
+/// Runs `gen` expecting failure; checks the message and that nothing was written.
+fn gen_fails(args: &[&str], yaml: Option<&str>, needles: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rtl");
+    let mut cmd = pimforge();
+    cmd.arg("gen").args(args).arg("--out").arg(&out);
+    if let Some(y) = yaml {
+        let f = tmp.path().join("cfg.yaml");
+        fs::write(&f, y).unwrap();
+        cmd.arg("--config").arg(&f);
+    }
+    let assert = cmd.assert().failure();
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    for n in needles {
+        assert!(err.contains(n), "expected '{n}' in: {err}");
+    }
+    assert!(!out.exists(), "output written despite the error");
+    let left: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        left.iter().all(|n| n == "cfg.yaml"),
+        "left behind: {left:?}"
+    );
+}
+
+#[test]
+fn bad_configs_name_the_field_and_range_and_write_nothing() {
+    gen_fails(&["--tiles", "0"], None, &["tiles = 0", "allowed 1..=128"]);
+    gen_fails(
+        &["--preset", "giant"],
+        None,
+        &["unknown preset 'giant'", "tiny"],
+    );
+    gen_fails(
+        &[],
+        Some("crossbar: { rows: 256, cols: 256 }\n"),
+        &["crossbar.rows = 256", "at most 128 lines", "adc.bits to 15"],
+    );
+    gen_fails(
+        &[],
+        Some("crossbar: [rows: 4\n"),
+        &["not valid YAML", "line 1"],
+    );
+    gen_fails(&[], Some("adc: { bitz: 4 }\n"), &["unknown field `bitz`"]);
+    gen_fails(
+        &[],
+        Some("crossbar: { rows: 100, cell_bits: [6, 6] }\nadc: { step: 3, share: 3 }\n"),
+        &[
+            "crossbar.rows = 100: allowed a power of two in 2..=1024",
+            "crossbar.cell_bits = [6, 6] (2 entries)",
+            "adc.step = 3",
+            "adc.share = 3",
+        ],
+    );
+}
+
+#[test]
+fn unwritable_output_is_an_error_and_foreign_files_are_never_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let blocker = tmp.path().join("not-a-dir");
+    fs::write(&blocker, "x").unwrap();
+    let assert = pimforge()
+        .args(["gen", "--preset", "tiny", "--out"])
+        .arg(blocker.join("rtl"))
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(err.contains("cannot create output directory"), "{err}");
+
+    let mine = tmp.path().join("mine");
+    fs::create_dir(&mine).unwrap();
+    fs::write(mine.join("notes.sv"), "// my own module").unwrap();
+    let assert = pimforge()
+        .args(["gen", "--preset", "tiny", "--out"])
+        .arg(&mine)
+        .assert()
+        .failure();
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        err.contains("refusing to write") && err.contains("notes.sv"),
+        "{err}"
+    );
+    assert_eq!(tree(&mine).len(), 1);
+}
+
+#[test]
+fn config_prints_the_resolved_config_and_derived_widths() {
+    let assert = pimforge()
+        .args(["config", "--preset", "tiny", "--json"])
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(v["tiles"], 2);
+    assert_eq!(v["derived"]["adc_exact"], true);
+    assert_eq!(v["derived"]["mvm_cycles"], 10);
+    assert!(v["derived"]["accumulator_bits"].as_u64().unwrap() > 16);
+}
