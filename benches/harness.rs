@@ -1,1 +1,81 @@
-fn main() {}
+//! Performance of pimforge, measured side by side in one run (`make bench`):
+//! - `gen` time of the 64-tile default array;
+//! - Verilator build time of each design, from a cold cache;
+//! - lock-step harness speed against a bare Verilator loop driving the same model with the same
+//!   command stream (no golden model, no comparison), as a ratio.
+//!
+//! `PIMFORGE_BENCH_QUICK=1` skips the 64-tile default (its model takes minutes to compile).
+
+use pimforge::config::Config;
+use pimforge::emit::render;
+use pimforge::output::write_tree;
+use pimforge::presets::preset;
+use pimforge::verify::prepare;
+use pimforge_tb::{generate, run, run_bare, Options};
+use std::time::Instant;
+
+fn gen_time(cfg: &Config, reps: u32) -> f64 {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rtl");
+    let t0 = Instant::now();
+    for _ in 0..reps {
+        write_tree(&out, &render(cfg, None)).unwrap();
+    }
+    t0.elapsed().as_secs_f64() / reps as f64
+}
+
+fn main() {
+    let quick = std::env::var_os("PIMFORGE_BENCH_QUICK").is_some();
+    let mut puma64 = preset("puma").unwrap();
+    puma64.tiles = 64;
+    println!(
+        "gen, 64-tile default: {:.2} ms (mean of 20)",
+        gen_time(&puma64, 20) * 1e3
+    );
+
+    let cold = tempfile::tempdir().unwrap();
+    let mut cases: Vec<(&str, Config, usize, usize)> = vec![
+        ("tiny", preset("tiny").unwrap(), 2, 2000),
+        ("narrow-adc", preset("narrow-adc").unwrap(), 2, 1000),
+        ("shared-adc", preset("shared-adc").unwrap(), 3, 1000),
+    ];
+    if !quick {
+        // Commands go to two of the 64 tiles: the golden model and the DUT still step all 64.
+        cases.push(("puma (64 tiles)", puma64, 2, 8));
+    }
+    println!(
+        "\n{:<16} {:>10} {:>10} {:>14} {:>14} {:>8}",
+        "design", "build s", "cycles", "harness cyc/s", "bare cyc/s", "ratio"
+    );
+    for (name, cfg, active_tiles, products) in cases {
+        let p = prepare(&cfg, None, cold.path()).unwrap();
+        let stim = generate(&p.design.shape, active_tiles, products, 1);
+        let opts = Options {
+            seed: 1,
+            replay: String::new(),
+            wave_dir: None,
+            wave_window: 0,
+        };
+        // Alternate the two loops and keep the best of three of each, so that neither gets
+        // the warm caches alone.
+        let (mut best_h, mut best_b, mut cycles) = (f64::MAX, f64::MAX, 0);
+        for _ in 0..3 {
+            let t = Instant::now();
+            let s = run(&p.design, &stim, &opts)
+                .unwrap()
+                .expect("lock-step run passes");
+            best_h = best_h.min(t.elapsed().as_secs_f64());
+            cycles = s.cycles;
+            let t = Instant::now();
+            let bare_cycles = run_bare(&p.design, &stim, 1).unwrap();
+            best_b = best_b.min(t.elapsed().as_secs_f64() * cycles as f64 / bare_cycles as f64);
+        }
+        let (h, b) = (cycles as f64 / best_h, cycles as f64 / best_b);
+        println!(
+            "{name:<16} {:>10.1} {cycles:>10} {h:>14.0} {b:>14.0} {:>8.2}",
+            p.build_seconds,
+            h / b
+        );
+    }
+    println!("\nratio = lock-step harness speed / bare Verilator loop speed on the same model and stimulus");
+}

@@ -188,7 +188,7 @@ impl Config {
                 w.bits.to_string(),
                 "2..=32".into(),
             );
-        } else if (1..=8).contains(&vb) && w.bits % vb != 0 {
+        } else if (1..=8).contains(&vb) && !w.bits.is_multiple_of(vb) {
             bad(
                 &mut errs,
                 "weight.bits",
@@ -206,7 +206,8 @@ impl Config {
                 );
             }
         }
-        let slices_ok = (1..=8).contains(&vb) && (2..=32).contains(&w.bits) && w.bits % vb == 0;
+        let slices_ok =
+            (1..=8).contains(&vb) && (2..=32).contains(&w.bits) && w.bits.is_multiple_of(vb);
         if slices_ok {
             let cells = self.cell_bits();
             if cells.len() != self.slices() {
@@ -239,7 +240,7 @@ impl Config {
             bad(&mut errs, "input.bits", x.bits.to_string(), "2..=32".into());
         }
         let d = self.dac.bits;
-        if !(1..=8).contains(&d) || (2..=32).contains(&x.bits) && x.bits % d != 0 {
+        if !(1..=8).contains(&d) || (2..=32).contains(&x.bits) && !x.bits.is_multiple_of(d) {
             bad(
                 &mut errs,
                 "dac.bits",

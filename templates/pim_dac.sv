@@ -18,8 +18,11 @@ module pim_dac #(
   assign top_plane = ({1'b0, plane_i} == (PlaneW+1)'(Planes - 1));
 
   for (genvar l = 0; l < Lines; l++) begin : g_line
+    // Select the line's input first, then the plane's digit within it.
+    logic [InW-1:0]  word;
     logic [DacW-1:0] digit;
-    assign digit = x_i[l*InW + DacW*32'(plane_i) +: DacW];
+    assign word  = x_i[l*InW +: InW];
+    assign digit = word[DacW*32'(plane_i) +: DacW];
     assign drive_o[l*(DacW+1) +: DacW+1] = {top_plane & digit[DacW-1], digit};
   end
 

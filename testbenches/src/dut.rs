@@ -2,7 +2,7 @@
 
 use crate::verilate::PortSpec;
 use anyhow::{anyhow, bail, Context, Result};
-use libloading::{Library, Symbol};
+use libloading::Library;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::path::Path;
 
@@ -82,12 +82,8 @@ impl Dut {
         unsafe {
             let lib = Library::new(library)
                 .with_context(|| format!("cannot load {}", library.display()))?;
-            let sym = |name: &[u8]| -> Result<*const ()> {
-                let s: Symbol<*const ()> = lib.get(name)?;
-                Ok(*s)
-            };
-            let new: NewFn = std::mem::transmute(sym(b"pf_new")?);
-            let port: PortFn = std::mem::transmute(sym(b"pf_port")?);
+            let new: NewFn = *lib.get::<NewFn>(b"pf_new")?;
+            let port: PortFn = *lib.get::<PortFn>(b"pf_port")?;
             let handle = new(trace as c_int);
             let mut found = Vec::new();
             for p in ports {
@@ -113,11 +109,11 @@ impl Dut {
             }
             Ok(Dut {
                 handle,
-                free: std::mem::transmute(sym(b"pf_free")?),
-                eval: std::mem::transmute(sym(b"pf_eval")?),
-                trace_open: std::mem::transmute(sym(b"pf_trace_open")?),
-                trace_dump: std::mem::transmute(sym(b"pf_trace_dump")?),
-                trace_close: std::mem::transmute(sym(b"pf_trace_close")?),
+                free: *lib.get::<FreeFn>(b"pf_free")?,
+                eval: *lib.get::<EvalFn>(b"pf_eval")?,
+                trace_open: *lib.get::<TraceOpenFn>(b"pf_trace_open")?,
+                trace_dump: *lib.get::<TraceDumpFn>(b"pf_trace_dump")?,
+                trace_close: *lib.get::<FreeFn>(b"pf_trace_close")?,
                 ports: found,
                 _lib: lib,
             })

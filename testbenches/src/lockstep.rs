@@ -198,7 +198,7 @@ impl<'a> Driver<'a> {
             stim,
             next: 0,
             idle_left: stim.commands.first().map_or(0, |c| c.idle),
-            noise: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_0f_1d1e),
+            noise: ChaCha8Rng::seed_from_u64(seed ^ 0x005e_ed0f_1d1e),
             shape,
             tiles,
         }

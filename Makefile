@@ -1,0 +1,68 @@
+# pimforge: the commands a newcomer needs. `make verify` is the full check (CI runs it).
+CARGO   ?= cargo
+BUILD   ?= build
+PIMFORGE = target/release/pimforge
+# Small presets: linted, simulated in lock-step and synthesised in `make verify`.
+PRESETS := tiny narrow-adc shared-adc
+# Preset of `make synth` (the 64-tile default takes minutes: see README).
+SYNTH_PRESET ?= tiny
+
+.PHONY: all deps build gen lint test synth verify bench regress-full clean
+
+all: verify
+
+# Installs the EDA tools when missing (Debian packages; sudo when not root).
+deps:
+	@missing=""; \
+	for t in verilator yosys iverilog; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq verilator yosys iverilog >/dev/null; \
+	fi; \
+	verilator --version; yosys -V; iverilog -V 2>/dev/null | head -n 1
+
+build:
+	$(CARGO) build --release --workspace
+
+# The main job: the 64-tile default array into rtl/.
+gen: build
+	$(PIMFORGE) gen --tiles 64
+
+# Verilator -Wall lint and an Icarus compile of every small preset and of the 64-tile default.
+lint: deps build
+	@set -e; for p in $(PRESETS); do \
+	  $(PIMFORGE) gen --preset $$p --out $(BUILD)/lint/$$p >/dev/null; \
+	  (cd $(BUILD)/lint/$$p && verilator --lint-only -Wall -f pimforge.f --top-module pim_array \
+	    && iverilog -g2012 -o /dev/null -s pim_array $$(cat pimforge.f) 2>&1 | { grep -v 'sorry: Case unique' || true; }); \
+	  echo "lint: $$p clean (verilator -Wall, iverilog -g2012)"; \
+	done
+	$(PIMFORGE) gen --tiles 64 --out $(BUILD)/lint/puma64 >/dev/null
+	cd $(BUILD)/lint/puma64 && verilator --lint-only -Wall -f pimforge.f --top-module pim_array
+	@echo "lint: puma (64 tiles of 128x128) clean (verilator -Wall)"
+
+test: deps
+	$(CARGO) test --release --workspace
+
+synth: deps build
+	$(PIMFORGE) synth --preset $(SYNTH_PRESET) --json $(BUILD)/synth-$(SYNTH_PRESET).json
+
+verify: deps
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+	$(MAKE) --no-print-directory lint
+	$(CARGO) test --release --workspace
+	@set -e; for p in $(PRESETS); do $(MAKE) --no-print-directory synth SYNTH_PRESET=$$p; done
+	@echo "make verify: formatting, clippy, lint of 4 presets, golden-model and lock-step tests, synthesis of $(PRESETS): all passed"
+
+# Performance figures (not run in CI): gen time, Verilator build time, harness vs bare loop.
+bench: deps
+	$(CARGO) bench --bench harness
+
+# Opt-in long regression: the full-size 128x128 tile in lock-step (a 2-minute model build).
+regress-full: deps build
+	$(PIMFORGE) verify --preset puma --tiles 2 --transactions 100 --seed 7
+	@for s in 1 2 3; do for p in $(PRESETS); do $(PIMFORGE) verify --preset $$p --seed $$s --transactions 5000 | tail -n 1; done; done
+
+clean:
+	rm -rf $(BUILD)
