@@ -53,6 +53,8 @@ verify: deps
 	$(MAKE) --no-print-directory lint
 	$(CARGO) test --release --workspace
 	@set -e; for p in $(PRESETS); do $(MAKE) --no-print-directory synth SYNTH_PRESET=$$p; done
+	@echo "== lock-step summary (models cached by the tests; a fresh seed)"
+	@set -e; for p in $(PRESETS); do $(PIMFORGE) verify --preset $$p --seed 100 --transactions 1000 | tail -n 1; done
 	@echo "make verify: formatting, clippy, lint of 4 presets, golden-model and lock-step tests, synthesis of $(PRESETS): all passed"
 
 # Performance figures (not run in CI): gen time, Verilator build time, harness vs bare loop.

@@ -10,8 +10,9 @@ use pimforge_golden::Op;
 use pimforge_tb::{generate, Cause, Options, Summary};
 use std::path::PathBuf;
 
+/// The work directory `pimforge verify` uses, so `make verify` builds each model once.
 fn work() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pimforge-work")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("build")
 }
 
 fn options(seed: u64, wave_dir: Option<PathBuf>) -> Options {

@@ -93,6 +93,16 @@ struct Gen<'a> {
 }
 
 impl Gen<'_> {
+    /// Records a transaction that has no product result.
+    fn record(&mut self, tile: u32, kind: Kind) {
+        self.txns.push(Txn {
+            tile,
+            kind,
+            exact_checked: false,
+            clipped: 0,
+        });
+    }
+
     fn idle(&mut self) -> u32 {
         // Mostly back-to-back, sometimes a gap.
         if self.rng.random_bool(0.85) {
@@ -149,12 +159,7 @@ impl Gen<'_> {
                 );
             }
         }
-        self.txns.push(Txn {
-            tile: t.tile,
-            kind: Kind::LoadWeights,
-            exact_checked: false,
-            clipped: 0,
-        });
+        self.record(t.tile, Kind::LoadWeights);
     }
 
     fn write_cells(&mut self, t: &mut TileGen) {
@@ -182,12 +187,7 @@ impl Gen<'_> {
                 None,
             );
         }
-        self.txns.push(Txn {
-            tile: t.tile,
-            kind: Kind::WriteCells,
-            exact_checked: false,
-            clipped: 0,
-        });
+        self.record(t.tile, Kind::WriteCells);
     }
 
     fn product(&mut self, t: &mut TileGen, dir: Direction) {
@@ -280,12 +280,7 @@ impl Gen<'_> {
         self.push(t, Op::ReadStat, stat::ERRORS, 0, Some(flags as u128));
         self.push(t, Op::Clear, 0, 0, None);
         self.push(t, Op::ReadStat, stat::ERRORS, 0, Some(0));
-        self.txns.push(Txn {
-            tile: t.tile,
-            kind: Kind::ErrorProbe,
-            exact_checked: false,
-            clipped: 0,
-        });
+        self.record(t.tile, Kind::ErrorProbe);
     }
 }
 
@@ -362,12 +357,7 @@ pub fn generate(shape: &TileShape, tiles: usize, products: usize, seed: u64) -> 
                     expect: None,
                 },
             );
-            g.txns.push(Txn {
-                tile: tiles as u32,
-                kind: Kind::BadTile,
-                exact_checked: false,
-                clipped: 0,
-            });
+            g.record(tiles as u32, Kind::BadTile);
         }
     }
     Stimulus {
