@@ -1,4 +1,5 @@
 # pimforge: the commands a newcomer needs. `make verify` is the full check (CI runs it).
+SHELL   := /bin/bash
 CARGO   ?= cargo
 BUILD   ?= build
 PIMFORGE = target/release/pimforge
@@ -41,8 +42,11 @@ lint: deps build
 	cd $(BUILD)/lint/puma64 && verilator --lint-only -Wall -f pimforge.f --top-module pim_array
 	@echo "lint: puma (64 tiles of 128x128) clean (verilator -Wall)"
 
+# Unit, integration and lock-step tests (there are no doc tests). Every `test result` line is
+# kept in build/test.log for the closing tally of `make verify`.
 test: deps
-	$(CARGO) test --release --workspace
+	@mkdir -p $(BUILD)
+	set -o pipefail; $(CARGO) test --release --workspace --lib --bins --tests 2>&1 | tee $(BUILD)/test.log
 
 synth: deps build
 	$(PIMFORGE) synth --preset $(SYNTH_PRESET) --json $(BUILD)/synth-$(SYNTH_PRESET).json
@@ -51,11 +55,12 @@ verify: deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 	$(MAKE) --no-print-directory lint
-	$(CARGO) test --release --workspace
+	$(MAKE) --no-print-directory test
 	@set -e; for p in $(PRESETS); do $(MAKE) --no-print-directory synth SYNTH_PRESET=$$p; done
 	@echo "== lock-step summary (models cached by the tests; a fresh seed)"
 	@set -e; for p in $(PRESETS); do $(PIMFORGE) verify --preset $$p --seed 100 --transactions 1000 | tail -n 1; done
 	@echo "make verify: formatting, clippy, lint of 4 presets, golden-model and lock-step tests, synthesis of $(PRESETS): all passed"
+	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "%d passed, %d failed\n", p, f }' $(BUILD)/test.log
 
 # Performance figures (not run in CI): gen time, Verilator build time, harness vs bare loop.
 bench: deps

@@ -53,3 +53,20 @@ impl VcdWriter {
         self.text
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_only_changes() {
+        let mut v = VcdWriter::new(&[("a", 1), ("b", 4)]);
+        v.sample(0, &[1, 5]);
+        v.sample(1, &[1, 5]);
+        v.sample(2, &[0, 5]);
+        let t = v.finish();
+        assert!(t.contains("$var wire 4 g1 b_expected $end"));
+        assert!(t.contains("#0\n1g0\nb101 g1\n#2\n0g0\n"), "{t}");
+        assert!(!t.contains("#1"));
+    }
+}
