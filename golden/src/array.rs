@@ -75,7 +75,10 @@ impl ArrayModel {
     }
 
     pub fn clock(&mut self, inp: &ArrayIn) {
-        let ready = self.outputs(inp).cmd_ready;
+        let ready = self
+            .tiles
+            .get(inp.cmd_tile as usize)
+            .is_none_or(|t| t.outputs().cmd_ready);
         if inp.cmd_valid && ready {
             if inp.cmd_tile as usize >= self.tiles.len() {
                 self.bad_tile = true;

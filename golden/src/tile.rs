@@ -253,8 +253,7 @@ impl TileModel {
             Some(Op::LoadW) => {
                 if addr >> (rb + cb) == 0 {
                     let w = sext(inp.cmd_data as u128, s.weight_bits) as i64;
-                    let shape = self.shape.clone();
-                    self.cells.load_weight(&shape, row, col, w);
+                    self.cells.load_weight(&self.shape, row, col, w);
                 } else {
                     self.errors |= err::BAD_ADDR;
                 }
