@@ -13,6 +13,7 @@ pub mod array;
 pub mod cells;
 pub mod mvm;
 pub mod num;
+pub mod opa;
 pub mod shape;
 pub mod tile;
 
