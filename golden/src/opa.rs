@@ -158,14 +158,14 @@ mod tests {
             let x: Vec<i64> = (0..s.rows).map(|_| rng.random_range(-15..=15)).collect();
             let d: Vec<i64> = (0..s.cols).map(|_| rng.random_range(-60..=60)).collect();
             assert_eq!(opa(&s, &mut cells, &x, &d), 0, "trial {trial}");
-            for r in 0..s.rows {
-                for c in 0..s.cols {
+            for (r, &xr) in x.iter().enumerate() {
+                for (c, &dc) in d.iter().enumerate() {
                     let change: BigInt = (0..s.slices())
                         .map(|m| {
                             BigInt::from(cells.get(m, r, c) - before.get(m, r, c)) << (2 * m as u32)
                         })
                         .sum();
-                    assert_eq!(change, BigInt::from(x[r]) * BigInt::from(d[c]));
+                    assert_eq!(change, BigInt::from(xr) * BigInt::from(dc));
                 }
             }
         }
