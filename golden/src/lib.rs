@@ -11,6 +11,9 @@
 pub mod adc;
 pub mod array;
 pub mod cells;
+pub mod device;
+pub mod lfsr;
+pub mod mixed;
 pub mod mvm;
 pub mod num;
 pub mod opa;
