@@ -39,6 +39,13 @@ module pim_tile #(
   logic [$clog2(Rows)-1:0]      prog_row;
   logic [$clog2(Cols)-1:0]      prog_col;
   logic [LevelW-1:0]            prog_level;
+  logic [$clog2(Rows)-1:0]      rd_row;
+  logic [$clog2(Cols)-1:0]      rd_col;
+  logic [LevelW-1:0]            rd_level;
+  logic                         upd_en, upd_neg;
+  logic [Rows-1:0]              upd_row;
+  logic [Slices*Cols*2-1:0] upd_digit;
+  logic [Slices*15-1:0] upd_clips;
   logic [Lines*InW-1:0]         x;
   logic                         transpose, sample, adc_valid, acc_clear, acc_valid;
   logic [PlaneW-1:0]            plane, acc_plane;
@@ -56,6 +63,9 @@ module pim_tile #(
     .Slices    (Slices),
     .ValueBits (2),
     .InW       (InW),
+    .WeightW   (16),
+    .RecW      (20),
+    .XbarClipW (15),
     .DataW     (DataW),
     .AddrW     (AddrW),
     .SliceW    (3),
@@ -84,6 +94,14 @@ module pim_tile #(
     .prog_row_o   (prog_row),
     .prog_col_o   (prog_col),
     .prog_level_o (prog_level),
+    .rd_row_o     (rd_row),
+    .rd_col_o     (rd_col),
+    .rd_level_i   (rd_level),
+    .upd_en_o     (upd_en),
+    .upd_neg_o    (upd_neg),
+    .upd_row_o    (upd_row),
+    .upd_digit_o  (upd_digit),
+    .upd_clips_i  (upd_clips),
     .x_o          (x),
     .transpose_o  (transpose),
     .plane_o      (plane),
@@ -120,13 +138,23 @@ module pim_tile #(
     .Lines (Lines),
     .CellW (6),
     .DrvW  (DrvW),
-    .CurW  (CurW)
+    .CurW  (CurW),
+    .ValueBits (2),
+    .ClipW (15)
   ) u_xbar_0 (
     .clk_i,
     .prog_we_i    (prog_we[0]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
     .prog_level_i (prog_level[0 +: 6]),
+    .rd_row_i     (rd_row),
+    .rd_col_i     (rd_col),
+    .rd_level_o   (rd_level[0 +: 6]),
+    .upd_en_i     (upd_en),
+    .upd_neg_i    (upd_neg),
+    .upd_row_i    (upd_row),
+    .upd_digit_i  (upd_digit[0*Cols*2 +: Cols*2]),
+    .upd_clips_o  (upd_clips[0*15 +: 15]),
     .transpose_i  (transpose),
     .drive_i      (drive),
     .sample_i     (sample),
@@ -160,13 +188,23 @@ module pim_tile #(
     .Lines (Lines),
     .CellW (6),
     .DrvW  (DrvW),
-    .CurW  (CurW)
+    .CurW  (CurW),
+    .ValueBits (2),
+    .ClipW (15)
   ) u_xbar_1 (
     .clk_i,
     .prog_we_i    (prog_we[1]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
     .prog_level_i (prog_level[6 +: 6]),
+    .rd_row_i     (rd_row),
+    .rd_col_i     (rd_col),
+    .rd_level_o   (rd_level[6 +: 6]),
+    .upd_en_i     (upd_en),
+    .upd_neg_i    (upd_neg),
+    .upd_row_i    (upd_row),
+    .upd_digit_i  (upd_digit[1*Cols*2 +: Cols*2]),
+    .upd_clips_o  (upd_clips[1*15 +: 15]),
     .transpose_i  (transpose),
     .drive_i      (drive),
     .sample_i     (sample),
@@ -200,13 +238,23 @@ module pim_tile #(
     .Lines (Lines),
     .CellW (6),
     .DrvW  (DrvW),
-    .CurW  (CurW)
+    .CurW  (CurW),
+    .ValueBits (2),
+    .ClipW (15)
   ) u_xbar_2 (
     .clk_i,
     .prog_we_i    (prog_we[2]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
     .prog_level_i (prog_level[12 +: 6]),
+    .rd_row_i     (rd_row),
+    .rd_col_i     (rd_col),
+    .rd_level_o   (rd_level[12 +: 6]),
+    .upd_en_i     (upd_en),
+    .upd_neg_i    (upd_neg),
+    .upd_row_i    (upd_row),
+    .upd_digit_i  (upd_digit[2*Cols*2 +: Cols*2]),
+    .upd_clips_o  (upd_clips[2*15 +: 15]),
     .transpose_i  (transpose),
     .drive_i      (drive),
     .sample_i     (sample),
@@ -240,13 +288,23 @@ module pim_tile #(
     .Lines (Lines),
     .CellW (6),
     .DrvW  (DrvW),
-    .CurW  (CurW)
+    .CurW  (CurW),
+    .ValueBits (2),
+    .ClipW (15)
   ) u_xbar_3 (
     .clk_i,
     .prog_we_i    (prog_we[3]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
     .prog_level_i (prog_level[18 +: 6]),
+    .rd_row_i     (rd_row),
+    .rd_col_i     (rd_col),
+    .rd_level_o   (rd_level[18 +: 6]),
+    .upd_en_i     (upd_en),
+    .upd_neg_i    (upd_neg),
+    .upd_row_i    (upd_row),
+    .upd_digit_i  (upd_digit[3*Cols*2 +: Cols*2]),
+    .upd_clips_o  (upd_clips[3*15 +: 15]),
     .transpose_i  (transpose),
     .drive_i      (drive),
     .sample_i     (sample),
@@ -280,13 +338,23 @@ module pim_tile #(
     .Lines (Lines),
     .CellW (5),
     .DrvW  (DrvW),
-    .CurW  (CurW)
+    .CurW  (CurW),
+    .ValueBits (2),
+    .ClipW (15)
   ) u_xbar_4 (
     .clk_i,
     .prog_we_i    (prog_we[4]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
     .prog_level_i (prog_level[24 +: 5]),
+    .rd_row_i     (rd_row),
+    .rd_col_i     (rd_col),
+    .rd_level_o   (rd_level[24 +: 5]),
+    .upd_en_i     (upd_en),
+    .upd_neg_i    (upd_neg),
+    .upd_row_i    (upd_row),
+    .upd_digit_i  (upd_digit[4*Cols*2 +: Cols*2]),
+    .upd_clips_o  (upd_clips[4*15 +: 15]),
     .transpose_i  (transpose),
     .drive_i      (drive),
     .sample_i     (sample),
@@ -320,13 +388,23 @@ module pim_tile #(
     .Lines (Lines),
     .CellW (5),
     .DrvW  (DrvW),
-    .CurW  (CurW)
+    .CurW  (CurW),
+    .ValueBits (2),
+    .ClipW (15)
   ) u_xbar_5 (
     .clk_i,
     .prog_we_i    (prog_we[5]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
     .prog_level_i (prog_level[29 +: 5]),
+    .rd_row_i     (rd_row),
+    .rd_col_i     (rd_col),
+    .rd_level_o   (rd_level[29 +: 5]),
+    .upd_en_i     (upd_en),
+    .upd_neg_i    (upd_neg),
+    .upd_row_i    (upd_row),
+    .upd_digit_i  (upd_digit[5*Cols*2 +: Cols*2]),
+    .upd_clips_o  (upd_clips[5*15 +: 15]),
     .transpose_i  (transpose),
     .drive_i      (drive),
     .sample_i     (sample),
@@ -360,13 +438,23 @@ module pim_tile #(
     .Lines (Lines),
     .CellW (5),
     .DrvW  (DrvW),
-    .CurW  (CurW)
+    .CurW  (CurW),
+    .ValueBits (2),
+    .ClipW (15)
   ) u_xbar_6 (
     .clk_i,
     .prog_we_i    (prog_we[6]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
     .prog_level_i (prog_level[34 +: 5]),
+    .rd_row_i     (rd_row),
+    .rd_col_i     (rd_col),
+    .rd_level_o   (rd_level[34 +: 5]),
+    .upd_en_i     (upd_en),
+    .upd_neg_i    (upd_neg),
+    .upd_row_i    (upd_row),
+    .upd_digit_i  (upd_digit[6*Cols*2 +: Cols*2]),
+    .upd_clips_o  (upd_clips[6*15 +: 15]),
     .transpose_i  (transpose),
     .drive_i      (drive),
     .sample_i     (sample),
@@ -400,13 +488,23 @@ module pim_tile #(
     .Lines (Lines),
     .CellW (5),
     .DrvW  (DrvW),
-    .CurW  (CurW)
+    .CurW  (CurW),
+    .ValueBits (2),
+    .ClipW (15)
   ) u_xbar_7 (
     .clk_i,
     .prog_we_i    (prog_we[7]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
     .prog_level_i (prog_level[39 +: 5]),
+    .rd_row_i     (rd_row),
+    .rd_col_i     (rd_col),
+    .rd_level_o   (rd_level[39 +: 5]),
+    .upd_en_i     (upd_en),
+    .upd_neg_i    (upd_neg),
+    .upd_row_i    (upd_row),
+    .upd_digit_i  (upd_digit[7*Cols*2 +: Cols*2]),
+    .upd_clips_o  (upd_clips[7*15 +: 15]),
     .transpose_i  (transpose),
     .drive_i      (drive),
     .sample_i     (sample),

@@ -27,24 +27,37 @@ pub const DIGITAL_MODULES: &[&str] = &[
 pub const FILE_LIST: &str = "pimforge.f";
 pub const CONFIG_FILE: &str = "pimforge.yaml";
 
-/// A deliberate RTL bug, to prove the lock-step harness catches one: the shift-and-add unit
-/// flips bit `bit` of line `line`'s accumulator when it adds plane `plane`.
+/// A deliberate RTL bug, to prove the lock-step harness catches one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Fault {
-    pub line: usize,
-    pub plane: usize,
-    pub bit: u32,
+pub enum Fault {
+    /// The shift-and-add unit flips bit `bit` of line `line`'s accumulator when it adds plane
+    /// `plane` (`LINE:PLANE:BIT`).
+    AccBit { line: usize, plane: usize, bit: u32 },
+    /// The OPA sequencer takes each slice's column digit one bit too high (`opa-digit`).
+    OpaDigit,
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fault::AccBit { line, plane, bit } => write!(f, "{line}:{plane}:{bit}"),
+            Fault::OpaDigit => write!(f, "opa-digit"),
+        }
+    }
 }
 
 impl std::str::FromStr for Fault {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
+        if s == "opa-digit" {
+            return Ok(Fault::OpaDigit);
+        }
         let p: Vec<&str> = s.split(':').collect();
         let n = |i: usize| p[i].parse::<u64>().map_err(|e| format!("'{s}': {e}"));
         if p.len() != 3 {
-            return Err(format!("'{s}': expected LINE:PLANE:BIT"));
+            return Err(format!("'{s}': expected LINE:PLANE:BIT or opa-digit"));
         }
-        Ok(Fault {
+        Ok(Fault::AccBit {
             line: n(0)? as usize,
             plane: n(1)? as usize,
             bit: n(2)? as u32,
@@ -97,7 +110,12 @@ pub struct Ctx {
     pub slice_bits: u32,
     pub level_bits: u32,
     pub counter_bits: u32,
+    /// Width of one slice's count of clipped cells per update step.
+    pub xbar_clip_bits: u32,
+    pub recompose_bits: u32,
     pub fault_xor: String,
+    /// Added to the OPA digit position: empty, or a deliberate bug.
+    pub opa_digit_offset: &'static str,
     pub slice_info: Vec<SliceInfo>,
 }
 
@@ -130,7 +148,7 @@ pub fn config_hash(cfg: &Config, fault: Option<Fault>) -> String {
     let mut h = Sha256::new();
     h.update(serde_json::to_vec(cfg).expect("config serialises"));
     if let Some(f) = fault {
-        h.update(format!("fault {}:{}:{}", f.line, f.plane, f.bit));
+        h.update(format!("fault {f}"));
     }
     h.finalize()[..8]
         .iter()
@@ -178,18 +196,20 @@ fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
         )
     };
     let fault_xor = match fault {
-        None => String::new(),
-        Some(f) => format!(
-            " ^ ((l == {} && int'(plane_i) == {}) ? (AccW'(1) << {}) : '0)",
-            f.line, f.plane, f.bit
-        ),
+        Some(Fault::AccBit { line, plane, bit }) => {
+            format!(" ^ ((l == {line} && 32'(plane_i) == {plane}) ? (AccW'(1) << {bit}) : '0)")
+        }
+        _ => String::new(),
+    };
+    let opa_digit_offset = match fault {
+        Some(Fault::OpaDigit) => " + 1",
+        _ => "",
     };
     let fault_note = match fault {
         None => String::new(),
-        Some(f) => format!(
-            "\n// WARNING: built with an injected fault (line {}, plane {}, bit {}): for harness tests only.",
-            f.line, f.plane, f.bit
-        ),
+        Some(f) => {
+            format!("\n// WARNING: built with an injected fault ({f}): for harness tests only.")
+        }
     };
     Ctx {
         header: format!(
@@ -224,7 +244,10 @@ fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
         slice_bits: s.slice_bits(),
         level_bits: s.cell_bits.iter().sum(),
         counter_bits: COUNTER_BITS,
+        xbar_clip_bits: clog2((s.rows * s.cols + 1) as u64),
+        recompose_bits: s.recompose_bits(),
         fault_xor,
+        opa_digit_offset,
         slice_info,
     }
 }

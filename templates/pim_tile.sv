@@ -38,6 +38,13 @@ module pim_tile #(
   logic [$clog2(Rows)-1:0]      prog_row;
   logic [$clog2(Cols)-1:0]      prog_col;
   logic [LevelW-1:0]            prog_level;
+  logic [$clog2(Rows)-1:0]      rd_row;
+  logic [$clog2(Cols)-1:0]      rd_col;
+  logic [LevelW-1:0]            rd_level;
+  logic                         upd_en, upd_neg;
+  logic [Rows-1:0]              upd_row;
+  logic [Slices*Cols*{{ value_bits }}-1:0] upd_digit;
+  logic [Slices*{{ xbar_clip_bits }}-1:0] upd_clips;
   logic [Lines*InW-1:0]         x;
   logic                         transpose, sample, adc_valid, acc_clear, acc_valid;
   logic [PlaneW-1:0]            plane, acc_plane;
@@ -55,6 +62,9 @@ module pim_tile #(
     .Slices    (Slices),
     .ValueBits ({{ value_bits }}),
     .InW       (InW),
+    .WeightW   ({{ weight_bits }}),
+    .RecW      ({{ recompose_bits }}),
+    .XbarClipW ({{ xbar_clip_bits }}),
     .DataW     (DataW),
     .AddrW     (AddrW),
     .SliceW    ({{ slice_bits }}),
@@ -83,6 +93,14 @@ module pim_tile #(
     .prog_row_o   (prog_row),
     .prog_col_o   (prog_col),
     .prog_level_o (prog_level),
+    .rd_row_o     (rd_row),
+    .rd_col_o     (rd_col),
+    .rd_level_i   (rd_level),
+    .upd_en_o     (upd_en),
+    .upd_neg_o    (upd_neg),
+    .upd_row_o    (upd_row),
+    .upd_digit_o  (upd_digit),
+    .upd_clips_i  (upd_clips),
     .x_o          (x),
     .transpose_o  (transpose),
     .plane_o      (plane),
@@ -119,13 +137,23 @@ module pim_tile #(
     .Lines (Lines),
     .CellW ({{ s.cell_bits }}),
     .DrvW  (DrvW),
-    .CurW  (CurW)
+    .CurW  (CurW),
+    .ValueBits ({{ value_bits }}),
+    .ClipW ({{ xbar_clip_bits }})
   ) u_xbar_{{ s.index }} (
     .clk_i,
     .prog_we_i    (prog_we[{{ s.index }}]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
     .prog_level_i (prog_level[{{ s.offset }} +: {{ s.cell_bits }}]),
+    .rd_row_i     (rd_row),
+    .rd_col_i     (rd_col),
+    .rd_level_o   (rd_level[{{ s.offset }} +: {{ s.cell_bits }}]),
+    .upd_en_i     (upd_en),
+    .upd_neg_i    (upd_neg),
+    .upd_row_i    (upd_row),
+    .upd_digit_i  (upd_digit[{{ s.index }}*Cols*{{ value_bits }} +: Cols*{{ value_bits }}]),
+    .upd_clips_o  (upd_clips[{{ s.index }}*{{ xbar_clip_bits }} +: {{ xbar_clip_bits }}]),
     .transpose_i  (transpose),
     .drive_i      (drive),
     .sample_i     (sample),

@@ -1,6 +1,7 @@
 {{ header }}
-// Tile control: command interface (valid/ready), input buffer, weight-to-digit split and cell
-// programming, the MVM/MTVM sequencer with its pipeline tags, counters, errors and responses.
+// Tile control: command interface (valid/ready), input and column-operand buffers,
+// weight-to-digit split and cell programming, the MVM/MTVM sequencer with its pipeline tags, the
+// outer-product (OPA) sequencer, carry resolution (CRS), counters, errors and responses.
 //
 // An MVM or MTVM runs Planes*Share + 2 cycles. At run step n (n < Planes*Share) stage 1 drives
 // plane n/Share and samples the array when n%Share == 0; the ADCs convert group n-1 (stage 2)
@@ -12,6 +13,9 @@ module pim_tile_ctrl #(
   parameter int Slices    = {{ slices }},
   parameter int ValueBits = {{ value_bits }},
   parameter int InW       = {{ input_bits }},
+  parameter int WeightW   = {{ weight_bits }},
+  parameter int RecW      = {{ recompose_bits }},
+  parameter int XbarClipW = {{ xbar_clip_bits }},
   parameter int DataW     = {{ data_bits }},
   parameter int AddrW     = {{ addr_bits }},
   parameter int SliceW    = {{ slice_bits }},
@@ -42,6 +46,16 @@ module pim_tile_ctrl #(
   output logic [$clog2(Rows)-1:0]      prog_row_o,
   output logic [$clog2(Cols)-1:0]      prog_col_o,
   output logic [LevelW-1:0]            prog_level_o,
+  // Crossbar serial read (CRS), all slices at once; levels packed as for programming.
+  output logic [$clog2(Rows)-1:0]      rd_row_o,
+  output logic [$clog2(Cols)-1:0]      rd_col_o,
+  input  logic [LevelW-1:0]            rd_level_i,
+  // Outer-product update step, all slices at once; digits of slice m at m*Cols*ValueBits.
+  output logic                         upd_en_o,
+  output logic                         upd_neg_o,
+  output logic [Rows-1:0]              upd_row_o,
+  output logic [Slices*Cols*ValueBits-1:0] upd_digit_o,
+  input  logic [Slices*XbarClipW-1:0]  upd_clips_i,
   // Stage 1: DAC and sample-and-hold.
   output logic [Lines*InW-1:0]         x_o,
   output logic                         transpose_o,
@@ -72,6 +86,9 @@ module pim_tile_ctrl #(
   localparam logic [3:0] OpReadY     = 4'd6;
   localparam logic [3:0] OpReadStat  = 4'd7;
   localparam logic [3:0] OpClear     = 4'd8;
+  localparam logic [3:0] OpWriteD    = 4'd9;
+  localparam logic [3:0] OpOpa       = 4'd10;
+  localparam logic [3:0] OpCrs       = 4'd11;
 
   localparam logic [2:0] ErrBadOp    = 3'b001;
   localparam logic [2:0] ErrBadAddr  = 3'b010;
@@ -100,7 +117,8 @@ module pim_tile_ctrl #(
   logic [$clog2(Cols)-1:0]   addr_col;
   logic                      line_ok, slice_ok, level_ok;
 
-  assign cmd_ready_o = !run_q;
+  logic opa_q, crs_q;
+  assign cmd_ready_o = !(run_q || opa_q || crs_q);
   assign accept      = cmd_valid_i && cmd_ready_o;
   assign {addr_slice, addr_row, addr_col} = cmd_addr_i;
   assign line_ok  = ({1'b0, cmd_addr_i} < (AddrW+1)'(Lines));
@@ -116,23 +134,30 @@ module pim_tile_ctrl #(
     endcase
   end
 
-  // Levels per slice: the canonical digit of the weight (LOAD_W) or the raw level (WRITE_CELL).
+  // Levels per slice: the canonical digit of the resolved weight (CRS), of the weight (LOAD_W),
+  // or the raw level (WRITE_CELL).
+  logic [WeightW-1:0] crs_w;
 {%- for s in slice_info %}
-  assign prog_level_o[{{ s.offset }} +: {{ s.cell_bits }}] = (cmd_op_i == OpWriteCell) ?
-      cmd_data_i[{{ s.cell_bits }}-1:0] :
+  assign prog_level_o[{{ s.offset }} +: {{ s.cell_bits }}] =
+      crs_q ? {{ s.cell_bits }}'({{ s.digit_signed }}(crs_w[{{ s.digit_lo }} +: ValueBits])) :
+      (cmd_op_i == OpWriteCell) ? cmd_data_i[{{ s.cell_bits }}-1:0] :
       {{ s.cell_bits }}'({{ s.digit_signed }}(cmd_data_i[{{ s.digit_lo }} +: ValueBits]));
 {%- endfor %}
 
   always_comb begin
     prog_we_o = '0;
-    if (accept && cmd_op_i == OpLoadW && addr_slice == '0) begin
+    if (crs_q) begin
+      prog_we_o = '1;
+    end else if (accept && cmd_op_i == OpLoadW && addr_slice == '0) begin
       prog_we_o = '1;
     end else if (accept && cmd_op_i == OpWriteCell && slice_ok && level_ok) begin
       prog_we_o[addr_slice] = 1'b1;
     end
   end
-  assign prog_row_o = addr_row;
-  assign prog_col_o = addr_col;
+  logic [$clog2(Rows)-1:0] crs_row_q;
+  logic [$clog2(Cols)-1:0] crs_col_q;
+  assign prog_row_o = crs_q ? crs_row_q : addr_row;
+  assign prog_col_o = crs_q ? crs_col_q : addr_col;
 
   logic [2:0] err_set;
   always_comb begin
@@ -140,10 +165,11 @@ module pim_tile_ctrl #(
     if (accept) begin
       unique case (cmd_op_i)
         OpWriteX, OpReadY: if (!line_ok) err_set = ErrBadAddr;
+        OpWriteD:          if ({1'b0, cmd_addr_i} >= (AddrW+1)'(Cols)) err_set = ErrBadAddr;
         OpLoadW:           if (addr_slice != '0) err_set = ErrBadAddr;
         OpWriteCell:       err_set = !slice_ok ? ErrBadAddr : (!level_ok ? ErrBadLevel : '0);
-        OpReadStat:        if (cmd_addr_i > AddrW'(2)) err_set = ErrBadAddr;
-        OpMvm, OpMtvm, OpClear: err_set = '0;
+        OpReadStat:        if (cmd_addr_i > AddrW'(4)) err_set = ErrBadAddr;
+        OpMvm, OpMtvm, OpClear, OpOpa, OpCrs: err_set = '0;
         default:           err_set = ErrBadOp;
       endcase
     end
@@ -215,7 +241,142 @@ module pim_tile_ctrl #(
   assign acc_plane_o = k3_q;
   assign acc_sel_o   = s3_q;
   assign acc_line_o  = cmd_addr_i[$clog2(Lines)-1:0];
-  assign busy_o      = run_q;
+  assign busy_o      = run_q || opa_q || crs_q;
+
+  // ---------------------------------------------------------------------------------------------
+  // Outer-product update (OPA): four sign phases (x+d+, x+d-, x-d+, x-d-) of InW steps. In a
+  // phase, xmag holds |x| of the rows with the phase's x sign (else 0) and shifts right: its LSB
+  // drives the row. dmag holds |d| of the columns with the phase's d sign and shifts left within
+  // WeightW bits: its ValueBits-wide fields are the slices' column digits. A phase's magnitudes
+  // load in the cycle before its first step; one drain cycle lets the last clip count arrive.
+  // ---------------------------------------------------------------------------------------------
+  logic [WeightW-1:0]     d_q [Cols];
+  logic [InW-1:0]         xmag_q [Rows];
+  logic [WeightW-1:0]     dmag_q [Cols];
+  logic                   opa_drain_q;
+  logic [1:0]             phase_q;
+  logic [$clog2(InW)-1:0] bit_q;
+  logic                   start_opa, opa_step, last_bit, opa_load;
+  logic [1:0]             load_phase;
+
+  assign start_opa  = accept && cmd_op_i == OpOpa;
+  assign opa_step   = opa_q && !opa_drain_q;
+  assign last_bit   = (32'(bit_q) == InW - 1);
+  assign opa_load   = start_opa || (opa_step && last_bit && phase_q != 2'd3);
+  assign load_phase = start_opa ? 2'd0 : phase_q + 2'd1;
+
+  logic d_we;
+  assign d_we = accept && cmd_op_i == OpWriteD && ({1'b0, cmd_addr_i} < (AddrW+1)'(Cols));
+
+  for (genvar c = 0; c < Cols; c++) begin : g_d
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        d_q[c]    <= '0;
+        dmag_q[c] <= '0;
+      end else begin
+        if (d_we && cmd_addr_i[$clog2(Cols)-1:0] == $clog2(Cols)'(c)) begin
+          d_q[c] <= cmd_data_i[WeightW-1:0];
+        end
+        if (opa_load) begin
+          // Magnitude of d when its sign is the phase's d sign (load_phase[0]: negative).
+          dmag_q[c] <= (load_phase[0] ? $signed(d_q[c]) < 0 : $signed(d_q[c]) > 0) ?
+              (d_q[c][WeightW-1] ? -d_q[c] : d_q[c]) : '0;
+        end else if (opa_step) begin
+          dmag_q[c] <= dmag_q[c] << 1;
+        end
+      end
+    end
+  end
+
+  for (genvar r = 0; r < Rows; r++) begin : g_xmag
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        xmag_q[r] <= '0;
+      end else if (opa_load) begin
+        // Magnitude of x when its sign is the phase's x sign (load_phase[1]: negative).
+        xmag_q[r] <= (load_phase[1] ? $signed(x_q[r]) < 0 : $signed(x_q[r]) > 0) ?
+            (x_q[r][InW-1] ? -x_q[r] : x_q[r]) : '0;
+      end else if (opa_step) begin
+        xmag_q[r] <= xmag_q[r] >> 1;
+      end
+    end
+    assign upd_row_o[r] = xmag_q[r][0];
+  end
+
+  for (genvar m = 0; m < Slices; m++) begin : g_digit_slice
+    for (genvar c = 0; c < Cols; c++) begin : g_digit_col
+      assign upd_digit_o[(m*Cols + c)*ValueBits +: ValueBits] = dmag_q[c][m*ValueBits{{ opa_digit_offset }} +: ValueBits];
+    end
+  end
+
+  assign upd_en_o  = opa_step;
+  assign upd_neg_o = phase_q == 2'd1 || phase_q == 2'd2;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      opa_q       <= 1'b0;
+      opa_drain_q <= 1'b0;
+      phase_q     <= '0;
+      bit_q       <= '0;
+    end else if (start_opa) begin
+      opa_q       <= 1'b1;
+      opa_drain_q <= 1'b0;
+      phase_q     <= '0;
+      bit_q       <= '0;
+    end else if (opa_drain_q) begin
+      opa_q       <= 1'b0;
+      opa_drain_q <= 1'b0;
+    end else if (opa_q) begin
+      if (last_bit) begin
+        bit_q <= '0;
+        if (phase_q == 2'd3) begin
+          opa_drain_q <= 1'b1;
+        end else begin
+          phase_q <= phase_q + 2'd1;
+        end
+      end else begin
+        bit_q <= bit_q + 1'b1;
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Carry resolution (CRS): one cell per cycle, row-major. All slices are read, recomposed,
+  // saturated to WeightW bits (counted) and written back as canonical digits.
+  // ---------------------------------------------------------------------------------------------
+  localparam logic signed [RecW-1:0] WMax = (RecW'(1) <<< (WeightW - 1)) - RecW'(1);
+  localparam logic signed [RecW-1:0] WMin = -(RecW'(1) <<< (WeightW - 1));
+
+  logic signed [RecW-1:0] crs_sum;
+  logic                   crs_sat, crs_last;
+  always_comb begin
+    crs_sum = '0;
+{%- for s in slice_info %}
+    crs_sum = crs_sum + (RecW'($signed(rd_level_i[{{ s.offset }} +: {{ s.cell_bits }}])) <<< {{ s.digit_lo }});
+{%- endfor %}
+  end
+  assign crs_sat  = crs_q && (crs_sum > WMax || crs_sum < WMin);
+  assign crs_w    = (crs_sum > WMax) ? WeightW'(WMax) : (crs_sum < WMin) ? WeightW'(WMin) : WeightW'(crs_sum);
+  assign crs_last = (crs_row_q == '1) && (crs_col_q == '1);
+  assign rd_row_o = crs_row_q;
+  assign rd_col_o = crs_col_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      crs_q     <= 1'b0;
+      crs_row_q <= '0;
+      crs_col_q <= '0;
+    end else if (accept && cmd_op_i == OpCrs) begin
+      crs_q     <= 1'b1;
+      crs_row_q <= '0;
+      crs_col_q <= '0;
+    end else if (crs_q) begin
+      {crs_row_q, crs_col_q} <= {crs_row_q, crs_col_q} + 1'b1;
+      if (crs_last) begin
+        crs_q <= 1'b0;
+      end
+    end
+  end
 
   // ---------------------------------------------------------------------------------------------
   // Counters, errors, responses
@@ -231,12 +392,27 @@ module pim_tile_ctrl #(
   logic [CntW:0] sat_sum;
   assign sat_sum = {1'b0, sat_q} + (CntW+1)'(clips);
 
+  localparam int OpaClipW = $clog2(Slices * ((1 << XbarClipW) - 1) + 1);
+  logic [OpaClipW-1:0] opa_clips;
+  always_comb begin
+    opa_clips = '0;
+    for (int m = 0; m < Slices; m++) begin
+      opa_clips = opa_clips + OpaClipW'(upd_clips_i[m*XbarClipW +: XbarClipW]);
+    end
+  end
+
+  logic [CntW-1:0] opa_clip_q, crs_sat_q;
+  logic [CntW:0]   opa_sum;
+  assign opa_sum = {1'b0, opa_clip_q} + (CntW+1)'(opa_clips);
+
   logic [CntW-1:0] stat_word;
   always_comb begin
     unique case (cmd_addr_i)
       AddrW'(0): stat_word = sat_q;
       AddrW'(1): stat_word = CntW'(err_q);
       AddrW'(2): stat_word = products_q;
+      AddrW'(3): stat_word = opa_clip_q;
+      AddrW'(4): stat_word = crs_sat_q;
       default:   stat_word = '0;
     endcase
   end
@@ -244,15 +420,23 @@ module pim_tile_ctrl #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       sat_q       <= '0;
+      opa_clip_q  <= '0;
+      crs_sat_q   <= '0;
       products_q  <= '0;
       err_q       <= '0;
       rsp_valid_q <= 1'b0;
       rsp_data_q  <= '0;
     end else begin
       if (accept && cmd_op_i == OpClear) begin
-        sat_q <= '0;
-        err_q <= '0;
+        sat_q      <= '0;
+        opa_clip_q <= '0;
+        crs_sat_q  <= '0;
+        err_q      <= '0;
       end else begin
+        opa_clip_q <= opa_sum[CntW] ? '1 : opa_sum[CntW-1:0];
+        if (crs_sat && crs_sat_q != '1) begin
+          crs_sat_q <= crs_sat_q + 1'b1;
+        end
         if (v3_q) begin
           sat_q <= sat_sum[CntW] ? '1 : sat_sum[CntW-1:0];
         end

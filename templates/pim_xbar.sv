@@ -1,15 +1,19 @@
 {{ header }}
 // Behavioral analog model of one crossbar slice: Rows x Cols signed conductance levels (a
-// differential pair per cell), a serial programming port, and a read that drives rows (forward)
-// or columns (transpose) with DAC values and samples the exact integer line currents into a
-// sample-and-hold. Not synthesisable: synthesis replaces this module by a black box.
+// differential pair per cell), a serial programming port and a serial read port, an in-array
+// outer-product update (driven rows x column digits, all cells at once, clipped at the cell
+// range), and a read that drives rows (forward) or columns (transpose) with DAC values and
+// samples the exact integer line currents into a sample-and-hold. Not synthesisable: synthesis
+// replaces this module by a black box.
 module pim_xbar #(
   parameter int Rows  = {{ rows }},
   parameter int Cols  = {{ cols }},
   parameter int Lines = {{ lines }},
   parameter int CellW = 6,
   parameter int DrvW  = {{ drive_bits }},
-  parameter int CurW  = {{ current_bits }}
+  parameter int CurW  = {{ current_bits }},
+  parameter int ValueBits = {{ value_bits }},
+  parameter int ClipW = {{ xbar_clip_bits }}
 ) (
   input  logic                    clk_i,
   // Serial programming port: one cell per cycle.
@@ -17,6 +21,18 @@ module pim_xbar #(
   input  logic [$clog2(Rows)-1:0] prog_row_i,
   input  logic [$clog2(Cols)-1:0] prog_col_i,
   input  logic [CellW-1:0]        prog_level_i,
+  // Serial read port: the level of one cell.
+  input  logic [$clog2(Rows)-1:0] rd_row_i,
+  input  logic [$clog2(Cols)-1:0] rd_col_i,
+  output logic [CellW-1:0]        rd_level_o,
+  // Outer-product update step: every cell of a driven row moves by its column's digit,
+  // negated when upd_neg_i. upd_clips_o counts the cells that clipped at the previous step
+  // (a model observable: it makes precision loss visible).
+  input  logic                    upd_en_i,
+  input  logic                    upd_neg_i,
+  input  logic [Rows-1:0]         upd_row_i,
+  input  logic [Cols*ValueBits-1:0] upd_digit_i,
+  output logic [ClipW-1:0]        upd_clips_o,
   // Read: drive lines (rows, or columns when transpose_i), sample every sensed line current.
   input  logic                    transpose_i,
   input  logic [Lines*DrvW-1:0]   drive_i,
@@ -24,7 +40,14 @@ module pim_xbar #(
   output logic [Lines*CurW-1:0]   held_o
 );
 
-  logic signed [CellW-1:0] cell_q [Rows][Cols];
+  localparam int RowClipW = $clog2(Cols + 1);
+  localparam int SumW = CellW + ValueBits + 2;
+  localparam logic signed [SumW-1:0] CellMax = (SumW'(1) <<< (CellW - 1)) - SumW'(1);
+  localparam logic signed [SumW-1:0] CellMin = -(SumW'(1) <<< (CellW - 1));
+
+  // One packed row per unpacked entry, so each row is written by its own process.
+  logic [Cols-1:0][CellW-1:0] row_q [Rows];
+  logic [RowClipW-1:0]        clips_q [Rows];
   // Packed, so that one loop can sample every line (Verilator cannot delay-assign unpacked
   // arrays in loops).
   logic [Lines*CurW-1:0]   held_q;
@@ -32,9 +55,8 @@ module pim_xbar #(
   // Power-up state: every cell at level 0, nothing held.
   initial begin
     for (int r = 0; r < Rows; r++) begin
-      for (int c = 0; c < Cols; c++) begin
-        cell_q[r][c] = '0;
-      end
+      row_q[r] = '0;
+      clips_q[r] = '0;
     end
     held_q = '0;
   end
@@ -49,7 +71,7 @@ module pim_xbar #(
       if (o < Cols) begin
         for (int r = 0; r < Rows; r++) begin
           drv = CurW'($signed(drive_i[r*DrvW +: DrvW]));
-          lvl = CurW'(cell_q[r][o]);
+          lvl = CurW'($signed(row_q[r][o]));
           sum = sum + drv * lvl;
         end
       end
@@ -57,7 +79,7 @@ module pim_xbar #(
       if (o < Rows) begin
         for (int c = 0; c < Cols; c++) begin
           drv = CurW'($signed(drive_i[c*DrvW +: DrvW]));
-          lvl = CurW'(cell_q[o][c]);
+          lvl = CurW'($signed(row_q[o][c]));
           sum = sum + drv * lvl;
         end
       end
@@ -65,11 +87,61 @@ module pim_xbar #(
     line_current = sum;
   endfunction
 
-  always_ff @(posedge clk_i) begin
-    if (prog_we_i) begin
-      cell_q[prog_row_i][prog_col_i] <= $signed(prog_level_i);
+  // A level after one update step by a column digit, before clipping.
+  function automatic logic signed [SumW-1:0] moved(input logic [CellW-1:0] level,
+                                                   input logic [ValueBits-1:0] digit);
+    logic signed [SumW-1:0] step;
+    step = SumW'({1'b0, digit});
+    moved = SumW'($signed(level)) + (upd_neg_i ? -step : step);
+  endfunction
+
+  function automatic logic [Cols-1:0][CellW-1:0] updated_row(
+      input logic [Cols-1:0][CellW-1:0] row);
+    logic signed [SumW-1:0] v;
+    updated_row = row;
+    for (int c = 0; c < Cols; c++) begin
+      v = moved(row[c], upd_digit_i[c*ValueBits +: ValueBits]);
+      if (v > CellMax) begin
+        updated_row[c] = CellW'(CellMax);
+      end else if (v < CellMin) begin
+        updated_row[c] = CellW'(CellMin);
+      end else begin
+        updated_row[c] = CellW'(v);
+      end
+    end
+  endfunction
+
+  function automatic logic [RowClipW-1:0] row_clips(input logic [Cols-1:0][CellW-1:0] row);
+    logic signed [SumW-1:0] v;
+    row_clips = '0;
+    for (int c = 0; c < Cols; c++) begin
+      v = moved(row[c], upd_digit_i[c*ValueBits +: ValueBits]);
+      if (v > CellMax || v < CellMin) begin
+        row_clips = row_clips + RowClipW'(1);
+      end
+    end
+  endfunction
+
+  for (genvar r = 0; r < Rows; r++) begin : g_row
+    always_ff @(posedge clk_i) begin
+      clips_q[r] <= '0;
+      if (prog_we_i && 32'(prog_row_i) == r) begin
+        row_q[r][prog_col_i] <= prog_level_i;
+      end else if (upd_en_i && upd_row_i[r]) begin
+        row_q[r]   <= updated_row(row_q[r]);
+        clips_q[r] <= row_clips(row_q[r]);
+      end
     end
   end
+
+  always_comb begin
+    upd_clips_o = '0;
+    for (int r = 0; r < Rows; r++) begin
+      upd_clips_o = upd_clips_o + ClipW'(clips_q[r]);
+    end
+  end
+
+  assign rd_level_o = row_q[rd_row_i][rd_col_i];
 
   always_ff @(posedge clk_i) begin
     if (sample_i) begin

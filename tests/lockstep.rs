@@ -46,6 +46,42 @@ fn tiny_exact_adc_1000_products() {
         "every product equals the big-integer product"
     );
     assert_eq!(s.clipped, 0);
+    // In-memory training steps ran between the products, and some hit the cell and weight
+    // bounds (4-bit cells have little headroom).
+    assert!(
+        s.opas >= 20 && s.crs_passes >= 10,
+        "{} OPAs, {} CRS",
+        s.opas,
+        s.crs_passes
+    );
+    assert!(s.opa_clips > 0 && s.crs_saturations > 0);
+}
+
+/// An OPA that takes its column digits from the wrong bit position is caught.
+#[test]
+fn injected_opa_digit_fault_is_caught() {
+    let cfg = preset("tiny").unwrap();
+    let seed = 12;
+    let faulty = prepare(&cfg, Some(Fault::OpaDigit), &work()).unwrap();
+    let stim = generate(&faulty.design.shape, cfg.tiles, 200, seed);
+    let first_opa = stim
+        .commands
+        .iter()
+        .position(|c| c.op == Op::Opa as u8)
+        .expect("the stimulus runs OPAs");
+    let m = pimforge_tb::run(&faulty.design, &stim, &options(seed, None))
+        .unwrap()
+        .expect_err("the faulty design must fail");
+    println!("{m}");
+    assert_eq!(m.cause, Cause::Port);
+    let clean = prepare(&cfg, None, &work()).unwrap();
+    let ok = pimforge_tb::run(&clean.design, &stim, &options(seed, None))
+        .unwrap()
+        .expect("the clean design passes the same stimulus");
+    assert!(
+        m.cycle > ok.accepted[first_opa],
+        "caught after the first OPA started"
+    );
 }
 
 #[test]
@@ -71,10 +107,11 @@ fn shared_adc_1000_products_with_an_absent_tile() {
 #[test]
 fn injected_accumulator_fault_is_caught_at_the_right_cycle() {
     let cfg = preset("tiny").unwrap();
-    let fault = Fault {
+    let bit = 2;
+    let fault = Fault::AccBit {
         line: 0,
         plane: 3,
-        bit: 2,
+        bit,
     };
     let seed = 11;
     let clean: Prepared = prepare(&cfg, None, &work()).unwrap();
@@ -98,7 +135,7 @@ fn injected_accumulator_fault_is_caught_at_the_right_cycle() {
     assert_eq!(m.cause, Cause::Port);
     assert_eq!(m.signal, "rsp_data_o");
     assert_eq!(m.cycle, want_cycle);
-    assert_eq!(m.expected ^ m.actual, 1 << fault.bit);
+    assert_eq!(m.expected ^ m.actual, 1 << bit);
     assert_eq!(m.seed, seed);
     assert!(m.replay.contains("--seed 11"));
     let (rtl, golden, first, last) = m.waves.clone().unwrap();

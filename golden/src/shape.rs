@@ -185,6 +185,34 @@ impl TileShape {
     pub fn mvm_cycles(&self) -> usize {
         self.planes() * self.adc.share + 2
     }
+
+    /// Cycles an OPA keeps the tile busy: four sign phases of `input_bits` steps, plus one
+    /// cycle in which the last step's clip count reaches the counter.
+    pub fn opa_cycles(&self) -> usize {
+        4 * self.input_bits as usize + 1
+    }
+
+    /// Cycles a CRS keeps the tile busy: one cell (all its slices) per cycle.
+    pub fn crs_cycles(&self) -> usize {
+        self.rows * self.cols
+    }
+
+    /// Exact range of `sum_m 2^(value_bits*m) * level_m` over every level the cells can hold.
+    pub fn recompose_range(&self) -> (BigInt, BigInt) {
+        let (mut lo, mut hi) = (BigInt::from(0), BigInt::from(0));
+        for m in 0..self.slices() {
+            let (clo, chi) = self.cell_range(m);
+            lo += BigInt::from(clo) << (self.value_bits * m as u32);
+            hi += BigInt::from(chi) << (self.value_bits * m as u32);
+        }
+        (lo, hi)
+    }
+
+    /// Width of the CRS recomposition (never overflows, see [`Self::recompose_range`]).
+    pub fn recompose_bits(&self) -> u32 {
+        let (lo, hi) = self.recompose_range();
+        signed_width(&lo, &hi)
+    }
 }
 
 #[cfg(test)]

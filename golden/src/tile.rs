@@ -15,6 +15,7 @@ use crate::adc::convert;
 use crate::cells::Cells;
 use crate::mvm::{code_shift, currents, drive, Direction};
 use crate::num::{fits_signed, sext, to_raw};
+use crate::opa::{crs_cell, opa_step, PHASES};
 use crate::shape::TileShape;
 
 /// Command opcodes of the tile (4 bits on the wire).
@@ -35,12 +36,18 @@ pub enum Op {
     ReadY = 6,
     /// Respond with status word `addr`: 0 saturations, 1 error flags, 2 completed products.
     ReadStat = 7,
-    /// Clear the saturation counter and the error flags.
+    /// Clear the event counters and the error flags.
     Clear = 8,
+    /// `d[addr] = data` (outer-product column operand, one entry per column).
+    WriteD = 9,
+    /// Outer-product update `W += x d^T` in the crossbars (x over rows, d over columns).
+    Opa = 10,
+    /// Carry resolution of every cell.
+    Crs = 11,
 }
 
 impl Op {
-    pub const ALL: [Op; 8] = [
+    pub const ALL: [Op; 11] = [
         Op::WriteX,
         Op::LoadW,
         Op::WriteCell,
@@ -49,6 +56,9 @@ impl Op {
         Op::ReadY,
         Op::ReadStat,
         Op::Clear,
+        Op::WriteD,
+        Op::Opa,
+        Op::Crs,
     ];
     pub const BITS: u32 = 4;
 
@@ -66,6 +76,9 @@ impl Op {
             Op::ReadY => "READ_Y",
             Op::ReadStat => "READ_STAT",
             Op::Clear => "CLEAR",
+            Op::WriteD => "WRITE_D",
+            Op::Opa => "OPA",
+            Op::Crs => "CRS",
         }
     }
 }
@@ -82,6 +95,10 @@ pub mod stat {
     pub const SATURATIONS: u64 = 0;
     pub const ERRORS: u64 = 1;
     pub const PRODUCTS: u64 = 2;
+    /// Cell updates of OPAs that clipped at a cell bound.
+    pub const OPA_CLIPS: u64 = 3;
+    /// Weights that CRS saturated.
+    pub const CRS_SATURATIONS: u64 = 4;
 }
 
 /// Inputs of a tile in one cycle (raw port values).
@@ -116,9 +133,19 @@ pub struct TileModel {
     pub cells: Cells,
     /// Input buffer, one signed entry per line.
     pub x: Vec<i64>,
+    /// Outer-product column operands, one per column.
+    pub d: Vec<i64>,
     /// Shift-and-add accumulators, one per line (the result buffer).
     pub acc: Vec<i128>,
     running: bool,
+    /// OPA run step (`4 * input_bits` update steps, then one drain step).
+    opa: Option<usize>,
+    /// CRS run: the next cell, row-major.
+    crs: Option<usize>,
+    /// Clip count the crossbars registered at the last OPA step.
+    pending_clips: u32,
+    pub opa_clips: u32,
+    pub crs_saturations: u32,
     dir: Direction,
     step: usize,
     /// Sample-and-hold: line currents per slice.
@@ -142,8 +169,14 @@ impl TileModel {
             shape: shape.clone(),
             cells: Cells::new(shape),
             x: vec![0; l],
+            d: vec![0; shape.cols],
             acc: vec![0; l],
             running: false,
+            opa: None,
+            crs: None,
+            pending_clips: 0,
+            opa_clips: 0,
+            crs_saturations: 0,
             dir: Direction::Forward,
             step: 0,
             held: vec![vec![0; l]; m],
@@ -160,11 +193,12 @@ impl TileModel {
 
     /// Outputs in the current cycle (they depend on state only).
     pub fn outputs(&self) -> TileOut {
+        let busy = self.running || self.opa.is_some() || self.crs.is_some();
         TileOut {
-            cmd_ready: !self.running,
+            cmd_ready: !busy,
             rsp_valid: self.rsp_valid,
             rsp_data: self.rsp_data,
-            busy: self.running,
+            busy,
             err: self.errors != 0,
         }
     }
@@ -228,6 +262,35 @@ impl TileModel {
             }
         }
 
+        // OPA: one update step per cycle; the crossbars register each step's clip count, which
+        // reaches the counter one cycle later.
+        self.opa_clips = self.opa_clips.saturating_add(self.pending_clips);
+        self.pending_clips = 0;
+        if let Some(n) = self.opa {
+            let bits = self.shape.input_bits as usize;
+            if n < 4 * bits {
+                let rows = self.shape.rows;
+                self.pending_clips = opa_step(
+                    &self.shape,
+                    &mut self.cells,
+                    &self.x[..rows],
+                    &self.d,
+                    PHASES[n / bits],
+                    (n % bits) as u32,
+                ) as u32;
+            }
+            self.opa = (n + 1 < self.shape.opa_cycles()).then_some(n + 1);
+        }
+
+        // CRS: one cell per cycle.
+        if let Some(i) = self.crs {
+            let (r, c) = (i / self.shape.cols, i % self.shape.cols);
+            if crs_cell(&self.shape, &mut self.cells, r, c) {
+                self.crs_saturations = self.crs_saturations.saturating_add(1);
+            }
+            self.crs = (i + 1 < self.shape.crs_cycles()).then_some(i + 1);
+        }
+
         // Command interface.
         self.rsp_valid = false;
         if inp.cmd_valid && ready {
@@ -250,6 +313,15 @@ impl TileModel {
                     self.errors |= err::BAD_ADDR;
                 }
             }
+            Some(Op::WriteD) => {
+                if addr < s.cols as u64 {
+                    self.d[addr as usize] = sext(inp.cmd_data as u128, s.weight_bits) as i64;
+                } else {
+                    self.errors |= err::BAD_ADDR;
+                }
+            }
+            Some(Op::Opa) => self.opa = Some(0),
+            Some(Op::Crs) => self.crs = Some(0),
             Some(Op::LoadW) => {
                 if addr >> (rb + cb) == 0 {
                     let w = sext(inp.cmd_data as u128, s.weight_bits) as i64;
@@ -294,6 +366,8 @@ impl TileModel {
                     stat::SATURATIONS => self.saturations as u128,
                     stat::ERRORS => self.errors as u128,
                     stat::PRODUCTS => self.products as u128,
+                    stat::OPA_CLIPS => self.opa_clips as u128,
+                    stat::CRS_SATURATIONS => self.crs_saturations as u128,
                     _ => {
                         self.errors |= err::BAD_ADDR;
                         0
@@ -302,6 +376,8 @@ impl TileModel {
             }
             Some(Op::Clear) => {
                 self.saturations = 0;
+                self.opa_clips = 0;
+                self.crs_saturations = 0;
                 self.errors = 0;
             }
             None => self.errors |= err::BAD_OP,
@@ -380,6 +456,44 @@ mod tests {
             assert_eq!(sat.unwrap() as u64, want.clipped);
             issue(&mut t, cmd(Op::Clear, 0, 0));
         }
+    }
+
+    #[test]
+    fn opa_and_crs_commands_match_the_functional_model_and_latency() {
+        let s = small();
+        let mut t = TileModel::new(&s);
+        let x: Vec<i64> = vec![3, -2, 0, 1, -1, 2, 0, -3];
+        let d: Vec<i64> = vec![5, -7, 2, 0];
+        for (i, &v) in x.iter().enumerate() {
+            issue(
+                &mut t,
+                cmd(Op::WriteX, i as u64, to_raw(v as i128, 8) as u64),
+            );
+        }
+        for (c, &v) in d.iter().enumerate() {
+            issue(
+                &mut t,
+                cmd(Op::WriteD, c as u64, to_raw(v as i128, 8) as u64),
+            );
+        }
+        let mut want = t.cells.clone();
+        let clips = crate::opa::opa(&s, &mut want, &x, &d);
+        issue(&mut t, cmd(Op::Opa, 0, 0));
+        let mut busy = 0;
+        while t.outputs().busy {
+            t.clock(&TileIn::default());
+            busy += 1;
+        }
+        assert_eq!(busy, s.opa_cycles());
+        assert_eq!(t.cells, want);
+        let (_, rsp) = issue(&mut t, cmd(Op::ReadStat, stat::OPA_CLIPS, 0));
+        assert_eq!(rsp, Some(clips as u128));
+        let sats = crate::opa::crs(&s, &mut want);
+        issue(&mut t, cmd(Op::Crs, 0, 0));
+        let (wait, _) = issue(&mut t, cmd(Op::ReadStat, stat::CRS_SATURATIONS, 0));
+        assert_eq!(wait, s.crs_cycles());
+        assert_eq!(t.cells, want);
+        assert_eq!(t.outputs().rsp_data, sats as u128);
     }
 
     #[test]

@@ -14,9 +14,9 @@ pub struct GenArgs {
     /// Output directory (replaced atomically; never written over files pimforge did not make).
     #[arg(long, default_value = "rtl")]
     pub out: PathBuf,
-    /// Debug: build the RTL with a deliberate bug, LINE:PLANE:BIT (a flipped accumulator bit), to
-    /// check that verification catches it.
-    #[arg(long, value_name = "LINE:PLANE:BIT", hide = true)]
+    /// Debug: build the RTL with a deliberate bug, to check that verification catches it:
+    /// LINE:PLANE:BIT (a flipped accumulator bit) or opa-digit (OPA digits from the wrong bits).
+    #[arg(long, value_name = "FAULT", hide = true)]
     pub inject_fault: Option<Fault>,
 }
 

@@ -25,8 +25,8 @@ pub struct VerifyArgs {
     /// Work directory: generated designs, the Verilator build cache, waveforms.
     #[arg(long, default_value = "build")]
     pub work: PathBuf,
-    /// Debug: verify RTL built with a deliberate bug, LINE:PLANE:BIT (see `gen --inject-fault`).
-    #[arg(long, value_name = "LINE:PLANE:BIT", hide = true)]
+    /// Debug: verify RTL built with a deliberate bug, LINE:PLANE:BIT or opa-digit (see `gen`).
+    #[arg(long, value_name = "FAULT", hide = true)]
     pub inject_fault: Option<Fault>,
 }
 
@@ -43,7 +43,7 @@ impl VerifyArgs {
             s += &format!(" --tiles {t}");
         }
         if let Some(f) = self.inject_fault {
-            s += &format!(" --inject-fault {}:{}:{}", f.line, f.plane, f.bit);
+            s += &format!(" --inject-fault {f}");
         }
         s + &format!(" --seed {} --transactions {}", self.seed, self.transactions)
     }

@@ -40,6 +40,10 @@ pub struct Summary {
     pub weight_loads: u64,
     pub cell_writes: u64,
     pub error_probes: u64,
+    pub opas: u64,
+    pub opa_clips: u64,
+    pub crs_passes: u64,
+    pub crs_saturations: u64,
     pub seconds: f64,
     /// Cycle in which each stimulus command was accepted.
     pub accepted: Vec<u64>,
@@ -49,7 +53,7 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} cycles matched on every output; {} commands, {} responses; {} products ({} MVM, {} MTVM, {} also equal to the big-integer product), {} clipped conversions counted; {} weight loads, {} raw cell writes, {} error probes; {:.2} s ({:.0} cycles/s)",
+            "{} cycles matched on every output; {} commands, {} responses; {} products ({} MVM, {} MTVM, {} also equal to the big-integer product), {} clipped conversions counted; {} OPAs ({} clipped cell updates), {} CRS passes ({} saturated weights); {} weight loads, {} raw cell writes, {} error probes; {:.2} s ({:.0} cycles/s)",
             self.cycles,
             self.commands,
             self.responses,
@@ -58,6 +62,10 @@ impl fmt::Display for Summary {
             self.transpose,
             self.exact_checked,
             self.clipped,
+            self.opas,
+            self.opa_clips,
+            self.crs_passes,
+            self.crs_saturations,
             self.weight_loads,
             self.cell_writes,
             self.error_probes,
@@ -266,15 +274,33 @@ fn summarise(stim: &Stimulus, s: &mut Summary) {
             Kind::LoadWeights => s.weight_loads += 1,
             Kind::WriteCells => s.cell_writes += 1,
             Kind::ErrorProbe | Kind::BadTile => s.error_probes += 1,
+            Kind::Opa => {
+                s.opas += 1;
+                s.opa_clips += t.clipped;
+            }
+            Kind::Crs => {
+                s.crs_passes += 1;
+                s.crs_saturations += t.clipped;
+            }
         }
-        s.exact_checked += t.exact_checked as u64;
-        s.clipped += t.clipped;
+        if matches!(t.kind, Kind::Product(_)) {
+            s.exact_checked += t.exact_checked as u64;
+            s.clipped += t.clipped;
+        }
     }
 }
 
 /// Cycles without an accepted command after which the run is declared stalled.
 fn stall_limit(shape: &TileShape) -> u64 {
-    10 * shape.mvm_cycles() as u64 + 100
+    10 * longest_op(shape) + 100
+}
+
+/// Busy cycles of the longest tile operation.
+fn longest_op(shape: &TileShape) -> u64 {
+    shape
+        .mvm_cycles()
+        .max(shape.opa_cycles())
+        .max(shape.crs_cycles()) as u64
 }
 
 /// One lock-step run; `trace` = (RTL VCD, golden VCD, first cycle, last cycle).
@@ -346,7 +372,7 @@ fn run_once(
         if driver.done() && pending.is_empty() {
             // Let the last products finish and the outputs settle.
             drain += 1;
-            if drain > design.shape.mvm_cycles() as u32 + 2 {
+            if drain as u64 > longest_op(&design.shape) + 2 {
                 break;
             }
         }
@@ -429,7 +455,10 @@ fn run_once(
             if c.expect.is_some() {
                 pending.push_back(i);
             }
-            if c.op == Op::Mvm as u8 || c.op == Op::Mtvm as u8 {
+            if [Op::Mvm, Op::Mtvm, Op::Opa, Op::Crs]
+                .iter()
+                .any(|&o| c.op == o as u8)
+            {
                 running[c.tile as usize] = Some(c.txn);
             }
         }

@@ -9,6 +9,7 @@
 
 use num_bigint::BigInt;
 use pimforge_golden::num::{signed_range, to_raw};
+use pimforge_golden::opa::{crs, opa};
 use pimforge_golden::tile::{err, stat};
 use pimforge_golden::{mvm, Cells, Direction, Op, TileShape};
 use rand::seq::IndexedRandom;
@@ -37,6 +38,10 @@ pub enum Kind {
     ErrorProbe,
     /// A command to a tile id the array does not have.
     BadTile,
+    /// An outer-product update `W += x d^T` in the crossbars.
+    Opa,
+    /// Carry resolution of every cell.
+    Crs,
 }
 
 #[derive(Clone, Debug)]
@@ -45,7 +50,8 @@ pub struct Txn {
     pub kind: Kind,
     /// For products: whether the result was also checked against the big-integer product.
     pub exact_checked: bool,
-    /// For products: conversions the functional model expects to clip.
+    /// Conversions (products), cell updates (OPA) or weights (CRS) the functional model expects
+    /// to clip or saturate.
     pub clipped: u64,
 }
 
@@ -58,6 +64,8 @@ impl Txn {
             Kind::Product(Direction::Transpose) => "MTVM (transpose) product".to_string(),
             Kind::ErrorProbe => "error-path probe".to_string(),
             Kind::BadTile => "command to an absent tile".to_string(),
+            Kind::Opa => "OPA (outer-product update)".to_string(),
+            Kind::Crs => "CRS (carry resolution)".to_string(),
         };
         format!("transaction {index}: tile {} {what}", self.tile)
     }
@@ -247,10 +255,70 @@ impl Gen<'_> {
         });
     }
 
+    /// An OPA with operands sized to stay inside the headroom (mostly) or to clip.
+    fn opa(&mut self, t: &mut TileGen) {
+        let s = self.shape;
+        let (xb, db) = match self.rng.random_range(0..4) {
+            0 => (s.input_bits, s.weight_bits),
+            1 => (4.min(s.input_bits), 6.min(s.weight_bits)),
+            _ => (3.min(s.input_bits), 4.min(s.weight_bits)),
+        };
+        let x: Vec<i64> = (0..s.rows).map(|_| self.value(xb, 0)).collect();
+        let d: Vec<i64> = (0..s.cols).map(|_| self.value(db, 0)).collect();
+        for (r, &v) in x.iter().enumerate() {
+            self.push(
+                t,
+                Op::WriteX,
+                r as u64,
+                to_raw(v as i128, s.data_bits()) as u64,
+                None,
+            );
+        }
+        for (c, &v) in d.iter().enumerate() {
+            self.push(
+                t,
+                Op::WriteD,
+                c as u64,
+                to_raw(v as i128, s.data_bits()) as u64,
+                None,
+            );
+        }
+        self.push(t, Op::Opa, 0, 0, None);
+        let clipped = opa(s, &mut t.cells, &x, &d);
+        let want = clipped.min(u32::MAX as u64) as u128;
+        self.push(t, Op::ReadStat, stat::OPA_CLIPS, 0, Some(want));
+        self.push(t, Op::Clear, 0, 0, None);
+        self.txns.push(Txn {
+            tile: t.tile,
+            kind: Kind::Opa,
+            exact_checked: false,
+            clipped,
+        });
+    }
+
+    fn crs(&mut self, t: &mut TileGen) {
+        self.push(t, Op::Crs, 0, 0, None);
+        let saturated = crs(self.shape, &mut t.cells);
+        self.push(
+            t,
+            Op::ReadStat,
+            stat::CRS_SATURATIONS,
+            0,
+            Some(saturated as u128),
+        );
+        self.push(t, Op::Clear, 0, 0, None);
+        self.txns.push(Txn {
+            tile: t.tile,
+            kind: Kind::Crs,
+            exact_checked: false,
+            clipped: saturated,
+        });
+    }
+
     fn error_probe(&mut self, t: &mut TileGen) {
         let s = self.shape;
         let mut flags = 0u8;
-        let bad_op = *[0u8, 9, 12, 15].choose(&mut self.rng).unwrap();
+        let bad_op = *[0u8, 12, 13, 15].choose(&mut self.rng).unwrap();
         let idle = self.idle();
         t.commands.push(Command {
             tile: t.tile,
@@ -267,6 +335,11 @@ impl Gen<'_> {
         if lines < addr_space {
             let a = self.rng.random_range(lines..addr_space);
             self.push(t, Op::WriteX, a, 0, None);
+            flags |= err::BAD_ADDR;
+        }
+        if (s.cols as u64) < addr_space {
+            let a = self.rng.random_range(s.cols as u64..addr_space);
+            self.push(t, Op::WriteD, a, 0, None);
             flags |= err::BAD_ADDR;
         }
         // A level one past the top of a slice's cell range.
@@ -312,6 +385,8 @@ pub fn generate(shape: &TileShape, tiles: usize, products: usize, seed: u64) -> 
             0..=3 => g.load_weights(t),
             4..=7 => g.write_cells(t),
             8 => g.error_probe(t),
+            9..=14 => g.opa(t),
+            15..=17 => g.crs(t),
             _ => {}
         }
         let dir = if g.rng.random_bool(0.5) {
