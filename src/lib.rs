@@ -9,4 +9,5 @@ pub mod output;
 pub mod presets;
 pub mod synth;
 pub mod tools;
+pub mod train;
 pub mod verify;
