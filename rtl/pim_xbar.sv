@@ -46,9 +46,12 @@ module pim_xbar #(
   localparam logic signed [SumW-1:0] CellMax = (SumW'(1) <<< (CellW - 1)) - SumW'(1);
   localparam logic signed [SumW-1:0] CellMin = -(SumW'(1) <<< (CellW - 1));
 
-  // One packed row per unpacked entry, so each row is written by its own process.
-  logic [Cols-1:0][CellW-1:0] row_q [Rows];
-  logic [RowClipW-1:0]        clips_q [Rows];
+  // One flat vector, cell (r, c) at bits (r*Cols + c)*CellW, so that one process can update
+  // every row in a loop (Verilator cannot delay-assign unpacked arrays in loops) without a copy
+  // of the update logic per row, and Icarus can index it (no multi-dimensional packed selects).
+  localparam int RowW = Cols * CellW;
+  logic [Rows*RowW-1:0] cells_q;
+  logic [ClipW-1:0]                     clips_q;
   // Packed, so that one loop can sample every line (Verilator cannot delay-assign unpacked
   // arrays in loops).
   logic [Lines*CurW-1:0]   held_q;
@@ -56,9 +59,11 @@ module pim_xbar #(
   // Power-up state: every cell at level 0, nothing held.
   initial begin
     for (int r = 0; r < Rows; r++) begin
-      row_q[r] = '0;
-      clips_q[r] = '0;
+      for (int c = 0; c < Cols; c++) begin
+        cells_q[(r*Cols + c)*CellW +: CellW] = '0;
+      end
     end
+    clips_q = '0;
     held_q = '0;
   end
 
@@ -72,7 +77,7 @@ module pim_xbar #(
       if (o < Cols) begin
         for (int r = 0; r < Rows; r++) begin
           drv = CurW'($signed(drive_i[r*DrvW +: DrvW]));
-          lvl = CurW'($signed(row_q[r][o]));
+          lvl = CurW'($signed(cells_q[(r*Cols + o)*CellW +: CellW]));
           sum = sum + drv * lvl;
         end
       end
@@ -80,7 +85,7 @@ module pim_xbar #(
       if (o < Rows) begin
         for (int c = 0; c < Cols; c++) begin
           drv = CurW'($signed(drive_i[c*DrvW +: DrvW]));
-          lvl = CurW'($signed(row_q[o][c]));
+          lvl = CurW'($signed(cells_q[(o*Cols + c)*CellW +: CellW]));
           sum = sum + drv * lvl;
         end
       end
@@ -96,53 +101,60 @@ module pim_xbar #(
     moved = SumW'($signed(level)) + (upd_neg_i ? -step : step);
   endfunction
 
-  function automatic logic [Cols-1:0][CellW-1:0] updated_row(
-      input logic [Cols-1:0][CellW-1:0] row);
+  function automatic logic [RowW-1:0] updated_row(input logic [RowW-1:0] row);
     logic signed [SumW-1:0] v;
     updated_row = row;
     for (int c = 0; c < Cols; c++) begin
-      v = moved(row[c], upd_digit_i[c*ValueBits +: ValueBits]);
+      v = moved(row[c*CellW +: CellW], upd_digit_i[c*ValueBits +: ValueBits]);
       if (v > CellMax) begin
-        updated_row[c] = CellW'(CellMax);
+        updated_row[c*CellW +: CellW] = CellW'(CellMax);
       end else if (v < CellMin) begin
-        updated_row[c] = CellW'(CellMin);
+        updated_row[c*CellW +: CellW] = CellW'(CellMin);
       end else begin
-        updated_row[c] = CellW'(v);
+        updated_row[c*CellW +: CellW] = CellW'(v);
       end
     end
   endfunction
 
-  function automatic logic [RowClipW-1:0] row_clips(input logic [Cols-1:0][CellW-1:0] row);
+  function automatic logic [RowClipW-1:0] row_clips(input logic [RowW-1:0] row);
     logic signed [SumW-1:0] v;
     row_clips = '0;
     for (int c = 0; c < Cols; c++) begin
-      v = moved(row[c], upd_digit_i[c*ValueBits +: ValueBits]);
+      v = moved(row[c*CellW +: CellW], upd_digit_i[c*ValueBits +: ValueBits]);
       if (v > CellMax || v < CellMin) begin
         row_clips = row_clips + RowClipW'(1);
       end
     end
   endfunction
 
-  for (genvar r = 0; r < Rows; r++) begin : g_row
-    always_ff @(posedge clk_i) begin
-      clips_q[r] <= '0;
-      if (prog_we_i && 32'(prog_row_i) == r) begin
-        row_q[r][prog_col_i] <= prog_level_i;
-      end else if (upd_en_i && upd_row_i[r]) begin
-        row_q[r]   <= updated_row(row_q[r]);
-        clips_q[r] <= row_clips(row_q[r]);
+  // Cells of all driven rows that clip in this update step.
+  function automatic logic [ClipW-1:0] step_clips();
+    step_clips = '0;
+    for (int r = 0; r < Rows; r++) begin
+      if (upd_row_i[r]) begin
+        step_clips = step_clips + ClipW'(row_clips(cells_q[r*RowW +: RowW]));
+      end
+    end
+  endfunction
+
+  always_ff @(posedge clk_i) begin
+    if (prog_we_i) begin
+      cells_q[(32'(prog_row_i)*Cols + 32'(prog_col_i))*CellW +: CellW] <= prog_level_i;
+    end else if (upd_en_i) begin
+      for (int r = 0; r < Rows; r++) begin
+        if (upd_row_i[r]) begin
+          cells_q[r*RowW +: RowW] <= updated_row(cells_q[r*RowW +: RowW]);
+        end
       end
     end
   end
 
-  always_comb begin
-    upd_clips_o = '0;
-    for (int r = 0; r < Rows; r++) begin
-      upd_clips_o = upd_clips_o + ClipW'(clips_q[r]);
-    end
+  always_ff @(posedge clk_i) begin
+    clips_q <= upd_en_i ? step_clips() : '0;
   end
 
-  assign rd_level_o = row_q[rd_row_i][rd_col_i];
+  assign upd_clips_o = clips_q;
+  assign rd_level_o = cells_q[(32'(rd_row_i)*Cols + 32'(rd_col_i))*CellW +: CellW];
 
   always_ff @(posedge clk_i) begin
     if (sample_i) begin
