@@ -118,8 +118,8 @@ module pim_tile_ctrl #(
   logic [$clog2(Cols)-1:0]   addr_col;
   logic                      line_ok, slice_ok, level_ok;
 
-  logic opa_q, crs_q;
-  assign cmd_ready_o = !(run_q || opa_q || crs_q);
+  logic opa_q, crs_q, crs_wr_q;
+  assign cmd_ready_o = !(run_q || opa_q || crs_q || crs_wr_q);
   assign accept      = cmd_valid_i && cmd_ready_o;
   assign {addr_slice, addr_row, addr_col} = cmd_addr_i;
   assign line_ok  = ({1'b0, cmd_addr_i} < (AddrW+1)'(Lines));
@@ -144,41 +144,41 @@ module pim_tile_ctrl #(
   // or the raw level (WRITE_CELL).
   logic [WeightW-1:0] crs_w;
   assign prog_level_o[0 +: 6] =
-      crs_q ? 6'($unsigned(crs_w[0 +: ValueBits])) :
+      crs_wr_q ? 6'($unsigned(crs_w[0 +: ValueBits])) :
       (cmd_op_i == OpWriteCell) ? cmd_data_i[6-1:0] :
       6'($unsigned(cmd_data_i[0 +: ValueBits]));
   assign prog_level_o[6 +: 6] =
-      crs_q ? 6'($unsigned(crs_w[2 +: ValueBits])) :
+      crs_wr_q ? 6'($unsigned(crs_w[2 +: ValueBits])) :
       (cmd_op_i == OpWriteCell) ? cmd_data_i[6-1:0] :
       6'($unsigned(cmd_data_i[2 +: ValueBits]));
   assign prog_level_o[12 +: 6] =
-      crs_q ? 6'($unsigned(crs_w[4 +: ValueBits])) :
+      crs_wr_q ? 6'($unsigned(crs_w[4 +: ValueBits])) :
       (cmd_op_i == OpWriteCell) ? cmd_data_i[6-1:0] :
       6'($unsigned(cmd_data_i[4 +: ValueBits]));
   assign prog_level_o[18 +: 6] =
-      crs_q ? 6'($unsigned(crs_w[6 +: ValueBits])) :
+      crs_wr_q ? 6'($unsigned(crs_w[6 +: ValueBits])) :
       (cmd_op_i == OpWriteCell) ? cmd_data_i[6-1:0] :
       6'($unsigned(cmd_data_i[6 +: ValueBits]));
   assign prog_level_o[24 +: 5] =
-      crs_q ? 5'($unsigned(crs_w[8 +: ValueBits])) :
+      crs_wr_q ? 5'($unsigned(crs_w[8 +: ValueBits])) :
       (cmd_op_i == OpWriteCell) ? cmd_data_i[5-1:0] :
       5'($unsigned(cmd_data_i[8 +: ValueBits]));
   assign prog_level_o[29 +: 5] =
-      crs_q ? 5'($unsigned(crs_w[10 +: ValueBits])) :
+      crs_wr_q ? 5'($unsigned(crs_w[10 +: ValueBits])) :
       (cmd_op_i == OpWriteCell) ? cmd_data_i[5-1:0] :
       5'($unsigned(cmd_data_i[10 +: ValueBits]));
   assign prog_level_o[34 +: 5] =
-      crs_q ? 5'($unsigned(crs_w[12 +: ValueBits])) :
+      crs_wr_q ? 5'($unsigned(crs_w[12 +: ValueBits])) :
       (cmd_op_i == OpWriteCell) ? cmd_data_i[5-1:0] :
       5'($unsigned(cmd_data_i[12 +: ValueBits]));
   assign prog_level_o[39 +: 5] =
-      crs_q ? 5'($signed(crs_w[14 +: ValueBits])) :
+      crs_wr_q ? 5'($signed(crs_w[14 +: ValueBits])) :
       (cmd_op_i == OpWriteCell) ? cmd_data_i[5-1:0] :
       5'($signed(cmd_data_i[14 +: ValueBits]));
 
   always_comb begin
     prog_we_o = '0;
-    if (crs_q) begin
+    if (crs_wr_q) begin
       prog_we_o = '1;
     end else if (accept && cmd_op_i == OpLoadW && addr_slice == '0) begin
       prog_we_o = '1;
@@ -186,10 +186,10 @@ module pim_tile_ctrl #(
       prog_we_o[addr_slice] = 1'b1;
     end
   end
-  logic [$clog2(Rows)-1:0] crs_row_q;
-  logic [$clog2(Cols)-1:0] crs_col_q;
-  assign prog_row_o = crs_q ? crs_row_q : addr_row;
-  assign prog_col_o = crs_q ? crs_col_q : addr_col;
+  logic [$clog2(Rows)-1:0] crs_row_q, crs_wr_row_q;
+  logic [$clog2(Cols)-1:0] crs_col_q, crs_wr_col_q;
+  assign prog_row_o = crs_wr_q ? crs_wr_row_q : addr_row;
+  assign prog_col_o = crs_wr_q ? crs_wr_col_q : addr_col;
 
   logic [2:0] err_set;
   always_comb begin
@@ -273,7 +273,7 @@ module pim_tile_ctrl #(
   assign acc_plane_o = k3_q;
   assign acc_sel_o   = s3_q;
   assign acc_line_o  = cmd_addr_i[$clog2(Lines)-1:0];
-  assign busy_o      = run_q || opa_q || crs_q;
+  assign busy_o      = run_q || opa_q || crs_q || crs_wr_q;
 
   // ---------------------------------------------------------------------------------------------
   // Outer-product update (OPA): four sign phases (x+d+, x+d-, x-d+, x-d-) of InW steps. In a
@@ -373,26 +373,28 @@ module pim_tile_ctrl #(
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Carry resolution (CRS): one cell per cycle, row-major. All slices are read, recomposed,
-  // saturated to WeightW bits (counted) and written back as canonical digits.
+  // Carry resolution (CRS): one cell per cycle, row-major. All slices of a cell are read into a
+  // register; in the next cycle they are recomposed, saturated to WeightW bits (counted) and
+  // written back as canonical digits, while the next cell is read.
   // ---------------------------------------------------------------------------------------------
   localparam logic signed [RecW-1:0] WMax = (RecW'(1) <<< (WeightW - 1)) - RecW'(1);
   localparam logic signed [RecW-1:0] WMin = -(RecW'(1) <<< (WeightW - 1));
 
+  logic [LevelW-1:0]      crs_levels_q;
   logic signed [RecW-1:0] crs_sum;
   logic                   crs_sat, crs_last;
   always_comb begin
     crs_sum = '0;
-    crs_sum = crs_sum + (RecW'($signed(rd_level_i[0 +: 6])) <<< 0);
-    crs_sum = crs_sum + (RecW'($signed(rd_level_i[6 +: 6])) <<< 2);
-    crs_sum = crs_sum + (RecW'($signed(rd_level_i[12 +: 6])) <<< 4);
-    crs_sum = crs_sum + (RecW'($signed(rd_level_i[18 +: 6])) <<< 6);
-    crs_sum = crs_sum + (RecW'($signed(rd_level_i[24 +: 5])) <<< 8);
-    crs_sum = crs_sum + (RecW'($signed(rd_level_i[29 +: 5])) <<< 10);
-    crs_sum = crs_sum + (RecW'($signed(rd_level_i[34 +: 5])) <<< 12);
-    crs_sum = crs_sum + (RecW'($signed(rd_level_i[39 +: 5])) <<< 14);
+    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[0 +: 6])) <<< 0);
+    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[6 +: 6])) <<< 2);
+    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[12 +: 6])) <<< 4);
+    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[18 +: 6])) <<< 6);
+    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[24 +: 5])) <<< 8);
+    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[29 +: 5])) <<< 10);
+    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[34 +: 5])) <<< 12);
+    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[39 +: 5])) <<< 14);
   end
-  assign crs_sat  = crs_q && (crs_sum > WMax || crs_sum < WMin);
+  assign crs_sat  = crs_wr_q && (crs_sum > WMax || crs_sum < WMin);
   assign crs_w    = (crs_sum > WMax) ? WeightW'(WMax) : (crs_sum < WMin) ? WeightW'(WMin) : WeightW'(crs_sum);
   assign crs_last = (crs_row_q == '1) && (crs_col_q == '1);
   assign rd_row_o = crs_row_q;
@@ -400,17 +402,27 @@ module pim_tile_ctrl #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      crs_q     <= 1'b0;
-      crs_row_q <= '0;
-      crs_col_q <= '0;
+      crs_q        <= 1'b0;
+      crs_wr_q     <= 1'b0;
+      crs_row_q    <= '0;
+      crs_col_q    <= '0;
+      crs_wr_row_q <= '0;
+      crs_wr_col_q <= '0;
+      crs_levels_q <= '0;
     end else if (accept && cmd_op_i == OpCrs) begin
       crs_q     <= 1'b1;
       crs_row_q <= '0;
       crs_col_q <= '0;
-    end else if (crs_q) begin
-      {crs_row_q, crs_col_q} <= {crs_row_q, crs_col_q} + 1'b1;
-      if (crs_last) begin
-        crs_q <= 1'b0;
+    end else begin
+      crs_wr_q <= crs_q;
+      if (crs_q) begin
+        crs_levels_q <= rd_level_i;
+        crs_wr_row_q <= crs_row_q;
+        crs_wr_col_q <= crs_col_q;
+        {crs_row_q, crs_col_q} <= {crs_row_q, crs_col_q} + 1'b1;
+        if (crs_last) begin
+          crs_q <= 1'b0;
+        end
       end
     end
   end

@@ -117,8 +117,8 @@ module pim_tile_ctrl #(
   logic [$clog2(Cols)-1:0]   addr_col;
   logic                      line_ok, slice_ok, level_ok;
 
-  logic opa_q, crs_q;
-  assign cmd_ready_o = !(run_q || opa_q || crs_q);
+  logic opa_q, crs_q, crs_wr_q;
+  assign cmd_ready_o = !(run_q || opa_q || crs_q || crs_wr_q);
   assign accept      = cmd_valid_i && cmd_ready_o;
   assign {addr_slice, addr_row, addr_col} = cmd_addr_i;
   assign line_ok  = ({1'b0, cmd_addr_i} < (AddrW+1)'(Lines));
@@ -139,14 +139,14 @@ module pim_tile_ctrl #(
   logic [WeightW-1:0] crs_w;
 {%- for s in slice_info %}
   assign prog_level_o[{{ s.offset }} +: {{ s.cell_bits }}] =
-      crs_q ? {{ s.cell_bits }}'({{ s.digit_signed }}(crs_w[{{ s.digit_lo }} +: ValueBits])) :
+      crs_wr_q ? {{ s.cell_bits }}'({{ s.digit_signed }}(crs_w[{{ s.digit_lo }} +: ValueBits])) :
       (cmd_op_i == OpWriteCell) ? cmd_data_i[{{ s.cell_bits }}-1:0] :
       {{ s.cell_bits }}'({{ s.digit_signed }}(cmd_data_i[{{ s.digit_lo }} +: ValueBits]));
 {%- endfor %}
 
   always_comb begin
     prog_we_o = '0;
-    if (crs_q) begin
+    if (crs_wr_q) begin
       prog_we_o = '1;
     end else if (accept && cmd_op_i == OpLoadW && addr_slice == '0) begin
       prog_we_o = '1;
@@ -154,10 +154,10 @@ module pim_tile_ctrl #(
       prog_we_o[addr_slice] = 1'b1;
     end
   end
-  logic [$clog2(Rows)-1:0] crs_row_q;
-  logic [$clog2(Cols)-1:0] crs_col_q;
-  assign prog_row_o = crs_q ? crs_row_q : addr_row;
-  assign prog_col_o = crs_q ? crs_col_q : addr_col;
+  logic [$clog2(Rows)-1:0] crs_row_q, crs_wr_row_q;
+  logic [$clog2(Cols)-1:0] crs_col_q, crs_wr_col_q;
+  assign prog_row_o = crs_wr_q ? crs_wr_row_q : addr_row;
+  assign prog_col_o = crs_wr_q ? crs_wr_col_q : addr_col;
 
   logic [2:0] err_set;
   always_comb begin
@@ -241,7 +241,7 @@ module pim_tile_ctrl #(
   assign acc_plane_o = k3_q;
   assign acc_sel_o   = s3_q;
   assign acc_line_o  = cmd_addr_i[$clog2(Lines)-1:0];
-  assign busy_o      = run_q || opa_q || crs_q;
+  assign busy_o      = run_q || opa_q || crs_q || crs_wr_q;
 
   // ---------------------------------------------------------------------------------------------
   // Outer-product update (OPA): four sign phases (x+d+, x+d-, x-d+, x-d-) of InW steps. In a
@@ -341,21 +341,23 @@ module pim_tile_ctrl #(
   end
 
   // ---------------------------------------------------------------------------------------------
-  // Carry resolution (CRS): one cell per cycle, row-major. All slices are read, recomposed,
-  // saturated to WeightW bits (counted) and written back as canonical digits.
+  // Carry resolution (CRS): one cell per cycle, row-major. All slices of a cell are read into a
+  // register; in the next cycle they are recomposed, saturated to WeightW bits (counted) and
+  // written back as canonical digits, while the next cell is read.
   // ---------------------------------------------------------------------------------------------
   localparam logic signed [RecW-1:0] WMax = (RecW'(1) <<< (WeightW - 1)) - RecW'(1);
   localparam logic signed [RecW-1:0] WMin = -(RecW'(1) <<< (WeightW - 1));
 
+  logic [LevelW-1:0]      crs_levels_q;
   logic signed [RecW-1:0] crs_sum;
   logic                   crs_sat, crs_last;
   always_comb begin
     crs_sum = '0;
 {%- for s in slice_info %}
-    crs_sum = crs_sum + (RecW'($signed(rd_level_i[{{ s.offset }} +: {{ s.cell_bits }}])) <<< {{ s.digit_lo }});
+    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[{{ s.offset }} +: {{ s.cell_bits }}])) <<< {{ s.digit_lo }});
 {%- endfor %}
   end
-  assign crs_sat  = crs_q && (crs_sum > WMax || crs_sum < WMin);
+  assign crs_sat  = crs_wr_q && (crs_sum > WMax || crs_sum < WMin);
   assign crs_w    = (crs_sum > WMax) ? WeightW'(WMax) : (crs_sum < WMin) ? WeightW'(WMin) : WeightW'(crs_sum);
   assign crs_last = (crs_row_q == '1) && (crs_col_q == '1);
   assign rd_row_o = crs_row_q;
@@ -363,17 +365,27 @@ module pim_tile_ctrl #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      crs_q     <= 1'b0;
-      crs_row_q <= '0;
-      crs_col_q <= '0;
+      crs_q        <= 1'b0;
+      crs_wr_q     <= 1'b0;
+      crs_row_q    <= '0;
+      crs_col_q    <= '0;
+      crs_wr_row_q <= '0;
+      crs_wr_col_q <= '0;
+      crs_levels_q <= '0;
     end else if (accept && cmd_op_i == OpCrs) begin
       crs_q     <= 1'b1;
       crs_row_q <= '0;
       crs_col_q <= '0;
-    end else if (crs_q) begin
-      {crs_row_q, crs_col_q} <= {crs_row_q, crs_col_q} + 1'b1;
-      if (crs_last) begin
-        crs_q <= 1'b0;
+    end else begin
+      crs_wr_q <= crs_q;
+      if (crs_q) begin
+        crs_levels_q <= rd_level_i;
+        crs_wr_row_q <= crs_row_q;
+        crs_wr_col_q <= crs_col_q;
+        {crs_row_q, crs_col_q} <= {crs_row_q, crs_col_q} + 1'b1;
+        if (crs_last) begin
+          crs_q <= 1'b0;
+        end
       end
     end
   end

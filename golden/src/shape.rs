@@ -192,9 +192,10 @@ impl TileShape {
         4 * self.input_bits as usize + 1
     }
 
-    /// Cycles a CRS keeps the tile busy: one cell (all its slices) per cycle.
+    /// Cycles a CRS keeps the tile busy: one cell (all its slices) per cycle, read in one cycle
+    /// and written back in the next.
     pub fn crs_cycles(&self) -> usize {
-        self.rows * self.cols
+        self.rows * self.cols + 1
     }
 
     /// Exact range of `sum_m 2^(value_bits*m) * level_m` over every level the cells can hold.

@@ -140,7 +140,7 @@ pub struct TileModel {
     running: bool,
     /// OPA run step (`4 * input_bits` update steps, then one drain step).
     opa: Option<usize>,
-    /// CRS run: the next cell, row-major.
+    /// CRS run step: reads cell `step`, writes back cell `step - 1` (row-major).
     crs: Option<usize>,
     /// Clip count the crossbars registered at the last OPA step.
     pending_clips: u32,
@@ -282,11 +282,14 @@ impl TileModel {
             self.opa = (n + 1 < self.shape.opa_cycles()).then_some(n + 1);
         }
 
-        // CRS: one cell per cycle.
+        // CRS: at step i, cell i is read and cell i - 1 (read at the step before, unchanged
+        // since) is written back.
         if let Some(i) = self.crs {
-            let (r, c) = (i / self.shape.cols, i % self.shape.cols);
-            if crs_cell(&self.shape, &mut self.cells, r, c) {
-                self.crs_saturations = self.crs_saturations.saturating_add(1);
+            if i > 0 {
+                let (r, c) = ((i - 1) / self.shape.cols, (i - 1) % self.shape.cols);
+                if crs_cell(&self.shape, &mut self.cells, r, c) {
+                    self.crs_saturations = self.crs_saturations.saturating_add(1);
+                }
             }
             self.crs = (i + 1 < self.shape.crs_cycles()).then_some(i + 1);
         }
