@@ -48,7 +48,18 @@ fn main() {
         "design", "build s", "cycles", "harness cyc/s", "bare cyc/s", "ratio"
     );
     for (name, cfg, active_tiles, products) in cases {
-        let p = prepare(&cfg, None, cold.path()).unwrap();
+        let p = match prepare(&cfg, None, cold.path()) {
+            Ok(p) => p,
+            Err(e) => {
+                let first = format!("{e:#}");
+                let why = first
+                    .lines()
+                    .find(|l| l.contains("%Error"))
+                    .unwrap_or("see above");
+                println!("{name:<16} build failed: {why}");
+                continue;
+            }
+        };
         let stim = generate(&p.design.shape, active_tiles, products, 1);
         let opts = Options {
             seed: 1,
