@@ -48,7 +48,7 @@ fn main() {
         "design", "build s", "cycles", "harness cyc/s", "bare cyc/s", "ratio"
     );
     for (name, cfg, active_tiles, products) in cases {
-        let p = match prepare(&cfg, None, cold.path()) {
+        let p = match prepare(&cfg, None, cold.path(), false) {
             Ok(p) => p,
             Err(e) => {
                 let first = format!("{e:#}");

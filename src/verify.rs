@@ -18,8 +18,8 @@ pub struct Prepared {
 }
 
 /// Generates `cfg` into `work/designs/<hash>/` and builds its Verilated model (cached in
-/// `work/verilator/`).
-pub fn prepare(cfg: &Config, fault: Option<Fault>, work: &Path) -> Result<Prepared> {
+/// `work/verilator/`); with `traced`, also the variant with waveform support.
+pub fn prepare(cfg: &Config, fault: Option<Fault>, work: &Path, traced: bool) -> Result<Prepared> {
     let hash = config_hash(cfg, fault);
     let rtl_dir = work.join("designs").join(&hash);
     let files = render(cfg, fault);
@@ -39,16 +39,25 @@ pub fn prepare(cfg: &Config, fault: Option<Fault>, work: &Path) -> Result<Prepar
     }
     let shape = cfg.shape();
     let ports = array_ports(&shape, cfg.tiles);
-    let built = build(&BuildSpec {
+    let cache = work.join("verilator");
+    let spec = |trace| BuildSpec {
         rtl_dir: &rtl_dir,
         file_list: FILE_LIST,
         top: TOP,
         ports: &ports,
-        cache: &work.join("verilator"),
-    })?;
+        cache: &cache,
+        trace,
+    };
+    let built = build(&spec(false))?;
+    let traced = if traced {
+        Some(build(&spec(true))?.library)
+    } else {
+        None
+    };
     Ok(Prepared {
         design: Design {
             library: built.library,
+            traced,
             shape,
             tiles: cfg.tiles,
         },
@@ -67,4 +76,26 @@ pub fn verify(
     let d = &prepared.design;
     let stim = generate(&d.shape, d.tiles, products, opts.seed);
     pimforge_tb::run(d, &stim, opts)
+}
+
+/// Builds the traced variant of a prepared design (for waveforms of a mismatch).
+pub fn add_traced(prepared: &mut Prepared) -> Result<()> {
+    let ports = array_ports(&prepared.design.shape, prepared.design.tiles);
+    let cache = prepared
+        .design
+        .library
+        .parent()
+        .and_then(Path::parent)
+        .expect("libraries live in the cache")
+        .to_path_buf();
+    let built = build(&BuildSpec {
+        rtl_dir: &prepared.rtl_dir,
+        file_list: FILE_LIST,
+        top: TOP,
+        ports: &ports,
+        cache: &cache,
+        trace: true,
+    })?;
+    prepared.design.traced = Some(built.library);
+    Ok(())
 }

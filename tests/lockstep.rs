@@ -26,7 +26,7 @@ fn options(seed: u64, wave_dir: Option<PathBuf>) -> Options {
 
 fn regress(name: &str, products: usize, seed: u64) -> (Config, Summary) {
     let cfg = preset(name).unwrap();
-    let prepared = prepare(&cfg, None, &work()).unwrap();
+    let prepared = prepare(&cfg, None, &work(), false).unwrap();
     let summary = match verify(&prepared, products, &options(seed, None)).unwrap() {
         Ok(s) => s,
         Err(m) => panic!("{name}:\n{m}"),
@@ -62,7 +62,7 @@ fn tiny_exact_adc_1000_products() {
 fn injected_opa_digit_fault_is_caught() {
     let cfg = preset("tiny").unwrap();
     let seed = 12;
-    let faulty = prepare(&cfg, Some(Fault::OpaDigit), &work()).unwrap();
+    let faulty = prepare(&cfg, Some(Fault::OpaDigit), &work(), false).unwrap();
     let stim = generate(&faulty.design.shape, cfg.tiles, 200, seed);
     let first_opa = stim
         .commands
@@ -74,7 +74,7 @@ fn injected_opa_digit_fault_is_caught() {
         .expect_err("the faulty design must fail");
     println!("{m}");
     assert_eq!(m.cause, Cause::Port);
-    let clean = prepare(&cfg, None, &work()).unwrap();
+    let clean = prepare(&cfg, None, &work(), false).unwrap();
     let ok = pimforge_tb::run(&clean.design, &stim, &options(seed, None))
         .unwrap()
         .expect("the clean design passes the same stimulus");
@@ -114,7 +114,7 @@ fn injected_accumulator_fault_is_caught_at_the_right_cycle() {
         bit,
     };
     let seed = 11;
-    let clean: Prepared = prepare(&cfg, None, &work()).unwrap();
+    let clean: Prepared = prepare(&cfg, None, &work(), false).unwrap();
     let stim = generate(&clean.design.shape, cfg.tiles, 30, seed);
     let clean_run = pimforge_tb::run(&clean.design, &stim, &options(seed, None))
         .unwrap()
@@ -126,7 +126,7 @@ fn injected_accumulator_fault_is_caught_at_the_right_cycle() {
         .unwrap();
     let want_cycle = clean_run.accepted[first_read0] + 1;
 
-    let faulty = prepare(&cfg, Some(fault), &work()).unwrap();
+    let faulty = prepare(&cfg, Some(fault), &work(), true).unwrap();
     let waves = work().join("fault-waves");
     let m = pimforge_tb::run(&faulty.design, &stim, &options(seed, Some(waves.clone())))
         .unwrap()

@@ -5,7 +5,7 @@ use anyhow::bail;
 use clap::Args;
 use pimforge::emit::Fault;
 use pimforge::tools::require;
-use pimforge::verify::{prepare, verify};
+use pimforge::verify::{add_traced, prepare, verify};
 use pimforge_tb::Options;
 use std::path::PathBuf;
 
@@ -53,7 +53,7 @@ pub fn run(a: &VerifyArgs) -> anyhow::Result<()> {
     let cfg = a.cfg.resolve()?;
     require("verilator")?;
     let label = a.cfg.preset.as_deref().unwrap_or("puma");
-    let prepared = prepare(&cfg, a.inject_fault, &a.work)?;
+    let mut prepared = prepare(&cfg, a.inject_fault, &a.work, false)?;
     println!(
         "pimforge verify: {label}: {} tiles of {}x{}, RTL in {}; Verilator model {} in {:.1} s",
         cfg.tiles,
@@ -69,10 +69,25 @@ pub fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         wave_dir: Some(a.work.join("waves")),
         wave_window: a.wave_window,
     };
-    match verify(&prepared, a.transactions, &opts)? {
+    let no_waves = Options {
+        wave_dir: None,
+        ..opts.clone()
+    };
+    match verify(&prepared, a.transactions, &no_waves)? {
         Ok(summary) => {
             println!("PASS {label} seed {}: {summary}", a.seed);
             Ok(())
+        }
+        Err(_) if opts.wave_dir.is_some() => {
+            // Replay with the traced model, which writes the waveforms.
+            eprintln!("mismatch: building the traced model for waveforms");
+            add_traced(&mut prepared)?;
+            let m = match verify(&prepared, a.transactions, &opts)? {
+                Err(m) => m,
+                Ok(_) => bail!("the mismatch did not reproduce with the traced model"),
+            };
+            eprint!("FAIL {label} seed {}\n{m}", a.seed);
+            bail!("verification failed at cycle {}", m.cycle)
         }
         Err(m) => {
             eprint!("FAIL {label} seed {}\n{m}", a.seed);

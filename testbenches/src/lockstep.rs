@@ -22,7 +22,10 @@ use std::time::Instant;
 
 /// A generated design, built and ready to load.
 pub struct Design {
+    /// The model without waveform support (fast to build and run).
     pub library: PathBuf,
+    /// The model with waveform support, for replaying a mismatch; none: no waveforms.
+    pub traced: Option<PathBuf>,
     pub shape: TileShape,
     pub tiles: usize,
 }
@@ -306,13 +309,14 @@ fn longest_op(shape: &TileShape) -> u64 {
 /// One lock-step run; `trace` = (RTL VCD, golden VCD, first cycle, last cycle).
 fn run_once(
     design: &Design,
+    library: &Path,
     stim: &Stimulus,
     opts: &Options,
     trace: Option<(&Path, &Path, u64, u64)>,
 ) -> Result<std::result::Result<Summary, Mismatch>> {
     let t0 = Instant::now();
     let ports = array_ports(&design.shape, design.tiles);
-    let mut dut = Dut::load(&design.library, &ports, trace.is_some())?;
+    let mut dut = Dut::load(library, &ports, trace.is_some())?;
     let pins = Pins::new(&dut);
     pins.reset(&mut dut);
     let mut model = ArrayModel::new(&design.shape, design.tiles);
@@ -512,17 +516,17 @@ pub fn run(
     stim: &Stimulus,
     opts: &Options,
 ) -> Result<std::result::Result<Summary, Mismatch>> {
-    let first = run_once(design, stim, opts, None)?;
+    let first = run_once(design, &design.library, stim, opts, None)?;
     let Err(mut m) = first else {
         return Ok(first);
     };
-    if let Some(dir) = &opts.wave_dir {
+    if let (Some(dir), Some(traced)) = (&opts.wave_dir, &design.traced) {
         std::fs::create_dir_all(dir)?;
         let rtl = dir.join(format!("mismatch-seed{}.vcd", opts.seed));
         let golden = dir.join(format!("mismatch-seed{}-golden.vcd", opts.seed));
         let (a, b) = (m.cycle.saturating_sub(opts.wave_window), m.cycle);
         // The replay stops at the same mismatch; it exists to write the waveforms.
-        let _ = run_once(design, stim, opts, Some((&rtl, &golden, a, b)))?;
+        let _ = run_once(design, traced, stim, opts, Some((&rtl, &golden, a, b)))?;
         m.waves = Some((rtl, golden, a, b));
     }
     Ok(Err(m))
