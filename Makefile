@@ -4,7 +4,7 @@ CARGO   ?= cargo
 BUILD   ?= build
 PIMFORGE = target/release/pimforge
 # Small presets: linted, simulated in lock-step and synthesised in `make verify`.
-PRESETS := tiny narrow-adc shared-adc
+PRESETS := tiny narrow-adc shared-adc noisy mixed
 # Preset of `make synth` (the 64-tile default takes minutes: see README).
 SYNTH_PRESET ?= tiny
 

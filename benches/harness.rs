@@ -60,7 +60,12 @@ fn main() {
                 continue;
             }
         };
-        let stim = generate(&p.design.shape, active_tiles, products, 1);
+        let stim = generate(
+            &p.design.shape,
+            &p.design.cells[..active_tiles],
+            products,
+            1,
+        );
         let opts = Options {
             seed: 1,
             replay: String::new(),

@@ -21,6 +21,7 @@ pub const DIGITAL_MODULES: &[&str] = &[
     "pim_adc",
     "pim_shift_add",
     "pim_tile_ctrl",
+    "pim_mixed",
     "pim_tile",
     "pim_array",
 ];
@@ -35,6 +36,8 @@ pub enum Fault {
     AccBit { line: usize, plane: usize, bit: u32 },
     /// The OPA sequencer takes each slice's column digit one bit too high (`opa-digit`).
     OpaDigit,
+    /// Carry resolution recomposes slice 1 one bit too high (`crs-shift`).
+    CrsShift,
 }
 
 impl std::fmt::Display for Fault {
@@ -42,6 +45,7 @@ impl std::fmt::Display for Fault {
         match self {
             Fault::AccBit { line, plane, bit } => write!(f, "{line}:{plane}:{bit}"),
             Fault::OpaDigit => write!(f, "opa-digit"),
+            Fault::CrsShift => write!(f, "crs-shift"),
         }
     }
 }
@@ -49,13 +53,17 @@ impl std::fmt::Display for Fault {
 impl std::str::FromStr for Fault {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        if s == "opa-digit" {
-            return Ok(Fault::OpaDigit);
+        match s {
+            "opa-digit" => return Ok(Fault::OpaDigit),
+            "crs-shift" => return Ok(Fault::CrsShift),
+            _ => {}
         }
         let p: Vec<&str> = s.split(':').collect();
         let n = |i: usize| p[i].parse::<u64>().map_err(|e| format!("'{s}': {e}"));
         if p.len() != 3 {
-            return Err(format!("'{s}': expected LINE:PLANE:BIT or opa-digit"));
+            return Err(format!(
+                "'{s}': expected LINE:PLANE:BIT, opa-digit or crs-shift"
+            ));
         }
         Ok(Fault::AccBit {
             line: n(0)? as usize,
@@ -77,6 +85,11 @@ pub struct SliceInfo {
     pub digit_lo: u32,
     /// `$signed` for the top (signed) digit, `$unsigned` below it.
     pub digit_signed: &'static str,
+    /// Weight of this slice's level in the CRS recomposition (`digit_lo`, or a deliberate bug).
+    pub crs_shift: u32,
+    /// Nominal device bounds in fine units (SystemVerilog literals).
+    pub g_min_nom: String,
+    pub g_max_nom: String,
 }
 
 /// Every number a template prints.
@@ -113,6 +126,22 @@ pub struct Ctx {
     /// Width of one slice's count of clipped cells per update step.
     pub xbar_clip_bits: u32,
     pub recompose_bits: u32,
+    /// Width of one slice's count of pulses per update step.
+    pub xbar_pulse_bits: u32,
+    pub frac_bits: u32,
+    /// 0: ideal, 1: soft bounds.
+    pub device_kind: u32,
+    pub c2c_q16: i64,
+    pub dev_files: u8,
+    pub device_seed: u32,
+    pub has_mixed: u8,
+    pub chi_bits: u32,
+    pub epsilon_log2: u32,
+    pub max_pulses: i64,
+    /// Width of the mixed unit's per-step count of saturated accumulators.
+    pub chi_sat_bits: u32,
+    /// The transfer's digits on the packed update bus (slice 0; other slices idle).
+    pub xfer_digit_expr: String,
     pub fault_xor: String,
     /// Added to the OPA digit position: empty, or a deliberate bug.
     pub opa_digit_offset: &'static str,
@@ -142,6 +171,7 @@ module_template!(ShiftAddSv, "pim_shift_add.sv");
 module_template!(TileCtrlSv, "pim_tile_ctrl.sv");
 module_template!(TileSv, "pim_tile.sv");
 module_template!(ArraySv, "pim_array.sv");
+module_template!(MixedSv, "pim_mixed.sv");
 
 /// Identity of a generated design: the config (and any injected fault) hashed.
 pub fn config_hash(cfg: &Config, fault: Option<Fault>) -> String {
@@ -163,6 +193,14 @@ fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
     let slice_info = (0..s.slices())
         .map(|m| {
             let (level_min, level_max) = s.cell_range(m);
+            let nom = s.nominal_device(m);
+            let lit = |v: i64| {
+                if v < 0 {
+                    format!("-64'sd{}", -v)
+                } else {
+                    format!("64'sd{v}")
+                }
+            };
             let info = SliceInfo {
                 index: m,
                 cell_bits: s.cell_bits[m],
@@ -170,11 +208,15 @@ fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
                 level_min,
                 level_max,
                 digit_lo: s.value_bits * m as u32,
+                crs_shift: s.value_bits * m as u32
+                    + (m == 1 && fault == Some(Fault::CrsShift)) as u32,
                 digit_signed: if m + 1 == s.slices() {
                     "$signed"
                 } else {
                     "$unsigned"
                 },
+                g_min_nom: lit(nom.g_min),
+                g_max_nom: lit(nom.g_max),
             };
             offset += s.cell_bits[m];
             info
@@ -246,6 +288,28 @@ fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
         counter_bits: COUNTER_BITS,
         xbar_clip_bits: clog2((s.rows * s.cols + 1) as u64),
         recompose_bits: s.recompose_bits(),
+        xbar_pulse_bits: clog2((s.rows * s.cols) as u64 * ((1u64 << s.value_bits) - 1) + 1),
+        frac_bits: s.device.frac_bits,
+        device_kind: match s.device.kind {
+            pimforge_golden::device::Kind::Ideal => 0,
+            pimforge_golden::device::Kind::SoftBounds => 1,
+        },
+        c2c_q16: s.device.c2c_q16,
+        dev_files: s.device.files as u8,
+        device_seed: s.device.seed,
+        has_mixed: s.mixed.is_some() as u8,
+        chi_bits: s.mixed.as_ref().map_or(0, |m| m.chi_bits),
+        epsilon_log2: s.mixed.as_ref().map_or(0, |m| m.epsilon_log2),
+        max_pulses: s.mixed.as_ref().map_or(0, |m| m.max_pulses),
+        chi_sat_bits: clog2(s.cols as u64 + 1),
+        xfer_digit_expr: if s.slices() == 1 {
+            "xfer_digit".into()
+        } else {
+            format!(
+                "{{{}'0, xfer_digit}}",
+                (s.slices() - 1) * s.cols * s.value_bits as usize
+            )
+        },
         fault_xor,
         opa_digit_offset,
         slice_info,
@@ -261,6 +325,7 @@ pub fn render(cfg: &Config, fault: Option<Fault>) -> Vec<(String, String)> {
         ("pim_adc", AdcSv { ctx: &ctx }.render()),
         ("pim_shift_add", ShiftAddSv { ctx: &ctx }.render()),
         ("pim_tile_ctrl", TileCtrlSv { ctx: &ctx }.render()),
+        ("pim_mixed", MixedSv { ctx: &ctx }.render()),
         ("pim_tile", TileSv { ctx: &ctx }.render()),
         ("pim_array", ArraySv { ctx: &ctx }.render()),
     ]
@@ -273,6 +338,14 @@ pub fn render(cfg: &Config, fault: Option<Fault>) -> Vec<(String, String)> {
         .collect();
     let list: String = modules.iter().map(|(n, _)| format!("{n}.sv\n")).collect();
     files.push((FILE_LIST.into(), list));
+    if cfg.device.has_variation() {
+        let shape = cfg.shape();
+        for t in 0..cfg.tiles {
+            for (m, devices) in cfg.device.draw(&shape, t).iter().enumerate() {
+                files.push((device_file(t, m), pimforge_golden::device::to_memh(devices)));
+            }
+        }
+    }
     let yaml = serde_norway::to_string(cfg).expect("config serialises");
     files.push((
         CONFIG_FILE.into(),
@@ -282,6 +355,12 @@ pub fn render(cfg: &Config, fault: Option<Fault>) -> Vec<(String, String)> {
         ),
     ));
     files
+}
+
+/// Name of the device file of slice `slice` of tile `tile` (read by `pim_xbar` and the golden
+/// model).
+pub fn device_file(tile: usize, slice: usize) -> String {
+    format!("pim_dev_t{tile}_s{slice}.memh")
 }
 
 /// Strips trailing spaces and ends the file with exactly one newline.

@@ -1,6 +1,6 @@
 //! Named configurations. `puma` is the default: the PUMA/PANTHER-like 128x128 tile.
 
-use crate::config::{Adc, CellBits, Config, Crossbar, Dac, Fixed};
+use crate::config::{Adc, CellBits, Config, Crossbar, Dac, Device, DeviceModel, Fixed, Mixed};
 
 /// Name and one-line description of every preset.
 pub const PRESETS: &[(&str, &str)] = &[
@@ -20,7 +20,66 @@ pub const PRESETS: &[(&str, &str)] = &[
         "shared-adc",
         "3 tiles (one id unused) of 16x32, 2-bit DACs, one exact ADC per 4 lines: MVMs take 4x the conversions",
     ),
+    (
+        "noisy",
+        "tiny's geometry with [5,5,4,4]-bit cells of soft-bounds devices: 16 fine steps per level, 30% cycle-to-cycle and device-to-device spread, 2% stuck-on and 2% stuck-off cells",
+    ),
+    (
+        "mixed",
+        "2 tiles of 16x8 with one 11-bit multi-level cell per weight (soft-bounds ReRAM, -375..625 levels, noise and variation) and the mixed-precision unit with 24-bit accumulators (they saturate under full-width operands)",
+    ),
+    (
+        "digits",
+        "2 tiles of 64x32 for the 64-32-10 digits MLP: puma's precision (Q4.12, [6,6,6,6,5,5,5,5]-bit cells, exact ADC), ideal devices",
+    ),
+    (
+        "digits-mixed",
+        "2 tiles of 64x32 for the digits MLP in mixed precision: mixed's soft-bounds cells and accumulators",
+    ),
 ];
+
+/// Soft-bounds ReRAM as in aihwkit's preset (bounds +1.25 / -0.75 in steps of 0.002: about 1000
+/// states), with 256 fine steps per level, 30% cycle-to-cycle and device-to-device spread.
+fn reram() -> Device {
+    Device {
+        model: DeviceModel::SoftBounds,
+        frac_bits: 8,
+        bounds: Some([-375, 625]),
+        c2c: 0.3,
+        dtod: 0.3,
+        stuck_on: 0.0,
+        stuck_off: 0.0,
+        seed: 1,
+    }
+}
+
+/// One 11-bit cell per weight, soft-bounds ReRAM, `chi_bits` accumulators, threshold 256.
+fn mixed(tiles: usize, rows: usize, cols: usize, adc_bits: u32, chi_bits: u32) -> Config {
+    Config {
+        tiles,
+        crossbar: Crossbar {
+            rows,
+            cols,
+            value_bits: 11,
+            cell_bits: CellBits::All(11),
+        },
+        weight: Fixed { bits: 11, frac: 9 },
+        input: Fixed { bits: 16, frac: 12 },
+        dac: Dac { bits: 1 },
+        adc: Adc {
+            bits: adc_bits,
+            step: 1,
+            share: 1,
+            exact: true,
+        },
+        device: reram(),
+        mixed: Some(Mixed {
+            chi_bits,
+            epsilon_log2: 8,
+            max_pulses: 15,
+        }),
+    }
+}
 
 pub fn preset(name: &str) -> Option<Config> {
     let q = |bits, frac| Fixed { bits, frac };
@@ -42,6 +101,8 @@ pub fn preset(name: &str) -> Option<Config> {
                 share: 1,
                 exact: true,
             },
+            device: Device::default(),
+            mixed: None,
         },
         "tiny" => Config {
             tiles: 2,
@@ -60,6 +121,8 @@ pub fn preset(name: &str) -> Option<Config> {
                 share: 1,
                 exact: true,
             },
+            device: Device::default(),
+            mixed: None,
         },
         "narrow-adc" => Config {
             tiles: 2,
@@ -78,6 +141,8 @@ pub fn preset(name: &str) -> Option<Config> {
                 share: 1,
                 exact: false,
             },
+            device: Device::default(),
+            mixed: None,
         },
         "shared-adc" => Config {
             tiles: 3,
@@ -96,7 +161,53 @@ pub fn preset(name: &str) -> Option<Config> {
                 share: 4,
                 exact: true,
             },
+            device: Device::default(),
+            mixed: None,
         },
+        "noisy" => Config {
+            tiles: 2,
+            crossbar: Crossbar {
+                rows: 8,
+                cols: 8,
+                value_bits: 2,
+                cell_bits: CellBits::PerSlice(vec![5, 5, 4, 4]),
+            },
+            weight: q(8, 6),
+            input: q(8, 6),
+            dac: Dac { bits: 1 },
+            adc: Adc {
+                bits: 9,
+                step: 1,
+                share: 1,
+                exact: true,
+            },
+            device: Device {
+                model: DeviceModel::SoftBounds,
+                frac_bits: 4,
+                bounds: None,
+                c2c: 0.3,
+                dtod: 0.3,
+                stuck_on: 0.02,
+                stuck_off: 0.02,
+                seed: 7,
+            },
+            mixed: None,
+        },
+        "mixed" => mixed(2, 16, 8, 16, 24),
+        "digits" => Config {
+            tiles: 2,
+            crossbar: Crossbar {
+                rows: 64,
+                cols: 32,
+                ..preset("puma")?.crossbar
+            },
+            adc: Adc {
+                bits: 13,
+                ..preset("puma")?.adc
+            },
+            ..preset("puma")?
+        },
+        "digits-mixed" => mixed(2, 64, 32, 18, 32),
         _ => return None,
     })
 }
@@ -119,7 +230,7 @@ mod tests {
 
     #[test]
     fn exact_presets_use_the_narrowest_exact_adc() {
-        for name in ["puma", "tiny", "shared-adc"] {
+        for name in names().into_iter().filter(|n| *n != "narrow-adc") {
             let c = preset(name).unwrap();
             assert_eq!(c.adc.bits, c.exact_adc_bits(), "{name}");
         }

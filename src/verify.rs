@@ -2,9 +2,11 @@
 //! the golden model.
 
 use crate::config::Config;
-use crate::emit::{config_hash, render, Fault, FILE_LIST, TOP};
+use crate::emit::{config_hash, device_file, render, Fault, FILE_LIST, TOP};
 use crate::output::write_tree;
-use anyhow::Result;
+use anyhow::{anyhow, Context, Result};
+use pimforge_golden::device::from_memh;
+use pimforge_golden::Cells;
 use pimforge_tb::verilate::{build, BuildSpec};
 use pimforge_tb::{generate, ports::array_ports, Design, Mismatch, Options, Summary};
 use std::path::{Path, PathBuf};
@@ -15,6 +17,8 @@ pub struct Prepared {
     pub rtl_dir: PathBuf,
     pub build_seconds: f64,
     pub compiled: bool,
+    /// Top-level parameter overrides the model was built with.
+    pub params: Vec<(String, String)>,
 }
 
 /// Generates `cfg` into `work/designs/<hash>/` and builds its Verilated model (cached in
@@ -40,6 +44,7 @@ pub fn prepare(cfg: &Config, fault: Option<Fault>, work: &Path, traced: bool) ->
     let shape = cfg.shape();
     let ports = array_ports(&shape, cfg.tiles);
     let cache = work.join("verilator");
+    let params = top_params(cfg, &rtl_dir)?;
     let spec = |trace| BuildSpec {
         rtl_dir: &rtl_dir,
         file_list: FILE_LIST,
@@ -47,6 +52,7 @@ pub fn prepare(cfg: &Config, fault: Option<Fault>, work: &Path, traced: bool) ->
         ports: &ports,
         cache: &cache,
         trace,
+        params: &params,
     };
     let built = build(&spec(false))?;
     let traced = if traced {
@@ -58,12 +64,14 @@ pub fn prepare(cfg: &Config, fault: Option<Fault>, work: &Path, traced: bool) ->
         design: Design {
             library: built.library,
             traced,
+            cells: initial_cells(cfg, &rtl_dir)?,
             shape,
             tiles: cfg.tiles,
         },
         rtl_dir,
         build_seconds: built.seconds,
         compiled: built.compiled,
+        params,
     })
 }
 
@@ -74,8 +82,45 @@ pub fn verify(
     opts: &Options,
 ) -> Result<std::result::Result<Summary, Mismatch>> {
     let d = &prepared.design;
-    let stim = generate(&d.shape, d.tiles, products, opts.seed);
+    let stim = generate(&d.shape, &d.cells, products, opts.seed);
     pimforge_tb::run(d, &stim, opts)
+}
+
+/// Top-level parameters of a build: where the RTL finds its device files, if it has any.
+fn top_params(cfg: &Config, rtl_dir: &Path) -> Result<Vec<(String, String)>> {
+    if !cfg.device.has_variation() {
+        return Ok(vec![]);
+    }
+    let dir = rtl_dir.canonicalize()?;
+    Ok(vec![("DeviceDir".into(), format!("\"{}\"", dir.display()))])
+}
+
+/// The crossbars of every tile after power-up, with the devices of the design's files (the
+/// same files the RTL reads), or nominal devices when the config has no variation.
+pub fn initial_cells(cfg: &Config, rtl_dir: &Path) -> Result<Vec<Cells>> {
+    let shape = cfg.shape();
+    (0..cfg.tiles)
+        .map(|t| {
+            if !cfg.device.has_variation() {
+                return Ok(Cells::with_devices(
+                    &shape,
+                    t,
+                    (0..shape.slices())
+                        .map(|m| vec![shape.nominal_device(m); shape.rows * shape.cols])
+                        .collect(),
+                ));
+            }
+            let devices = (0..shape.slices())
+                .map(|m| {
+                    let path = rtl_dir.join(device_file(t, m));
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    from_memh(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Cells::with_devices(&shape, t, devices))
+        })
+        .collect()
 }
 
 /// Builds the traced variant of a prepared design (for waveforms of a mismatch).
@@ -95,6 +140,7 @@ pub fn add_traced(prepared: &mut Prepared) -> Result<()> {
         ports: &ports,
         cache: &cache,
         trace: true,
+        params: &prepared.params,
     })?;
     prepared.design.traced = Some(built.library);
     Ok(())

@@ -8,7 +8,9 @@ module pim_array #(
   parameter int TileW = {{ tile_bits }},
   parameter int AddrW = {{ addr_bits }},
   parameter int DataW = {{ data_bits }},
-  parameter int RspW  = {{ rsp_bits }}
+  parameter int RspW  = {{ rsp_bits }},
+  // Directory of the device files (pim_dev_t<tile>_s<slice>.memh), when the config has them.
+  parameter DeviceDir = "."
 ) (
   input  logic             clk_i,
   input  logic             rst_ni,
@@ -31,7 +33,10 @@ module pim_array #(
   logic [Tiles*RspW-1:0] tile_rsp_data;
 
   for (genvar i = 0; i < Tiles; i++) begin : g_tile
-    pim_tile u_tile (
+    pim_tile #(
+      .DeviceDir (DeviceDir),
+      .TileIndex (i)
+    ) u_tile (
       .clk_i,
       .rst_ni,
       .cmd_valid_i (cmd_valid_i && (cmd_tile_i == TileW'(i))),

@@ -17,7 +17,10 @@ module pim_tile #(
   parameter int NumAdc    = {{ adcs }},
   parameter int AdcW      = {{ adc_bits }},
   parameter int AccW      = {{ acc_bits }},
-  parameter int RspW      = {{ rsp_bits }}
+  parameter int RspW      = {{ rsp_bits }},
+  // Directory of the device files (pim_dev_t<tile>_s<slice>.memh), when the config has them.
+  parameter DeviceDir = ".",
+  parameter int TileIndex = 0
 ) (
   input  logic             clk_i,
   input  logic             rst_ni,
@@ -41,10 +44,16 @@ module pim_tile #(
   logic [$clog2(Rows)-1:0]      rd_row;
   logic [$clog2(Cols)-1:0]      rd_col;
   logic [LevelW-1:0]            rd_level;
-  logic                         upd_en, upd_neg;
-  logic [Rows-1:0]              upd_row;
-  logic [Slices*Cols*{{ value_bits }}-1:0] upd_digit;
+  // Update port of the crossbars, and the OPA sequencer's drive of it.
+  logic                         upd_en, opa_en;
+  logic [Cols-1:0]              upd_neg, opa_neg;
+  logic [Rows-1:0]              upd_row, opa_row;
+  logic [Slices*Cols*{{ value_bits }}-1:0] upd_digit, opa_digit;
   logic [Slices*{{ xbar_clip_bits }}-1:0] upd_clips;
+  logic [Slices*{{ xbar_pulse_bits }}-1:0] upd_pulses;
+  logic                         mix_acc, mix_xfer, mix_busy;
+  logic [Cols*{{ weight_bits }}-1:0] d;
+  logic [{{ chi_sat_bits }}-1:0] mix_chi_sat;
   logic [Lines*InW-1:0]         x;
   logic                         transpose, sample, adc_valid, acc_clear, acc_valid;
   logic [PlaneW-1:0]            plane, acc_plane;
@@ -65,6 +74,9 @@ module pim_tile #(
     .WeightW   ({{ weight_bits }}),
     .RecW      ({{ recompose_bits }}),
     .XbarClipW ({{ xbar_clip_bits }}),
+    .XbarPulseW ({{ xbar_pulse_bits }}),
+    .HasMixed  (1'b{{ has_mixed }}),
+    .ChiSatW   ({{ chi_sat_bits }}),
     .DataW     (DataW),
     .AddrW     (AddrW),
     .SliceW    ({{ slice_bits }}),
@@ -96,11 +108,17 @@ module pim_tile #(
     .rd_row_o     (rd_row),
     .rd_col_o     (rd_col),
     .rd_level_i   (rd_level),
-    .upd_en_o     (upd_en),
-    .upd_neg_o    (upd_neg),
-    .upd_row_o    (upd_row),
-    .upd_digit_o  (upd_digit),
+    .upd_en_o     (opa_en),
+    .upd_neg_o    (opa_neg),
+    .upd_row_o    (opa_row),
+    .upd_digit_o  (opa_digit),
     .upd_clips_i  (upd_clips),
+    .upd_pulses_i (upd_pulses),
+    .mix_acc_o    (mix_acc),
+    .mix_xfer_o   (mix_xfer),
+    .d_o          (d),
+    .mix_busy_i   (mix_busy),
+    .mix_chi_sat_i (mix_chi_sat),
     .x_o          (x),
     .transpose_o  (transpose),
     .plane_o      (plane),
@@ -115,6 +133,56 @@ module pim_tile #(
     .acc_line_o   (acc_line),
     .acc_data_i   (acc_data)
   );
+
+{%- if has_mixed == 1 %}
+
+  // Mixed-precision unit: its transfers drive slice 0 while it runs (the OPA is then idle).
+  logic                         xfer_en;
+  logic [Cols-1:0]              xfer_neg;
+  logic [Rows-1:0]              xfer_row;
+  logic [Cols*{{ value_bits }}-1:0] xfer_digit;
+
+  pim_mixed #(
+    .Rows      (Rows),
+    .Cols      (Cols),
+    .InW       (InW),
+    .WeightW   ({{ weight_bits }}),
+    .ValueBits ({{ value_bits }}),
+    .ChiW      ({{ chi_bits }}),
+    .EpsLog2   ({{ epsilon_log2 }}),
+    .MaxPulses ({{ max_pulses }}),
+    .ChiSatW   ({{ chi_sat_bits }})
+  ) u_mixed (
+    .clk_i,
+    .rst_ni,
+    .acc_i       (mix_acc),
+    .xfer_i      (mix_xfer),
+    .x_i         (x[Rows*InW-1:0]),
+    .d_i         (d),
+    .busy_o      (mix_busy),
+    .chi_sat_o   (mix_chi_sat),
+    .upd_en_o    (xfer_en),
+    .upd_row_o   (xfer_row),
+    .upd_digit_o (xfer_digit),
+    .upd_neg_o   (xfer_neg)
+  );
+
+  assign upd_en    = opa_en || xfer_en;
+  assign upd_neg   = xfer_en ? xfer_neg : opa_neg;
+  assign upd_row   = xfer_en ? xfer_row : opa_row;
+  assign upd_digit = xfer_en ? {{ xfer_digit_expr }} : opa_digit;
+{%- else %}
+
+  // No mixed-precision unit: the OPA sequencer alone drives the update port.
+  assign mix_busy    = 1'b0;
+  assign mix_chi_sat = '0;
+  assign upd_en      = opa_en;
+  assign upd_neg     = opa_neg;
+  assign upd_row     = opa_row;
+  assign upd_digit   = opa_digit;
+  logic unused_mix;
+  assign unused_mix = ^{mix_acc, mix_xfer, d};
+{%- endif %}
 
   pim_dac #(
     .Lines  (Lines),
@@ -139,7 +207,18 @@ module pim_tile #(
     .DrvW  (DrvW),
     .CurW  (CurW),
     .ValueBits ({{ value_bits }}),
-    .ClipW ({{ xbar_clip_bits }})
+    .ClipW ({{ xbar_clip_bits }}),
+    .PulseW ({{ xbar_pulse_bits }}),
+    .FracBits ({{ frac_bits }}),
+    .Kind ({{ device_kind }}),
+    .C2cQ16 ({{ c2c_q16 }}),
+    .DevFiles (1'b{{ dev_files }}),
+    .DeviceDir (DeviceDir),
+    .TileIndex (TileIndex),
+    .SliceIndex ({{ s.index }}),
+    .Seed ({{ device_seed }}),
+    .GMinNom ({{ s.g_min_nom }}),
+    .GMaxNom ({{ s.g_max_nom }})
   ) u_xbar_{{ s.index }} (
     .clk_i,
     .prog_we_i    (prog_we[{{ s.index }}]),
@@ -154,6 +233,7 @@ module pim_tile #(
     .upd_row_i    (upd_row),
     .upd_digit_i  (upd_digit[{{ s.index }}*Cols*{{ value_bits }} +: Cols*{{ value_bits }}]),
     .upd_clips_o  (upd_clips[{{ s.index }}*{{ xbar_clip_bits }} +: {{ xbar_clip_bits }}]),
+    .upd_pulses_o (upd_pulses[{{ s.index }}*{{ xbar_pulse_bits }} +: {{ xbar_pulse_bits }}]),
     .transpose_i  (transpose),
     .drive_i      (drive),
     .sample_i     (sample),

@@ -1,7 +1,9 @@
 {{ header }}
 // Tile control: command interface (valid/ready), input and column-operand buffers,
 // weight-to-digit split and cell programming, the MVM/MTVM sequencer with its pipeline tags, the
-// outer-product (OPA) sequencer, carry resolution (CRS), counters, errors and responses.
+// outer-product (OPA) sequencer, carry resolution (CRS), counters, errors and responses. With
+// HasMixed, ACCUMULATE and TRANSFER start the mixed-precision unit (pim_mixed), which runs
+// beside it.
 //
 // An MVM or MTVM runs Planes*Share + 2 cycles. At run step n (n < Planes*Share) stage 1 drives
 // plane n/Share and samples the array when n%Share == 0; the ADCs convert group n-1 (stage 2)
@@ -16,6 +18,9 @@ module pim_tile_ctrl #(
   parameter int WeightW   = {{ weight_bits }},
   parameter int RecW      = {{ recompose_bits }},
   parameter int XbarClipW = {{ xbar_clip_bits }},
+  parameter int XbarPulseW = {{ xbar_pulse_bits }},
+  parameter bit HasMixed  = 1'b{{ has_mixed }},
+  parameter int ChiSatW   = {{ chi_sat_bits }},
   parameter int DataW     = {{ data_bits }},
   parameter int AddrW     = {{ addr_bits }},
   parameter int SliceW    = {{ slice_bits }},
@@ -52,10 +57,17 @@ module pim_tile_ctrl #(
   input  logic [LevelW-1:0]            rd_level_i,
   // Outer-product update step, all slices at once; digits of slice m at m*Cols*ValueBits.
   output logic                         upd_en_o,
-  output logic                         upd_neg_o,
+  output logic [Cols-1:0]              upd_neg_o,
   output logic [Rows-1:0]              upd_row_o,
   output logic [Slices*Cols*ValueBits-1:0] upd_digit_o,
   input  logic [Slices*XbarClipW-1:0]  upd_clips_i,
+  input  logic [Slices*XbarPulseW-1:0] upd_pulses_i,
+  // Mixed-precision unit: start strobes, column operands, status.
+  output logic                         mix_acc_o,
+  output logic                         mix_xfer_o,
+  output logic [Cols*WeightW-1:0]      d_o,
+  input  logic                         mix_busy_i,
+  input  logic [ChiSatW-1:0]           mix_chi_sat_i,
   // Stage 1: DAC and sample-and-hold.
   output logic [Lines*InW-1:0]         x_o,
   output logic                         transpose_o,
@@ -89,6 +101,8 @@ module pim_tile_ctrl #(
   localparam logic [3:0] OpWriteD    = 4'd9;
   localparam logic [3:0] OpOpa       = 4'd10;
   localparam logic [3:0] OpCrs       = 4'd11;
+  localparam logic [3:0] OpAccum     = 4'd12;
+  localparam logic [3:0] OpTransfer  = 4'd13;
 
   localparam logic [2:0] ErrBadOp    = 3'b001;
   localparam logic [2:0] ErrBadAddr  = 3'b010;
@@ -118,7 +132,7 @@ module pim_tile_ctrl #(
   logic                      line_ok, slice_ok, level_ok;
 
   logic opa_q, crs_q, crs_wr_q;
-  assign cmd_ready_o = !(run_q || opa_q || crs_q || crs_wr_q);
+  assign cmd_ready_o = !(run_q || opa_q || crs_q || crs_wr_q || mix_busy_i);
   assign accept      = cmd_valid_i && cmd_ready_o;
   assign {addr_slice, addr_row, addr_col} = cmd_addr_i;
   assign line_ok  = ({1'b0, cmd_addr_i} < (AddrW+1)'(Lines));
@@ -168,8 +182,9 @@ module pim_tile_ctrl #(
         OpWriteD:          if ({1'b0, cmd_addr_i} >= (AddrW+1)'(Cols)) err_set = ErrBadAddr;
         OpLoadW:           if (addr_slice != '0) err_set = ErrBadAddr;
         OpWriteCell:       err_set = !slice_ok ? ErrBadAddr : (!level_ok ? ErrBadLevel : '0);
-        OpReadStat:        if (cmd_addr_i > AddrW'(4)) err_set = ErrBadAddr;
+        OpReadStat:        if (cmd_addr_i > AddrW'(6)) err_set = ErrBadAddr;
         OpMvm, OpMtvm, OpClear, OpOpa, OpCrs: err_set = '0;
+        OpAccum, OpTransfer: if (!HasMixed) err_set = ErrBadOp;
         default:           err_set = ErrBadOp;
       endcase
     end
@@ -241,7 +256,9 @@ module pim_tile_ctrl #(
   assign acc_plane_o = k3_q;
   assign acc_sel_o   = s3_q;
   assign acc_line_o  = cmd_addr_i[$clog2(Lines)-1:0];
-  assign busy_o      = run_q || opa_q || crs_q || crs_wr_q;
+  assign busy_o      = run_q || opa_q || crs_q || crs_wr_q || mix_busy_i;
+  assign mix_acc_o   = HasMixed && accept && cmd_op_i == OpAccum;
+  assign mix_xfer_o  = HasMixed && accept && cmd_op_i == OpTransfer;
 
   // ---------------------------------------------------------------------------------------------
   // Outer-product update (OPA): four sign phases (x+d+, x+d-, x-d+, x-d-) of InW steps. In a
@@ -303,6 +320,10 @@ module pim_tile_ctrl #(
     assign upd_row_o[r] = xmag_q[r][0];
   end
 
+  for (genvar c = 0; c < Cols; c++) begin : g_d_out
+    assign d_o[c*WeightW +: WeightW] = d_q[c];
+  end
+
   for (genvar m = 0; m < Slices; m++) begin : g_digit_slice
     for (genvar c = 0; c < Cols; c++) begin : g_digit_col
       assign upd_digit_o[(m*Cols + c)*ValueBits +: ValueBits] = dmag_q[c][m*ValueBits{{ opa_digit_offset }} +: ValueBits];
@@ -310,7 +331,7 @@ module pim_tile_ctrl #(
   end
 
   assign upd_en_o  = opa_step;
-  assign upd_neg_o = phase_q == 2'd1 || phase_q == 2'd2;
+  assign upd_neg_o = {Cols{phase_q == 2'd1 || phase_q == 2'd2}};
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -354,7 +375,7 @@ module pim_tile_ctrl #(
   always_comb begin
     crs_sum = '0;
 {%- for s in slice_info %}
-    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[{{ s.offset }} +: {{ s.cell_bits }}])) <<< {{ s.digit_lo }});
+    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[{{ s.offset }} +: {{ s.cell_bits }}])) <<< {{ s.crs_shift }});
 {%- endfor %}
   end
   assign crs_sat  = crs_wr_q && (crs_sum > WMax || crs_sum < WMin);
@@ -413,9 +434,20 @@ module pim_tile_ctrl #(
     end
   end
 
-  logic [CntW-1:0] opa_clip_q, crs_sat_q;
-  logic [CntW:0]   opa_sum;
-  assign opa_sum = {1'b0, opa_clip_q} + (CntW+1)'(opa_clips);
+  localparam int PulsesW = XbarPulseW + $clog2(Slices + 1);
+  logic [PulsesW-1:0] pulses;
+  always_comb begin
+    pulses = '0;
+    for (int m = 0; m < Slices; m++) begin
+      pulses = pulses + PulsesW'(upd_pulses_i[m*XbarPulseW +: XbarPulseW]);
+    end
+  end
+
+  logic [CntW-1:0] opa_clip_q, crs_sat_q, pulses_q, chi_sat_q;
+  logic [CntW:0]   opa_sum, pulses_sum, chi_sat_sum;
+  assign opa_sum     = {1'b0, opa_clip_q} + (CntW+1)'(opa_clips);
+  assign pulses_sum  = (CntW+1)'({1'b0, pulses_q}) + (CntW+1)'(pulses);
+  assign chi_sat_sum = {1'b0, chi_sat_q} + (CntW+1)'(mix_chi_sat_i);
 
   logic [CntW-1:0] stat_word;
   always_comb begin
@@ -425,6 +457,8 @@ module pim_tile_ctrl #(
       AddrW'(2): stat_word = products_q;
       AddrW'(3): stat_word = opa_clip_q;
       AddrW'(4): stat_word = crs_sat_q;
+      AddrW'(5): stat_word = pulses_q;
+      AddrW'(6): stat_word = chi_sat_q;
       default:   stat_word = '0;
     endcase
   end
@@ -434,6 +468,8 @@ module pim_tile_ctrl #(
       sat_q       <= '0;
       opa_clip_q  <= '0;
       crs_sat_q   <= '0;
+      pulses_q    <= '0;
+      chi_sat_q   <= '0;
       products_q  <= '0;
       err_q       <= '0;
       rsp_valid_q <= 1'b0;
@@ -443,9 +479,13 @@ module pim_tile_ctrl #(
         sat_q      <= '0;
         opa_clip_q <= '0;
         crs_sat_q  <= '0;
+        pulses_q   <= '0;
+        chi_sat_q  <= '0;
         err_q      <= '0;
       end else begin
         opa_clip_q <= opa_sum[CntW] ? '1 : opa_sum[CntW-1:0];
+        pulses_q   <= pulses_sum[CntW] ? '1 : pulses_sum[CntW-1:0];
+        chi_sat_q  <= chi_sat_sum[CntW] ? '1 : chi_sat_sum[CntW-1:0];
         if (crs_sat && crs_sat_q != '1) begin
           crs_sat_q <= crs_sat_q + 1'b1;
         end

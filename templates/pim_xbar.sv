@@ -1,10 +1,16 @@
 {{ header }}
-// Behavioral analog model of one crossbar slice: Rows x Cols signed conductance levels (a
+// Behavioral analog model of one crossbar slice: Rows x Cols programmable devices (a
 // differential pair per cell), a serial programming port and a serial read port, an in-array
-// outer-product update (driven rows x column digits, all cells at once, clipped at the cell
-// range), and a read that drives rows (forward) or columns (transpose) with DAC values and
-// samples the exact integer line currents into a sample-and-hold. Not synthesisable: synthesis
-// replaces this module by a black box.
+// update that sends trains of programming pulses to the cells of the driven rows, and a read that
+// drives rows (forward) or columns (transpose) with DAC values and samples the exact integer line
+// currents into a sample-and-hold. Not synthesisable: synthesis replaces it by a black box.
+//
+// Devices (docs/hardware.md, "Devices"): a cell holds its conductance g in fine units (2^FracBits
+// per level) and reads as the level g >>> FracBits. Programming is write-and-verify: g = level <<
+// FracBits within the device's bounds. A pulse moves g by a constant step (Kind 0, ideal) or by a
+// step that shrinks linearly toward the bound (Kind 1, soft bounds), scaled by cycle-to-cycle
+// noise from the cell's own LFSR when C2cQ16 != 0. Per-cell bounds, steps and stuck-at faults
+// come from DeviceDir/pim_dev_t<TileIndex>_s<SliceIndex>.memh when DevFiles, else nominal values.
 module pim_xbar #(
   parameter int Rows  = {{ rows }},
   parameter int Cols  = {{ cols }},
@@ -13,7 +19,19 @@ module pim_xbar #(
   parameter int DrvW  = {{ drive_bits }},
   parameter int CurW  = {{ current_bits }},
   parameter int ValueBits = {{ value_bits }},
-  parameter int ClipW = {{ xbar_clip_bits }}
+  parameter int ClipW = {{ xbar_clip_bits }},
+  parameter int PulseW = {{ xbar_pulse_bits }},
+  parameter int FracBits = {{ frac_bits }},
+  parameter int Kind = {{ device_kind }},
+  parameter int C2cQ16 = {{ c2c_q16 }},
+  parameter bit DevFiles = 1'b{{ dev_files }},
+  // Untyped: Icarus 11 has no string parameters.
+  parameter DeviceDir = ".",
+  parameter int TileIndex = 0,
+  parameter int SliceIndex = 0,
+  parameter logic [31:0] Seed = {{ device_seed }},
+  parameter longint GMinNom = -(64'(1) <<< (CellW - 1 + FracBits)),
+  parameter longint GMaxNom = (64'(1) <<< (CellW - 1 + FracBits)) - (64'(1) <<< FracBits)
 ) (
   input  logic                    clk_i,
   // Serial programming port: one cell per cycle.
@@ -25,14 +43,16 @@ module pim_xbar #(
   input  logic [$clog2(Rows)-1:0] rd_row_i,
   input  logic [$clog2(Cols)-1:0] rd_col_i,
   output logic [CellW-1:0]        rd_level_o,
-  // Outer-product update step: every cell of a driven row moves by its column's digit,
-  // negated when upd_neg_i. upd_clips_o counts the cells that clipped at the previous step
-  // (a model observable: it makes precision loss visible).
+  // Update step: every cell of a driven row receives its column's digit as a train of pulses,
+  // downward when the column's upd_neg_i bit is set. upd_clips_o and upd_pulses_o count the
+  // cells whose train clipped and the pulses sent at the previous step (model observables: they
+  // make precision loss and programming effort visible).
   input  logic                    upd_en_i,
-  input  logic                    upd_neg_i,
+  input  logic [Cols-1:0]         upd_neg_i,
   input  logic [Rows-1:0]         upd_row_i,
   input  logic [Cols*ValueBits-1:0] upd_digit_i,
   output logic [ClipW-1:0]        upd_clips_o,
+  output logic [PulseW-1:0]       upd_pulses_o,
   // Read: drive lines (rows, or columns when transpose_i), sample every sensed line current.
   input  logic                    transpose_i,
   input  logic [Lines*DrvW-1:0]   drive_i,
@@ -40,31 +60,88 @@ module pim_xbar #(
   output logic [Lines*CurW-1:0]   held_o
 );
 
-  localparam int RowClipW = $clog2(Cols + 1);
-  localparam int SumW = CellW + ValueBits + 2;
-  localparam logic signed [SumW-1:0] CellMax = (SumW'(1) <<< (CellW - 1)) - SumW'(1);
-  localparam logic signed [SumW-1:0] CellMin = -(SumW'(1) <<< (CellW - 1));
 
-  // One flat vector, cell (r, c) at bits (r*Cols + c)*CellW, so that one process can update
-  // every row in a loop (Verilator cannot delay-assign unpacked arrays in loops) without a copy
-  // of the update logic per row, and Icarus can index it (no multi-dimensional packed selects).
-  localparam int RowW = Cols * CellW;
-  logic [Rows*RowW-1:0] cells_q;
-  logic [ClipW-1:0]                     clips_q;
-  // Packed, so that one loop can sample every line (Verilator cannot delay-assign unpacked
-  // arrays in loops).
-  logic [Lines*CurW-1:0]   held_q;
+  localparam int Cells = Rows * Cols;
+  localparam int GW = CellW + FracBits;
+  localparam int IdxW = $clog2(Cells);
+  localparam int DevW = 98;
 
-  // Power-up state: every cell at level 0, nothing held.
+  // Device parameters of cell i: {stuck[1:0], step_down[15:0], step_up[15:0], g_max[31:0],
+  // g_min[31:0]} (the golden model's device-file entry).
+  logic [DevW-1:0] dev_mem [Cells];
+  // One flat vector of fine conductances, cell (r, c) at bits (r*Cols + c)*GW, so that one
+  // process can update every row in a loop (Verilator cannot delay-assign unpacked arrays in
+  // loops), and Icarus can index it (no multi-dimensional packed selects).
+  localparam int RowW = Cols * GW;
+  logic [Rows*RowW-1:0]  g_q;
+  logic [Cells*32-1:0]   lfsr_q;
+  logic [ClipW-1:0]      clips_q;
+  logic [PulseW-1:0]     pulses_q;
+  // Packed, so that one loop can sample every line.
+  logic [Lines*CurW-1:0] held_q;
+
+  function automatic longint g_min(input logic [IdxW-1:0] i);
+    g_min = longint'($signed(dev_mem[i][31:0]));
+  endfunction
+  function automatic longint g_max(input logic [IdxW-1:0] i);
+    g_max = longint'($signed(dev_mem[i][63:32]));
+  endfunction
+  function automatic longint step(input logic [IdxW-1:0] i, input logic down);
+    step = down ? longint'(dev_mem[i][95:80]) : longint'(dev_mem[i][79:64]);
+  endfunction
+  function automatic logic [1:0] stuck(input logic [IdxW-1:0] i);
+    stuck = dev_mem[i][97:96];
+  endfunction
+
+  // Write-and-verify programming of cell i to `level`.
+  function automatic logic [GW-1:0] programmed(input logic [IdxW-1:0] i, input longint level);
+    longint g;
+    g = level <<< FracBits;
+    if (stuck(i) == 2'd1 || g > g_max(i)) begin
+      g = g_max(i);
+    end
+    if (stuck(i) == 2'd2 || g < g_min(i)) begin
+      g = g_min(i);
+    end
+    programmed = GW'(g);
+  endfunction
+
+  function automatic logic [31:0] lfsr_word(input logic [31:0] state);
+    lfsr_word = state;
+    for (int k = 0; k < 32; k++) begin
+      lfsr_word = lfsr_word[0] ? ((lfsr_word >> 1) ^ 32'h8020_0003) : (lfsr_word >> 1);
+    end
+  endfunction
+
+  // Sum of the four bytes minus 510: zero-mean noise of one word.
+  function automatic longint noise(input logic [31:0] w);
+    noise = longint'(w[7:0]) + longint'(w[15:8]) + longint'(w[23:16]) + longint'(w[31:24]) - 510;
+  endfunction
+
+  // Power-up: device parameters loaded, every cell programmed to level 0, LFSRs seeded.
   initial begin
-    for (int r = 0; r < Rows; r++) begin
-      for (int c = 0; c < Cols; c++) begin
-        cells_q[(r*Cols + c)*CellW +: CellW] = '0;
+    logic [31:0] seed;
+    if (DevFiles) begin
+      $readmemh($sformatf("%s/pim_dev_t%0d_s%0d.memh", DeviceDir, TileIndex, SliceIndex), dev_mem);
+    end else begin
+      for (int i = 0; i < Cells; i++) begin
+        dev_mem[i] = {2'd0, 16'(64'(1) <<< FracBits), 16'(64'(1) <<< FracBits), 32'(GMaxNom),
+                      32'(GMinNom)};
       end
     end
+    for (int i = 0; i < Cells; i++) begin
+      g_q[i*GW +: GW] = programmed(IdxW'(i), 0);
+      seed = Seed ^ (((32'(TileIndex) << 24) ^ (32'(SliceIndex) << 20) ^ 32'(i)) * 32'h9E37_79B9);
+      lfsr_q[i*32 +: 32] = (seed == '0) ? 32'd1 : seed;
+    end
     clips_q = '0;
+    pulses_q = '0;
     held_q = '0;
   end
+
+  function automatic logic signed [CurW-1:0] level(input int r, input int c);
+    level = CurW'(longint'($signed(g_q[(r*Cols + c)*GW +: GW])) >>> FracBits);
+  endfunction
 
   // Exact current of sensed line `o`: sum over driven lines of drive * level.
   function automatic logic signed [CurW-1:0] line_current(input int o);
@@ -76,7 +153,7 @@ module pim_xbar #(
       if (o < Cols) begin
         for (int r = 0; r < Rows; r++) begin
           drv = CurW'($signed(drive_i[r*DrvW +: DrvW]));
-          lvl = CurW'($signed(cells_q[(r*Cols + o)*CellW +: CellW]));
+          lvl = level(r, o);
           sum = sum + drv * lvl;
         end
       end
@@ -84,7 +161,7 @@ module pim_xbar #(
       if (o < Rows) begin
         for (int c = 0; c < Cols; c++) begin
           drv = CurW'($signed(drive_i[c*DrvW +: DrvW]));
-          lvl = CurW'($signed(cells_q[(o*Cols + c)*CellW +: CellW]));
+          lvl = level(o, c);
           sum = sum + drv * lvl;
         end
       end
@@ -92,68 +169,94 @@ module pim_xbar #(
     line_current = sum;
   endfunction
 
-  // A level after one update step by a column digit, before clipping.
-  function automatic logic signed [SumW-1:0] moved(input logic [CellW-1:0] level,
-                                                   input logic [ValueBits-1:0] digit);
-    logic signed [SumW-1:0] step;
-    step = SumW'({1'b0, digit});
-    moved = SumW'($signed(level)) + (upd_neg_i ? -step : step);
-  endfunction
-
-  function automatic logic [RowW-1:0] updated_row(input logic [RowW-1:0] row);
-    logic signed [SumW-1:0] v;
-    updated_row = row;
-    for (int c = 0; c < Cols; c++) begin
-      v = moved(row[c*CellW +: CellW], upd_digit_i[c*ValueBits +: ValueBits]);
-      if (v > CellMax) begin
-        updated_row[c*CellW +: CellW] = CellW'(CellMax);
-      end else if (v < CellMin) begin
-        updated_row[c*CellW +: CellW] = CellW'(CellMin);
+  // A train of n pulses on cell i from conductance g0 and LFSR state l0, one pulse after the
+  // other through the device model, each with one LFSR word when there is noise (stuck cells
+  // draw too, so the draw count never depends on the state). Returns {clipped, lfsr, g}.
+  function automatic logic [96:0] pulse_train(input logic [IdxW-1:0] i, input longint g0,
+                                              input logic [31:0] l0, input logic down,
+                                              input int n);
+    longint g, dg, want;
+    logic [31:0] l;
+    logic clipped;
+    g = g0;
+    l = l0;
+    clipped = 1'b0;
+    for (int k = 0; k < n; k++) begin
+      if (C2cQ16 != 0) begin
+        l = lfsr_word(l);
+      end
+      if (Kind == 1) begin
+        dg = down ? (step(i, 1'b1) * (g - g_min(i))) / -g_min(i)
+                  : (step(i, 1'b0) * (g_max(i) - g)) / g_max(i);
+        dg = (dg < 0) ? 0 : dg;
       end else begin
-        updated_row[c*CellW +: CellW] = CellW'(v);
+        dg = step(i, down);
+      end
+      if (C2cQ16 != 0) begin
+        dg = dg + ((dg * noise(l) * longint'(C2cQ16)) >>> 16);
+      end
+      want = down ? g - dg : g + dg;
+      g = (want > g_max(i)) ? g_max(i) : (want < g_min(i)) ? g_min(i) : want;
+      if (stuck(i) == 2'd1) begin
+        g = g_max(i);
+      end else if (stuck(i) == 2'd2) begin
+        g = g_min(i);
+      end else if (g != want) begin
+        clipped = 1'b1;
       end
     end
+    pulse_train = {clipped, l, g};
   endfunction
 
-  function automatic logic [RowClipW-1:0] row_clips(input logic [RowW-1:0] row);
-    logic signed [SumW-1:0] v;
-    row_clips = '0;
-    for (int c = 0; c < Cols; c++) begin
-      v = moved(row[c*CellW +: CellW], upd_digit_i[c*ValueBits +: ValueBits]);
-      if (v > CellMax || v < CellMin) begin
-        row_clips = row_clips + RowClipW'(1);
-      end
-    end
-  endfunction
-
-  // Cells of all driven rows that clip in this update step.
-  function automatic logic [ClipW-1:0] step_clips();
-    step_clips = '0;
-    for (int r = 0; r < Rows; r++) begin
-      if (upd_row_i[r]) begin
-        step_clips = step_clips + ClipW'(row_clips(cells_q[r*RowW +: RowW]));
-      end
-    end
-  endfunction
-
-  always_ff @(posedge clk_i) begin
-    if (prog_we_i) begin
-      cells_q[(32'(prog_row_i)*Cols + 32'(prog_col_i))*CellW +: CellW] <= prog_level_i;
-    end else if (upd_en_i) begin
+  // Every cell of the driven rows receives its column's digit as a train of pulses.
+  logic [Rows*RowW-1:0] g_upd;
+  logic [Cells*32-1:0]  lfsr_upd;
+  logic [ClipW-1:0]     clips_upd;
+  logic [PulseW-1:0]    pulses_upd;
+  always_comb begin
+    logic [96:0] t;
+    logic [IdxW-1:0] i;
+    int n;
+    t = '0;
+    i = '0;
+    n = 0;
+    g_upd = g_q;
+    lfsr_upd = lfsr_q;
+    clips_upd = '0;
+    pulses_upd = '0;
+    if (upd_en_i) begin
       for (int r = 0; r < Rows; r++) begin
-        if (upd_row_i[r]) begin
-          cells_q[r*RowW +: RowW] <= updated_row(cells_q[r*RowW +: RowW]);
+        for (int c = 0; c < Cols; c++) begin
+          n = 32'(upd_digit_i[c*ValueBits +: ValueBits]);
+          if (upd_row_i[r] && n != 0) begin
+            i = IdxW'(r * Cols + c);
+            t = pulse_train(i, longint'($signed(g_q[i*GW +: GW])), lfsr_q[i*32 +: 32],
+                            upd_neg_i[c], n);
+            g_upd[i*GW +: GW] = GW'(t[63:0]);
+            lfsr_upd[i*32 +: 32] = t[95:64];
+            clips_upd = clips_upd + ClipW'(t[96]);
+            pulses_upd = pulses_upd + PulseW'(n);
+          end
         end
       end
     end
   end
 
   always_ff @(posedge clk_i) begin
-    clips_q <= upd_en_i ? step_clips() : '0;
+    if (prog_we_i) begin
+      g_q[(32'(prog_row_i)*Cols + 32'(prog_col_i))*GW +: GW] <=
+          programmed({prog_row_i, prog_col_i}, longint'($signed(prog_level_i)));
+    end else if (upd_en_i) begin
+      g_q    <= g_upd;
+      lfsr_q <= lfsr_upd;
+    end
+    clips_q  <= upd_en_i ? clips_upd : '0;
+    pulses_q <= upd_en_i ? pulses_upd : '0;
   end
 
   assign upd_clips_o = clips_q;
-  assign rd_level_o = cells_q[(32'(rd_row_i)*Cols + 32'(rd_col_i))*CellW +: CellW];
+  assign upd_pulses_o = pulses_q;
+  assign rd_level_o = CellW'(longint'($signed(g_q[(32'(rd_row_i)*Cols + 32'(rd_col_i))*GW +: GW])) >>> FracBits);
 
   always_ff @(posedge clk_i) begin
     if (sample_i) begin

@@ -57,13 +57,62 @@ fn tiny_exact_adc_1000_products() {
     assert!(s.opa_clips > 0 && s.crs_saturations > 0);
 }
 
+/// Soft-bounds devices with cycle-to-cycle noise, device-to-device variation (read by RTL and
+/// golden model from the same files) and stuck cells: OPA pulse trains and CRS stay bit-exact.
+#[test]
+fn noisy_devices_1000_products_with_opa_and_crs() {
+    let (_, s) = regress("noisy", 1000, 4);
+    assert_eq!(s.exact_checked, 1000);
+    assert!(s.opas >= 20 && s.crs_passes >= 10 && s.pulses > 10_000);
+    assert!(s.opa_clips > 0, "noisy cells clip at their bounds");
+}
+
+/// The mixed-precision unit (accumulate, threshold, pulse trains through noisy soft-bounds
+/// devices with variation) in lock-step, with chi saturations and clipped transfers counted.
+#[test]
+fn mixed_precision_1000_products_with_accumulate_and_transfer() {
+    let (_, s) = regress("mixed", 1000, 5);
+    assert_eq!(s.exact_checked, 1000);
+    assert!(s.mixed_updates >= 50 && s.pulses > 1000, "{s}");
+    assert!(
+        s.mixed_events > 0,
+        "some accumulators saturate or transfers clip"
+    );
+}
+
+/// A CRS that recomposes a slice with the wrong weight is caught.
+#[test]
+fn injected_crs_shift_fault_is_caught() {
+    let cfg = preset("tiny").unwrap();
+    let seed = 13;
+    let faulty = prepare(&cfg, Some(Fault::CrsShift), &work(), false).unwrap();
+    let stim = generate(&faulty.design.shape, &faulty.design.cells, 200, seed);
+    let first_crs = stim
+        .commands
+        .iter()
+        .position(|c| c.op == Op::Crs as u8)
+        .expect("the stimulus runs a CRS");
+    let m = pimforge_tb::run(&faulty.design, &stim, &options(seed, None))
+        .unwrap()
+        .expect_err("the mutated CRS must be caught");
+    println!("{m}");
+    let clean = prepare(&cfg, None, &work(), false).unwrap();
+    let ok = pimforge_tb::run(&clean.design, &stim, &options(seed, None))
+        .unwrap()
+        .expect("the clean design passes the same stimulus");
+    assert!(
+        m.cycle > ok.accepted[first_crs],
+        "caught after the first CRS"
+    );
+}
+
 /// An OPA that takes its column digits from the wrong bit position is caught.
 #[test]
 fn injected_opa_digit_fault_is_caught() {
     let cfg = preset("tiny").unwrap();
     let seed = 12;
     let faulty = prepare(&cfg, Some(Fault::OpaDigit), &work(), false).unwrap();
-    let stim = generate(&faulty.design.shape, cfg.tiles, 200, seed);
+    let stim = generate(&faulty.design.shape, &faulty.design.cells, 200, seed);
     let first_opa = stim
         .commands
         .iter()
@@ -115,7 +164,7 @@ fn injected_accumulator_fault_is_caught_at_the_right_cycle() {
     };
     let seed = 11;
     let clean: Prepared = prepare(&cfg, None, &work(), false).unwrap();
-    let stim = generate(&clean.design.shape, cfg.tiles, 30, seed);
+    let stim = generate(&clean.design.shape, &clean.design.cells, 30, seed);
     let clean_run = pimforge_tb::run(&clean.design, &stim, &options(seed, None))
         .unwrap()
         .expect("the clean design passes");

@@ -43,6 +43,17 @@ impl ArrayModel {
         }
     }
 
+    /// The array after reset, tile `i` with crossbars `cells[i]` (e.g. with device variation).
+    pub fn with_cells(shape: &TileShape, cells: Vec<crate::Cells>) -> Self {
+        ArrayModel {
+            tiles: cells
+                .into_iter()
+                .map(|c| TileModel::with_cells(shape, c))
+                .collect(),
+            bad_tile: false,
+        }
+    }
+
     fn tile_in(&self, inp: &ArrayIn, i: usize) -> TileIn {
         TileIn {
             cmd_valid: inp.cmd_valid && inp.cmd_tile as usize == i,

@@ -1,32 +1,137 @@
-//! The conductance levels of a tile's crossbar slices.
+//! The cells of a tile's crossbar slices: each a programmable device (SPEC section 1).
+//!
+//! A cell's state is its conductance `g` in fine units (`2^-frac_bits` of a level); reads see
+//! the level `g >> frac_bits` (floor). Programming (`set`) is write-and-verify: `g = level <<
+//! frac_bits`, held inside the device's bounds. Updates are trains of programming pulses through
+//! the device model ([`crate::device::pulse`]), each cell with its own LFSR for cycle-to-cycle
+//! noise, so the order in which cells are pulsed never matters.
 
+use crate::device::{pulse, CellDevice, Kind, Stuck};
+use crate::lfsr::Lfsr;
 use crate::num::{recompose, weight_digits};
 use crate::shape::TileShape;
 
-/// Levels of every cell of every slice; `levels[m][r * cols + c]`.
+/// Seed of the LFSR of cell `cell` of slice `slice` of tile `tile`, from the base seed:
+/// `base ^ (((tile << 24) ^ (slice << 20) ^ cell) * 0x9E3779B9)` (wrapping; zero becomes 1).
+pub fn cell_seed(base: u32, tile: usize, slice: usize, cell: usize) -> u32 {
+    let index = ((tile as u32) << 24) ^ ((slice as u32) << 20) ^ cell as u32;
+    let s = base ^ index.wrapping_mul(0x9E37_79B9);
+    if s == 0 {
+        1
+    } else {
+        s
+    }
+}
+
+/// Every cell of every slice: levels (what a read sees), fine state, device parameters and
+/// noise sources; index `[m][r * cols + c]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cells {
     pub rows: usize,
     pub cols: usize,
     pub levels: Vec<Vec<i64>>,
+    pub g: Vec<Vec<i64>>,
+    pub devices: Vec<Vec<CellDevice>>,
+    pub lfsr: Vec<Vec<Lfsr>>,
+    pub kind: Kind,
+    pub frac_bits: u32,
+    pub c2c_q16: i64,
+    /// Programming pulses applied so far.
+    pub pulses: u64,
 }
 
 impl Cells {
-    /// All cells at level 0, as after power-up.
+    /// The cells of tile 0 with nominal devices (no variation), as after power-up.
     pub fn new(shape: &TileShape) -> Self {
-        Cells {
+        let devices = (0..shape.slices())
+            .map(|m| vec![shape.nominal_device(m); shape.rows * shape.cols])
+            .collect();
+        Cells::with_devices(shape, 0, devices)
+    }
+
+    /// The cells of tile `tile` with the given devices (`[slice][r * cols + c]`). Power-up
+    /// state: every cell programmed to level 0 (stuck cells at their bound).
+    pub fn with_devices(shape: &TileShape, tile: usize, devices: Vec<Vec<CellDevice>>) -> Self {
+        let n = shape.rows * shape.cols;
+        assert_eq!(devices.len(), shape.slices());
+        assert!(devices.iter().all(|d| d.len() == n), "one device per cell");
+        let dev = &shape.device;
+        let mut cells = Cells {
             rows: shape.rows,
             cols: shape.cols,
-            levels: vec![vec![0; shape.rows * shape.cols]; shape.slices()],
+            levels: vec![vec![0; n]; shape.slices()],
+            g: vec![vec![0; n]; shape.slices()],
+            lfsr: (0..shape.slices())
+                .map(|m| {
+                    (0..n)
+                        .map(|i| Lfsr::new32(cell_seed(dev.seed, tile, m, i)))
+                        .collect()
+                })
+                .collect(),
+            devices,
+            kind: dev.kind,
+            frac_bits: dev.frac_bits,
+            c2c_q16: dev.c2c_q16,
+            pulses: 0,
+        };
+        for m in 0..shape.slices() {
+            for i in 0..n {
+                cells.program(m, i, 0);
+            }
         }
+        cells
     }
 
     pub fn get(&self, m: usize, r: usize, c: usize) -> i64 {
         self.levels[m][r * self.cols + c]
     }
 
+    fn program(&mut self, m: usize, i: usize, level: i64) {
+        let d = &self.devices[m][i];
+        let g = match d.stuck {
+            Stuck::On => d.g_max,
+            Stuck::Off => d.g_min,
+            Stuck::No => (level << self.frac_bits).clamp(d.g_min, d.g_max),
+        };
+        self.g[m][i] = g;
+        self.levels[m][i] = g >> self.frac_bits;
+    }
+
+    /// Programs level `level` into cell `(r, c)` of slice `m` (write and verify).
     pub fn set(&mut self, m: usize, r: usize, c: usize, level: i64) {
-        self.levels[m][r * self.cols + c] = level;
+        self.program(m, r * self.cols + c, level);
+    }
+
+    /// Sends `|n|` pulses of sign(n) to cell `(r, c)` of slice `m`, one after the other;
+    /// returns whether any of them clipped at a bound.
+    pub fn pulse(&mut self, m: usize, r: usize, c: usize, n: i64) -> bool {
+        let i = r * self.cols + c;
+        let d = self.devices[m][i];
+        let (up, count) = (n > 0, n.unsigned_abs());
+        self.pulses += count;
+        let mut g = self.g[m][i];
+        let mut clipped = false;
+        if self.kind == Kind::Ideal && self.c2c_q16 == 0 && d.stuck == Stuck::No {
+            // Noise-free constant steps: the train is one clipped move.
+            let step = if up { d.step_up } else { -d.step_down };
+            let want = g + step * count as i64;
+            g = want.clamp(d.g_min, d.g_max);
+            clipped = g != want;
+        } else {
+            let model = crate::device::Model {
+                kind: self.kind,
+                frac_bits: self.frac_bits,
+                c2c_q16: self.c2c_q16,
+            };
+            for _ in 0..count {
+                let (ng, clip) = pulse(&model, &d, g, up, &mut self.lfsr[m][i]);
+                g = ng;
+                clipped |= clip;
+            }
+        }
+        self.g[m][i] = g;
+        self.levels[m][i] = g >> self.frac_bits;
+        clipped
     }
 
     /// Programs the canonical digits of weight `w` into cell `(r, c)` of every slice.

@@ -23,5 +23,5 @@ pub mod tile;
 pub use array::{ArrayIn, ArrayModel, ArrayOut};
 pub use cells::Cells;
 pub use mvm::{mvm, Direction, MvmResult};
-pub use shape::{AdcShape, TileShape};
+pub use shape::{AdcShape, DeviceShape, MixedShape, TileShape};
 pub use tile::{Op, TileIn, TileModel, TileOut};

@@ -6,6 +6,50 @@
 //! crosses the threshold, and nothing is lost, since `chi + (pulses sent) * epsilon` always
 //! equals the sum of the updates.
 
+use crate::cells::Cells;
+use crate::num::signed_range;
+use crate::shape::MixedShape;
+
+/// `chi[c] += x * d[c]` for one row, saturating at `bits` (signed); returns the saturations.
+pub fn accumulate_row(chi: &mut [i64], x: i64, d: &[i64], bits: u32) -> u64 {
+    let (lo, hi) = signed_range(bits);
+    let mut saturated = 0;
+    for (v, &dc) in chi.iter_mut().zip(d) {
+        let want = *v + x * dc;
+        *v = want.clamp(lo, hi);
+        saturated += (*v != want) as u64;
+    }
+    saturated
+}
+
+/// Transfers row `r` of `chi` (`chi[r * cols + c]`) into slice 0 of `cells`; returns the cells
+/// whose pulse train clipped.
+pub fn transfer_row(mixed: &MixedShape, chi: &mut [i64], cells: &mut Cells, r: usize) -> u64 {
+    let cols = cells.cols;
+    let mut clipped = 0;
+    for c in 0..cols {
+        let (n, rest) = transfer(chi[r * cols + c], 1 << mixed.epsilon_log2, mixed.max_pulses);
+        chi[r * cols + c] = rest;
+        clipped += cells.pulse(0, r, c, n) as u64;
+    }
+    clipped
+}
+
+/// The whole accumulate: `chi += x d^T`; returns the saturations.
+pub fn accumulate(mixed: &MixedShape, chi: &mut [i64], x: &[i64], d: &[i64]) -> u64 {
+    chi.chunks_mut(d.len())
+        .zip(x)
+        .map(|(row, &xr)| accumulate_row(row, xr, d, mixed.chi_bits))
+        .sum()
+}
+
+/// The whole transfer, row by row; returns the cells whose pulse train clipped.
+pub fn transfer_all(mixed: &MixedShape, chi: &mut [i64], cells: &mut Cells) -> u64 {
+    (0..cells.rows)
+        .map(|r| transfer_row(mixed, chi, cells, r))
+        .sum()
+}
+
 /// The pulses a transfer sends for accumulator `chi`, and the accumulator afterwards.
 pub fn transfer(chi: i64, epsilon: i64, max_pulses: i64) -> (i64, i64) {
     assert!(epsilon > 0 && max_pulses >= 0);

@@ -115,6 +115,8 @@ mod tests {
                 step_log2: 0,
                 share: 1,
             },
+            device: crate::shape::DeviceShape::default(),
+            mixed: None,
         };
         while !s.adc_is_exact() {
             s.adc.bits += 1;

@@ -6,7 +6,9 @@
 //! - row `r` is driven when `x[r]` has the phase's sign and bit `j` of `|x[r]|` is set;
 //! - the columns of slice `m` are driven with digit `m` of `|d[c]| << j` (unsigned, `value_bits`
 //!   bits), when `d[c]` has the phase's sign;
-//! - every driven cell moves by `sign_x * sign_d * digit`, clipped to its range (and counted).
+//! - every driven cell receives `digit` pulses of sign `sign_x * sign_d` through its device
+//!   model; a cell whose train clipped at a bound is counted. (With the default ideal devices a
+//!   pulse is one level and the bounds are the cell range.)
 //!
 //! No carry moves between slices, so `sum_m 2^(value_bits*m) * (change of slice m) = u` exactly
 //! while no cell clips and `|u|` fits the slices. CRS later folds the carries back into canonical
@@ -50,7 +52,6 @@ pub fn opa_step(
     let sign = phase.0 * phase.1;
     let mut clipped = 0;
     for m in 0..shape.slices() {
-        let (lo, hi) = shape.cell_range(m);
         let digits: Vec<i64> = d
             .iter()
             .map(|&dc| column_digit(shape, dc, phase, j, m))
@@ -63,9 +64,7 @@ pub fn opa_step(
                 if digit == 0 {
                     continue;
                 }
-                let want = cells.get(m, r, c) + sign * digit;
-                clipped += (want < lo || want > hi) as u64;
-                cells.set(m, r, c, want.clamp(lo, hi));
+                clipped += cells.pulse(m, r, c, sign * digit) as u64;
             }
         }
     }
@@ -134,6 +133,8 @@ mod tests {
                 step_log2: 0,
                 share: 1,
             },
+            device: crate::shape::DeviceShape::default(),
+            mixed: None,
         }
     }
 

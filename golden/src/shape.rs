@@ -3,6 +3,7 @@
 //! The generator never asks the user for a derived width: it takes them from here, and the
 //! tests check each bound against exhaustive or big-integer arithmetic.
 
+use crate::device::{CellDevice, Kind, Stuck};
 use crate::num::{clog2, signed_range, signed_width, unsigned_range};
 use num_bigint::BigInt;
 
@@ -31,6 +32,50 @@ pub struct TileShape {
     /// Bits per DAC drive; inputs enter in `input_bits / dac_bits` planes.
     pub dac_bits: u32,
     pub adc: AdcShape,
+    pub device: DeviceShape,
+    /// The mixed-precision unit (a digital accumulator per weight), when the tile has one.
+    pub mixed: Option<MixedShape>,
+}
+
+/// The device model every cell of a tile follows (per-cell variation comes from device files).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceShape {
+    pub kind: Kind,
+    /// Fine units per level: `2^frac_bits`.
+    pub frac_bits: u32,
+    /// Q16 gain of the cycle-to-cycle noise; 0 for none.
+    pub c2c_q16: i64,
+    /// Nominal bounds in levels (within every slice's cell range); none: the cell range.
+    pub bounds: Option<(i64, i64)>,
+    /// Base seed of the per-cell LFSRs.
+    pub seed: u32,
+    /// Whether per-cell parameters come from device files (`pim_dev_t<tile>_s<slice>.memh`).
+    pub files: bool,
+}
+
+impl Default for DeviceShape {
+    /// Ideal devices, one step per level, no noise, no variation: cells are plain counters.
+    fn default() -> Self {
+        DeviceShape {
+            kind: Kind::Ideal,
+            frac_bits: 0,
+            c2c_q16: 0,
+            bounds: None,
+            seed: 1,
+            files: false,
+        }
+    }
+}
+
+/// The mixed-precision accumulate-and-threshold unit (SPEC section 4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MixedShape {
+    /// Width of each accumulator chi (signed; saturates, counted).
+    pub chi_bits: u32,
+    /// Threshold epsilon = 2^epsilon_log2 chi units: one nominal pulse.
+    pub epsilon_log2: u32,
+    /// Most pulses one transfer sends to a cell.
+    pub max_pulses: i64,
 }
 
 /// Width of the tile's status counters (saturations, completed operations).
@@ -56,6 +101,38 @@ impl TileShape {
 
     pub fn cell_range(&self, m: usize) -> (i64, i64) {
         signed_range(self.cell_bits[m])
+    }
+
+    /// Bounds of slice `m`'s devices in levels: the configured bounds within the cell range.
+    pub fn device_bounds(&self, m: usize) -> (i64, i64) {
+        let (lo, hi) = self.cell_range(m);
+        match self.device.bounds {
+            Some((a, b)) => (a.max(lo), b.min(hi)),
+            None => (lo, hi),
+        }
+    }
+
+    /// The nominal device of slice `m`: bounds in fine units, one level per pulse.
+    pub fn nominal_device(&self, m: usize) -> CellDevice {
+        let f = self.device.frac_bits;
+        let (lo, hi) = self.device_bounds(m);
+        CellDevice {
+            g_min: lo << f,
+            g_max: hi << f,
+            step_up: 1 << f,
+            step_down: 1 << f,
+            stuck: Stuck::No,
+        }
+    }
+
+    /// Cycles of a mixed-precision accumulate: one row per cycle.
+    pub fn acc_cycles(&self) -> usize {
+        self.rows
+    }
+
+    /// Cycles of a transfer: one row per cycle, then one to count the last row's clips.
+    pub fn transfer_cycles(&self) -> usize {
+        self.rows + 1
     }
 
     /// Range of the canonical digit of slice `m` (the top slice is signed).
@@ -234,6 +311,8 @@ pub(crate) mod tests {
                 step_log2: 0,
                 share: 2,
             },
+            device: DeviceShape::default(),
+            mixed: None,
         }
     }
 

@@ -44,10 +44,14 @@ pub enum Op {
     Opa = 10,
     /// Carry resolution of every cell.
     Crs = 11,
+    /// Mixed precision: `chi += x d^T` in the digital accumulators, one row per cycle.
+    Accumulate = 12,
+    /// Mixed precision: pulses `trunc(chi / epsilon)` (clamped) into slice 0, one row per cycle.
+    Transfer = 13,
 }
 
 impl Op {
-    pub const ALL: [Op; 11] = [
+    pub const ALL: [Op; 13] = [
         Op::WriteX,
         Op::LoadW,
         Op::WriteCell,
@@ -59,6 +63,8 @@ impl Op {
         Op::WriteD,
         Op::Opa,
         Op::Crs,
+        Op::Accumulate,
+        Op::Transfer,
     ];
     pub const BITS: u32 = 4;
 
@@ -79,6 +85,8 @@ impl Op {
             Op::WriteD => "WRITE_D",
             Op::Opa => "OPA",
             Op::Crs => "CRS",
+            Op::Accumulate => "ACCUMULATE",
+            Op::Transfer => "TRANSFER",
         }
     }
 }
@@ -95,10 +103,16 @@ pub mod stat {
     pub const SATURATIONS: u64 = 0;
     pub const ERRORS: u64 = 1;
     pub const PRODUCTS: u64 = 2;
-    /// Cell updates of OPAs that clipped at a cell bound.
-    pub const OPA_CLIPS: u64 = 3;
+    /// Cell updates (OPA steps, transfer pulse trains) that clipped at a device bound.
+    pub const UPDATE_CLIPS: u64 = 3;
     /// Weights that CRS saturated.
     pub const CRS_SATURATIONS: u64 = 4;
+    /// Programming pulses sent to the cells (OPA and transfer).
+    pub const PULSES: u64 = 5;
+    /// Accumulator updates that saturated at the width of chi.
+    pub const CHI_SATURATIONS: u64 = 6;
+    /// Number of status words.
+    pub const COUNT: u64 = 7;
 }
 
 /// Inputs of a tile in one cycle (raw port values).
@@ -142,9 +156,18 @@ pub struct TileModel {
     opa: Option<usize>,
     /// CRS run step: reads cell `step`, writes back cell `step - 1` (row-major).
     crs: Option<usize>,
-    /// Clip count the crossbars registered at the last OPA step.
+    /// Mixed-precision accumulators, `chi[r * cols + c]` (empty without the unit).
+    pub chi: Vec<i64>,
+    /// Accumulate run: the row updated next.
+    accumulate: Option<usize>,
+    /// Transfer run: the row pulsed next (`rows`: the drain step).
+    transfer: Option<usize>,
+    /// Clip and pulse counts the crossbars registered at the last update step.
     pending_clips: u32,
-    pub opa_clips: u32,
+    pending_pulses: u64,
+    pub update_clips: u32,
+    pub pulses: u32,
+    pub chi_saturations: u32,
     pub crs_saturations: u32,
     dir: Direction,
     step: usize,
@@ -164,18 +187,33 @@ pub struct TileModel {
 impl TileModel {
     /// The state after reset.
     pub fn new(shape: &TileShape) -> Self {
+        TileModel::with_cells(shape, Cells::new(shape))
+    }
+
+    /// The state after reset of a tile whose crossbars hold `cells` (e.g. with device
+    /// variation).
+    pub fn with_cells(shape: &TileShape, cells: Cells) -> Self {
         let (m, l, a) = (shape.slices(), shape.lines(), shape.adcs());
         TileModel {
             shape: shape.clone(),
-            cells: Cells::new(shape),
+            cells,
             x: vec![0; l],
             d: vec![0; shape.cols],
             acc: vec![0; l],
             running: false,
             opa: None,
             crs: None,
+            chi: match shape.mixed {
+                Some(_) => vec![0; shape.rows * shape.cols],
+                None => vec![],
+            },
+            accumulate: None,
+            transfer: None,
             pending_clips: 0,
-            opa_clips: 0,
+            pending_pulses: 0,
+            update_clips: 0,
+            pulses: 0,
+            chi_saturations: 0,
             crs_saturations: 0,
             dir: Direction::Forward,
             step: 0,
@@ -193,7 +231,11 @@ impl TileModel {
 
     /// Outputs in the current cycle (they depend on state only).
     pub fn outputs(&self) -> TileOut {
-        let busy = self.running || self.opa.is_some() || self.crs.is_some();
+        let busy = self.running
+            || self.opa.is_some()
+            || self.crs.is_some()
+            || self.accumulate.is_some()
+            || self.transfer.is_some();
         TileOut {
             cmd_ready: !busy,
             rsp_valid: self.rsp_valid,
@@ -262,10 +304,15 @@ impl TileModel {
             }
         }
 
-        // OPA: one update step per cycle; the crossbars register each step's clip count, which
-        // reaches the counter one cycle later.
-        self.opa_clips = self.opa_clips.saturating_add(self.pending_clips);
+        // OPA and transfer: one update step per cycle; the crossbars register each step's clip
+        // and pulse counts, which reach the counters one cycle later.
+        self.update_clips = self.update_clips.saturating_add(self.pending_clips);
+        self.pulses = self
+            .pulses
+            .saturating_add(self.pending_pulses.min(u32::MAX as u64) as u32);
         self.pending_clips = 0;
+        self.pending_pulses = 0;
+        let pulses_before = self.cells.pulses;
         if let Some(n) = self.opa {
             let bits = self.shape.input_bits as usize;
             if n < 4 * bits {
@@ -294,11 +341,43 @@ impl TileModel {
             self.crs = (i + 1 < self.shape.crs_cycles()).then_some(i + 1);
         }
 
+        // Mixed precision: accumulate row r, or transfer row r (then a drain step).
+        if let Some(r) = self.accumulate {
+            self.accumulate_row(r);
+            self.accumulate = (r + 1 < self.shape.acc_cycles()).then_some(r + 1);
+        }
+        if let Some(r) = self.transfer {
+            if r < self.shape.rows {
+                self.pending_clips = self.transfer_row(r);
+            }
+            self.transfer = (r + 1 < self.shape.transfer_cycles()).then_some(r + 1);
+        }
+        self.pending_pulses = self.cells.pulses - pulses_before;
+
         // Command interface.
         self.rsp_valid = false;
         if inp.cmd_valid && ready {
             self.accept(inp);
         }
+    }
+
+    fn accumulate_row(&mut self, r: usize) {
+        let bits = self.shape.mixed.as_ref().expect("mixed unit").chi_bits;
+        let cols = self.shape.cols;
+        let sats = crate::mixed::accumulate_row(
+            &mut self.chi[r * cols..(r + 1) * cols],
+            self.x[r],
+            &self.d,
+            bits,
+        );
+        self.chi_saturations = self
+            .chi_saturations
+            .saturating_add(sats.min(u32::MAX as u64) as u32);
+    }
+
+    fn transfer_row(&mut self, r: usize) -> u32 {
+        let mixed = self.shape.mixed.as_ref().expect("mixed unit");
+        crate::mixed::transfer_row(mixed, &mut self.chi, &mut self.cells, r) as u32
     }
 
     fn accept(&mut self, inp: &TileIn) {
@@ -325,6 +404,9 @@ impl TileModel {
             }
             Some(Op::Opa) => self.opa = Some(0),
             Some(Op::Crs) => self.crs = Some(0),
+            Some(Op::Accumulate) if s.mixed.is_some() => self.accumulate = Some(0),
+            Some(Op::Transfer) if s.mixed.is_some() => self.transfer = Some(0),
+            Some(Op::Accumulate | Op::Transfer) => self.errors |= err::BAD_OP,
             Some(Op::LoadW) => {
                 if addr >> (rb + cb) == 0 {
                     let w = sext(inp.cmd_data as u128, s.weight_bits) as i64;
@@ -369,8 +451,10 @@ impl TileModel {
                     stat::SATURATIONS => self.saturations as u128,
                     stat::ERRORS => self.errors as u128,
                     stat::PRODUCTS => self.products as u128,
-                    stat::OPA_CLIPS => self.opa_clips as u128,
+                    stat::UPDATE_CLIPS => self.update_clips as u128,
                     stat::CRS_SATURATIONS => self.crs_saturations as u128,
+                    stat::PULSES => self.pulses as u128,
+                    stat::CHI_SATURATIONS => self.chi_saturations as u128,
                     _ => {
                         self.errors |= err::BAD_ADDR;
                         0
@@ -379,8 +463,10 @@ impl TileModel {
             }
             Some(Op::Clear) => {
                 self.saturations = 0;
-                self.opa_clips = 0;
+                self.update_clips = 0;
                 self.crs_saturations = 0;
+                self.pulses = 0;
+                self.chi_saturations = 0;
                 self.errors = 0;
             }
             None => self.errors |= err::BAD_OP,
@@ -489,7 +575,7 @@ mod tests {
         }
         assert_eq!(busy, s.opa_cycles());
         assert_eq!(t.cells, want);
-        let (_, rsp) = issue(&mut t, cmd(Op::ReadStat, stat::OPA_CLIPS, 0));
+        let (_, rsp) = issue(&mut t, cmd(Op::ReadStat, stat::UPDATE_CLIPS, 0));
         assert_eq!(rsp, Some(clips as u128));
         let sats = crate::opa::crs(&s, &mut want);
         issue(&mut t, cmd(Op::Crs, 0, 0));
@@ -497,6 +583,55 @@ mod tests {
         assert_eq!(wait, s.crs_cycles());
         assert_eq!(t.cells, want);
         assert_eq!(t.outputs().rsp_data, sats as u128);
+    }
+
+    #[test]
+    fn accumulate_and_transfer_keep_every_update() {
+        let mut s = small();
+        s.cell_bits = vec![8];
+        s.weight_bits = 2;
+        s.mixed = Some(crate::shape::MixedShape {
+            chi_bits: 16,
+            epsilon_log2: 4,
+            max_pulses: 3,
+        });
+        let mut t = TileModel::new(&s);
+        let x: Vec<i64> = vec![3, -2, 0, 1, -1, 2, 0, -3];
+        let d: Vec<i64> = vec![1, -2, 0, -1];
+        for (i, &v) in x.iter().enumerate() {
+            issue(
+                &mut t,
+                cmd(Op::WriteX, i as u64, to_raw(v as i128, 8) as u64),
+            );
+        }
+        for (c, &v) in d.iter().enumerate() {
+            issue(
+                &mut t,
+                cmd(Op::WriteD, c as u64, to_raw(v as i128, 2) as u64),
+            );
+        }
+        for _ in 0..5 {
+            issue(&mut t, cmd(Op::Accumulate, 0, 0));
+        }
+        issue(&mut t, cmd(Op::Transfer, 0, 0));
+        let mut busy = 0;
+        while t.outputs().busy {
+            t.clock(&TileIn::default());
+            busy += 1;
+        }
+        assert_eq!(busy, s.transfer_cycles());
+        let mut sent = 0;
+        for r in 0..s.rows {
+            for c in 0..s.cols {
+                let (n, level) = (t.cells.get(0, r, c), t.chi[r * s.cols + c]);
+                assert_eq!(level + n * 16, 5 * x[r] * d[c], "cell ({r}, {c})");
+                assert!(n.abs() <= 3 && (n == 3 || level.abs() < 16 || n == -3));
+                sent += n.abs();
+            }
+        }
+        assert!(sent > 0);
+        let (_, p) = issue(&mut t, cmd(Op::ReadStat, stat::PULSES, 0));
+        assert_eq!(p, Some(sent as u128));
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub struct Design {
     pub traced: Option<PathBuf>,
     pub shape: TileShape,
     pub tiles: usize,
+    /// Every tile's crossbars after power-up (devices as the RTL reads them).
+    pub cells: Vec<pimforge_golden::Cells>,
 }
 
 /// Counts of a run that matched.
@@ -47,6 +49,10 @@ pub struct Summary {
     pub opa_clips: u64,
     pub crs_passes: u64,
     pub crs_saturations: u64,
+    pub mixed_updates: u64,
+    /// Accumulator saturations and clipped transfers of the mixed-precision updates.
+    pub mixed_events: u64,
+    pub pulses: u64,
     pub seconds: f64,
     /// Cycle in which each stimulus command was accepted.
     pub accepted: Vec<u64>,
@@ -56,7 +62,7 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} cycles matched on every output; {} commands, {} responses; {} products ({} MVM, {} MTVM, {} also equal to the big-integer product), {} clipped conversions counted; {} OPAs ({} clipped cell updates), {} CRS passes ({} saturated weights); {} weight loads, {} raw cell writes, {} error probes; {:.2} s ({:.0} cycles/s)",
+            "{} cycles matched on every output; {} commands, {} responses; {} products ({} MVM, {} MTVM, {} also equal to the big-integer product), {} clipped conversions counted; {} OPAs ({} clipped cell updates), {} CRS passes ({} saturated weights), {} mixed-precision updates ({} saturated or clipped); {} device pulses; {} weight loads, {} raw cell writes, {} error probes; {:.2} s ({:.0} cycles/s)",
             self.cycles,
             self.commands,
             self.responses,
@@ -69,6 +75,9 @@ impl fmt::Display for Summary {
             self.opa_clips,
             self.crs_passes,
             self.crs_saturations,
+            self.mixed_updates,
+            self.mixed_events,
+            self.pulses,
             self.weight_loads,
             self.cell_writes,
             self.error_probes,
@@ -285,7 +294,12 @@ fn summarise(stim: &Stimulus, s: &mut Summary) {
                 s.crs_passes += 1;
                 s.crs_saturations += t.clipped;
             }
+            Kind::Mixed => {
+                s.mixed_updates += 1;
+                s.mixed_events += t.clipped;
+            }
         }
+        s.pulses += t.pulses;
         if matches!(t.kind, Kind::Product(_)) {
             s.exact_checked += t.exact_checked as u64;
             s.clipped += t.clipped;
@@ -319,7 +333,7 @@ fn run_once(
     let mut dut = Dut::load(library, &ports, trace.is_some())?;
     let pins = Pins::new(&dut);
     pins.reset(&mut dut);
-    let mut model = ArrayModel::new(&design.shape, design.tiles);
+    let mut model = ArrayModel::with_cells(&design.shape, design.cells.clone());
     let mut driver = Driver::new(stim, &design.shape, design.tiles, opts.seed);
     let mut pending: VecDeque<usize> = VecDeque::new();
     let mut running: Vec<Option<usize>> = vec![None; design.tiles];

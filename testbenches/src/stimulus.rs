@@ -42,6 +42,8 @@ pub enum Kind {
     Opa,
     /// Carry resolution of every cell.
     Crs,
+    /// Mixed precision: accumulates `x d^T` into chi, then (sometimes) a transfer.
+    Mixed,
 }
 
 #[derive(Clone, Debug)]
@@ -53,6 +55,8 @@ pub struct Txn {
     /// Conversions (products), cell updates (OPA) or weights (CRS) the functional model expects
     /// to clip or saturate.
     pub clipped: u64,
+    /// Programming pulses the updates of this transaction send.
+    pub pulses: u64,
 }
 
 impl Txn {
@@ -66,6 +70,7 @@ impl Txn {
             Kind::BadTile => "command to an absent tile".to_string(),
             Kind::Opa => "OPA (outer-product update)".to_string(),
             Kind::Crs => "CRS (carry resolution)".to_string(),
+            Kind::Mixed => "ACCUMULATE/TRANSFER (mixed precision)".to_string(),
         };
         format!("transaction {index}: tile {} {what}", self.tile)
     }
@@ -87,10 +92,11 @@ impl Stimulus {
     }
 }
 
-/// Per-tile generator state: the shadow of the tile's cells.
+/// Per-tile generator state: the shadow of the tile's cells and accumulators.
 struct TileGen {
     tile: u32,
     cells: Cells,
+    chi: Vec<i64>,
     commands: Vec<Command>,
 }
 
@@ -108,6 +114,7 @@ impl Gen<'_> {
             kind,
             exact_checked: false,
             clipped: 0,
+            pulses: 0,
         });
     }
 
@@ -252,6 +259,7 @@ impl Gen<'_> {
             kind: Kind::Product(dir),
             exact_checked: exact,
             clipped: want.clipped,
+            pulses: 0,
         });
     }
 
@@ -284,15 +292,65 @@ impl Gen<'_> {
             );
         }
         self.push(t, Op::Opa, 0, 0, None);
+        let before = t.cells.pulses;
         let clipped = opa(s, &mut t.cells, &x, &d);
         let want = clipped.min(u32::MAX as u64) as u128;
-        self.push(t, Op::ReadStat, stat::OPA_CLIPS, 0, Some(want));
+        let pulses = (t.cells.pulses - before).min(u32::MAX as u64) as u128;
+        self.push(t, Op::ReadStat, stat::UPDATE_CLIPS, 0, Some(want));
+        self.push(t, Op::ReadStat, stat::PULSES, 0, Some(pulses));
         self.push(t, Op::Clear, 0, 0, None);
         self.txns.push(Txn {
             tile: t.tile,
             kind: Kind::Opa,
             exact_checked: false,
             clipped,
+            pulses: pulses as u64,
+        });
+    }
+
+    /// Some accumulates of one `x d^T` (operands mostly small, sometimes full width so that
+    /// chi saturates), then usually a transfer; the counters are checked against the
+    /// functional model.
+    fn mixed(&mut self, t: &mut TileGen) {
+        let s = self.shape;
+        let mixed = s.mixed.clone().expect("mixed unit");
+        let (xb, db) = if self.rng.random_bool(0.15) {
+            (s.input_bits, s.weight_bits)
+        } else {
+            (10.min(s.input_bits), 6.min(s.weight_bits))
+        };
+        let x: Vec<i64> = (0..s.rows).map(|_| self.value(xb, 0)).collect();
+        let d: Vec<i64> = (0..s.cols).map(|_| self.value(db, 0)).collect();
+        for (r, &v) in x.iter().enumerate() {
+            let raw = to_raw(v as i128, s.data_bits()) as u64;
+            self.push(t, Op::WriteX, r as u64, raw, None);
+        }
+        for (c, &v) in d.iter().enumerate() {
+            let raw = to_raw(v as i128, s.data_bits()) as u64;
+            self.push(t, Op::WriteD, c as u64, raw, None);
+        }
+        let mut saturated = 0;
+        for _ in 0..self.rng.random_range(1..=4) {
+            self.push(t, Op::Accumulate, 0, 0, None);
+            saturated += pimforge_golden::mixed::accumulate(&mixed, &mut t.chi, &x, &d);
+        }
+        let (mut clipped, before) = (0, t.cells.pulses);
+        if self.rng.random_bool(0.8) {
+            self.push(t, Op::Transfer, 0, 0, None);
+            clipped = pimforge_golden::mixed::transfer_all(&mixed, &mut t.chi, &mut t.cells);
+        }
+        let count = |v: u64| Some(v.min(u32::MAX as u64) as u128);
+        let pulses = t.cells.pulses - before;
+        self.push(t, Op::ReadStat, stat::CHI_SATURATIONS, 0, count(saturated));
+        self.push(t, Op::ReadStat, stat::PULSES, 0, count(pulses));
+        self.push(t, Op::ReadStat, stat::UPDATE_CLIPS, 0, count(clipped));
+        self.push(t, Op::Clear, 0, 0, None);
+        self.txns.push(Txn {
+            tile: t.tile,
+            kind: Kind::Mixed,
+            exact_checked: false,
+            clipped: saturated + clipped,
+            pulses,
         });
     }
 
@@ -312,13 +370,19 @@ impl Gen<'_> {
             kind: Kind::Crs,
             exact_checked: false,
             clipped: saturated,
+            pulses: 0,
         });
     }
 
     fn error_probe(&mut self, t: &mut TileGen) {
         let s = self.shape;
         let mut flags = 0u8;
-        let bad_op = *[0u8, 12, 13, 15].choose(&mut self.rng).unwrap();
+        let bad_ops: &[u8] = if s.mixed.is_some() {
+            &[0, 14, 15]
+        } else {
+            &[0, 12, 13, 14, 15]
+        };
+        let bad_op = *bad_ops.choose(&mut self.rng).unwrap();
         let idle = self.idle();
         t.commands.push(Command {
             tile: t.tile,
@@ -357,18 +421,23 @@ impl Gen<'_> {
     }
 }
 
-/// Generates `products` random MVM/MTVM products over `tiles` tiles, with weight loads, raw
-/// cell writes and error probes between them, all from `seed`.
-pub fn generate(shape: &TileShape, tiles: usize, products: usize, seed: u64) -> Stimulus {
+/// Generates `products` random MVM/MTVM products over the tiles whose power-up crossbars are
+/// `initial`, with weight loads, raw cell writes, updates (OPA, CRS, and accumulate/transfer
+/// when the tile has a mixed-precision unit) and error probes between them, all from `seed`.
+pub fn generate(shape: &TileShape, initial: &[Cells], products: usize, seed: u64) -> Stimulus {
+    let tiles = initial.len();
     let mut g = Gen {
         shape,
         rng: ChaCha8Rng::seed_from_u64(seed),
         txns: Vec::new(),
     };
-    let mut gens: Vec<TileGen> = (0..tiles)
-        .map(|i| TileGen {
+    let mut gens: Vec<TileGen> = initial
+        .iter()
+        .enumerate()
+        .map(|(i, cells)| TileGen {
             tile: i as u32,
-            cells: Cells::new(shape),
+            cells: cells.clone(),
+            chi: vec![0; shape.rows * shape.cols],
             commands: Vec::new(),
         })
         .collect();
@@ -387,6 +456,7 @@ pub fn generate(shape: &TileShape, tiles: usize, products: usize, seed: u64) -> 
             8 => g.error_probe(t),
             9..=14 => g.opa(t),
             15..=17 => g.crs(t),
+            18..=25 if shape.mixed.is_some() => g.mixed(t),
             _ => {}
         }
         let dir = if g.rng.random_bool(0.5) {
@@ -460,14 +530,17 @@ mod tests {
                 step_log2: 0,
                 share: 2,
             },
+            device: pimforge_golden::shape::DeviceShape::default(),
+            mixed: None,
         }
     }
 
     #[test]
     fn same_seed_same_stimulus_and_every_opcode_is_exercised() {
         let s = shape();
-        let a = generate(&s, 3, 200, 9);
-        let b = generate(&s, 3, 200, 9);
+        let cells = vec![Cells::new(&s); 3];
+        let a = generate(&s, &cells, 200, 9);
+        let b = generate(&s, &cells, 200, 9);
         let key = |st: &Stimulus| -> Vec<(u32, u8, u64, u64, u32)> {
             st.commands
                 .iter()
@@ -475,7 +548,7 @@ mod tests {
                 .collect()
         };
         assert_eq!(key(&a), key(&b));
-        assert_ne!(key(&a), key(&generate(&s, 3, 200, 10)));
+        assert_ne!(key(&a), key(&generate(&s, &cells, 200, 10)));
         assert_eq!(a.products(), 200);
         for op in Op::ALL {
             assert!(

@@ -31,6 +31,8 @@ pub struct BuildSpec<'a> {
     pub cache: &'a Path,
     /// Build with waveform support (slower to build and run; used to replay a mismatch).
     pub trace: bool,
+    /// Top-level parameter overrides (`-G<name>=<value>`, values in Verilog syntax).
+    pub params: &'a [(String, String)],
 }
 
 /// A built model.
@@ -181,6 +183,9 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
     h.update(VERILATOR_FLAGS.join(" "));
     h.update(CXXFLAGS.join(" "));
     h.update(&trace_define);
+    for (name, value) in spec.params {
+        h.update(format!("-G{name}={value}"));
+    }
     h.update(&shim);
     for f in &files {
         h.update(f);
@@ -212,6 +217,7 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
     run(Command::new("verilator")
         .args(VERILATOR_FLAGS)
         .args(spec.trace.then_some("--trace"))
+        .args(spec.params.iter().map(|(n, v)| format!("-G{n}={v}")))
         .args(["--top-module", spec.top, "--Mdir"])
         .arg(&obj)
         .args(&sources))?;

@@ -6,11 +6,14 @@
 //! Widths that follow from the config (currents, accumulators, ports) are never typed in: they
 //! come from [`pimforge_golden::TileShape`].
 
+mod device;
+
+pub use device::{Device, DeviceModel, Mixed};
 use pimforge_golden::{AdcShape, TileShape};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Tiles in the array.
@@ -22,6 +25,12 @@ pub struct Config {
     pub input: Fixed,
     pub dac: Dac,
     pub adc: Adc,
+    /// The programmable devices of the cells (default: ideal, one level per pulse).
+    #[serde(default)]
+    pub device: Device,
+    /// The mixed-precision unit (a digital accumulator per weight); absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mixed: Option<Mixed>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,7 +113,7 @@ impl fmt::Display for ConfigErrors {
 
 impl std::error::Error for ConfigErrors {}
 
-fn bad(errs: &mut Vec<FieldError>, field: &str, value: String, allowed: String) {
+pub(crate) fn bad(errs: &mut Vec<FieldError>, field: &str, value: String, allowed: String) {
     errs.push(FieldError {
         field: field.into(),
         value,
@@ -142,6 +151,8 @@ impl Config {
                 step_log2: self.adc.step.trailing_zeros(),
                 share: self.adc.share,
             },
+            device: self.device.shape(),
+            mixed: self.mixed.as_ref().map(Mixed::shape),
         }
     }
 
@@ -172,12 +183,12 @@ impl Config {
             }
         }
         let vb = self.crossbar.value_bits;
-        if !(1..=8).contains(&vb) {
+        if !(1..=16).contains(&vb) {
             bad(
                 &mut errs,
                 "crossbar.value_bits",
                 vb.to_string(),
-                "1..=8".into(),
+                "1..=16".into(),
             );
         }
         let w = self.weight;
@@ -188,7 +199,7 @@ impl Config {
                 w.bits.to_string(),
                 "2..=32".into(),
             );
-        } else if (1..=8).contains(&vb) && !w.bits.is_multiple_of(vb) {
+        } else if (1..=16).contains(&vb) && !w.bits.is_multiple_of(vb) {
             bad(
                 &mut errs,
                 "weight.bits",
@@ -207,7 +218,7 @@ impl Config {
             }
         }
         let slices_ok =
-            (1..=8).contains(&vb) && (2..=32).contains(&w.bits) && w.bits.is_multiple_of(vb);
+            (1..=16).contains(&vb) && (2..=32).contains(&w.bits) && w.bits.is_multiple_of(vb);
         if slices_ok {
             let cells = self.cell_bits();
             if cells.len() != self.slices() {
@@ -270,6 +281,9 @@ impl Config {
                     "a power of two in 1..={min_lines} (dividing crossbar.rows and crossbar.cols)"
                 ),
             );
+        }
+        if slices_ok && self.cell_bits().len() == self.slices() {
+            device::validate(self, &mut errs);
         }
         if !errs.is_empty() {
             return Err(ConfigErrors(errs));
