@@ -28,6 +28,10 @@ enum Cmd {
     Verify(cmd::verify::VerifyArgs),
     /// Synthesise every digital module with Yosys and report cells, transistors and depth.
     Synth(cmd::synth::SynthArgs),
+    /// Train the 64-32-10 digits MLP in memory (golden model, or RTL in lock-step).
+    Train(cmd::train::TrainArgs),
+    /// Plot the test accuracy of several `train` reports in one PNG.
+    Plot(cmd::train::PlotArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +41,8 @@ fn main() -> ExitCode {
         Cmd::Config(a) => cmd::config::run(a),
         Cmd::Verify(a) => cmd::verify::run(a),
         Cmd::Synth(a) => cmd::synth::run(a),
+        Cmd::Train(a) => cmd::train::run(a),
+        Cmd::Plot(a) => cmd::train::plot(a),
         Cmd::Presets => {
             cmd::config::presets();
             Ok(())

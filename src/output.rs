@@ -48,7 +48,7 @@ fn foreign_files(dir: &Path) -> Result<Vec<String>> {
 }
 
 /// Replaces directory `out` with exactly `files`, atomically.
-pub fn write_tree(out: &Path, files: &[(String, String)]) -> Result<()> {
+pub fn write_tree<C: AsRef<[u8]>>(out: &Path, files: &[(String, C)]) -> Result<()> {
     let exists = out.exists();
     if exists {
         if !out.is_dir() {
@@ -79,9 +79,9 @@ pub fn write_tree(out: &Path, files: &[(String, String)]) -> Result<()> {
         let path = staging.path().join(name);
         let mut f =
             fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        f.write_all(text.as_bytes())?;
+        f.write_all(text.as_ref())?;
         f.sync_all()?;
-        manifest.insert(name.clone(), digest(text.as_bytes()));
+        manifest.insert(name.clone(), digest(text.as_ref()));
     }
     fs::write(
         staging.path().join(MANIFEST),

@@ -95,20 +95,15 @@ fn top_params(cfg: &Config, rtl_dir: &Path) -> Result<Vec<(String, String)>> {
     Ok(vec![("DeviceDir".into(), format!("\"{}\"", dir.display()))])
 }
 
-/// The crossbars of every tile after power-up, with the devices of the design's files (the
-/// same files the RTL reads), or nominal devices when the config has no variation.
+/// The crossbars of every tile after power-up, with the devices of the design's files in
+/// `rtl_dir` (the same files the RTL reads), or nominal devices when the config has no
+/// variation.
 pub fn initial_cells(cfg: &Config, rtl_dir: &Path) -> Result<Vec<Cells>> {
     let shape = cfg.shape();
     (0..cfg.tiles)
         .map(|t| {
             if !cfg.device.has_variation() {
-                return Ok(Cells::with_devices(
-                    &shape,
-                    t,
-                    (0..shape.slices())
-                        .map(|m| vec![shape.nominal_device(m); shape.rows * shape.cols])
-                        .collect(),
-                ));
+                return Ok(nominal_cells(&shape, t));
             }
             let devices = (0..shape.slices())
                 .map(|m| {
@@ -121,6 +116,28 @@ pub fn initial_cells(cfg: &Config, rtl_dir: &Path) -> Result<Vec<Cells>> {
             Ok(Cells::with_devices(&shape, t, devices))
         })
         .collect()
+}
+
+/// The crossbars of every tile after power-up, with devices drawn from the config (what the
+/// generator writes into the device files), for golden-model runs without RTL.
+pub fn drawn_cells(cfg: &Config) -> Vec<Cells> {
+    let shape = cfg.shape();
+    (0..cfg.tiles)
+        .map(|t| {
+            if cfg.device.has_variation() {
+                Cells::with_devices(&shape, t, cfg.device.draw(&shape, t))
+            } else {
+                nominal_cells(&shape, t)
+            }
+        })
+        .collect()
+}
+
+fn nominal_cells(shape: &pimforge_golden::TileShape, tile: usize) -> Cells {
+    let devices = (0..shape.slices())
+        .map(|m| vec![shape.nominal_device(m); shape.rows * shape.cols])
+        .collect();
+    Cells::with_devices(shape, tile, devices)
 }
 
 /// Builds the traced variant of a prepared design (for waveforms of a mismatch).

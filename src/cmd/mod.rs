@@ -3,6 +3,7 @@
 pub mod config;
 pub mod gen;
 pub mod synth;
+pub mod train;
 pub mod verify;
 
 use clap::Args;

@@ -1,5 +1,10 @@
-//! Training workloads: the digits data set and the software reference the hardware is compared
-//! against. (Training on the simulated tile comes next: see docs/hardware.md.)
+//! Training on the tiles: the digits data set, the float64 reference the hardware is compared
+//! against, the backends that run tile operations (golden model, or RTL in lock-step), the
+//! 64-32-10 MLP trained in memory, and its reports.
 
+pub mod backend;
 pub mod digits;
+pub mod network;
 pub mod reference;
+pub mod report;
+pub mod rtl;

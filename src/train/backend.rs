@@ -1,0 +1,199 @@
+//! What a training run asks of the tiles, and the golden model's answer to it.
+//!
+//! A [`Backend`] performs tile operations on integer operands exactly as the hardware commands
+//! do (products, OPA, CRS, accumulate, transfer). [`Golden`] runs them on the golden model's
+//! functional form (fast); `super::rtl::Lockstep` issues the same commands to the Verilated RTL
+//! and the cycle-level golden model in lock-step. Both see the same crossbars at power-up.
+
+use anyhow::Result;
+use pimforge_golden::mixed::{accumulate, transfer_all};
+use pimforge_golden::opa::{crs, opa};
+use pimforge_golden::{mvm, Cells, Direction, TileShape};
+use serde::Serialize;
+
+/// Events the tiles counted (the hardware's status counters, without their 32-bit saturation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// ADC conversions that clipped.
+    pub adc_clips: u64,
+    /// Cell updates (OPA steps, transfer trains) that clipped at a device bound.
+    pub update_clips: u64,
+    /// Weights CRS saturated.
+    pub crs_saturations: u64,
+    /// Accumulator updates that saturated.
+    pub chi_saturations: u64,
+    /// Programming pulses sent to the devices.
+    pub pulses: u64,
+    pub opas: u64,
+    pub crs_passes: u64,
+    pub accumulates: u64,
+    pub transfers: u64,
+    pub products: u64,
+}
+
+impl std::ops::AddAssign for Counters {
+    fn add_assign(&mut self, o: Counters) {
+        self.adc_clips += o.adc_clips;
+        self.update_clips += o.update_clips;
+        self.crs_saturations += o.crs_saturations;
+        self.chi_saturations += o.chi_saturations;
+        self.pulses += o.pulses;
+        self.opas += o.opas;
+        self.crs_passes += o.crs_passes;
+        self.accumulates += o.accumulates;
+        self.transfers += o.transfers;
+        self.products += o.products;
+    }
+}
+
+/// Tile operations, on the tiles of one array.
+pub trait Backend {
+    fn shape(&self) -> &TileShape;
+    /// Programs every weight of `tile` (`w[r * cols + c]`, canonical digits).
+    fn load(&mut self, tile: usize, w: &[i64]) -> Result<()>;
+    /// The product of `x` (one value per driven line) with the tile's weights; returns the
+    /// first `outputs` accumulators.
+    fn product(&mut self, tile: usize, x: &[i64], dir: Direction, outputs: usize)
+        -> Result<Vec<i128>>;
+    /// `W += x d^T` in the crossbars (OPA).
+    fn opa(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()>;
+    /// Carry resolution of every cell.
+    fn crs(&mut self, tile: usize) -> Result<()>;
+    /// `chi += x d^T` in the mixed-precision accumulators.
+    fn accumulate(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()>;
+    /// Threshold transfer of chi into the devices.
+    fn transfer(&mut self, tile: usize) -> Result<()>;
+    /// The tile's crossbars now (for weights and checks).
+    fn cells(&self, tile: usize) -> &Cells;
+    /// The tile's accumulators now (empty without a mixed-precision unit).
+    fn chi(&self, tile: usize) -> &[i64];
+    fn counters(&self, tile: usize) -> Counters;
+    /// What a lock-step backend checked (cycles and commands that matched); none otherwise.
+    fn evidence(&self) -> Option<serde_json::Value> {
+        None
+    }
+}
+
+struct Tile {
+    cells: Cells,
+    chi: Vec<i64>,
+    counters: Counters,
+}
+
+/// The golden model's functional form: every operation as the plain functions of the golden
+/// crate (bit-serial sliced products through the ADC model, OPA phases and steps, pulse trains
+/// through the device models).
+pub struct Golden {
+    shape: TileShape,
+    tiles: Vec<Tile>,
+}
+
+impl Golden {
+    /// Tiles whose power-up crossbars are `cells`.
+    pub fn new(shape: &TileShape, cells: Vec<Cells>) -> Self {
+        Golden {
+            shape: shape.clone(),
+            tiles: cells
+                .into_iter()
+                .map(|cells| Tile {
+                    cells,
+                    chi: vec![0; shape.rows * shape.cols],
+                    counters: Counters::default(),
+                })
+                .collect(),
+        }
+    }
+
+    fn pulses<T>(&mut self, tile: usize, f: impl FnOnce(&TileShape, &mut Tile) -> T) -> T {
+        let t = &mut self.tiles[tile];
+        let before = t.cells.pulses;
+        let out = f(&self.shape, t);
+        t.counters.pulses += t.cells.pulses - before;
+        out
+    }
+}
+
+/// Pads `v` with zeros to `n` entries.
+pub fn padded(v: &[i64], n: usize) -> Vec<i64> {
+    let mut out = v.to_vec();
+    out.resize(n, 0);
+    out
+}
+
+impl Backend for Golden {
+    fn shape(&self) -> &TileShape {
+        &self.shape
+    }
+
+    fn load(&mut self, tile: usize, w: &[i64]) -> Result<()> {
+        let s = &self.shape;
+        let t = &mut self.tiles[tile];
+        for r in 0..s.rows {
+            for c in 0..s.cols {
+                t.cells.load_weight(s, r, c, w[r * s.cols + c]);
+            }
+        }
+        Ok(())
+    }
+
+    fn product(
+        &mut self,
+        tile: usize,
+        x: &[i64],
+        dir: Direction,
+        outputs: usize,
+    ) -> Result<Vec<i128>> {
+        let (n_in, _) = dir.extent(&self.shape);
+        let t = &mut self.tiles[tile];
+        let r = mvm(&self.shape, &t.cells, &padded(x, n_in), dir);
+        t.counters.adc_clips += r.clipped;
+        t.counters.products += 1;
+        Ok(r.y[..outputs].to_vec())
+    }
+
+    fn opa(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()> {
+        let (x, d) = (padded(x, self.shape.rows), padded(d, self.shape.cols));
+        self.pulses(tile, |s, t| {
+            t.counters.update_clips += opa(s, &mut t.cells, &x, &d);
+            t.counters.opas += 1;
+        });
+        Ok(())
+    }
+
+    fn crs(&mut self, tile: usize) -> Result<()> {
+        let t = &mut self.tiles[tile];
+        t.counters.crs_saturations += crs(&self.shape, &mut t.cells);
+        t.counters.crs_passes += 1;
+        Ok(())
+    }
+
+    fn accumulate(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()> {
+        let mixed = self.shape.mixed.clone().expect("a mixed-precision tile");
+        let (x, d) = (padded(x, self.shape.rows), padded(d, self.shape.cols));
+        let t = &mut self.tiles[tile];
+        t.counters.chi_saturations += accumulate(&mixed, &mut t.chi, &x, &d);
+        t.counters.accumulates += 1;
+        Ok(())
+    }
+
+    fn transfer(&mut self, tile: usize) -> Result<()> {
+        let mixed = self.shape.mixed.clone().expect("a mixed-precision tile");
+        self.pulses(tile, |_, t| {
+            t.counters.update_clips += transfer_all(&mixed, &mut t.chi, &mut t.cells);
+            t.counters.transfers += 1;
+        });
+        Ok(())
+    }
+
+    fn cells(&self, tile: usize) -> &Cells {
+        &self.tiles[tile].cells
+    }
+
+    fn chi(&self, tile: usize) -> &[i64] {
+        &self.tiles[tile].chi
+    }
+
+    fn counters(&self, tile: usize) -> Counters {
+        self.tiles[tile].counters
+    }
+}

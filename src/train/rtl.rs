@@ -1,0 +1,157 @@
+//! The RTL backend: tile operations issued as host commands to the Verilated design, in
+//! lock-step with the cycle-level golden model (every output compared on every cycle). A
+//! mismatch stops the run with the cycle, the signal, both values and the replay command.
+
+use super::backend::{padded, Backend, Counters};
+use anyhow::{anyhow, Result};
+use pimforge_golden::num::{sext, to_raw};
+use pimforge_golden::tile::stat;
+use pimforge_golden::{Cells, Direction, Op, TileShape};
+use pimforge_tb::{Design, Session};
+
+pub struct Lockstep {
+    shape: TileShape,
+    session: Session,
+    /// Counters accumulated from the tiles' status words (read and cleared after each update).
+    counters: Vec<Counters>,
+}
+
+impl Lockstep {
+    pub fn new(design: &Design, seed: u64, replay: String) -> Result<Self> {
+        Ok(Lockstep {
+            shape: design.shape.clone(),
+            session: Session::new(design, seed, replay)?,
+            counters: vec![Counters::default(); design.tiles],
+        })
+    }
+
+    fn cmd(&mut self, tile: usize, op: Op, addr: u64, data: u64) -> Result<Option<u128>> {
+        self.session
+            .command(tile, op, addr, data)
+            .map_err(|m| anyhow!("lock-step mismatch:\n{m}"))
+    }
+
+    fn write_vec(&mut self, tile: usize, op: Op, v: &[i64]) -> Result<()> {
+        let bits = self.shape.data_bits();
+        for (i, &x) in v.iter().enumerate() {
+            self.cmd(tile, op, i as u64, to_raw(x as i128, bits) as u64)?;
+        }
+        Ok(())
+    }
+
+    /// Reads and clears the tile's status counters into the running totals.
+    fn collect(&mut self, tile: usize) -> Result<()> {
+        let read = |s: &mut Self, w: u64| -> Result<u64> {
+            Ok(s.cmd(tile, Op::ReadStat, w, 0)?.unwrap_or(0) as u64)
+        };
+        let adc = read(self, stat::SATURATIONS)?;
+        let clips = read(self, stat::UPDATE_CLIPS)?;
+        let crs = read(self, stat::CRS_SATURATIONS)?;
+        let pulses = read(self, stat::PULSES)?;
+        let chi = read(self, stat::CHI_SATURATIONS)?;
+        self.cmd(tile, Op::Clear, 0, 0)?;
+        let c = &mut self.counters[tile];
+        c.adc_clips += adc;
+        c.update_clips += clips;
+        c.crs_saturations += crs;
+        c.pulses += pulses;
+        c.chi_saturations += chi;
+        Ok(())
+    }
+
+    fn run(&mut self, tile: usize, op: Op) -> Result<()> {
+        self.cmd(tile, op, 0, 0)?;
+        self.session
+            .wait_idle()
+            .map_err(|m| anyhow!("lock-step mismatch:\n{m}"))?;
+        self.collect(tile)
+    }
+}
+
+impl Backend for Lockstep {
+    fn shape(&self) -> &TileShape {
+        &self.shape
+    }
+
+    fn load(&mut self, tile: usize, w: &[i64]) -> Result<()> {
+        let s = self.shape.clone();
+        for r in 0..s.rows {
+            for c in 0..s.cols {
+                let addr = ((r << s.col_bits()) | c) as u64;
+                let raw = to_raw(w[r * s.cols + c] as i128, s.data_bits()) as u64;
+                self.cmd(tile, Op::LoadW, addr, raw)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn product(
+        &mut self,
+        tile: usize,
+        x: &[i64],
+        dir: Direction,
+        outputs: usize,
+    ) -> Result<Vec<i128>> {
+        let (n_in, _) = dir.extent(&self.shape);
+        self.write_vec(tile, Op::WriteX, &padded(x, n_in))?;
+        let op = match dir {
+            Direction::Forward => Op::Mvm,
+            Direction::Transpose => Op::Mtvm,
+        };
+        self.cmd(tile, op, 0, 0)?;
+        let bits = self.shape.rsp_bits();
+        let y = (0..outputs)
+            .map(|o| {
+                let raw = self.cmd(tile, Op::ReadY, o as u64, 0)?.unwrap_or(0);
+                Ok(sext(raw, bits))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.counters[tile].products += 1;
+        self.collect(tile)?;
+        Ok(y)
+    }
+
+    fn opa(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()> {
+        self.write_vec(tile, Op::WriteX, &padded(x, self.shape.rows))?;
+        self.write_vec(tile, Op::WriteD, &padded(d, self.shape.cols))?;
+        self.counters[tile].opas += 1;
+        self.run(tile, Op::Opa)
+    }
+
+    fn crs(&mut self, tile: usize) -> Result<()> {
+        self.counters[tile].crs_passes += 1;
+        self.run(tile, Op::Crs)
+    }
+
+    fn accumulate(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()> {
+        self.write_vec(tile, Op::WriteX, &padded(x, self.shape.rows))?;
+        self.write_vec(tile, Op::WriteD, &padded(d, self.shape.cols))?;
+        self.counters[tile].accumulates += 1;
+        self.run(tile, Op::Accumulate)
+    }
+
+    fn transfer(&mut self, tile: usize) -> Result<()> {
+        self.counters[tile].transfers += 1;
+        self.run(tile, Op::Transfer)
+    }
+
+    fn cells(&self, tile: usize) -> &Cells {
+        &self.session.model.tiles[tile].cells
+    }
+
+    fn chi(&self, tile: usize) -> &[i64] {
+        &self.session.model.tiles[tile].chi
+    }
+
+    fn counters(&self, tile: usize) -> Counters {
+        self.counters[tile]
+    }
+
+    fn evidence(&self) -> Option<serde_json::Value> {
+        Some(serde_json::json!({
+            "cycles_matched": self.session.cycle,
+            "commands": self.session.commands,
+            "responses": self.session.responses,
+        }))
+    }
+}
