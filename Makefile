@@ -8,7 +8,7 @@ PRESETS := tiny narrow-adc shared-adc noisy mixed
 # Preset of `make synth` (the 64-tile default takes minutes: see README).
 SYNTH_PRESET ?= tiny
 
-.PHONY: all deps build gen lint test synth verify bench regress-full clean
+.PHONY: all deps build gen lint test synth verify bench accuracy regress-full clean
 
 all: verify
 
@@ -67,6 +67,18 @@ verify: deps
 # Performance figures (not run in CI): gen time, Verilator build time, harness vs bare loop.
 bench: deps
 	$(CARGO) bench --bench harness
+
+# Opt-in: full-length training runs (50 epochs, seeds 0..4) on the golden model, the accuracy
+# table against the float64 reference, and one plot per algorithm (about 12 minutes on 2 cores).
+ACCURACY_SEEDS ?= 0 1 2 3 4
+accuracy: build
+	@for s in $(ACCURACY_SEEDS); do \
+	  $(PIMFORGE) train --quiet --preset digits-wide --algorithm opa --seed $$s --out $(BUILD)/accuracy/digits-wide-opa-s$$s & \
+	  $(PIMFORGE) train --quiet --preset digits --algorithm opa --seed $$s --out $(BUILD)/accuracy/digits-opa-s$$s; \
+	  $(PIMFORGE) train --quiet --preset digits-mixed --algorithm mixed --seed $$s --out $(BUILD)/accuracy/digits-mixed-mixed-s$$s; \
+	  wait; \
+	done
+	$(PIMFORGE) plot --out $(BUILD)/accuracy/plot $(BUILD)/accuracy/*-s0/report.json $(BUILD)/accuracy/*-s[1-9]/report.json
 
 # Opt-in long regression: the full-size 128x128 tile in lock-step (a 2-minute model build).
 regress-full: deps build

@@ -11,7 +11,7 @@ use pimforge::train::backend::{Backend, Counters, Golden};
 use pimforge::train::digits::{default_path, load, split};
 use pimforge::train::network::{check_shape, train, Algorithm, TrainConfig};
 use pimforge::train::reference;
-use pimforge::train::report::{curves_of, plot_png, Curve, Report, TOOL};
+use pimforge::train::report::{group_runs, plot_png, Curve, Report, Run, TOOL};
 use pimforge::train::rtl::Lockstep;
 use pimforge::verify::{drawn_cells, prepare};
 use std::path::PathBuf;
@@ -248,16 +248,54 @@ pub fn run(a: &TrainArgs) -> Result<()> {
 }
 
 pub fn plot(a: &PlotArgs) -> Result<()> {
-    let mut curves = Vec::new();
-    for (i, r) in a.reports.iter().enumerate() {
+    let mut runs = Vec::new();
+    for r in &a.reports {
         let text =
             std::fs::read_to_string(r).with_context(|| format!("cannot read {}", r.display()))?;
-        let mut c = curves_of(&text).with_context(|| format!("{}", r.display()))?;
-        // One reference curve is enough when the runs share a seed.
-        if i > 0 && c.len() > 1 && curves.iter().any(|x: &Curve| x.label == c[1].label) {
-            c.truncate(1);
-        }
-        curves.extend(c);
+        runs.push(Run::parse(&text).with_context(|| format!("{}", r.display()))?);
+    }
+    let groups = group_runs(&runs);
+    println!("| design | algorithm | seeds | test accuracy (mean, range) | float64 reference (mean) | gap | pulses | CRS passes | CRS saturations | clipped updates | chi saturations |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut curves = Vec::new();
+    for g in &groups {
+        println!(
+            "| {} | {} | {} | {:.2}% ({:.2}-{:.2}) | {:.2}% | {:+.2} | {} | {} | {} | {} | {} |",
+            g.design,
+            g.algorithm,
+            g.seeds,
+            100.0 * g.mean,
+            100.0 * g.min,
+            100.0 * g.max,
+            100.0 * g.reference,
+            100.0 * (g.mean - g.reference),
+            g.counters.pulses / g.seeds as u64,
+            g.counters.crs_passes / g.seeds as u64,
+            g.counters.crs_saturations / g.seeds as u64,
+            g.counters.update_clips / g.seeds as u64,
+            g.counters.chi_saturations / g.seeds as u64,
+        );
+        curves.push(Curve {
+            label: format!(
+                "{} on {} ({:.2}%, {} seeds)",
+                g.algorithm,
+                g.design,
+                100.0 * g.mean,
+                g.seeds
+            ),
+            accuracy: g.curve.clone(),
+        });
+    }
+    println!("(counts are per run; the gap is to the float64 reference of the same seeds)");
+    if let Some(g) = groups.first() {
+        curves.push(Curve {
+            label: format!(
+                "float64 SGD reference ({:.2}%, {} seeds)",
+                100.0 * g.reference,
+                g.seeds
+            ),
+            accuracy: g.reference_curve.clone(),
+        });
     }
     let png = plot_png(&a.title, &curves)?;
     write_tree(&a.out, &[("accuracy.png".to_string(), png)])?;

@@ -97,7 +97,10 @@ impl Golden {
                 .into_iter()
                 .map(|cells| Tile {
                     cells,
-                    chi: vec![0; shape.rows * shape.cols],
+                    chi: match shape.mixed {
+                        Some(_) => vec![0; shape.rows * shape.cols],
+                        None => vec![],
+                    },
                     counters: Counters::default(),
                 })
                 .collect(),

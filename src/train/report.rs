@@ -60,41 +60,107 @@ impl Report {
     }
 }
 
-/// Reads the curves of a report written by [`Report`] (for plots of several runs).
-pub fn curves_of(json: &str) -> Result<Vec<Curve>> {
-    let v: serde_json::Value = serde_json::from_str(json)?;
-    if v["tool"] != TOOL {
-        return Err(anyhow!("not a `{TOOL}` report"));
-    }
-    let acc = |e: &serde_json::Value| -> Vec<f64> {
-        e.as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
-            .unwrap_or_default()
-    };
-    let hw: Vec<f64> = v["epochs"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e["test_accuracy"].as_f64())
-                .collect()
+/// What `pimforge plot` reads back from a report.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub design: String,
+    pub algorithm: String,
+    pub accuracy: Vec<f64>,
+    pub reference: Vec<f64>,
+    pub counters: Counters,
+}
+
+impl Run {
+    pub fn parse(json: &str) -> Result<Run> {
+        let v: serde_json::Value = serde_json::from_str(json)?;
+        if v["tool"] != TOOL {
+            return Err(anyhow!("not a `{TOOL}` report"));
+        }
+        let list = |a: &serde_json::Value| -> Vec<f64> {
+            a.as_array()
+                .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
+                .unwrap_or_default()
+        };
+        let counter = |k: &str| v["counters"][k].as_u64().unwrap_or(0);
+        Ok(Run {
+            design: v["design"].as_str().unwrap_or("?").into(),
+            algorithm: v["train"]["algorithm"].as_str().unwrap_or("?").into(),
+            accuracy: v["epochs"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|e| e["test_accuracy"].as_f64()).collect())
+                .unwrap_or_default(),
+            reference: list(&v["reference"]["accuracy"]),
+            counters: Counters {
+                pulses: counter("pulses"),
+                crs_passes: counter("crs_passes"),
+                crs_saturations: counter("crs_saturations"),
+                update_clips: counter("update_clips"),
+                chi_saturations: counter("chi_saturations"),
+                ..Counters::default()
+            },
         })
-        .unwrap_or_default();
-    let label = format!(
-        "{} on {} ({:.2}%)",
-        v["train"]["algorithm"].as_str().unwrap_or("?"),
-        v["design"].as_str().unwrap_or("?"),
-        100.0 * v["final_test_accuracy"].as_f64().unwrap_or(0.0)
-    );
-    Ok(vec![
-        Curve {
-            label,
-            accuracy: hw,
-        },
-        Curve {
-            label: v["reference"]["label"].as_str().unwrap_or("reference").into(),
-            accuracy: acc(&v["reference"]["accuracy"]),
-        },
-    ])
+    }
+}
+
+/// Runs of one design and algorithm (over seeds), averaged.
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub design: String,
+    pub algorithm: String,
+    pub seeds: usize,
+    pub mean: f64,
+    pub min: f64,
+    pub max: f64,
+    /// Mean final accuracy of the float64 reference over the same seeds.
+    pub reference: f64,
+    pub curve: Vec<f64>,
+    pub reference_curve: Vec<f64>,
+    /// Summed over the runs.
+    pub counters: Counters,
+}
+
+fn mean_curve(curves: &[&Vec<f64>]) -> Vec<f64> {
+    let n = curves.iter().map(|c| c.len()).min().unwrap_or(0);
+    (0..n)
+        .map(|i| curves.iter().map(|c| c[i]).sum::<f64>() / curves.len() as f64)
+        .collect()
+}
+
+/// Groups runs by (design, algorithm), in order of first appearance.
+pub fn group_runs(runs: &[Run]) -> Vec<Group> {
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for r in runs {
+        let k = (r.design.clone(), r.algorithm.clone());
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys.into_iter()
+        .map(|(design, algorithm)| {
+            let rs: Vec<&Run> = runs
+                .iter()
+                .filter(|r| r.design == design && r.algorithm == algorithm)
+                .collect();
+            let finals: Vec<f64> = rs.iter().map(|r| *r.accuracy.last().unwrap_or(&0.0)).collect();
+            let refs: Vec<f64> = rs.iter().map(|r| *r.reference.last().unwrap_or(&0.0)).collect();
+            let mut counters = Counters::default();
+            for r in &rs {
+                counters += r.counters;
+            }
+            Group {
+                seeds: rs.len(),
+                mean: finals.iter().sum::<f64>() / finals.len() as f64,
+                min: finals.iter().cloned().fold(f64::MAX, f64::min),
+                max: finals.iter().cloned().fold(f64::MIN, f64::max),
+                reference: refs.iter().sum::<f64>() / refs.len() as f64,
+                curve: mean_curve(&rs.iter().map(|r| &r.accuracy).collect::<Vec<_>>()),
+                reference_curve: mean_curve(&rs.iter().map(|r| &r.reference).collect::<Vec<_>>()),
+                counters,
+                design,
+                algorithm,
+            }
+        })
+        .collect()
 }
 
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
