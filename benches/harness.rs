@@ -4,15 +4,83 @@
 //! - lock-step harness speed against a bare Verilator loop driving the same model with the same
 //!   command stream (no golden model, no comparison), as a ratio.
 //!
+//! - training throughput (samples per second) of the digits MLP on the golden model and on the
+//!   RTL in lock-step, same network, same samples.
+//!
 //! `PIMFORGE_BENCH_QUICK=1` skips the 64-tile default (its model takes minutes to compile).
 
 use pimforge::config::Config;
 use pimforge::emit::render;
 use pimforge::output::write_tree;
 use pimforge::presets::preset;
+use pimforge::train::backend::{Backend, Golden};
+use pimforge::train::digits::{default_path, load, split, Sample};
+use pimforge::train::network::{Algorithm, Network, TrainConfig, LAYER_TILES};
+use pimforge::train::reference::Mlp;
+use pimforge::train::rtl::Lockstep;
 use pimforge::verify::prepare;
 use pimforge_tb::{generate, run, run_bare, Options};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use std::time::Instant;
+
+/// Samples per second of `samples` SGD steps (with the update passes) after programming the
+/// initial weights (not timed).
+fn train_rate(b: &mut dyn Backend, cfg: &Config, tc: &TrainConfig, samples: &[Sample]) -> f64 {
+    let init = Mlp::new(&mut ChaCha8Rng::seed_from_u64(tc.seed));
+    let mut net = Network::new(b, &init, cfg.input.frac, cfg.weight.frac, tc.seed).unwrap();
+    let t0 = Instant::now();
+    for (i, s) in samples.iter().enumerate() {
+        net.step(b, s, tc).unwrap();
+        if (i + 1) % 16 == 0 {
+            for t in LAYER_TILES {
+                match tc.algorithm {
+                    Algorithm::Opa => b.crs(t).unwrap(),
+                    Algorithm::Mixed => b.transfer(t).unwrap(),
+                }
+            }
+        }
+    }
+    samples.len() as f64 / t0.elapsed().as_secs_f64()
+}
+
+fn training_throughput() {
+    let all = load(&default_path()).unwrap();
+    let (train, _) = split(&all);
+    println!(
+        "\n{:<14} {:<6} {:>16} {:>16} {:>10}",
+        "design", "algo", "golden samples/s", "RTL samples/s", "ratio"
+    );
+    for (name, algorithm) in [
+        ("digits", Algorithm::Opa),
+        ("digits-mixed", Algorithm::Mixed),
+    ] {
+        let cfg = preset(name).unwrap();
+        let tc = TrainConfig {
+            algorithm,
+            epochs: 1,
+            lr: 0.01,
+            seed: 1,
+            crs_every: 16,
+            transfer_every: 16,
+            x_frac: 4,
+            train_limit: None,
+            test_limit: None,
+        };
+        let work = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("build");
+        let p = prepare(&cfg, None, &work, false).unwrap();
+        let mut golden = Golden::new(&cfg.shape(), p.design.cells.clone());
+        let g = train_rate(&mut golden, &cfg, &tc, &train[..256]);
+        let mut rtl = Lockstep::new(&p.design, 1, String::new()).unwrap();
+        let r = train_rate(&mut rtl, &cfg, &tc, &train[..64]);
+        println!(
+            "{name:<14} {:<6} {g:>16.0} {r:>16.1} {:>10.1}",
+            format!("{algorithm:?}").to_lowercase(),
+            g / r
+        );
+    }
+    println!("ratio = golden-model speed / RTL-in-lock-step speed (256 and 64 samples, CRS or transfer every 16)");
+}
 
 fn gen_time(cfg: &Config, reps: u32) -> f64 {
     let tmp = tempfile::tempdir().unwrap();
@@ -32,6 +100,8 @@ fn main() {
         "gen, 64-tile default: {:.2} ms (mean of 20)",
         gen_time(&puma64, 20) * 1e3
     );
+
+    training_throughput();
 
     let cold = tempfile::tempdir().unwrap();
     let mut cases: Vec<(&str, Config, usize, usize)> = vec![

@@ -45,7 +45,9 @@ fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: u
     let all = load(&default_path()).unwrap();
     let (train, _) = split(&all);
     for (i, s) in train[..samples].iter().enumerate() {
-        let lr = net_r.step(&mut rtl, s, &tc).unwrap_or_else(|e| panic!("{e:#}"));
+        let lr = net_r
+            .step(&mut rtl, s, &tc)
+            .unwrap_or_else(|e| panic!("{e:#}"));
         let lg = net_g.step(&mut golden, s, &tc).unwrap();
         assert_eq!(lr, lg, "{name}: loss of sample {i}");
         if (i + 1) % every == 0 {
@@ -67,13 +69,27 @@ fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: u
                 rtl.cells(t) == golden.cells(t),
                 "{name}: tile {t} crossbars differ after sample {i}"
             );
-            assert_eq!(rtl.chi(t), golden.chi(t), "{name}: tile {t} chi, sample {i}");
+            assert_eq!(
+                rtl.chi(t),
+                golden.chi(t),
+                "{name}: tile {t} chi, sample {i}"
+            );
         }
     }
     let (r, g) = (rtl.counters(0), golden.counters(0));
     assert_eq!(
-        (r.pulses, r.update_clips, r.crs_saturations, r.chi_saturations),
-        (g.pulses, g.update_clips, g.crs_saturations, g.chi_saturations),
+        (
+            r.pulses,
+            r.update_clips,
+            r.crs_saturations,
+            r.chi_saturations
+        ),
+        (
+            g.pulses,
+            g.update_clips,
+            g.crs_saturations,
+            g.chi_saturations
+        ),
         "{name}: counters"
     );
     assert!(r.pulses > 0);

@@ -621,10 +621,10 @@ mod tests {
         }
         assert_eq!(busy, s.transfer_cycles());
         let mut sent = 0;
-        for r in 0..s.rows {
-            for c in 0..s.cols {
+        for (r, xr) in x.iter().enumerate() {
+            for (c, dc) in d.iter().enumerate() {
                 let (n, level) = (t.cells.get(0, r, c), t.chi[r * s.cols + c]);
-                assert_eq!(level + n * 16, 5 * x[r] * d[c], "cell ({r}, {c})");
+                assert_eq!(level + n * 16, 5 * xr * dc, "cell ({r}, {c})");
                 assert!(n.abs() <= 3 && (n == 3 || level.abs() < 16 || n == -3));
                 sent += n.abs();
             }

@@ -128,7 +128,10 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         BackendKind::Golden => Box::new(Golden::new(&shape, drawn_cells(&cfg))),
         BackendKind::Rtl => {
             pimforge::tools::require("verilator")?;
-            eprintln!("pimforge: building the RTL model of {design} (cached in {})", a.work.display());
+            eprintln!(
+                "pimforge: building the RTL model of {design} (cached in {})",
+                a.work.display()
+            );
             let p = prepare(&cfg, None, &a.work, false)?;
             Box::new(Lockstep::new(&p.design, a.seed, replay)?)
         }
@@ -147,16 +150,10 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         .expect("valid template"),
     );
     let t0 = Instant::now();
-    let (epochs, clips) = train(
-        backend.as_mut(),
-        tr,
-        te,
-        &tc,
-        formats,
-        &mut |e, i, done| {
-            bar.set_position((e * n_train + i) as u64);
-            if let Some(ep) = done {
-                bar.println(format!(
+    let (epochs, clips) = train(backend.as_mut(), tr, te, &tc, formats, &mut |e, i, done| {
+        bar.set_position((e * n_train + i) as u64);
+        if let Some(ep) = done {
+            bar.println(format!(
                     "epoch {:>3}: test accuracy {:6.2}%  train loss {:.4}  pulses {}  CRS {} ({} saturated)  update clips {}",
                     ep.epoch,
                     100.0 * ep.test_accuracy,
@@ -166,9 +163,8 @@ pub fn run(a: &TrainArgs) -> Result<()> {
                     ep.counters.crs_saturations,
                     ep.counters.update_clips
                 ));
-            }
-        },
-    )?;
+        }
+    })?;
     bar.finish_and_clear();
     let seconds = t0.elapsed().as_secs_f64();
 
@@ -216,7 +212,10 @@ pub fn run(a: &TrainArgs) -> Result<()> {
     let json = serde_json::to_string_pretty(&report)? + "\n";
     let curves = vec![report.curve(), report.reference.clone()];
     let png = plot_png(
-        &format!("Digits MLP 64-32-10 trained on {design} ({:?})", a.algorithm),
+        &format!(
+            "Digits MLP 64-32-10 trained on {design} ({:?})",
+            a.algorithm
+        ),
         &curves,
     )?;
     write_tree(

@@ -53,8 +53,13 @@ pub trait Backend {
     fn load(&mut self, tile: usize, w: &[i64]) -> Result<()>;
     /// The product of `x` (one value per driven line) with the tile's weights; returns the
     /// first `outputs` accumulators.
-    fn product(&mut self, tile: usize, x: &[i64], dir: Direction, outputs: usize)
-        -> Result<Vec<i128>>;
+    fn product(
+        &mut self,
+        tile: usize,
+        x: &[i64],
+        dir: Direction,
+        outputs: usize,
+    ) -> Result<Vec<i128>>;
     /// `W += x d^T` in the crossbars (OPA).
     fn opa(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()>;
     /// Carry resolution of every cell.

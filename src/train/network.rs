@@ -213,7 +213,13 @@ impl Network {
         let d1: Vec<f64> = back
             .iter()
             .zip(&z1)
-            .map(|(&v, &z)| if z > 0.0 { v as f64 * self.scale() } else { 0.0 })
+            .map(|(&v, &z)| {
+                if z > 0.0 {
+                    v as f64 * self.scale()
+                } else {
+                    0.0
+                }
+            })
             .collect();
         let x: Vec<f64> = s.pixels.iter().map(|&p| p as f64 / 16.0).collect();
         let k = match cfg.algorithm {

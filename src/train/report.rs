@@ -87,7 +87,11 @@ impl Run {
             algorithm: v["train"]["algorithm"].as_str().unwrap_or("?").into(),
             accuracy: v["epochs"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|e| e["test_accuracy"].as_f64()).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|e| e["test_accuracy"].as_f64())
+                        .collect()
+                })
                 .unwrap_or_default(),
             reference: list(&v["reference"]["accuracy"]),
             counters: Counters {
@@ -141,8 +145,14 @@ pub fn group_runs(runs: &[Run]) -> Vec<Group> {
                 .iter()
                 .filter(|r| r.design == design && r.algorithm == algorithm)
                 .collect();
-            let finals: Vec<f64> = rs.iter().map(|r| *r.accuracy.last().unwrap_or(&0.0)).collect();
-            let refs: Vec<f64> = rs.iter().map(|r| *r.reference.last().unwrap_or(&0.0)).collect();
+            let finals: Vec<f64> = rs
+                .iter()
+                .map(|r| *r.accuracy.last().unwrap_or(&0.0))
+                .collect();
+            let refs: Vec<f64> = rs
+                .iter()
+                .map(|r| *r.reference.last().unwrap_or(&0.0))
+                .collect();
             let mut counters = Counters::default();
             for r in &rs {
                 counters += r.counters;
@@ -176,7 +186,12 @@ pub fn plot_png(title: &str, curves: &[Curve]) -> Result<Vec<u8>> {
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-        let epochs = curves.iter().map(|c| c.accuracy.len()).max().unwrap_or(1).max(1);
+        let epochs = curves
+            .iter()
+            .map(|c| c.accuracy.len())
+            .max()
+            .unwrap_or(1)
+            .max(1);
         let lo = curves
             .iter()
             .flat_map(|c| c.accuracy.iter())
@@ -209,7 +224,9 @@ pub fn plot_png(title: &str, curves: &[Curve]) -> Result<Vec<u8>> {
                 ))
                 .map_err(|e| anyhow!("{e}"))?
                 .label(c.label.clone())
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
+                });
         }
         chart
             .configure_series_labels()
@@ -224,7 +241,10 @@ pub fn plot_png(title: &str, curves: &[Curve]) -> Result<Vec<u8>> {
     let mut png = Vec::new();
     {
         let img = image_rgb(w, h, rgb);
-        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageOutputFormat::Png)?;
+        img.write_to(
+            &mut std::io::Cursor::new(&mut png),
+            image::ImageOutputFormat::Png,
+        )?;
     }
     Ok(png)
 }
