@@ -173,3 +173,102 @@ fn config_prints_the_resolved_config_and_derived_widths() {
     assert_eq!(v["derived"]["mvm_cycles"], 10);
     assert!(v["derived"]["accumulator_bits"].as_u64().unwrap() > 16);
 }
+
+#[test]
+fn train_writes_a_report_and_a_plot_and_plot_combines_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut reports = vec![];
+    for (algo, seed) in [("opa", "1"), ("mixed", "1")] {
+        let out = tmp.path().join(algo);
+        pimforge()
+            .args(["train", "--quiet", "--epochs", "2", "--train-limit", "40"])
+            .args([
+                "--test-limit",
+                "30",
+                "--algorithm",
+                algo,
+                "--seed",
+                seed,
+                "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        let report: serde_json::Value =
+            serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+        assert_eq!(report["tool"], "pimforge train");
+        assert_eq!(report["epochs"].as_array().unwrap().len(), 2);
+        assert_eq!(report["reference"]["accuracy"].as_array().unwrap().len(), 2);
+        assert!(report["counters"]["pulses"].as_u64().unwrap() > 0);
+        assert_eq!(report["samples_trained"], 80);
+        let png = fs::read(out.join("accuracy.png")).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        reports.push(out.join("report.json"));
+    }
+    let plot = tmp.path().join("plot");
+    let out = pimforge()
+        .arg("plot")
+        .args(&reports)
+        .arg("--out")
+        .arg(&plot)
+        .assert()
+        .success();
+    let table = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        table.contains("| digits | opa | 1 |") && table.contains("| digits-mixed | mixed | 1 |")
+    );
+    assert!(plot.join("accuracy.png").is_file());
+}
+
+#[test]
+fn train_refuses_a_design_that_cannot_run_it_and_foreign_report_dirs() {
+    let err = pimforge()
+        .args([
+            "train",
+            "--algorithm",
+            "mixed",
+            "--preset",
+            "digits",
+            "--epochs",
+            "1",
+        ])
+        .assert()
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8_lossy(&err).contains("mixed-precision unit"));
+    let err = pimforge()
+        .args(["train", "--preset", "tiny", "--epochs", "1"])
+        .assert()
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8_lossy(&err).contains("2 tiles of at least 64x32"));
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
+    let err = pimforge()
+        .args([
+            "train",
+            "--quiet",
+            "--epochs",
+            "1",
+            "--train-limit",
+            "5",
+            "--test-limit",
+            "5",
+        ])
+        .arg("--out")
+        .arg(tmp.path())
+        .assert()
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8_lossy(&err).contains("refusing"));
+    assert_eq!(
+        fs::read_to_string(tmp.path().join("notes.txt")).unwrap(),
+        "mine"
+    );
+}

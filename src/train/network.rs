@@ -319,3 +319,37 @@ pub fn train(
     }
     Ok((epochs, net.clips))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host() -> Network {
+        Network {
+            b1: vec![],
+            b2: vec![],
+            rounding: ChaCha8Rng::seed_from_u64(9),
+            clips: HostClips::default(),
+            in_frac: 12,
+            w_frac: 12,
+        }
+    }
+
+    #[test]
+    fn stochastic_rounding_is_unbiased_and_clamps_are_counted() {
+        let mut n = host();
+        for v in [0.3, -0.3, 0.05, 2.75, -7.5] {
+            let draws = 20_000;
+            let sum: i64 = (0..draws).map(|_| n.stochastic(v, 0, 16)).sum();
+            let mean = sum as f64 / draws as f64;
+            assert!((mean - v).abs() < 0.02, "{v}: mean {mean}");
+        }
+        assert_eq!(n.clips.update_operands, 0);
+        assert_eq!(n.stochastic(1000.0, 0, 8), 127);
+        assert_eq!(n.fixed(-3.0, 6, 8, 0), -128);
+        assert_eq!((n.clips.update_operands, n.clips.activations), (1, 1));
+        // Round half up in the activation format.
+        assert_eq!(n.fixed(0.5 / 64.0, 6, 8, 0), 1);
+        assert_eq!(n.fixed(-0.5 / 64.0, 6, 8, 0), 0);
+    }
+}
