@@ -132,6 +132,7 @@ pub struct Ctx {
     /// 0: ideal, 1: soft bounds.
     pub device_kind: u32,
     pub c2c_q16: i64,
+    pub read_q16: i64,
     pub dev_files: u8,
     pub device_seed: u32,
     pub has_mixed: u8,
@@ -295,6 +296,7 @@ fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
             pimforge_golden::device::Kind::SoftBounds => 1,
         },
         c2c_q16: s.device.c2c_q16,
+        read_q16: s.device.read_q16,
         dev_files: s.device.files as u8,
         device_seed: s.device.seed,
         has_mixed: s.mixed.is_some() as u8,

@@ -22,7 +22,7 @@ pub const PRESETS: &[(&str, &str)] = &[
     ),
     (
         "noisy",
-        "tiny's geometry with [5,5,4,4]-bit cells of soft-bounds devices: 16 fine steps per level, 30% cycle-to-cycle and device-to-device spread, 2% stuck-on and 2% stuck-off cells",
+        "tiny's geometry with [5,5,4,4]-bit cells of soft-bounds devices: 16 fine steps per level, 30% cycle-to-cycle and device-to-device spread, 2% stuck-on and 2% stuck-off cells, read noise of 1.5 current units",
     ),
     (
         "mixed",
@@ -50,6 +50,7 @@ fn reram() -> Device {
         frac_bits: 8,
         bounds: Some([-375, 625]),
         c2c: 0.3,
+        read_noise: 0.0,
         dtod: 0.3,
         stuck_on: 0.0,
         stuck_off: 0.0,
@@ -190,6 +191,7 @@ pub fn preset(name: &str) -> Option<Config> {
                 frac_bits: 4,
                 bounds: None,
                 c2c: 0.3,
+                read_noise: 1.5,
                 dtod: 0.3,
                 stuck_on: 0.02,
                 stuck_off: 0.02,

@@ -212,6 +212,7 @@ module pim_tile #(
     .FracBits ({{ frac_bits }}),
     .Kind ({{ device_kind }}),
     .C2cQ16 ({{ c2c_q16 }}),
+    .ReadQ16 ({{ read_q16 }}),
     .DevFiles (1'b{{ dev_files }}),
     .DeviceDir (DeviceDir),
     .TileIndex (TileIndex),

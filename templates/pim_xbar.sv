@@ -11,6 +11,7 @@
 // step that shrinks linearly toward the bound (Kind 1, soft bounds), scaled by cycle-to-cycle
 // noise from the cell's own LFSR when C2cQ16 != 0. Per-cell bounds, steps and stuck-at faults
 // come from DeviceDir/pim_dev_t<TileIndex>_s<SliceIndex>.memh when DevFiles, else nominal values.
+// With ReadQ16 != 0 every sampled line current gets read noise from the line's own LFSR.
 module pim_xbar #(
   parameter int Rows  = {{ rows }},
   parameter int Cols  = {{ cols }},
@@ -24,6 +25,7 @@ module pim_xbar #(
   parameter int FracBits = {{ frac_bits }},
   parameter int Kind = {{ device_kind }},
   parameter int C2cQ16 = {{ c2c_q16 }},
+  parameter int ReadQ16 = {{ read_q16 }},
   parameter bit DevFiles = 1'b{{ dev_files }},
   // Untyped: Icarus 11 has no string parameters.
   parameter DeviceDir = ".",
@@ -75,6 +77,7 @@ module pim_xbar #(
   localparam int RowW = Cols * GW;
   logic [Rows*RowW-1:0]  g_q;
   logic [Cells*32-1:0]   lfsr_q;
+  logic [Lines*32-1:0]   read_lfsr_q;
   logic [ClipW-1:0]      clips_q;
   logic [PulseW-1:0]     pulses_q;
   // Packed, so that one loop can sample every line.
@@ -133,6 +136,11 @@ module pim_xbar #(
       g_q[i*GW +: GW] = programmed(IdxW'(i), 0);
       seed = Seed ^ (((32'(TileIndex) << 24) ^ (32'(SliceIndex) << 20) ^ 32'(i)) * 32'h9E37_79B9);
       lfsr_q[i*32 +: 32] = (seed == '0) ? 32'd1 : seed;
+    end
+    for (int l = 0; l < Lines; l++) begin
+      seed = (Seed ^ 32'hA5A5_A5A5) ^
+             (((32'(TileIndex) << 24) ^ (32'(SliceIndex) << 20) ^ 32'(l)) * 32'h9E37_79B9);
+      read_lfsr_q[l*32 +: 32] = (seed == '0) ? 32'd1 : seed;
     end
     clips_q = '0;
     pulses_q = '0;
@@ -258,10 +266,20 @@ module pim_xbar #(
   assign upd_pulses_o = pulses_q;
   assign rd_level_o = CellW'(longint'($signed(g_q[(32'(rd_row_i)*Cols + 32'(rd_col_i))*GW +: GW])) >>> FracBits);
 
+  // Sample-and-hold: every sensed line's current, plus read noise (one word of the line's LFSR
+  // per sample) when ReadQ16 != 0.
   always_ff @(posedge clk_i) begin
+    logic [31:0] w;
     if (sample_i) begin
       for (int l = 0; l < Lines; l++) begin
-        held_q[l*CurW +: CurW] <= line_current(l);
+        if (ReadQ16 != 0 && l < (transpose_i ? Rows : Cols)) begin
+          w = lfsr_word(read_lfsr_q[l*32 +: 32]);
+          read_lfsr_q[l*32 +: 32] <= w;
+          held_q[l*CurW +: CurW] <= line_current(l) +
+              CurW'((noise(w) * longint'(ReadQ16) + 64'sd32768) >>> 16);
+        end else begin
+          held_q[l*CurW +: CurW] <= line_current(l);
+        end
       end
     end
   end

@@ -57,12 +57,14 @@ fn tiny_exact_adc_1000_products() {
     assert!(s.opa_clips > 0 && s.crs_saturations > 0);
 }
 
-/// Soft-bounds devices with cycle-to-cycle noise, device-to-device variation (read by RTL and
-/// golden model from the same files) and stuck cells: OPA pulse trains and CRS stay bit-exact.
+/// Soft-bounds devices with cycle-to-cycle and read noise, device-to-device variation (read by
+/// RTL and golden model from the same files) and stuck cells: products, OPA pulse trains and CRS
+/// stay bit-exact.
 #[test]
 fn noisy_devices_1000_products_with_opa_and_crs() {
     let (_, s) = regress("noisy", 1000, 4);
-    assert_eq!(s.exact_checked, 1000);
+    // Read noise: products match the golden model bit for bit but not the exact product.
+    assert_eq!(s.exact_checked, 0);
     assert!(s.opas >= 20 && s.crs_passes >= 10 && s.pulses > 10_000);
     assert!(s.opa_clips > 0, "noisy cells clip at their bounds");
 }

@@ -4,7 +4,8 @@
 //! the level `g >> frac_bits` (floor). Programming (`set`) is write-and-verify: `g = level <<
 //! frac_bits`, held inside the device's bounds. Updates are trains of programming pulses through
 //! the device model ([`crate::device::pulse`]), each cell with its own LFSR for cycle-to-cycle
-//! noise, so the order in which cells are pulsed never matters.
+//! noise, so the order in which cells are pulsed never matters. Reads may add noise to every
+//! sensed line current, from one LFSR per line.
 
 use crate::device::{pulse, CellDevice, Kind, Stuck};
 use crate::lfsr::Lfsr;
@@ -23,6 +24,10 @@ pub fn cell_seed(base: u32, tile: usize, slice: usize, cell: usize) -> u32 {
     }
 }
 
+/// Read-noise LFSRs are seeded like cells, from the base seed XOR this constant, with the line
+/// index in place of the cell index.
+pub const READ_SEED: u32 = 0xA5A5_A5A5;
+
 /// Every cell of every slice: levels (what a read sees), fine state, device parameters and
 /// noise sources; index `[m][r * cols + c]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +41,9 @@ pub struct Cells {
     pub kind: Kind,
     pub frac_bits: u32,
     pub c2c_q16: i64,
+    /// Read noise: gain and one LFSR per slice and line.
+    pub read_q16: i64,
+    pub read_lfsr: Vec<Vec<Lfsr>>,
     /// Programming pulses applied so far.
     pub pulses: u64,
 }
@@ -72,6 +80,14 @@ impl Cells {
             kind: dev.kind,
             frac_bits: dev.frac_bits,
             c2c_q16: dev.c2c_q16,
+            read_q16: dev.read_q16,
+            read_lfsr: (0..shape.slices())
+                .map(|m| {
+                    (0..shape.lines())
+                        .map(|l| Lfsr::new32(cell_seed(dev.seed ^ READ_SEED, tile, m, l)))
+                        .collect()
+                })
+                .collect(),
             pulses: 0,
         };
         for m in 0..shape.slices() {
@@ -80,6 +96,15 @@ impl Cells {
             }
         }
         cells
+    }
+
+    /// Read noise added to the current of `line` of slice `m` at one sample: `(noise(word) *
+    /// read_q16 + 2^15) >> 16` (rounded, so zero-mean) with one word of the line's LFSR (no draw without read noise).
+    pub fn read_noise(&mut self, m: usize, line: usize) -> i64 {
+        if self.read_q16 == 0 {
+            return 0;
+        }
+        (crate::lfsr::noise(self.read_lfsr[m][line].word()) * self.read_q16 + (1 << 15)) >> 16
     }
 
     pub fn get(&self, m: usize, r: usize, c: usize) -> i64 {

@@ -37,7 +37,7 @@ pub fn drive(shape: &TileShape, x: &[i64], k: usize) -> Vec<i64> {
 /// (`shape.lines()`); lines the direction does not sense carry no current.
 pub fn currents(
     shape: &TileShape,
-    cells: &Cells,
+    cells: &mut Cells,
     m: usize,
     drive: &[i64],
     dir: Direction,
@@ -53,7 +53,8 @@ pub fn currents(
                 };
                 drive[i] * g
             })
-            .sum();
+            .sum::<i64>()
+            + cells.read_noise(m, o);
     }
     out
 }
@@ -73,7 +74,7 @@ pub struct MvmResult {
 }
 
 /// The bit-serial, bit-sliced product of input `x` (one value per driven line) with the cells.
-pub fn mvm(shape: &TileShape, cells: &Cells, x: &[i64], dir: Direction) -> MvmResult {
+pub fn mvm(shape: &TileShape, cells: &mut Cells, x: &[i64], dir: Direction) -> MvmResult {
     let (n_in, n_out) = dir.extent(shape);
     assert_eq!(x.len(), n_in, "input length");
     let mut y = vec![0i128; n_out];
@@ -167,7 +168,7 @@ mod tests {
             let s = exact_shape(16, 8, dac);
             for trial in 0..20 {
                 // Canonical weights and raw levels with carries in the headroom bits.
-                let cells = random_cells(&s, &mut rng, trial % 2 == 1);
+                let mut cells = random_cells(&s, &mut rng, trial % 2 == 1);
                 let (xlo, xhi) = signed_range(s.input_bits);
                 for dir in [Direction::Forward, Direction::Transpose] {
                     let (n_in, _) = dir.extent(&s);
@@ -175,7 +176,7 @@ mod tests {
                     if trial == 0 {
                         x.iter_mut().for_each(|v| *v = xlo); // the most negative input
                     }
-                    let got = mvm(&s, &cells, &x, dir);
+                    let got = mvm(&s, &mut cells, &x, dir);
                     let want = big_product(&s, &cells, &x, dir);
                     assert_eq!(got.clipped, 0);
                     let got: Vec<BigInt> = got.y.iter().map(|&v| BigInt::from(v)).collect();
@@ -198,7 +199,7 @@ mod tests {
             }
             let (xlo, xhi) = signed_range(s.input_bits);
             let x = vec![if x_pick == 0 { xlo } else { xhi }; 8];
-            let y = mvm(&s, &cells, &x, Direction::Forward);
+            let y = mvm(&s, &mut cells, &x, Direction::Forward);
             for v in y.y {
                 let v = BigInt::from(v);
                 assert!(lo <= v && v <= hi, "{v} outside [{lo}, {hi}]");
@@ -207,14 +208,58 @@ mod tests {
     }
 
     #[test]
+    fn read_noise_is_bounded_zero_mean_and_drawn_per_sensed_line() {
+        let mut s = exact_shape(16, 8, 1);
+        s.device.read_q16 = crate::lfsr::noise_gain_q16(2.0);
+        while !s.adc_is_exact() {
+            s.adc.bits += 1;
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut cells = random_cells(&s, &mut rng, false);
+        let clean = {
+            let mut c = cells.clone();
+            c.read_q16 = 0;
+            c
+        };
+        let x: Vec<i64> = (0..16).map(|_| rng.random_range(-1000..=1000)).collect();
+        let bound = s.read_noise_bound();
+        let (mut sum, mut sq, mut n) = (0i64, 0i64, 0i64);
+        for _ in 0..200 {
+            for k in 0..s.planes() {
+                let d = drive(&s, &x, k);
+                let noisy = currents(&s, &mut cells, 0, &d, Direction::Forward);
+                let exact = currents(&s, &mut clean.clone(), 0, &d, Direction::Forward);
+                for (o, (a, b)) in noisy.iter().zip(&exact).enumerate() {
+                    let e = a - b;
+                    assert!(e.abs() <= bound);
+                    if o >= s.cols {
+                        assert_eq!(e, 0, "unsensed lines carry no noise");
+                    }
+                    sum += e;
+                    sq += e * e;
+                    n += (o < s.cols) as i64;
+                }
+            }
+        }
+        let (mean, var) = (sum as f64 / n as f64, sq as f64 / n as f64);
+        assert!(
+            mean.abs() < 0.1 && (var.sqrt() - 2.0).abs() < 0.15,
+            "{mean} {var}"
+        );
+        // Only the sensed lines' generators advanced.
+        assert_eq!(cells.read_lfsr[0][s.cols..], clean.read_lfsr[0][s.cols..]);
+        assert_ne!(cells.read_lfsr[0][..s.cols], clean.read_lfsr[0][..s.cols]);
+    }
+
+    #[test]
     fn narrow_adc_clips_and_counts() {
         let mut s = exact_shape(16, 8, 1);
         s.adc.bits = 5;
         s.adc.step_log2 = 1;
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let cells = random_cells(&s, &mut rng, true);
+        let mut cells = random_cells(&s, &mut rng, true);
         let x: Vec<i64> = (0..16).map(|_| rng.random_range(-32768..=32767)).collect();
-        let got = mvm(&s, &cells, &x, Direction::Forward);
+        let got = mvm(&s, &mut cells, &x, Direction::Forward);
         assert!(got.clipped > 0);
         let exact = big_product(&s, &cells, &x, Direction::Forward);
         let got: Vec<BigInt> = got.y.iter().map(|&v| BigInt::from(v)).collect();

@@ -45,6 +45,9 @@ pub struct DeviceShape {
     pub frac_bits: u32,
     /// Q16 gain of the cycle-to-cycle noise; 0 for none.
     pub c2c_q16: i64,
+    /// Q16 gain of the read noise added to every sensed line current (in current units); 0 for
+    /// none.
+    pub read_q16: i64,
     /// Nominal bounds in levels (within every slice's cell range); none: the cell range.
     pub bounds: Option<(i64, i64)>,
     /// Base seed of the per-cell LFSRs.
@@ -60,6 +63,7 @@ impl Default for DeviceShape {
             kind: Kind::Ideal,
             frac_bits: 0,
             c2c_q16: 0,
+            read_q16: 0,
             bounds: None,
             seed: 1,
             files: false,
@@ -163,15 +167,22 @@ impl TileShape {
     pub fn current_range(&self, m: usize) -> (i64, i64) {
         let (clo, chi) = self.cell_range(m);
         let n = self.lines() as i64;
-        let (mut lo, mut hi) = (0i64, 0i64);
+        let noise = self.read_noise_bound();
+        let (mut lo, mut hi) = (-noise, noise);
         for k in 0..self.planes() {
             let (dlo, dhi) = self.drive_range(k);
             for p in [dlo * clo, dlo * chi, dhi * clo, dhi * chi] {
-                lo = lo.min(n * p);
-                hi = hi.max(n * p);
+                lo = lo.min(n * p - noise);
+                hi = hi.max(n * p + noise);
             }
         }
         (lo, hi)
+    }
+
+    /// Largest read noise added to a line current: `|(n * read_q16 + 2^15) >> 16|` for
+    /// `|n| <= 510`.
+    pub fn read_noise_bound(&self) -> i64 {
+        (510 * self.device.read_q16 + (1 << 15)) >> 16
     }
 
     /// Width of the sample-and-hold current bus (the widest slice).

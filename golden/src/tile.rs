@@ -290,7 +290,7 @@ impl TileModel {
                 let (n_in, _) = self.dir.extent(s);
                 let d = drive(s, &self.x[..n_in], t.k);
                 for m in 0..s.slices() {
-                    self.held[m] = currents(s, &self.cells, m, &d, self.dir);
+                    self.held[m] = currents(s, &mut self.cells, m, &d, self.dir);
                 }
             }
             self.stage2 = Some(t);
@@ -530,7 +530,7 @@ mod tests {
             (Op::Mtvm, Direction::Transpose, 4),
         ] {
             issue(&mut t, cmd(op, 0, 0));
-            let want = mvm(&s, &t.cells, &x[..n], dir);
+            let want = mvm(&s, &mut t.cells.clone(), &x[..n], dir);
             let mut busy = 0;
             while t.outputs().busy {
                 t.clock(&TileIn::default());

@@ -26,6 +26,9 @@ pub struct Device {
     pub bounds: Option<[i64; 2]>,
     /// Cycle-to-cycle spread of a pulse's step (relative standard deviation; 0: none).
     pub c2c: f64,
+    /// Read noise: standard deviation added to every sensed line current, in current units (one
+    /// level driven by one DAC unit); 0: none.
+    pub read_noise: f64,
     /// Device-to-device spread of steps and bounds (relative; 0: none).
     pub dtod: f64,
     /// Probability that a cell is stuck at its upper / lower bound.
@@ -42,6 +45,7 @@ impl Default for Device {
             frac_bits: 0,
             bounds: None,
             c2c: 0.0,
+            read_noise: 0.0,
             dtod: 0.0,
             stuck_on: 0.0,
             stuck_off: 0.0,
@@ -64,6 +68,7 @@ impl Device {
             },
             frac_bits: self.frac_bits,
             c2c_q16: c2c_gain(self.c2c),
+            read_q16: c2c_gain(self.read_noise),
             bounds: self.bounds.map(|[a, b]| (a, b)),
             seed: self.seed as u32,
             files: self.has_variation(),
@@ -161,6 +166,14 @@ pub(super) fn validate(cfg: &Config, errs: &mut Vec<FieldError>) {
         if !(0.0..=1.0).contains(&v) {
             bad(errs, field, v.to_string(), "0..=1".into());
         }
+    }
+    if !(0.0..=64.0).contains(&d.read_noise) {
+        bad(
+            errs,
+            "device.read_noise",
+            d.read_noise.to_string(),
+            "0..=64 (current units)".into(),
+        );
     }
     if d.stuck_on + d.stuck_off > 1.0 {
         bad(

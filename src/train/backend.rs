@@ -153,7 +153,7 @@ impl Backend for Golden {
     ) -> Result<Vec<i128>> {
         let (n_in, _) = dir.extent(&self.shape);
         let t = &mut self.tiles[tile];
-        let r = mvm(&self.shape, &t.cells, &padded(x, n_in), dir);
+        let r = mvm(&self.shape, &mut t.cells, &padded(x, n_in), dir);
         t.counters.adc_clips += r.clipped;
         t.counters.products += 1;
         Ok(r.y[..outputs].to_vec())
