@@ -32,6 +32,8 @@ enum Cmd {
     Train(cmd::train::TrainArgs),
     /// Plot the test accuracy of several `train` reports in one PNG.
     Plot(cmd::train::PlotArgs),
+    /// Convergence of high-precision solves from a low-precision INV crossbar (golden model).
+    Refine(cmd::refine::RefineArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Cmd::Synth(a) => cmd::synth::run(a),
         Cmd::Train(a) => cmd::train::run(a),
         Cmd::Plot(a) => cmd::train::plot(a),
+        Cmd::Refine(a) => cmd::refine::run(a),
         Cmd::Presets => {
             cmd::config::presets();
             Ok(())

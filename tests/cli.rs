@@ -272,3 +272,38 @@ fn train_refuses_a_design_that_cannot_run_it_and_foreign_report_dirs() {
         "mine"
     );
 }
+
+#[test]
+fn refine_writes_its_table_and_plot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = pimforge()
+        .args([
+            "refine",
+            "--sizes",
+            "4",
+            "--conds",
+            "10,1000",
+            "--inv-bits",
+            "8",
+        ])
+        .args([
+            "--taylor",
+            "0,1",
+            "--systems",
+            "3",
+            "--plot-size",
+            "4",
+            "--out",
+        ])
+        .arg(tmp.path().join("r"))
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("| 4 | 10 | 8 | 0 | 3 | 3 / 0 / 0 / 0 |"),
+        "{text}"
+    );
+    for f in ["report.json", "table.md", "convergence.png"] {
+        assert!(tmp.path().join("r").join(f).is_file(), "{f}");
+    }
+}

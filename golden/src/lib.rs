@@ -12,6 +12,7 @@ pub mod adc;
 pub mod array;
 pub mod cells;
 pub mod device;
+pub mod inv;
 pub mod lfsr;
 pub mod mixed;
 pub mod mvm;

@@ -3,8 +3,8 @@
 
 use super::backend::Counters;
 use super::network::{Epoch, HostClips, TrainConfig};
+use crate::plot::{line_png, Frame, Series};
 use anyhow::{anyhow, Result};
-use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Marks a report as written by `pimforge train` (its files may be replaced by a later run).
@@ -173,82 +173,38 @@ pub fn group_runs(runs: &[Run]) -> Vec<Group> {
         .collect()
 }
 
-const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-
 /// Renders test accuracy (percent) against epoch for `curves` as a PNG.
 pub fn plot_png(title: &str, curves: &[Curve]) -> Result<Vec<u8>> {
-    static FONT_ONCE: std::sync::Once = std::sync::Once::new();
-    FONT_ONCE.call_once(|| {
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
-    });
-    let (w, h) = (900u32, 560u32);
-    let mut rgb = vec![0u8; (w * h * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-        let epochs = curves
-            .iter()
-            .map(|c| c.accuracy.len())
-            .max()
-            .unwrap_or(1)
-            .max(1);
-        let lo = curves
-            .iter()
-            .flat_map(|c| c.accuracy.iter())
-            .fold(1.0f64, |a, &b| a.min(b));
-        let y0 = ((lo * 100.0 / 5.0).floor() * 5.0).clamp(0.0, 95.0);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 22))
-            .margin(16)
-            .x_label_area_size(44)
-            .y_label_area_size(56)
-            .build_cartesian_2d(1f64..epochs as f64, y0..100f64)
-            .map_err(|e| anyhow!("{e}"))?;
-        chart
-            .configure_mesh()
-            .x_desc("epoch")
-            .y_desc("test accuracy (%)")
-            .label_style(("sans-serif", 15))
-            .draw()
-            .map_err(|e| anyhow!("{e}"))?;
-        let colors = [BLUE, RED, GREEN, MAGENTA, CYAN, BLACK];
-        for (i, c) in curves.iter().enumerate() {
-            let color = colors[i % colors.len()];
-            chart
-                .draw_series(LineSeries::new(
-                    c.accuracy
-                        .iter()
-                        .enumerate()
-                        .map(|(e, a)| ((e + 1) as f64, 100.0 * a)),
-                    color.stroke_width(2),
-                ))
-                .map_err(|e| anyhow!("{e}"))?
-                .label(c.label.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2))
-                });
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(("sans-serif", 15))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| anyhow!("{e}"))?;
-        root.present().map_err(|e| anyhow!("{e}"))?;
-    }
-    let mut png = Vec::new();
-    {
-        let img = image_rgb(w, h, rgb);
-        img.write_to(
-            &mut std::io::Cursor::new(&mut png),
-            image::ImageOutputFormat::Png,
-        )?;
-    }
-    Ok(png)
-}
-
-fn image_rgb(w: u32, h: u32, rgb: Vec<u8>) -> image::RgbImage {
-    image::RgbImage::from_raw(w, h, rgb).expect("buffer size matches")
+    let epochs = curves
+        .iter()
+        .map(|c| c.accuracy.len())
+        .max()
+        .unwrap_or(1)
+        .max(2);
+    let lo = curves
+        .iter()
+        .flat_map(|c| c.accuracy.iter())
+        .fold(1.0f64, |a, &b| a.min(b));
+    let y0 = ((lo * 100.0 / 5.0).floor() * 5.0).clamp(0.0, 95.0);
+    let series: Vec<Series> = curves
+        .iter()
+        .map(|c| Series {
+            label: c.label.clone(),
+            points: c
+                .accuracy
+                .iter()
+                .enumerate()
+                .map(|(e, a)| ((e + 1) as f64, 100.0 * a))
+                .collect(),
+            dashed: false,
+        })
+        .collect();
+    let frame = Frame {
+        title,
+        x_desc: "epoch",
+        y_desc: "test accuracy (%)",
+        x: (1.0, epochs as f64),
+        y: (y0, 100.0),
+    };
+    line_png(&frame, &series)
 }

@@ -1,0 +1,157 @@
+//! Convergence study of the refinement controller's algorithm (golden model, SPEC section 7):
+//! bits of accuracy against iteration for random systems over sizes, condition numbers, INV
+//! precisions and Taylor terms, next to the theory of about `inv.bits - log2(cond)` bits per
+//! iteration.
+
+use pimforge_golden::inv::{accuracy_bits, random_system, reference_solution, refine, InvShape};
+use serde::Serialize;
+
+/// One configuration of the study, over several random systems.
+#[derive(Clone, Debug, Serialize)]
+pub struct Case {
+    pub n: usize,
+    pub cond: f64,
+    pub inv_bits: u32,
+    pub taylor: u32,
+    pub systems: usize,
+    pub converged: usize,
+    pub diverged: usize,
+    pub singular: usize,
+    pub max_iters: usize,
+    /// Mean bits of accuracy after each iteration (over the systems still running, capped at 52).
+    pub bits: Vec<f64>,
+    /// Worst case over the systems: iterations until 16 and 24 bits (none: not reached).
+    pub iters_16: Option<usize>,
+    pub iters_24: Option<usize>,
+    /// Iterations the controller ran before stopping at its 16-bit target (worst case over the
+    /// converged systems).
+    pub stop_iters_16: Option<usize>,
+    /// Mean INV operations per converged 16-bit solve.
+    pub inv_ops_16: f64,
+    pub theory_bits_per_iter: f64,
+}
+
+fn first_reaching(bits: &[f64], target: f64) -> Option<usize> {
+    bits.iter().position(|&b| b >= target).map(|i| i + 1)
+}
+
+/// Runs `systems` random systems (seeds `0..systems`) of one configuration: once to 30 bits to
+/// trace the accuracy, once with the controller's 16-bit target to count its iterations.
+pub fn study(n: usize, cond: f64, inv_bits: u32, taylor: u32, systems: usize) -> Case {
+    let shape = InvShape {
+        h_bits: inv_bits,
+        out_bits: inv_bits,
+        taylor,
+        target_bits: 30,
+        max_iters: 16,
+        ..InvShape::default()
+    };
+    let mut case = Case {
+        n,
+        cond,
+        inv_bits,
+        taylor,
+        systems,
+        converged: 0,
+        diverged: 0,
+        singular: 0,
+        max_iters: 0,
+        bits: vec![],
+        iters_16: Some(0),
+        iters_24: Some(0),
+        stop_iters_16: Some(0),
+        inv_ops_16: 0.0,
+        theory_bits_per_iter: inv_bits as f64 - cond.log2(),
+    };
+    let mut sums: Vec<(f64, usize)> = vec![];
+    for seed in 0..systems as u64 {
+        let (a, b) = random_system(n, cond, shape.a_bits, seed * 7919 + n as u64);
+        let Some(want) = reference_solution(&a, n, &b) else {
+            continue;
+        };
+        let deep = refine(&a, n, &b, &shape);
+        let bits: Vec<f64> = deep
+            .steps
+            .iter()
+            .map(|s| accuracy_bits(&s.x, shape.x_frac, &want))
+            .collect();
+        for (i, &v) in bits.iter().enumerate() {
+            if sums.len() <= i {
+                sums.push((0.0, 0));
+            }
+            sums[i].0 += v;
+            sums[i].1 += 1;
+        }
+        let worst = |acc: Option<usize>, reached: Option<usize>| match (acc, reached) {
+            (Some(a), Some(r)) => Some(a.max(r)),
+            _ => None,
+        };
+        case.iters_16 = worst(case.iters_16, first_reaching(&bits, 16.0));
+        case.iters_24 = worst(case.iters_24, first_reaching(&bits, 24.0));
+        let stop = refine(
+            &a,
+            n,
+            &b,
+            &InvShape {
+                target_bits: 16,
+                ..shape.clone()
+            },
+        );
+        use pimforge_golden::inv::Status;
+        match stop.status {
+            Status::Converged => {
+                case.converged += 1;
+                case.inv_ops_16 += stop.inv_ops as f64;
+                case.stop_iters_16 = case.stop_iters_16.map(|w| w.max(stop.steps.len()));
+            }
+            Status::Diverged => case.diverged += 1,
+            Status::Singular => case.singular += 1,
+            Status::MaxIters => case.max_iters += 1,
+        }
+    }
+    if case.converged < systems {
+        case.stop_iters_16 = None;
+    }
+    case.inv_ops_16 /= case.converged.max(1) as f64;
+    case.bits = sums.iter().map(|(s, k)| s / *k as f64).collect();
+    case
+}
+
+fn opt(v: Option<usize>) -> String {
+    v.map_or("-".into(), |i| i.to_string())
+}
+
+/// A markdown table of cases.
+pub fn table(cases: &[Case]) -> String {
+    let mut t = String::from(
+        "| n | cond | inv.bits | Taylor | systems | converged / diverged / singular / max-iters | iterations to 16 bits (worst) | to 24 bits (worst) | controller stop at 16 bits (worst) | INV ops per solve | bits per iteration: measured (first 3) / theory |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for c in cases {
+        let slope = if c.bits.len() >= 3 {
+            format!("{:.1}", c.bits[2] / 3.0)
+        } else if let Some(b) = c.bits.first() {
+            format!("{b:.1} (1st)")
+        } else {
+            "-".into()
+        };
+        t += &format!(
+            "| {} | {} | {} | {} | {} | {} / {} / {} / {} | {} | {} | {} | {:.1} | {} / {:.1} |\n",
+            c.n,
+            c.cond,
+            c.inv_bits,
+            c.taylor,
+            c.systems,
+            c.converged,
+            c.diverged,
+            c.singular,
+            c.max_iters,
+            opt(c.iters_16),
+            opt(c.iters_24),
+            opt(c.stop_iters_16),
+            c.inv_ops_16,
+            slope,
+            c.theory_bits_per_iter
+        );
+    }
+    t
+}
