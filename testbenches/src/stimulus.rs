@@ -551,10 +551,30 @@ mod tests {
         assert_eq!(key(&a), key(&b));
         assert_ne!(key(&a), key(&generate(&s, &cells, 200, 10)));
         assert_eq!(a.products(), 200);
-        for op in Op::ALL {
+        // Without a mixed-precision unit, ACCUMULATE and TRANSFER appear only as bad opcodes.
+        for op in Op::ALL
+            .into_iter()
+            .filter(|op| !matches!(op, Op::Accumulate | Op::Transfer))
+        {
             assert!(
                 a.commands.iter().any(|c| c.op == op as u8),
                 "{op:?} never issued"
+            );
+        }
+        let mut m = shape();
+        m.cell_bits = vec![8];
+        m.weight_bits = 2;
+        m.value_bits = 2;
+        m.mixed = Some(pimforge_golden::MixedShape {
+            chi_bits: 16,
+            epsilon_log2: 3,
+            max_pulses: 3,
+        });
+        let mixed = generate(&m, &[Cells::new(&m), Cells::new(&m)], 200, 9);
+        for op in [Op::Accumulate, Op::Transfer] {
+            assert!(
+                mixed.commands.iter().any(|c| c.op == op as u8),
+                "{op:?} never issued on a mixed-precision tile"
             );
         }
         assert!(a.commands.iter().any(|c| Op::from_code(c.op).is_none()));
