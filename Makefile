@@ -40,6 +40,10 @@ lint: deps build
 	    && iverilog -g2012 -o /dev/null -s pim_array $$(cat pimforge.f) 2>&1 | { grep -v 'sorry:' || true; }); \
 	  echo "lint: $$p clean (verilator -Wall, iverilog -g2012)"; \
 	done
+	@set -eo pipefail; $(PIMFORGE) gen --config configs/inv16.yaml --out $(BUILD)/lint/inv16 >/dev/null; \
+	  (cd $(BUILD)/lint/inv16 && verilator --lint-only -Wall -f pim_inv.f --top-module pim_inv \
+	    && iverilog -g2012 -o /dev/null -s pim_inv pim_inv.sv 2>&1 | { grep -v 'sorry:' || true; }); \
+	  echo "lint: pim_inv (configs/inv16.yaml) clean (verilator -Wall, iverilog -g2012)"
 	$(PIMFORGE) gen --tiles 64 --out $(BUILD)/lint/puma64 >/dev/null
 	cd $(BUILD)/lint/puma64 && verilator --lint-only -Wall -f pimforge.f --top-module pim_array
 	@echo "lint: puma (64 tiles of 128x128) clean (verilator -Wall)"

@@ -27,6 +27,10 @@ pub const DIGITAL_MODULES: &[&str] = &[
 ];
 pub const FILE_LIST: &str = "pimforge.f";
 pub const CONFIG_FILE: &str = "pimforge.yaml";
+/// File list of the standalone INV crossbar (configs with an `inv` section).
+pub const INV_FILE_LIST: &str = "pim_inv.f";
+/// Top of the standalone INV crossbar.
+pub const INV_TOP: &str = "pim_inv";
 
 /// A deliberate RTL bug, to prove the lock-step harness catches one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,6 +145,11 @@ pub struct Ctx {
     pub max_pulses: i64,
     /// Width of the mixed unit's per-step count of saturated accumulators.
     pub chi_sat_bits: u32,
+    pub inv_size: usize,
+    pub inv_bits: u32,
+    pub inv_cell_bits: u32,
+    pub inv_input_bits: u32,
+    pub inv_latency: u32,
     /// The transfer's digits on the packed update bus (slice 0; other slices idle).
     pub xfer_digit_expr: String,
     pub fault_xor: String,
@@ -173,6 +182,7 @@ module_template!(TileCtrlSv, "pim_tile_ctrl.sv");
 module_template!(TileSv, "pim_tile.sv");
 module_template!(ArraySv, "pim_array.sv");
 module_template!(MixedSv, "pim_mixed.sv");
+module_template!(InvSv, "pim_inv.sv");
 
 /// Identity of a generated design: the config (and any injected fault) hashed.
 pub fn config_hash(cfg: &Config, fault: Option<Fault>) -> String {
@@ -304,6 +314,11 @@ fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
         epsilon_log2: s.mixed.as_ref().map_or(0, |m| m.epsilon_log2),
         max_pulses: s.mixed.as_ref().map_or(0, |m| m.max_pulses),
         chi_sat_bits: clog2(s.cols as u64 + 1),
+        inv_size: cfg.inv.as_ref().map_or(0, |i| i.size),
+        inv_bits: cfg.inv.as_ref().map_or(0, |i| i.bits),
+        inv_cell_bits: cfg.inv.as_ref().map_or(0, |i| i.cell_bits),
+        inv_input_bits: cfg.inv.as_ref().map_or(0, |i| i.input_bits),
+        inv_latency: cfg.inv.as_ref().map_or(0, |i| i.latency),
         xfer_digit_expr: if s.slices() == 1 {
             "xfer_digit".into()
         } else {
@@ -340,6 +355,12 @@ pub fn render(cfg: &Config, fault: Option<Fault>) -> Vec<(String, String)> {
         .collect();
     let list: String = modules.iter().map(|(n, _)| format!("{n}.sv\n")).collect();
     files.push((FILE_LIST.into(), list));
+    if cfg.inv.is_some() {
+        // The INV crossbar stands alone until the refinement controller instantiates it.
+        let text = tidy(&InvSv { ctx: &ctx }.render().expect("templates render"));
+        files.push(("pim_inv.sv".into(), text));
+        files.push((INV_FILE_LIST.into(), "pim_inv.sv\n".into()));
+    }
     if cfg.device.has_variation() {
         let shape = cfg.shape();
         for t in 0..cfg.tiles {

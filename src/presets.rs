@@ -83,6 +83,7 @@ fn mixed(tiles: usize, rows: usize, cols: usize, adc_bits: u32, chi_bits: u32) -
             epsilon_log2: 8,
             max_pulses: 15,
         }),
+        inv: None,
     }
 }
 
@@ -108,6 +109,7 @@ pub fn preset(name: &str) -> Option<Config> {
             },
             device: Device::default(),
             mixed: None,
+            inv: None,
         },
         "tiny" => Config {
             tiles: 2,
@@ -128,6 +130,7 @@ pub fn preset(name: &str) -> Option<Config> {
             },
             device: Device::default(),
             mixed: None,
+            inv: None,
         },
         "narrow-adc" => Config {
             tiles: 2,
@@ -148,6 +151,7 @@ pub fn preset(name: &str) -> Option<Config> {
             },
             device: Device::default(),
             mixed: None,
+            inv: None,
         },
         "shared-adc" => Config {
             tiles: 3,
@@ -168,6 +172,7 @@ pub fn preset(name: &str) -> Option<Config> {
             },
             device: Device::default(),
             mixed: None,
+            inv: None,
         },
         "noisy" => Config {
             tiles: 2,
@@ -198,6 +203,7 @@ pub fn preset(name: &str) -> Option<Config> {
                 seed: 7,
             },
             mixed: None,
+            inv: None,
         },
         "mixed" => mixed(2, 16, 8, 16, 24),
         "digits" => Config {

@@ -2,11 +2,14 @@
 //! the golden model.
 
 use crate::config::Config;
-use crate::emit::{config_hash, device_file, render, Fault, FILE_LIST, TOP};
+use crate::emit::{
+    config_hash, device_file, render, Fault, FILE_LIST, INV_FILE_LIST, INV_TOP, TOP,
+};
 use crate::output::write_tree;
 use anyhow::{anyhow, Context, Result};
 use pimforge_golden::device::from_memh;
 use pimforge_golden::Cells;
+use pimforge_tb::inv::{inv_ports, InvParams};
 use pimforge_tb::verilate::{build, BuildSpec};
 use pimforge_tb::{generate, ports::array_ports, Design, Mismatch, Options, Summary};
 use std::path::{Path, PathBuf};
@@ -24,23 +27,7 @@ pub struct Prepared {
 /// Generates `cfg` into `work/designs/<hash>/` and builds its Verilated model (cached in
 /// `work/verilator/`); with `traced`, also the variant with waveform support.
 pub fn prepare(cfg: &Config, fault: Option<Fault>, work: &Path, traced: bool) -> Result<Prepared> {
-    let hash = config_hash(cfg, fault);
-    let rtl_dir = work.join("designs").join(&hash);
-    let files = render(cfg, fault);
-    let current = || {
-        files.iter().all(|(name, text)| {
-            std::fs::read_to_string(rtl_dir.join(name)).is_ok_and(|t| &t == text)
-        })
-    };
-    // Designs are shared by concurrent runs (parallel tests): write only what differs, and
-    // accept losing the race to a writer of the same files.
-    if !current() {
-        if let Err(e) = write_tree(&rtl_dir, &files) {
-            if !current() {
-                return Err(e);
-            }
-        }
-    }
+    let rtl_dir = write_design(cfg, fault, work)?;
     let shape = cfg.shape();
     let ports = array_ports(&shape, cfg.tiles);
     let cache = work.join("verilator");
@@ -84,6 +71,56 @@ pub fn verify(
     let d = &prepared.design;
     let stim = generate(&d.shape, &d.cells, products, opts.seed);
     pimforge_tb::run(d, &stim, opts)
+}
+
+/// Writes the design of `cfg` into `work/designs/<hash>/` (only the files that differ).
+fn write_design(cfg: &Config, fault: Option<Fault>, work: &Path) -> Result<PathBuf> {
+    let hash = config_hash(cfg, fault);
+    let rtl_dir = work.join("designs").join(&hash);
+    let files = render(cfg, fault);
+    let current = || {
+        files.iter().all(|(name, text)| {
+            std::fs::read_to_string(rtl_dir.join(name)).is_ok_and(|t| &t == text)
+        })
+    };
+    // Designs are shared by concurrent runs (parallel tests): write only what differs, and
+    // accept losing the race to a writer of the same files.
+    if !current() {
+        if let Err(e) = write_tree(&rtl_dir, &files) {
+            if !current() {
+                return Err(e);
+            }
+        }
+    }
+    Ok(rtl_dir)
+}
+
+/// Generates `cfg` (which must have an `inv` section) and builds its standalone INV crossbar;
+/// returns the model and its geometry.
+pub fn prepare_inv(cfg: &Config, work: &Path) -> Result<(PathBuf, InvParams)> {
+    let inv = cfg
+        .inv
+        .as_ref()
+        .ok_or_else(|| anyhow!("the config has no `inv` section"))?;
+    let params = InvParams {
+        n: inv.size,
+        h_bits: inv.cell_bits,
+        in_bits: inv.input_bits,
+        out_bits: inv.bits,
+        latency: inv.latency,
+    };
+    let rtl_dir = write_design(cfg, None, work)?;
+    let ports = inv_ports(&params);
+    let built = build(&BuildSpec {
+        rtl_dir: &rtl_dir,
+        file_list: INV_FILE_LIST,
+        top: INV_TOP,
+        ports: &ports,
+        cache: &work.join("verilator"),
+        trace: false,
+        params: &[],
+    })?;
+    Ok((built.library, params))
 }
 
 /// Top-level parameters of a build: where the RTL finds its device files, if it has any.

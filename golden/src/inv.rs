@@ -145,7 +145,9 @@ pub fn inv(split: &Split, r: &[i64], out_bits: u32) -> Option<(Vec<i64>, i32)> {
         return Some((vec![0; z.len()], 0));
     }
     let code = |v: f64, k: i32| (v * 2f64.powi(-k) + 0.5).floor();
-    let mut k = (max / hi).log2().ceil() as i32 - 1;
+    // Start below the smallest fitting exponent (codes shrink as k grows), so the result is that
+    // minimum whatever the rounding of the logarithm.
+    let mut k = (max / hi).log2().floor() as i32 - 2;
     while z.iter().any(|&v| code(v, k).abs() > hi) {
         k += 1;
     }
@@ -383,6 +385,111 @@ pub fn accuracy_bits(x: &[i128], x_frac: u32, reference: &[f64]) -> f64 {
         52.0
     } else {
         (-(err / norm).log2()).min(52.0)
+    }
+}
+
+/// Inputs of the INV crossbar unit (`pim_inv`) in one cycle (raw port values).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InvIn {
+    pub prog_we: bool,
+    pub prog_row: usize,
+    pub prog_col: usize,
+    pub prog_level: u64,
+    pub r_we: bool,
+    pub r_idx: usize,
+    pub r_data: u64,
+    pub start: bool,
+    pub rd_idx: usize,
+}
+
+/// Outputs of `pim_inv` in one cycle (raw port values).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InvOut {
+    pub busy: bool,
+    pub singular: bool,
+    pub k: u64,
+    pub code: u64,
+}
+
+/// Cycle-level model of `pim_inv`: programming and input writes take effect at the edge; a
+/// START (when idle) solves with the state before the edge and keeps the unit busy for
+/// `latency` cycles, after which the codes, the exponent and the singular flag are visible.
+#[derive(Clone, Debug)]
+pub struct InvUnit {
+    pub split: Split,
+    pub h_bits: u32,
+    pub in_bits: u32,
+    pub out_bits: u32,
+    pub latency: u32,
+    pub r: Vec<i64>,
+    codes: Vec<i64>,
+    k: i32,
+    singular: bool,
+    count: u32,
+}
+
+impl InvUnit {
+    pub fn new(n: usize, h_bits: u32, in_bits: u32, out_bits: u32, latency: u32) -> Self {
+        InvUnit {
+            split: Split {
+                n,
+                ah: vec![0; n * n],
+                sh: 0,
+                al: vec![0; n * n],
+            },
+            h_bits,
+            in_bits,
+            out_bits,
+            latency,
+            r: vec![0; n],
+            codes: vec![0; n],
+            k: 0,
+            singular: false,
+            count: 0,
+        }
+    }
+
+    pub fn outputs(&self, inp: &InvIn) -> InvOut {
+        let busy = self.count != 0;
+        let mask = |v: i64, bits: u32| (v as u64) & ((1u64 << bits) - 1);
+        InvOut {
+            busy,
+            singular: self.singular && !busy,
+            k: if busy { 0 } else { mask(self.k as i64, 16) },
+            code: if busy {
+                0
+            } else {
+                mask(self.codes[inp.rd_idx], self.out_bits)
+            },
+        }
+    }
+
+    pub fn clock(&mut self, inp: &InvIn) {
+        let sext = |raw: u64, bits: u32| crate::num::sext(raw as u128, bits) as i64;
+        if inp.start && self.count == 0 {
+            match inv(&self.split, &self.r, self.out_bits) {
+                Some((codes, k)) => {
+                    self.codes = codes;
+                    self.k = k;
+                    self.singular = false;
+                }
+                None => {
+                    self.codes.fill(0);
+                    self.k = 0;
+                    self.singular = true;
+                }
+            }
+            self.count = self.latency;
+        } else if self.count != 0 {
+            self.count -= 1;
+        }
+        let n = self.split.n;
+        if inp.prog_we {
+            self.split.ah[inp.prog_row * n + inp.prog_col] = sext(inp.prog_level, self.h_bits);
+        }
+        if inp.r_we {
+            self.r[inp.r_idx] = sext(inp.r_data, self.in_bits);
+        }
     }
 }
 

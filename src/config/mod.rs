@@ -7,8 +7,10 @@
 //! come from [`pimforge_golden::TileShape`].
 
 mod device;
+mod inv;
 
 pub use device::{Device, DeviceModel, Mixed};
+pub use inv::Inv;
 use pimforge_golden::{AdcShape, TileShape};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -31,6 +33,9 @@ pub struct Config {
     /// The mixed-precision unit (a digital accumulator per weight); absent: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mixed: Option<Mixed>,
+    /// The INV-mode crossbar for high-precision solves; absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inv: Option<Inv>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -284,6 +289,9 @@ impl Config {
         }
         if slices_ok && self.cell_bits().len() == self.slices() {
             device::validate(self, &mut errs);
+        }
+        if let Some(inv) = &self.inv {
+            inv::validate(inv, &mut errs);
         }
         if !errs.is_empty() {
             return Err(ConfigErrors(errs));

@@ -4,6 +4,7 @@
 //! ([`lockstep`]); an interactive lock-step [`session`] for host programs.
 
 pub mod dut;
+pub mod inv;
 pub mod lockstep;
 pub mod ports;
 pub mod session;

@@ -56,6 +56,8 @@ const CXXFLAGS: &[&str] = &[
     "-fPIC",
     // Without this, eval() is not inlined into the shim under -fPIC.
     "-fno-semantic-interposition",
+    // Plain IEEE operations, as in Rust: the INV model's f64 arithmetic must match bit for bit.
+    "-ffp-contract=off",
     "-DVM_TRACE_VCD=1",
     "-DVM_COVERAGE=0",
     "-DVM_SC=0",

@@ -1,0 +1,53 @@
+//! The `inv` section of a config: the INV-mode crossbar of RePAST-style high-precision solves
+//! (SPEC section 7).
+
+use super::{bad, FieldError};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Inv {
+    /// The matrix size N (A is N x N).
+    pub size: usize,
+    /// Output ADC bits (signed): the INV circuit's precision.
+    pub bits: u32,
+    /// Signed cell bits of A_h.
+    pub cell_bits: u32,
+    /// Signed input (DAC range) bits.
+    pub input_bits: u32,
+    /// Cycles of one solve: analog settling plus conversion.
+    pub latency: u32,
+}
+
+impl Default for Inv {
+    fn default() -> Self {
+        Inv {
+            size: 16,
+            bits: 8,
+            cell_bits: 8,
+            input_bits: 16,
+            latency: 4,
+        }
+    }
+}
+
+pub(super) fn validate(inv: &Inv, errs: &mut Vec<FieldError>) {
+    if !(2..=64).contains(&inv.size) || !inv.size.is_power_of_two() {
+        bad(
+            errs,
+            "inv.size",
+            inv.size.to_string(),
+            "a power of two in 2..=64".into(),
+        );
+    }
+    for (field, v, lo, hi) in [
+        ("inv.bits", inv.bits, 2, 16),
+        ("inv.cell_bits", inv.cell_bits, 2, 16),
+        ("inv.input_bits", inv.input_bits, 2, 32),
+        ("inv.latency", inv.latency, 1, 1000),
+    ] {
+        if !(lo..=hi).contains(&v) {
+            bad(errs, field, v.to_string(), format!("{lo}..={hi}"));
+        }
+    }
+}
