@@ -34,6 +34,8 @@ enum Cmd {
     Plot(cmd::train::PlotArgs),
     /// Convergence of high-precision solves from a low-precision INV crossbar (golden model).
     Refine(cmd::refine::RefineArgs),
+    /// Second-order (K-FAC) training with refined inverses against SGD (golden model).
+    Kfac(cmd::kfac::KfacArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Cmd::Train(a) => cmd::train::run(a),
         Cmd::Plot(a) => cmd::train::plot(a),
         Cmd::Refine(a) => cmd::refine::run(a),
+        Cmd::Kfac(a) => cmd::kfac::run(a),
         Cmd::Presets => {
             cmd::config::presets();
             Ok(())

@@ -307,3 +307,28 @@ fn refine_writes_its_table_and_plot() {
         assert!(tmp.path().join("r").join(f).is_file(), "{f}");
     }
 }
+
+#[test]
+fn kfac_compares_refined_second_order_steps_with_sgd() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = pimforge()
+        .args(["kfac", "--epochs", "2", "--seeds", "0", "--sgd-lr", "0.5"])
+        .args(["--kfac-lr", "0.3", "--target", "0.8", "--out"])
+        .arg(tmp.path().join("k"))
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    // At the default damping every refined solve converges and matches the exact solves' run.
+    let row = |m: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("| {m} |")))
+            .unwrap_or_else(|| panic!("{m} row in {text}"))
+            .split('|')
+            .map(|c| c.trim().to_string())
+            .collect::<Vec<_>>()
+    };
+    let (refined, exact) = (row("KfacRefine"), row("KfacExact"));
+    assert_eq!(refined[3..5], exact[3..5], "same steps and accuracy");
+    assert_eq!(refined[7], "0", "every solve converged");
+    assert!(tmp.path().join("k").join("kfac.png").is_file());
+}

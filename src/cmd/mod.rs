@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod gen;
+pub mod kfac;
 pub mod refine;
 pub mod synth;
 pub mod train;

@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod digits;
+pub mod kfac;
 pub mod network;
 pub mod reference;
 pub mod report;
