@@ -33,8 +33,8 @@ module pim_xbar #(
   parameter int TileIndex = 0,
   parameter int SliceIndex = 0,
   parameter logic [31:0] Seed = 1,
-  parameter longint GMinNom = -(64'(1) <<< (CellW - 1 + FracBits)),
-  parameter longint GMaxNom = (64'(1) <<< (CellW - 1 + FracBits)) - (64'(1) <<< FracBits)
+  parameter logic signed [63:0] GMinNom = -(64'(1) <<< (CellW - 1 + FracBits)),
+  parameter logic signed [63:0] GMaxNom = (64'(1) <<< (CellW - 1 + FracBits)) - (64'(1) <<< FracBits)
 ) (
   input  logic                    clk_i,
   // Serial programming port: one cell per cycle.

@@ -15,7 +15,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const TOP: &str = "pim_array";
 /// The behavioral analog model: simulated, never synthesised.
 pub const ANALOG_MODULES: &[&str] = &["pim_xbar"];
-/// Digital modules, leaves first (the order of the file list).
+/// Digital modules, leaves first (the order of the file list); `pim_mixed` only with a `mixed`
+/// config section.
 pub const DIGITAL_MODULES: &[&str] = &[
     "pim_dac",
     "pim_adc",
@@ -25,6 +26,15 @@ pub const DIGITAL_MODULES: &[&str] = &[
     "pim_tile",
     "pim_array",
 ];
+
+/// The digital modules a config's design has, leaves first.
+pub fn digital_modules(cfg: &Config) -> Vec<&'static str> {
+    DIGITAL_MODULES
+        .iter()
+        .copied()
+        .filter(|m| *m != "pim_mixed" || cfg.mixed.is_some())
+        .collect()
+}
 pub const FILE_LIST: &str = "pimforge.f";
 pub const CONFIG_FILE: &str = "pimforge.yaml";
 /// File list of the standalone INV crossbar (configs with an `inv` section).
@@ -347,6 +357,7 @@ pub fn render(cfg: &Config, fault: Option<Fault>) -> Vec<(String, String)> {
         ("pim_array", ArraySv { ctx: &ctx }.render()),
     ]
     .into_iter()
+    .filter(|(n, _)| *n != "pim_mixed" || cfg.mixed.is_some())
     .map(|(n, r)| (n, r.expect("templates render")))
     .collect();
     let mut files: Vec<(String, String)> = modules

@@ -1,11 +1,12 @@
 //! Synthesis of the digital blocks with Yosys: cells, a transistor estimate (`stat -tech cmos`)
 //! and logic depth (`ltp -noff`) per module.
 //!
-//! The behavioral crossbar is read with `-lib`, so it stays a black box. Every module is
+//! The behavioral crossbar is a black box: Yosys reads only its interface (the module header up
+//! to the end of its port list; its body uses SystemVerilog Yosys does not parse). Every module is
 //! synthesised flattened (so its depth crosses its submodules) except the array top, which keeps
 //! its tiles as one shared hierarchical module and reports totals over the hierarchy.
 
-use crate::emit::{ANALOG_MODULES, DIGITAL_MODULES, TOP};
+use crate::emit::{ANALOG_MODULES, TOP};
 use crate::tools::run;
 use anyhow::{anyhow, Result};
 use serde::Serialize;
@@ -24,9 +25,22 @@ pub struct ModuleReport {
     pub seconds: f64,
 }
 
-fn script(module: &str) -> String {
-    let lib: Vec<String> = ANALOG_MODULES.iter().map(|m| format!("{m}.sv")).collect();
-    let digital: Vec<String> = DIGITAL_MODULES.iter().map(|m| format!("{m}.sv")).collect();
+/// The interface of a behavioral module as an empty module (its header through the port list).
+fn black_box(text: &str) -> Option<String> {
+    let start = text.find("module ")?;
+    let end = start + text[start..].find("\n);")? + 4;
+    Some(format!(
+        "(* blackbox *)\n{}\nendmodule\n",
+        &text[start..end]
+    ))
+}
+
+fn script(module: &str, digital: &[&str], work: &Path) -> String {
+    let lib: Vec<String> = ANALOG_MODULES
+        .iter()
+        .map(|m| work.join(format!("{m}.box.sv")).display().to_string())
+        .collect();
+    let digital: Vec<String> = digital.iter().map(|m| format!("{m}.sv")).collect();
     let flatten = if module == TOP { "" } else { " -flatten" };
     format!(
         "read_verilog -sv -lib {}\nread_verilog -sv {}\nhierarchy -check -top {module}\nsynth -top {module}{flatten}\ntee -o {module}.stat.txt stat -tech cmos\ntee -o {module}.ltp.txt ltp -noff {module}\n",
@@ -54,12 +68,23 @@ fn last_number(text: &str, key: &str) -> Option<u64> {
 }
 
 /// Synthesises `module` of the design in `rtl_dir`, working in `work`.
-pub fn synth_module(rtl_dir: &Path, work: &Path, module: &str) -> Result<ModuleReport> {
+pub fn synth_module(
+    rtl_dir: &Path,
+    work: &Path,
+    digital: &[&str],
+    module: &str,
+) -> Result<ModuleReport> {
     let t0 = std::time::Instant::now();
     std::fs::create_dir_all(work)?;
-    let ys = work.join(format!("{module}.ys"));
-    std::fs::write(&ys, script(module))?;
     let rtl = std::fs::canonicalize(rtl_dir)?;
+    let work_abs = std::fs::canonicalize(work)?;
+    for m in ANALOG_MODULES {
+        let text = std::fs::read_to_string(rtl.join(format!("{m}.sv")))?;
+        let stub = black_box(&text).ok_or_else(|| anyhow!("no port list in {m}.sv"))?;
+        std::fs::write(work_abs.join(format!("{m}.box.sv")), stub)?;
+    }
+    let ys = work.join(format!("{module}.ys"));
+    std::fs::write(&ys, script(module, digital, &work_abs))?;
     let log = work.join(format!("{module}.log"));
     run(
         Command::new("yosys")

@@ -2,7 +2,7 @@
 
 use super::ConfigArgs;
 use clap::Args;
-use pimforge::emit::DIGITAL_MODULES;
+use pimforge::emit::digital_modules;
 use pimforge::emit::{config_hash, render};
 use pimforge::output::write_tree;
 use pimforge::synth::synth_module;
@@ -41,8 +41,9 @@ pub fn run(a: &SynthArgs) -> anyhow::Result<()> {
         "module", "cells", "transistors", "depth", "seconds"
     );
     let mut reports = Vec::new();
-    for m in DIGITAL_MODULES {
-        let r = synth_module(&rtl, &base.join("yosys"), m)?;
+    let modules = digital_modules(&cfg);
+    for m in &modules {
+        let r = synth_module(&rtl, &base.join("yosys"), &modules, m)?;
         println!(
             "{:<16} {:>12} {:>14} {:>8} {:>9.1}",
             r.module, r.cells, r.transistors, r.depth, r.seconds
