@@ -41,9 +41,9 @@ lint: deps build
 	  echo "lint: $$p clean (verilator -Wall, iverilog -g2012)"; \
 	done
 	@set -eo pipefail; $(PIMFORGE) gen --config configs/inv16.yaml --out $(BUILD)/lint/inv16 >/dev/null; \
-	  (cd $(BUILD)/lint/inv16 && verilator --lint-only -Wall -f pim_inv.f --top-module pim_inv \
-	    && iverilog -g2012 -o /dev/null -s pim_inv pim_inv.sv 2>&1 | { grep -v 'sorry:' || true; }); \
-	  echo "lint: pim_inv (configs/inv16.yaml) clean (verilator -Wall, iverilog -g2012)"
+	  (cd $(BUILD)/lint/inv16 && verilator --lint-only -Wall -f pim_refine.f --top-module pim_refine \
+	    && iverilog -g2012 -o /dev/null -s pim_refine $$(cat pim_refine.f) 2>&1 | { grep -v 'sorry:' || true; }); \
+	  echo "lint: pim_refine + pim_inv (configs/inv16.yaml) clean (verilator -Wall, iverilog -g2012)"
 	$(PIMFORGE) gen --tiles 64 --out $(BUILD)/lint/puma64 >/dev/null
 	cd $(BUILD)/lint/puma64 && verilator --lint-only -Wall -f pimforge.f --top-module pim_array
 	@echo "lint: puma (64 tiles of 128x128) clean (verilator -Wall)"
@@ -65,7 +65,7 @@ verify: deps
 	@set -e; for p in $(PRESETS); do $(MAKE) --no-print-directory synth SYNTH_PRESET=$$p; done
 	@echo "== lock-step summary (models cached by the tests; a fresh seed)"
 	@set -e; for p in $(PRESETS); do $(PIMFORGE) verify --preset $$p --seed 100 --transactions 1000 | tail -n 1; done
-	@echo "make verify: formatting, clippy, lint of $(PRESETS), pim_inv and the 64-tile default, golden-model, lock-step and training tests, synthesis of $(PRESETS): all passed"
+	@echo "make verify: formatting, clippy, lint of $(PRESETS), pim_refine and the 64-tile default, golden-model, lock-step and training tests, synthesis of $(PRESETS): all passed"
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "%d passed, %d failed\n", p, f }' $(BUILD)/test.log
 
 # Performance figures (not run in CI): gen time, Verilator build time, harness vs bare loop.

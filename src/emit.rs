@@ -41,6 +41,9 @@ pub const CONFIG_FILE: &str = "pimforge.yaml";
 pub const INV_FILE_LIST: &str = "pim_inv.f";
 /// Top of the standalone INV crossbar.
 pub const INV_TOP: &str = "pim_inv";
+/// File list and top of the refinement controller (with its INV crossbar).
+pub const REFINE_FILE_LIST: &str = "pim_refine.f";
+pub const REFINE_TOP: &str = "pim_refine";
 
 /// A deliberate RTL bug, to prove the lock-step harness catches one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,6 +163,9 @@ pub struct Ctx {
     pub inv_cell_bits: u32,
     pub inv_input_bits: u32,
     pub inv_latency: u32,
+    pub inv_target_bits: u32,
+    pub inv_max_iters: u32,
+    pub inv_taylor: u32,
     /// The transfer's digits on the packed update bus (slice 0; other slices idle).
     pub xfer_digit_expr: String,
     pub fault_xor: String,
@@ -193,6 +199,7 @@ module_template!(TileSv, "pim_tile.sv");
 module_template!(ArraySv, "pim_array.sv");
 module_template!(MixedSv, "pim_mixed.sv");
 module_template!(InvSv, "pim_inv.sv");
+module_template!(RefineSv, "pim_refine.sv");
 
 /// Identity of a generated design: the config (and any injected fault) hashed.
 pub fn config_hash(cfg: &Config, fault: Option<Fault>) -> String {
@@ -329,6 +336,9 @@ fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
         inv_cell_bits: cfg.inv.as_ref().map_or(0, |i| i.cell_bits),
         inv_input_bits: cfg.inv.as_ref().map_or(0, |i| i.input_bits),
         inv_latency: cfg.inv.as_ref().map_or(0, |i| i.latency),
+        inv_target_bits: cfg.inv.as_ref().map_or(0, |i| i.target_bits),
+        inv_max_iters: cfg.inv.as_ref().map_or(0, |i| i.max_iters),
+        inv_taylor: cfg.inv.as_ref().map_or(0, |i| i.taylor),
         xfer_digit_expr: if s.slices() == 1 {
             "xfer_digit".into()
         } else {
@@ -367,10 +377,16 @@ pub fn render(cfg: &Config, fault: Option<Fault>) -> Vec<(String, String)> {
     let list: String = modules.iter().map(|(n, _)| format!("{n}.sv\n")).collect();
     files.push((FILE_LIST.into(), list));
     if cfg.inv.is_some() {
-        // The INV crossbar stands alone until the refinement controller instantiates it.
+        // The INV crossbar and its refinement controller, beside the array.
         let text = tidy(&InvSv { ctx: &ctx }.render().expect("templates render"));
         files.push(("pim_inv.sv".into(), text));
+        let text = tidy(&RefineSv { ctx: &ctx }.render().expect("templates render"));
+        files.push(("pim_refine.sv".into(), text));
         files.push((INV_FILE_LIST.into(), "pim_inv.sv\n".into()));
+        files.push((
+            REFINE_FILE_LIST.into(),
+            "pim_inv.sv\npim_refine.sv\n".into(),
+        ));
     }
     if cfg.device.has_variation() {
         let shape = cfg.shape();

@@ -3,13 +3,16 @@
 
 use crate::config::Config;
 use crate::emit::{
-    config_hash, device_file, render, Fault, FILE_LIST, INV_FILE_LIST, INV_TOP, TOP,
+    config_hash, device_file, render, Fault, FILE_LIST, INV_FILE_LIST, INV_TOP, REFINE_FILE_LIST,
+    REFINE_TOP, TOP,
 };
 use crate::output::write_tree;
 use anyhow::{anyhow, Context, Result};
 use pimforge_golden::device::from_memh;
+use pimforge_golden::inv::{InvShape, RefineUnit};
 use pimforge_golden::Cells;
 use pimforge_tb::inv::{inv_ports, InvParams};
+use pimforge_tb::refine::refine_ports;
 use pimforge_tb::verilate::{build, BuildSpec};
 use pimforge_tb::{generate, ports::array_ports, Design, Mismatch, Options, Summary};
 use std::path::{Path, PathBuf};
@@ -121,6 +124,48 @@ pub fn prepare_inv(cfg: &Config, work: &Path) -> Result<(PathBuf, InvParams)> {
         params: &[],
     })?;
     Ok((built.library, params))
+}
+
+/// The refinement controller's solver parameters from the config's `inv` section.
+pub fn inv_shape(inv: &crate::config::Inv) -> InvShape {
+    InvShape {
+        h_bits: inv.cell_bits,
+        in_bits: inv.input_bits,
+        out_bits: inv.bits,
+        target_bits: inv.target_bits,
+        max_iters: inv.max_iters,
+        taylor: inv.taylor,
+        latency: inv.latency,
+        ..InvShape::default()
+    }
+}
+
+/// Width of the controller's solution registers (`pim_refine`'s `XW`).
+pub const REFINE_X_BITS: u32 = 100;
+
+/// Generates `cfg` (with an `inv` section) and builds its refinement controller; returns the
+/// model and its golden cycle model, idle.
+pub fn prepare_refine(cfg: &Config, work: &Path) -> Result<(PathBuf, RefineUnit)> {
+    let inv = cfg
+        .inv
+        .as_ref()
+        .ok_or_else(|| anyhow!("the config has no `inv` section"))?;
+    let shape = inv_shape(inv);
+    let rtl_dir = write_design(cfg, None, work)?;
+    let ports = refine_ports(inv.size, shape.a_bits, REFINE_X_BITS);
+    let built = build(&BuildSpec {
+        rtl_dir: &rtl_dir,
+        file_list: REFINE_FILE_LIST,
+        top: REFINE_TOP,
+        ports: &ports,
+        cache: &work.join("verilator"),
+        trace: false,
+        params: &[],
+    })?;
+    Ok((
+        built.library,
+        RefineUnit::new(inv.size, &shape, REFINE_X_BITS),
+    ))
 }
 
 /// Top-level parameters of a build: where the RTL finds its device files, if it has any.

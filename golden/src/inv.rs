@@ -17,7 +17,7 @@
 //!   point, rounded half up), solves with INV, and adds `code 2^(k + e - sh)` to `X`. With
 //!   `taylor = T`, the correction is refined `T` times with the Neumann series: `dX_t = -INV(A_l
 //!   dX_(t-1))`, summed. It stops converged when the error left, estimated as this update times
-//!   the observed contraction (the ratio of the last two updates) with one bit of margin, is
+//!   the observed contraction (the ratio of the last two updates) with two bits of margin, is
 //!   below `2^-target_bits` of `X`; diverged when the residual exceeds 4x the smallest residual
 //!   so far; on a singular INV; or after `max_iters`.
 
@@ -41,6 +41,11 @@ pub struct InvShape {
     pub max_iters: u32,
     /// Neumann (Taylor) correction terms per iteration.
     pub taylor: u32,
+    /// Cycles of one INV solve (settling plus conversion).
+    pub latency: u32,
+    /// Width of the solution register; an INV answer that could overflow it stops the solve
+    /// as diverged.
+    pub x_bits: u32,
 }
 
 impl Default for InvShape {
@@ -54,6 +59,8 @@ impl Default for InvShape {
             target_bits: 16,
             max_iters: 20,
             taylor: 0,
+            latency: 4,
+            x_bits: 100,
         }
     }
 }
@@ -74,14 +81,20 @@ fn width(v: u128) -> u32 {
     128 - v.leading_zeros()
 }
 
-/// Rounds `v / 2^s` half up (`s` may be negative: an exact left shift).
+/// Rounds `v / 2^s` half up (`s` may be negative: an exact left shift). Shifts beyond
+/// [`MAX_SHIFT`] give 0 (every value here is below `2^(MAX_SHIFT - 1)`).
 pub fn shift_round(v: i128, s: i32) -> i128 {
     if s <= 0 {
         v << (-s) as u32
+    } else if s > MAX_SHIFT {
+        0
     } else {
         (v + (1i128 << (s - 1))) >> s as u32
     }
 }
+
+/// Largest right shift [`shift_round`] computes (larger ones give 0).
+pub const MAX_SHIFT: i32 = 120;
 
 /// Splits `a` (`n x n`, row-major) for a crossbar of `h_bits` levels.
 pub fn split(a: &[i64], n: usize, shape: &InvShape) -> Split {
@@ -186,6 +199,8 @@ pub struct Solve {
     pub steps: Vec<Step>,
     /// INV operations (one per iteration plus one per Taylor term).
     pub inv_ops: u32,
+    /// Cycles the refinement controller is busy for this solve.
+    pub cycles: u64,
 }
 
 /// `b 2^x_frac - A X`, exactly.
@@ -202,18 +217,28 @@ fn max_abs(v: &[i128]) -> u128 {
     v.iter().map(|x| x.unsigned_abs()).max().unwrap_or(0)
 }
 
+/// Why a correction could not be formed.
+enum Stop {
+    Singular,
+    /// `code 2^(k + e - sh)` could exceed the solution register.
+    Overflow,
+}
+
 /// `INV(v)` of an exact vector in `X` units: scale into the DAC range, solve, scale back.
 /// Returns the update and the exponent `e`.
-fn correction(s: &Split, shape: &InvShape, v: &[i128]) -> Option<(Vec<i128>, i32)> {
+fn correction(s: &Split, shape: &InvShape, v: &[i128]) -> Result<(Vec<i128>, i32), Stop> {
     let e = width(max_abs(v)) as i32 - (shape.in_bits as i32 - 1);
     let (lo, hi) = signed_range(shape.in_bits);
     let r: Vec<i64> = v
         .iter()
         .map(|&x| (shift_round(x, e) as i64).clamp(lo, hi))
         .collect();
-    let (codes, k) = inv(s, &r, shape.out_bits)?;
+    let (codes, k) = inv(s, &r, shape.out_bits).ok_or(Stop::Singular)?;
     let up = k + e - s.sh as i32;
-    Some((
+    if up > (shape.x_bits - 1 - shape.out_bits) as i32 {
+        return Err(Stop::Overflow);
+    }
+    Ok((
         codes.iter().map(|&c| shift_round(c as i128, -up)).collect(),
         e,
     ))
@@ -229,55 +254,82 @@ pub fn refine(a: &[i64], n: usize, b: &[i64], shape: &InvShape) -> Solve {
     let mut x = vec![0i128; n];
     let mut steps: Vec<Step> = Vec::new();
     let mut inv_ops = 0;
-    let done = |status, x, steps, inv_ops| Solve {
+    let sq = (n * n) as u64;
+    let inv_block = n as u64 + 1 + shape.latency as u64;
+    // The controller's cycles (docs/hardware.md): split and program A_h, then per iteration the
+    // residual, the check, INV blocks (write, start, settle, read) and the update.
+    let mut cycles = 1 + sq;
+    let done = |status, x, steps, inv_ops, cycles| Solve {
         status,
         x,
         steps,
         inv_ops,
+        cycles,
     };
     for _ in 0..shape.max_iters {
         let r = residual(a, n, b, &x, shape.x_frac);
         let rmax = max_abs(&r);
+        cycles += sq + 1;
         let best = steps.iter().map(|p| p.residual).min();
         if best.is_some_and(|b| rmax > b.saturating_mul(DIVERGENCE_FACTOR)) {
-            return done(Status::Diverged, x, steps, inv_ops);
+            return done(Status::Diverged, x, steps, inv_ops, cycles);
         }
-        let Some((mut dx, e)) = correction(&s, shape, &r) else {
-            return done(Status::Singular, x, steps, inv_ops);
+        cycles += inv_block;
+        // A failed INV is seen in the first read cycle.
+        let stop = |e: Stop| match e {
+            Stop::Singular => Status::Singular,
+            Stop::Overflow => Status::Diverged,
         };
+        let (mut dx, e) = match correction(&s, shape, &r) {
+            Ok(c) => c,
+            Err(why) => return done(stop(why), x, steps, inv_ops, cycles + 1),
+        };
+        cycles += n as u64;
         inv_ops += 1;
         let mut term = dx.clone();
         for _ in 0..shape.taylor {
             let w: Vec<i128> = (0..n)
                 .map(|i| (0..n).map(|j| s.al[i * n + j] as i128 * term[j]).sum())
                 .collect();
-            let Some((t, _)) = correction(&s, shape, &w) else {
-                return done(Status::Singular, x, steps, inv_ops);
+            cycles += sq + 1 + inv_block;
+            let t = match correction(&s, shape, &w) {
+                Ok((t, _)) => t,
+                Err(why) => return done(stop(why), x, steps, inv_ops, cycles + 1),
             };
+            cycles += n as u64;
             inv_ops += 1;
             term = t.iter().map(|v| -v).collect();
             dx.iter_mut().zip(&term).for_each(|(d, t)| *d += t);
         }
         x.iter_mut().zip(&dx).for_each(|(xi, d)| *xi += d);
+        cycles += 1;
         let update = max_abs(&dx);
+        let prev = steps.last().map(|p| p.update);
         steps.push(Step {
             residual: rmax,
             e,
             update,
             x: x.clone(),
         });
-        // The error left after this update is about the next update: this one times the
-        // observed contraction (the ratio of the last two updates), with one bit of margin.
-        let prev = steps.iter().rev().nth(1).map(|p| p.update);
-        let next = match prev {
-            Some(p) if p > 0 && update < p => (update as f64) * (update as f64) / p as f64,
-            _ => update as f64,
-        };
-        if 2.0 * next <= (max_abs(&x) >> shape.target_bits) as f64 {
-            return done(Status::Converged, x, steps, inv_ops);
+        if converged(update, prev, max_abs(&x), shape.target_bits) {
+            return done(Status::Converged, x, steps, inv_ops, cycles);
         }
     }
-    done(Status::MaxIters, x, steps, inv_ops)
+    done(Status::MaxIters, x, steps, inv_ops, cycles)
+}
+
+/// The stop rule, in exact integers: the error left after an update `u` is about the next
+/// update, `u` times the observed contraction `u / p` (`p` the previous update, when `u < p`),
+/// and with two bits of margin it must be at most `max|X| >> target`: `4 u^2 <= (max|X| >>
+/// target) p`, or `4 u <= max|X| >> target` without a contraction estimate.
+/// Exact (big integers), as the RTL computes it with double-width products.
+pub fn converged(u: u128, prev: Option<u128>, xmax: u128, target: u32) -> bool {
+    use num_bigint::BigUint;
+    let (u, t) = (BigUint::from(u), BigUint::from(xmax >> target));
+    match prev {
+        Some(p) if p > 0 && u < BigUint::from(p) => &u * &u * 4u32 <= t * BigUint::from(p),
+        _ => u * 4u32 <= t,
+    }
 }
 
 /// A random symmetric positive-definite system with condition number about `cond`: `A = Q
@@ -489,6 +541,105 @@ impl InvUnit {
         }
         if inp.r_we {
             self.r[inp.r_idx] = sext(inp.r_data, self.in_bits);
+        }
+    }
+}
+
+/// Status codes of the refinement controller (`status_o`).
+pub fn status_code(s: Status) -> u64 {
+    match s {
+        Status::Converged => 0,
+        Status::MaxIters => 1,
+        Status::Diverged => 2,
+        Status::Singular => 3,
+    }
+}
+
+/// Inputs of the refinement controller (`pim_refine`) in one cycle (raw port values).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RefineIn {
+    pub a_we: bool,
+    pub a_row: usize,
+    pub a_col: usize,
+    pub a_data: u64,
+    pub b_we: bool,
+    pub b_idx: usize,
+    pub b_data: u64,
+    pub start: bool,
+    pub rd_idx: usize,
+}
+
+/// Outputs of `pim_refine` in one cycle (raw port values).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RefineOut {
+    pub busy: bool,
+    pub status: u64,
+    pub iters: u64,
+    pub x: u128,
+}
+
+/// Cycle-level model of `pim_refine`: `A` and `b` writes take effect at the edge; a START (when
+/// idle) solves with the state before the edge ([`refine`]) and keeps the controller busy for
+/// [`Solve::cycles`] cycles; then the status, the iteration count and `X` (entry `rd_idx`,
+/// `x_bits` wide) are visible (all zero while busy).
+#[derive(Clone, Debug)]
+pub struct RefineUnit {
+    pub n: usize,
+    pub shape: InvShape,
+    pub x_bits: u32,
+    pub a: Vec<i64>,
+    pub b: Vec<i64>,
+    result: Option<Solve>,
+    count: u64,
+}
+
+impl RefineUnit {
+    pub fn new(n: usize, shape: &InvShape, x_bits: u32) -> Self {
+        RefineUnit {
+            n,
+            shape: shape.clone(),
+            x_bits,
+            a: vec![0; n * n],
+            b: vec![0; n],
+            result: None,
+            count: 0,
+        }
+    }
+
+    pub fn outputs(&self, inp: &RefineIn) -> RefineOut {
+        match (&self.result, self.count) {
+            (Some(r), 0) => RefineOut {
+                busy: false,
+                status: status_code(r.status),
+                iters: r.steps.len() as u64,
+                x: crate::num::to_raw(r.x[inp.rd_idx], self.x_bits),
+            },
+            (_, c) => RefineOut {
+                busy: c != 0,
+                ..RefineOut::default()
+            },
+        }
+    }
+
+    /// The solve of the last START (for scoreboards).
+    pub fn result(&self) -> Option<&Solve> {
+        self.result.as_ref()
+    }
+
+    pub fn clock(&mut self, inp: &RefineIn) {
+        let sext = |raw: u64, bits: u32| crate::num::sext(raw as u128, bits) as i64;
+        if inp.start && self.count == 0 {
+            let sol = refine(&self.a, self.n, &self.b, &self.shape);
+            self.count = sol.cycles;
+            self.result = Some(sol);
+        } else if self.count != 0 {
+            self.count -= 1;
+        }
+        if inp.a_we {
+            self.a[inp.a_row * self.n + inp.a_col] = sext(inp.a_data, self.shape.a_bits);
+        }
+        if inp.b_we {
+            self.b[inp.b_idx] = sext(inp.b_data, self.shape.a_bits);
         }
     }
 }

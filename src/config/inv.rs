@@ -17,6 +17,12 @@ pub struct Inv {
     pub input_bits: u32,
     /// Cycles of one solve: analog settling plus conversion.
     pub latency: u32,
+    /// Refinement controller: bits of accuracy to stop at.
+    pub target_bits: u32,
+    /// Refinement controller: most iterations.
+    pub max_iters: u32,
+    /// Refinement controller: Taylor (Neumann) correction terms per iteration.
+    pub taylor: u32,
 }
 
 impl Default for Inv {
@@ -27,6 +33,9 @@ impl Default for Inv {
             cell_bits: 8,
             input_bits: 16,
             latency: 4,
+            target_bits: 16,
+            max_iters: 20,
+            taylor: 0,
         }
     }
 }
@@ -45,6 +54,9 @@ pub(super) fn validate(inv: &Inv, errs: &mut Vec<FieldError>) {
         ("inv.cell_bits", inv.cell_bits, 2, 16),
         ("inv.input_bits", inv.input_bits, 2, 32),
         ("inv.latency", inv.latency, 1, 1000),
+        ("inv.target_bits", inv.target_bits, 1, 40),
+        ("inv.max_iters", inv.max_iters, 1, 255),
+        ("inv.taylor", inv.taylor, 0, 8),
     ] {
         if !(lo..=hi).contains(&v) {
             bad(errs, field, v.to_string(), format!("{lo}..={hi}"));

@@ -7,6 +7,7 @@ pub mod dut;
 pub mod inv;
 pub mod lockstep;
 pub mod ports;
+pub mod refine;
 pub mod session;
 pub mod stimulus;
 pub mod vcd;

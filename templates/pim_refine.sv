@@ -1,0 +1,434 @@
+{{ header }}
+// Refinement controller (RePAST; docs/hardware.md, "High-precision solves"): solves A x = b to
+// Target bits from the INV crossbar pim_inv, with exact residuals.
+//
+// The host writes A (N x N, AW-bit entries) and b, then START. The controller splits A into the
+// INV crossbar's levels A_h (rounded to HW bits with a power-of-two scale 2^sh) and programs
+// them, then iterates: the residual R = b 2^XFrac - A X (one exact multiply-accumulate per cycle),
+// a divergence check and block-floating-point scaling of R into the INV's input range, an INV
+// solve, and the update X += code 2^(k + e - sh); each of Taylor terms adds -INV(A_l term) with
+// A_l = A - A_h 2^sh. It stops converged, after MaxIters, diverged (the residual grew past 4x its
+// smallest value) or singular (a zero INV pivot). Cycle for cycle this is golden::inv::refine:
+//   split 1, program N*N; per iteration: residual N*N, check 1, INV block (write N, start 1,
+//   settle Latency, read N), per Taylor term: A_l product N*N, check 1, INV block; update 1.
+// status_o: 0 converged, 1 max iterations, 2 diverged, 3 singular.
+module pim_refine #(
+  parameter int N        = {{ inv_size }},
+  parameter int AW       = 16,
+  parameter int HW       = {{ inv_cell_bits }},
+  parameter int InW      = {{ inv_input_bits }},
+  parameter int OutW     = {{ inv_bits }},
+  parameter int Latency  = {{ inv_latency }},
+  parameter int XFrac    = 48,
+  parameter int XW       = 100,
+  parameter int Target   = {{ inv_target_bits }},
+  parameter int MaxIters = {{ inv_max_iters }},
+  parameter int Taylor   = {{ inv_taylor }}
+) (
+  input  logic                 clk_i,
+  input  logic                 rst_ni,
+  input  logic                 a_we_i,
+  input  logic [$clog2(N)-1:0] a_row_i,
+  input  logic [$clog2(N)-1:0] a_col_i,
+  input  logic [AW-1:0]        a_data_i,
+  input  logic                 b_we_i,
+  input  logic [$clog2(N)-1:0] b_idx_i,
+  input  logic [AW-1:0]        b_data_i,
+  input  logic                 start_i,
+  output logic                 busy_o,
+  output logic [1:0]           status_o,
+  output logic [7:0]           iters_o,
+  input  logic [$clog2(N)-1:0] rd_idx_i,
+  output logic [XW-1:0]        x_o
+);
+
+  localparam int IdxW = $clog2(N);
+  // Residuals and A_l products: AW-bit entries times XW-bit values, summed over N, plus b.
+  localparam int RW   = AW + XW + IdxW + 2;
+  localparam int WW   = 16;  // shift amounts and exponents
+  localparam int CntW = 2 * IdxW + 2;
+  // Largest right shift computed (golden::inv::MAX_SHIFT); larger ones give 0.
+  localparam int MaxShift = 120;
+  // Largest exponent of an INV answer in X units that cannot overflow X.
+  localparam int UpMax = XW - 1 - OutW;
+
+  typedef enum logic [3:0] {
+    SIdle, SSplit, SProg, SRes, SCheck, SWrite, SStart, SWait, SRead, SMac, SUpdate
+  } state_e;
+
+  state_e state_q;
+  logic [CntW-1:0]          cnt_q;
+  logic [N*N*AW-1:0]        a_q;
+  logic [N*AW-1:0]          b_q;
+  logic signed [XW-1:0]     x_q [N];
+  logic signed [XW-1:0]     dx_q [N];
+  logic signed [XW-1:0]     term_q [N];
+  logic signed [RW-1:0]     v_q [N];      // the vector the next INV solves (R, or A_l term)
+  logic signed [RW-1:0]     acc_q;
+  logic [RW-1:0]            vmax_q, best_q;
+  logic                     have_best_q;
+  logic [XW:0]              prev_q;
+  logic                     have_prev_q;
+  logic signed [WW-1:0]     sh_q, e_q;
+  logic [7:0]               iters_q;
+  logic [1:0]               status_q;
+  localparam int TIdxW = $clog2(Taylor + 2);
+  logic [TIdxW-1:0]         term_idx_q;
+
+  // --------------------------------------------------------------------------------------------
+  // Arithmetic helpers
+  // --------------------------------------------------------------------------------------------
+  function automatic logic signed [RW-1:0] a_at(input int i, input int j);
+    a_at = RW'($signed(a_q[(i*N + j)*AW +: AW]));
+  endfunction
+
+  // v / 2^s rounded half up (s <= 0: exact left shift).
+  function automatic logic signed [RW+64-1:0] shift_round(input logic signed [RW+64-1:0] v,
+                                                       input logic signed [WW-1:0] s);
+    if (s <= 0) begin
+      shift_round = v <<< (-s);
+    end else if (s > WW'(MaxShift)) begin
+      shift_round = '0;
+    end else begin
+      shift_round = (v + ((RW+64)'(1) <<< (s - 1))) >>> s;
+    end
+  endfunction
+
+  function automatic logic signed [WW-1:0] bit_width(input logic [RW-1:0] v);
+    bit_width = '0;
+    for (int i = 0; i < RW; i++) begin
+      if (v[i]) begin
+        bit_width = WW'(i + 1);
+      end
+    end
+  endfunction
+
+  localparam logic signed [63:0] HMax = (64'sd1 <<< (HW - 1)) - 64'sd1;
+  localparam logic signed [63:0] HMin = -(64'sd1 <<< (HW - 1));
+  localparam logic signed [63:0] RMax = (64'sd1 <<< (InW - 1)) - 64'sd1;
+  localparam logic signed [63:0] RMin = -(64'sd1 <<< (InW - 1));
+
+  // A_h level of entry (i, j): A / 2^sh rounded half up, clamped to HW bits.
+  function automatic logic signed [63:0] level(input int i, input int j);
+    logic signed [RW+64-1:0] v;
+    v = shift_round((RW+64)'(a_at(i, j)), sh_q);
+    level = (v > (RW+64)'(HMax)) ? HMax : (v < (RW+64)'(HMin)) ? HMin : 64'(v);
+  endfunction
+
+  // A_l entry (i, j) = A - A_h 2^sh.
+  function automatic logic signed [RW-1:0] a_low(input int i, input int j);
+    a_low = a_at(i, j) - (RW'(level(i, j)) <<< sh_q);
+  endfunction
+
+  function automatic logic [RW-1:0] mag(input logic signed [RW-1:0] v);
+    mag = v[RW-1] ? RW'(-v) : RW'(v);
+  endfunction
+
+  function automatic logic [XW:0] xmag(input logic signed [XW-1:0] v);
+    logic signed [XW:0] w;
+    w = {v[XW-1], v};
+    xmag = w[XW] ? -w : w;
+  endfunction
+
+  // --------------------------------------------------------------------------------------------
+  // Split: sh from the largest magnitude and the largest positive entry.
+  // --------------------------------------------------------------------------------------------
+  logic signed [WW-1:0] split_sh;
+  always_comb begin
+    logic [RW-1:0] amax;
+    logic signed [RW-1:0] apos;
+    logic signed [WW-1:0] s;
+    amax = '0;
+    apos = '0;
+    for (int i = 0; i < N*N; i++) begin
+      if (mag(a_at(i / N, i % N)) > amax) begin
+        amax = mag(a_at(i / N, i % N));
+      end
+      if (a_at(i / N, i % N) > apos) begin
+        apos = a_at(i / N, i % N);
+      end
+    end
+    s = bit_width(amax) - WW'(HW - 1);
+    s = (s < 0) ? '0 : s;
+    if (shift_round((RW+64)'(apos), s) > (RW+64)'(HMax)) begin
+      s = s + 1'b1;
+    end
+    split_sh = s;
+  end
+
+  // --------------------------------------------------------------------------------------------
+  // The INV crossbar
+  // --------------------------------------------------------------------------------------------
+  logic                 inv_prog_we, inv_r_we, inv_start, inv_busy, inv_singular;
+  logic [IdxW-1:0]      inv_row, inv_col, inv_idx;
+  logic [HW-1:0]        inv_level;
+  logic [InW-1:0]       inv_r;
+  logic signed [15:0]   inv_k;
+  logic [OutW-1:0]      inv_code;
+  logic [IdxW-1:0]      row, col;
+
+  logic unused_inv_busy;
+  assign unused_inv_busy = inv_busy;
+  assign row = cnt_q[2*IdxW-1:IdxW];
+  assign col = cnt_q[IdxW-1:0];
+
+  pim_inv #(
+    .N       (N),
+    .HW      (HW),
+    .InW     (InW),
+    .OutW    (OutW),
+    .Latency (Latency)
+  ) u_inv (
+    .clk_i,
+    .rst_ni,
+    .prog_we_i    (inv_prog_we),
+    .prog_row_i   (inv_row),
+    .prog_col_i   (inv_col),
+    .prog_level_i (inv_level),
+    .r_we_i       (inv_r_we),
+    .r_idx_i      (inv_idx),
+    .r_data_i     (inv_r),
+    .start_i      (inv_start),
+    .busy_o       (inv_busy),
+    .singular_o   (inv_singular),
+    .k_o          (inv_k),
+    .rd_idx_i     (inv_idx),
+    .code_o       (inv_code)
+  );
+
+  assign inv_prog_we = state_q == SProg;
+  assign inv_row     = row;
+  assign inv_col     = col;
+  assign inv_level   = HW'(level(32'(row), 32'(col)));
+  assign inv_r_we    = state_q == SWrite;
+  assign inv_idx     = col;
+  assign inv_start   = state_q == SStart;
+  always_comb begin
+    logic signed [RW+64-1:0] r;
+    r = shift_round((RW+64)'(v_q[col]), e_q);
+    inv_r = InW'((r > (RW+64)'(RMax)) ? RMax : (r < (RW+64)'(RMin)) ? RMin : 64'(r));
+  end
+
+  // The code being read, in X units: code 2^(k + e - sh), negated for Taylor terms.
+  logic signed [XW-1:0] read_val;
+  logic signed [WW-1:0] up;
+  always_comb begin
+    logic signed [RW+64-1:0] v;
+    up = WW'(inv_k) + e_q - sh_q;
+    v = shift_round((RW+64)'($signed(inv_code)), -up);
+    read_val = (term_idx_q == '0) ? XW'(v) : XW'(-v);
+  end
+
+  // The product of the current row (residual: A X, Taylor: A_l term) up to this column.
+  logic signed [RW-1:0] mac_next;
+  assign mac_next = acc_q + ((state_q == SRes) ? a_at(32'(row), 32'(col)) * RW'(x_q[col])
+                                               : a_low(32'(row), 32'(col)) * RW'(term_q[col]));
+
+  // Update: X + DX, its largest entry and the largest update.
+  logic [XW:0] upd_max, xnew_max;
+  always_comb begin
+    logic signed [XW-1:0] xn;
+    upd_max = '0;
+    xnew_max = '0;
+    for (int i = 0; i < N; i++) begin
+      xn = x_q[i] + dx_q[i];
+      if (xmag(dx_q[i]) > upd_max) begin
+        upd_max = xmag(dx_q[i]);
+      end
+      if (xmag(xn) > xnew_max) begin
+        xnew_max = xmag(xn);
+      end
+    end
+  end
+
+  // The stop rule (golden::inv::converged): 4 u^2 <= (max|X| >> Target) p when u < p, else
+  // 4 u <= max|X| >> Target.
+  logic converged;
+  always_comb begin
+    logic [2*XW+3:0] l, r, t;
+    t = (2*XW+4)'(xnew_max) >> Target;
+    if (have_prev_q && prev_q != '0 && upd_max < prev_q) begin
+      l = (2*XW+4)'(upd_max) * (2*XW+4)'(upd_max) * 4;
+      r = t * (2*XW+4)'(prev_q);
+    end else begin
+      l = (2*XW+4)'(upd_max) * 4;
+      r = t;
+    end
+    converged = l <= r;
+  end
+
+  // The solution: cleared by START, updated by UPDATE (one process per entry, so that Verilator
+  // need not delay-assign an unpacked array in a loop). dx_q, term_q and v_q need no reset: each
+  // entry is written before it is read in every solve.
+  for (genvar i = 0; i < N; i++) begin : g_x
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        x_q[i] <= '0;
+      end else if (state_q == SIdle && start_i) begin
+        x_q[i] <= '0;
+      end else if (state_q == SUpdate) begin
+        x_q[i] <= x_q[i] + dx_q[i];
+      end
+    end
+  end
+
+  localparam logic [CntW-1:0] LastSq = CntW'(N*N - 1);
+  localparam logic [CntW-1:0] LastN  = CntW'(N - 1);
+
+  // --------------------------------------------------------------------------------------------
+  // Sequencer
+  // --------------------------------------------------------------------------------------------
+  always_ff @(posedge clk_i) begin
+    if (a_we_i) begin
+      a_q[(32'(a_row_i)*N + 32'(a_col_i))*AW +: AW] <= a_data_i;
+    end
+    if (b_we_i) begin
+      b_q[32'(b_idx_i)*AW +: AW] <= b_data_i;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q     <= SIdle;
+      cnt_q       <= '0;
+      acc_q       <= '0;
+      vmax_q      <= '0;
+      best_q      <= '0;
+      have_best_q <= 1'b0;
+      prev_q      <= '0;
+      have_prev_q <= 1'b0;
+      sh_q        <= '0;
+      e_q         <= '0;
+      iters_q     <= '0;
+      status_q    <= '0;
+      term_idx_q  <= '0;
+    end else begin
+      unique case (state_q)
+        SIdle: begin
+          if (start_i) begin
+            state_q     <= SSplit;
+            iters_q     <= '0;
+            status_q    <= '0;
+            have_best_q <= 1'b0;
+            have_prev_q <= 1'b0;
+          end
+        end
+        SSplit: begin
+          sh_q    <= split_sh;
+          cnt_q   <= '0;
+          state_q <= SProg;
+        end
+        SProg: begin
+          cnt_q <= cnt_q + 1'b1;
+          if (cnt_q == LastSq) begin
+            cnt_q   <= '0;
+            acc_q   <= '0;
+            vmax_q  <= '0;
+            state_q <= SRes;
+          end
+        end
+        SRes, SMac: begin
+          cnt_q <= cnt_q + 1'b1;
+          acc_q <= mac_next;
+          if (col == IdxW'(N - 1)) begin
+            // Row done: R = b 2^XFrac - A X, or W = A_l term.
+            v_q[row] <= (state_q == SRes)
+                ? (RW'($signed(b_q[32'(row)*AW +: AW])) <<< XFrac) - mac_next : mac_next;
+            if (mag((state_q == SRes)
+                    ? (RW'($signed(b_q[32'(row)*AW +: AW])) <<< XFrac) - mac_next : mac_next)
+                > vmax_q) begin
+              vmax_q <= mag((state_q == SRes)
+                  ? (RW'($signed(b_q[32'(row)*AW +: AW])) <<< XFrac) - mac_next : mac_next);
+            end
+            acc_q <= '0;
+          end
+          if (cnt_q == LastSq) begin
+            cnt_q   <= '0;
+            state_q <= SCheck;
+          end
+        end
+        SCheck: begin
+          e_q <= bit_width(vmax_q) - WW'(InW - 1);
+          if (term_idx_q == '0 && have_best_q && vmax_q > (best_q << 2)) begin
+            status_q <= 2'd2;
+            state_q  <= SIdle;
+          end else begin
+            if (term_idx_q == '0) begin
+              best_q      <= (have_best_q && best_q < vmax_q) ? best_q : vmax_q;
+              have_best_q <= 1'b1;
+            end
+            cnt_q   <= '0;
+            state_q <= SWrite;
+          end
+        end
+        SWrite: begin
+          cnt_q <= cnt_q + 1'b1;
+          if (cnt_q == LastN) begin
+            cnt_q   <= '0;
+            state_q <= SStart;
+          end
+        end
+        SStart: begin
+          cnt_q   <= '0;
+          state_q <= SWait;
+        end
+        SWait: begin
+          cnt_q <= cnt_q + 1'b1;
+          if (cnt_q == CntW'(Latency - 1)) begin
+            cnt_q   <= '0;
+            state_q <= SRead;
+          end
+        end
+        SRead: begin
+          if (inv_singular) begin
+            status_q <= 2'd3;
+            state_q  <= SIdle;
+          end else if (up > WW'(UpMax)) begin
+            status_q <= 2'd2;  // the answer could overflow X: diverged
+            state_q  <= SIdle;
+          end else begin
+            term_q[col] <= read_val;
+            dx_q[col]   <= (term_idx_q == '0) ? read_val : dx_q[col] + read_val;
+            cnt_q <= cnt_q + 1'b1;
+            if (cnt_q == LastN) begin
+              cnt_q  <= '0;
+              acc_q  <= '0;
+              vmax_q <= '0;
+              if (term_idx_q != TIdxW'(Taylor)) begin
+                term_idx_q <= term_idx_q + 1'b1;
+                state_q    <= SMac;
+              end else begin
+                state_q <= SUpdate;
+              end
+            end
+          end
+        end
+        SUpdate: begin
+          iters_q     <= iters_q + 1'b1;
+          prev_q      <= upd_max;
+          have_prev_q <= 1'b1;
+          term_idx_q  <= '0;
+          acc_q       <= '0;
+          vmax_q      <= '0;
+          cnt_q       <= '0;
+          if (converged) begin
+            status_q <= 2'd0;
+            state_q  <= SIdle;
+          end else if (32'(iters_q) + 1 == MaxIters) begin
+            status_q <= 2'd1;
+            state_q  <= SIdle;
+          end else begin
+            state_q <= SRes;
+          end
+        end
+        default: state_q <= SIdle;
+      endcase
+    end
+  end
+
+  assign busy_o   = state_q != SIdle;
+  assign status_o = busy_o ? 2'd0 : status_q;
+  assign iters_o  = busy_o ? 8'd0 : iters_q;
+  assign x_o      = busy_o ? '0 : x_q[rd_idx_i];
+
+endmodule : pim_refine
