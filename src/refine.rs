@@ -155,3 +155,73 @@ pub fn table(cases: &[Case]) -> String {
     }
     t
 }
+
+/// Refinement solves on the RTL controller (`pim_refine`) in lock-step with its golden cycle
+/// model. A system of size `n` runs on a controller of the next power of two (at least 4),
+/// padded block-diagonally with `max|A|` on the diagonal and zeros in `b`: the padded rows never
+/// move, so the solve and its `X` are those of the unpadded system.
+pub struct RtlSolver {
+    work: std::path::PathBuf,
+    models:
+        std::collections::HashMap<usize, (std::path::PathBuf, pimforge_golden::inv::RefineUnit)>,
+    pub solves: u64,
+    pub cycles: u64,
+}
+
+impl RtlSolver {
+    pub fn new(work: &std::path::Path) -> Self {
+        RtlSolver {
+            work: work.to_path_buf(),
+            models: Default::default(),
+            solves: 0,
+            cycles: 0,
+        }
+    }
+}
+
+impl crate::train::kfac::Solver for RtlSolver {
+    fn solve(
+        &mut self,
+        a: &[i64],
+        n: usize,
+        b: &[i64],
+    ) -> anyhow::Result<pimforge_golden::inv::Solve> {
+        let size = n.next_power_of_two().max(4);
+        if !self.models.contains_key(&size) {
+            let mut cfg = crate::presets::preset("tiny").expect("preset");
+            cfg.inv = Some(crate::config::Inv {
+                size,
+                ..Default::default()
+            });
+            let built = crate::verify::prepare_refine(&cfg, &self.work)?;
+            self.models.insert(size, built);
+        }
+        let (library, unit) = &self.models[&size];
+        let diag = a.iter().map(|v| v.abs()).max().unwrap_or(1).max(1);
+        let mut pa = vec![0i64; size * size];
+        let mut pb = vec![0i64; size];
+        for i in 0..size {
+            for j in 0..size {
+                pa[i * size + j] = match (i < n, j < n) {
+                    (true, true) => a[i * n + j],
+                    _ if i == j => diag,
+                    _ => 0,
+                };
+            }
+            pb[i] = if i < n { b[i] } else { 0 };
+        }
+        let replay = "cargo test --release --test refine kfac".to_string();
+        let run = pimforge_tb::refine::run_refine(library, unit.clone(), &[(pa, pb)], 1, &replay)?;
+        let (mut solved, cycles) = run.map_err(|m| anyhow::anyhow!("lock-step mismatch:\n{m}"))?;
+        let solved = solved.remove(0);
+        self.solves += 1;
+        self.cycles += cycles;
+        let mut sol = solved.solve;
+        anyhow::ensure!(
+            solved.x == sol.x,
+            "X read from the RTL differs from the model's"
+        );
+        sol.x.truncate(n);
+        Ok(sol)
+    }
+}

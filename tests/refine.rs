@@ -72,3 +72,35 @@ fn refinement_controller_matches_the_golden_model_on_210_systems() {
     assert!(total.iter().sum::<usize>() >= 200);
     assert!(total[0] > 50 && total[2] > 0 && total[3] > 0, "{total:?}");
 }
+
+/// K-FAC steps with the Kronecker factors inverted on the RTL controller (lock-step, every cycle)
+/// leave the network exactly where the golden model's refined solves leave it.
+#[test]
+fn kfac_steps_with_rtl_solves_match_the_golden_model() {
+    use pimforge::refine::RtlSolver;
+    use pimforge::train::digits::{default_path, load, split};
+    use pimforge::train::kfac::{train_with, GoldenSolver, Method, Setup};
+    let all = load(&default_path()).unwrap();
+    let (tr, te) = split(&all);
+    let setup = Setup {
+        method: Method::KfacRefine,
+        batch: 64,
+        lr: 0.3,
+        damping: 3.0,
+        epochs: 1,
+        seed: 0,
+    };
+    let steps = 2;
+    let (golden_run, golden_net) = train_with(tr, te, &setup, &mut GoldenSolver, steps).unwrap();
+    let mut rtl = RtlSolver::new(&work());
+    let (rtl_run, rtl_net) = train_with(tr, te, &setup, &mut rtl, steps).unwrap();
+    assert_eq!(rtl_run.accuracy, golden_run.accuracy);
+    assert_eq!(rtl_run.refine_iterations, golden_run.refine_iterations);
+    assert_eq!(rtl_net.w2, golden_net.w2);
+    assert_eq!(rtl_net.b2, golden_net.b2);
+    assert_eq!(rtl_net.w1, golden_net.w1);
+    println!(
+        "K-FAC on the RTL: {steps} steps, {} refinement solves ({} iterations) on pim_refine, {} cycles matched on every output; weights identical to the golden model's",
+        rtl.solves, rtl_run.refine_iterations, rtl.cycles
+    );
+}

@@ -15,7 +15,7 @@
 
 use super::digits::{Sample, CLASSES, FEATURES};
 use super::reference::{Mlp, HIDDEN};
-use pimforge_golden::inv::{reference_solution, refine, InvShape, Status};
+use pimforge_golden::inv::{reference_solution, refine, InvShape, Solve, Status};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -65,11 +65,32 @@ fn input(s: &Sample) -> [f64; FEATURES] {
 
 /// Solves `m y = rhs` (`m` symmetric positive definite, `n x n`) in float64 terms: by
 /// refinement on 16-bit integer scalings, or exactly.
-fn solve(m: &[f64], n: usize, rhs: &[f64], exact: bool, run: &mut Run) -> Vec<f64> {
+/// Solves integer systems by refinement: the golden model, or the RTL controller.
+pub trait Solver {
+    fn solve(&mut self, a: &[i64], n: usize, b: &[i64]) -> anyhow::Result<Solve>;
+}
+
+/// `golden::inv::refine` with the default solver parameters (8-bit INV, 16-bit target).
+pub struct GoldenSolver;
+
+impl Solver for GoldenSolver {
+    fn solve(&mut self, a: &[i64], n: usize, b: &[i64]) -> anyhow::Result<Solve> {
+        Ok(refine(a, n, b, &InvShape::default()))
+    }
+}
+
+fn solve(
+    m: &[f64],
+    n: usize,
+    rhs: &[f64],
+    solver: &mut dyn Solver,
+    exact: bool,
+    run: &mut Run,
+) -> anyhow::Result<Vec<f64>> {
     let ms = m.iter().fold(0.0f64, |a, v| a.max(v.abs()));
     let rs = rhs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
     if rs == 0.0 {
-        return vec![0.0; n];
+        return Ok(vec![0.0; n]);
     }
     let full = 32767.0;
     let a: Vec<i64> = m.iter().map(|v| (v / ms * full).round() as i64).collect();
@@ -78,28 +99,43 @@ fn solve(m: &[f64], n: usize, rhs: &[f64], exact: bool, run: &mut Run) -> Vec<f6
     // A x = b in integers means (m / ms) x = rhs / rs, so y = x rs / ms.
     let back = rs / ms;
     if exact {
-        return reference_solution(&a, n, &b)
+        return Ok(reference_solution(&a, n, &b)
             .expect("damped factors are nonsingular")
             .iter()
             .map(|x| x * back)
-            .collect();
+            .collect());
     }
     let shape = InvShape::default();
-    let sol = refine(&a, n, &b, &shape);
+    let sol = solver.solve(&a, n, &b)?;
     run.refine_iterations += sol.steps.len() as u64;
     if sol.status != Status::Converged {
         run.failed_solves += 1;
     }
     let scale = 2f64.powi(-(shape.x_frac as i32)) * back;
-    sol.x.iter().map(|&x| x as f64 * scale).collect()
+    Ok(sol.x.iter().map(|&x| x as f64 * scale).collect())
 }
 
 fn accuracy(net: &Mlp, test: &[Sample]) -> f64 {
     net.accuracy(test)
 }
 
-/// Trains with `setup`; returns the accuracy after every step.
+/// Trains with `setup` (the refined method on the golden model); returns the accuracy after
+/// every step.
 pub fn train(train: &[Sample], test: &[Sample], setup: &Setup) -> Run {
+    train_with(train, test, setup, &mut GoldenSolver, usize::MAX)
+        .expect("golden solves do not fail")
+        .0
+}
+
+/// [`train`] with the refined solves on `solver`, for at most `max_steps` steps; also returns
+/// the network.
+pub fn train_with(
+    train: &[Sample],
+    test: &[Sample],
+    setup: &Setup,
+    solver: &mut dyn Solver,
+    max_steps: usize,
+) -> anyhow::Result<(Run, Mlp)> {
     let mut rng = ChaCha8Rng::seed_from_u64(setup.seed);
     let mut net = Mlp::new(&mut rng);
     let mut order: Vec<usize> = (0..train.len()).collect();
@@ -171,7 +207,7 @@ pub fn train(train: &[Sample], test: &[Sample], setup: &Setup) -> Run {
                 let mut y = vec![0.0; na * CLASSES];
                 for c in 0..CLASSES {
                     let col: Vec<f64> = (0..na).map(|r| g2[r * CLASSES + c]).collect();
-                    let sol = solve(&da, na, &col, exact, &mut run);
+                    let sol = solve(&da, na, &col, solver, exact, &mut run)?;
                     for r in 0..na {
                         y[r * CLASSES + c] = sol[r];
                     }
@@ -180,7 +216,7 @@ pub fn train(train: &[Sample], test: &[Sample], setup: &Setup) -> Run {
                 let mut z = vec![0.0; na * CLASSES];
                 for r in 0..na {
                     let row = &y[r * CLASSES..(r + 1) * CLASSES];
-                    let sol = solve(&dg, CLASSES, row, exact, &mut run);
+                    let sol = solve(&dg, CLASSES, row, solver, exact, &mut run)?;
                     z[r * CLASSES..(r + 1) * CLASSES].copy_from_slice(&sol);
                 }
                 z
@@ -208,9 +244,12 @@ pub fn train(train: &[Sample], test: &[Sample], setup: &Setup) -> Run {
                 net.b1[j] -= lr1 * g1[FEATURES * HIDDEN + j];
             }
             run.accuracy.push(accuracy(&net, test));
+            if run.accuracy.len() >= max_steps {
+                return Ok((run, net));
+            }
         }
     }
-    run
+    Ok((run, net))
 }
 
 /// Mini-batch SGD learning rate, also used for the hidden layer under K-FAC.
