@@ -55,6 +55,8 @@ pub enum Fault {
     OpaDigit,
     /// Carry resolution recomposes slice 1 one bit too high (`crs-shift`).
     CrsShift,
+    /// The refinement controller truncates where it should round half up (`refine-round`).
+    RefineRound,
 }
 
 impl std::fmt::Display for Fault {
@@ -63,6 +65,7 @@ impl std::fmt::Display for Fault {
             Fault::AccBit { line, plane, bit } => write!(f, "{line}:{plane}:{bit}"),
             Fault::OpaDigit => write!(f, "opa-digit"),
             Fault::CrsShift => write!(f, "crs-shift"),
+            Fault::RefineRound => write!(f, "refine-round"),
         }
     }
 }
@@ -73,13 +76,14 @@ impl std::str::FromStr for Fault {
         match s {
             "opa-digit" => return Ok(Fault::OpaDigit),
             "crs-shift" => return Ok(Fault::CrsShift),
+            "refine-round" => return Ok(Fault::RefineRound),
             _ => {}
         }
         let p: Vec<&str> = s.split(':').collect();
         let n = |i: usize| p[i].parse::<u64>().map_err(|e| format!("'{s}': {e}"));
         if p.len() != 3 {
             return Err(format!(
-                "'{s}': expected LINE:PLANE:BIT, opa-digit or crs-shift"
+                "'{s}': expected LINE:PLANE:BIT, opa-digit, crs-shift or refine-round"
             ));
         }
         Ok(Fault::AccBit {
@@ -171,6 +175,8 @@ pub struct Ctx {
     pub fault_xor: String,
     /// Added to the OPA digit position: empty, or a deliberate bug.
     pub opa_digit_offset: &'static str,
+    /// The rounding term of the refinement controller's shifts (a deliberate bug: `'0`).
+    pub refine_half: &'static str,
     pub slice_info: Vec<SliceInfo>,
 }
 
@@ -349,6 +355,10 @@ fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
         },
         fault_xor,
         opa_digit_offset,
+        refine_half: match fault {
+            Some(Fault::RefineRound) => "'0",
+            _ => "((RW+64)'(1) <<< (s - 1))",
+        },
         slice_info,
     }
 }

@@ -146,12 +146,21 @@ pub const REFINE_X_BITS: u32 = 100;
 /// Generates `cfg` (with an `inv` section) and builds its refinement controller; returns the
 /// model and its golden cycle model, idle.
 pub fn prepare_refine(cfg: &Config, work: &Path) -> Result<(PathBuf, RefineUnit)> {
+    prepare_refine_with(cfg, None, work)
+}
+
+/// [`prepare_refine`], optionally with a deliberate bug in the RTL.
+pub fn prepare_refine_with(
+    cfg: &Config,
+    fault: Option<Fault>,
+    work: &Path,
+) -> Result<(PathBuf, RefineUnit)> {
     let inv = cfg
         .inv
         .as_ref()
         .ok_or_else(|| anyhow!("the config has no `inv` section"))?;
     let shape = inv_shape(inv);
-    let rtl_dir = write_design(cfg, None, work)?;
+    let rtl_dir = write_design(cfg, fault, work)?;
     let ports = refine_ports(inv.size, shape.a_bits, REFINE_X_BITS);
     let built = build(&BuildSpec {
         rtl_dir: &rtl_dir,

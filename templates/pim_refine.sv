@@ -90,7 +90,7 @@ module pim_refine #(
     end else if (s > WW'(MaxShift)) begin
       shift_round = '0;
     end else begin
-      shift_round = (v + ((RW+64)'(1) <<< (s - 1))) >>> s;
+      shift_round = (v + {{ refine_half }}) >>> s;
     end
   endfunction
 

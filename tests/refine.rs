@@ -104,3 +104,21 @@ fn kfac_steps_with_rtl_solves_match_the_golden_model() {
         rtl.solves, rtl_run.refine_iterations, rtl.cycles
     );
 }
+
+/// A controller that truncates its shifts instead of rounding them is caught.
+#[test]
+fn injected_refine_rounding_fault_is_caught() {
+    use pimforge::emit::Fault;
+    use pimforge::verify::prepare_refine_with;
+    let mut cfg = preset("tiny").unwrap();
+    cfg.inv = Some(Inv {
+        size: 4,
+        ..Inv::default()
+    });
+    let (library, model) = prepare_refine_with(&cfg, Some(Fault::RefineRound), &work()).unwrap();
+    let systems: Vec<_> = (0..5).map(|i| random_system(4, 10.0, 16, i)).collect();
+    let m = run_refine(&library, model, &systems, 5, "refine-round")
+        .unwrap()
+        .expect_err("the mutated controller must be caught");
+    println!("{m}");
+}
