@@ -2,11 +2,11 @@
 //! (`golden::inv::InvUnit`): every output compared on every cycle, and every solve's codes also
 //! checked against the functional INV model (`golden::inv::inv`).
 
-use crate::dut::Dut;
 use crate::lockstep::{Cause, Mismatch};
+use crate::unit::UnitBench;
 use crate::verilate::PortSpec;
 use anyhow::Result;
-use pimforge_golden::inv::{inv, InvIn, InvUnit, Split};
+use pimforge_golden::inv::{inv, InvIn, InvOut, InvUnit, Split};
 use pimforge_golden::num::{clog2, to_raw};
 use std::path::Path;
 
@@ -61,6 +61,41 @@ pub struct InvSummary {
     pub codes_checked: u64,
 }
 
+fn values(i: &InvIn) -> [u128; 9] {
+    [
+        i.prog_we as u128,
+        i.prog_row as u128,
+        i.prog_col as u128,
+        i.prog_level as u128,
+        i.r_we as u128,
+        i.r_idx as u128,
+        i.r_data as u128,
+        i.start as u128,
+        i.rd_idx as u128,
+    ]
+}
+
+/// One cycle of the unit and its model.
+fn step(
+    bench: &mut UnitBench,
+    model: &mut InvUnit,
+    solves: u64,
+    inp: InvIn,
+) -> std::result::Result<InvOut, Box<Mismatch>> {
+    let exp = model.outputs(&inp);
+    let want = [
+        exp.busy as u128,
+        exp.singular as u128,
+        exp.k as u128,
+        exp.code as u128,
+    ];
+    bench.cycle(&values(&inp), &want, || {
+        format!("solve {solves} of the run")
+    })?;
+    model.clock(&inp);
+    Ok(exp)
+}
+
 /// Runs `jobs` through the unit in lock-step.
 pub fn run_inv(
     library: &Path,
@@ -69,101 +104,29 @@ pub fn run_inv(
     seed: u64,
     replay: &str,
 ) -> Result<std::result::Result<InvSummary, Box<Mismatch>>> {
-    let ports = inv_ports(p);
-    let mut dut = Dut::load(library, &ports, false)?;
-    let pin = |n: &str| dut.port(n);
-    let (clk, rst) = (pin("clk_i"), pin("rst_ni"));
-    let ins = [
-        pin("prog_we_i"),
-        pin("prog_row_i"),
-        pin("prog_col_i"),
-        pin("prog_level_i"),
-        pin("r_we_i"),
-        pin("r_idx_i"),
-        pin("r_data_i"),
-        pin("start_i"),
-        pin("rd_idx_i"),
-    ];
-    let outs = [pin("busy_o"), pin("singular_o"), pin("k_o"), pin("code_o")];
-    rst.set(0);
-    clk.set(0);
-    dut.eval();
-    clk.set(1);
-    dut.eval();
-    clk.set(0);
-    rst.set(1);
-    dut.eval();
+    let mut bench = UnitBench::load(library, &inv_ports(p), seed, replay)?;
     let mut model = InvUnit::new(p.n, p.h_bits, p.in_bits, p.out_bits, p.latency);
     let mut sum = InvSummary::default();
     let mut rd = 0usize;
-    let step = |dut: &mut Dut,
-                model: &mut InvUnit,
-                sum: &mut InvSummary,
-                inp: InvIn|
-     -> std::result::Result<pimforge_golden::inv::InvOut, Box<Mismatch>> {
-        let v = [
-            inp.prog_we as u128,
-            inp.prog_row as u128,
-            inp.prog_col as u128,
-            inp.prog_level as u128,
-            inp.r_we as u128,
-            inp.r_idx as u128,
-            inp.r_data as u128,
-            inp.start as u128,
-            inp.rd_idx as u128,
-        ];
-        for (port, val) in ins.iter().zip(v) {
-            port.set(val);
-        }
-        clk.set(0);
-        dut.eval();
-        let exp = model.outputs(&inp);
-        let want = [
-            exp.busy as u128,
-            exp.singular as u128,
-            exp.k as u128,
-            exp.code as u128,
-        ];
-        for ((port, e), name) in
-            outs.iter()
-                .zip(want)
-                .zip(["busy_o", "singular_o", "k_o", "code_o"])
-        {
-            let a = port.get();
-            if a != e {
-                return Err(Box::new(Mismatch {
-                    cause: Cause::Port,
-                    cycle: sum.cycles,
-                    signal: name.into(),
-                    expected: e,
-                    actual: a,
-                    in_flight: vec![format!("solve {} of the run", sum.solves)],
-                    seed,
-                    replay: replay.into(),
-                    waves: None,
-                }));
+    macro_rules! cycle {
+        ($inp:expr) => {
+            match step(&mut bench, &mut model, sum.solves, $inp) {
+                Ok(o) => o,
+                Err(m) => return Ok(Err(m)),
             }
-        }
-        clk.set(1);
-        dut.eval();
-        model.clock(&inp);
-        sum.cycles += 1;
-        Ok(exp)
-    };
+        };
+    }
     for job in jobs {
         for (i, &level) in job.ah.iter().enumerate() {
-            let inp = InvIn {
+            cycle!(InvIn {
                 prog_we: true,
                 prog_row: i / p.n,
                 prog_col: i % p.n,
                 prog_level: to_raw(level as i128, p.h_bits) as u64,
                 rd_idx: rd % p.n,
                 ..InvIn::default()
-            };
+            });
             rd += 1;
-            if let Err(m) = step(&mut dut, &mut model, &mut sum, inp) {
-                return Ok(Err(m));
-            }
         }
         let split = Split {
             n: p.n,
@@ -173,46 +136,30 @@ pub fn run_inv(
         };
         for r in &job.inputs {
             for (i, &v) in r.iter().enumerate() {
-                let inp = InvIn {
+                cycle!(InvIn {
                     r_we: true,
                     r_idx: i,
                     r_data: to_raw(v as i128, p.in_bits) as u64,
                     rd_idx: rd % p.n,
                     ..InvIn::default()
-                };
+                });
                 rd += 1;
-                if let Err(m) = step(&mut dut, &mut model, &mut sum, inp) {
-                    return Ok(Err(m));
-                }
             }
-            let start = InvIn {
+            cycle!(InvIn {
                 start: true,
                 ..InvIn::default()
-            };
-            if let Err(m) = step(&mut dut, &mut model, &mut sum, start) {
-                return Ok(Err(m));
-            }
+            });
             for _ in 0..p.latency {
-                if let Err(m) = step(&mut dut, &mut model, &mut sum, InvIn::default()) {
-                    return Ok(Err(m));
-                }
+                cycle!(InvIn::default());
             }
             // Read every code and check it against the functional model.
             let want = inv(&split, r, p.out_bits);
             sum.solves += 1;
             for i in 0..p.n {
-                let o = match step(
-                    &mut dut,
-                    &mut model,
-                    &mut sum,
-                    InvIn {
-                        rd_idx: i,
-                        ..InvIn::default()
-                    },
-                ) {
-                    Ok(o) => o,
-                    Err(m) => return Ok(Err(m)),
-                };
+                let o = cycle!(InvIn {
+                    rd_idx: i,
+                    ..InvIn::default()
+                });
                 let (code, k, singular) = match &want {
                     Some((c, k)) => (to_raw(c[i] as i128, p.out_bits) as u64, *k, false),
                     None => (0, 0, true),
@@ -221,7 +168,7 @@ pub fn run_inv(
                 if (o.code, o.k, o.singular) != expect {
                     return Ok(Err(Box::new(Mismatch {
                         cause: Cause::Scoreboard,
-                        cycle: sum.cycles,
+                        cycle: bench.cycle,
                         signal: format!("code_o[{i}], k_o, singular_o"),
                         expected: expect.0 as u128,
                         actual: o.code as u128,
@@ -239,5 +186,6 @@ pub fn run_inv(
             sum.singular += want.is_none() as u64;
         }
     }
+    sum.cycles = bench.cycle;
     Ok(Ok(sum))
 }

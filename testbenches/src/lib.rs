@@ -10,6 +10,7 @@ pub mod ports;
 pub mod refine;
 pub mod session;
 pub mod stimulus;
+pub mod unit;
 pub mod vcd;
 pub mod verilate;
 

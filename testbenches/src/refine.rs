@@ -1,8 +1,8 @@
 //! Lock-step runs of the refinement controller (`pim_refine`, with its INV crossbar) against
 //! its golden cycle model (`golden::inv::RefineUnit`): every output compared on every cycle.
 
-use crate::dut::Dut;
-use crate::lockstep::{Cause, Mismatch};
+use crate::lockstep::Mismatch;
+use crate::unit::UnitBench;
 use crate::verilate::PortSpec;
 use anyhow::Result;
 use pimforge_golden::inv::{RefineIn, RefineOut, RefineUnit, Solve};
@@ -47,6 +47,44 @@ pub struct Solved {
 /// The solves of a passing run and its cycle count, or the first mismatch.
 pub type RefineRun = std::result::Result<(Vec<Solved>, u64), Box<Mismatch>>;
 
+fn values(i: &RefineIn) -> [u128; 9] {
+    [
+        i.a_we as u128,
+        i.a_row as u128,
+        i.a_col as u128,
+        i.a_data as u128,
+        i.b_we as u128,
+        i.b_idx as u128,
+        i.b_data as u128,
+        i.start as u128,
+        i.rd_idx as u128,
+    ]
+}
+
+/// One cycle of the controller and its model.
+fn step(
+    bench: &mut UnitBench,
+    model: &mut RefineUnit,
+    system: usize,
+    inp: RefineIn,
+) -> std::result::Result<RefineOut, Box<Mismatch>> {
+    let exp = model.outputs(&inp);
+    let want = [
+        exp.busy as u128,
+        exp.status as u128,
+        exp.iters as u128,
+        exp.x,
+    ];
+    bench.cycle(&values(&inp), &want, || {
+        format!(
+            "system {system} of the run: {:?}",
+            model.result().map(|r| (r.status, r.steps.len(), r.cycles))
+        )
+    })?;
+    model.clock(&inp);
+    Ok(exp)
+}
+
 /// Solves every `(A, b)` of `systems` on the RTL in lock-step with `model` (fresh, idle).
 pub fn run_refine(
     library: &Path,
@@ -56,92 +94,10 @@ pub fn run_refine(
     replay: &str,
 ) -> Result<RefineRun> {
     let (n, a_bits, x_bits) = (model.n, model.shape.a_bits, model.x_bits);
-    let ports = refine_ports(n, a_bits, x_bits);
-    let mut dut = Dut::load(library, &ports, false)?;
-    let pin = |name: &str| dut.port(name);
-    let (clk, rst) = (pin("clk_i"), pin("rst_ni"));
-    let ins = [
-        pin("a_we_i"),
-        pin("a_row_i"),
-        pin("a_col_i"),
-        pin("a_data_i"),
-        pin("b_we_i"),
-        pin("b_idx_i"),
-        pin("b_data_i"),
-        pin("start_i"),
-        pin("rd_idx_i"),
-    ];
-    let outs = [pin("busy_o"), pin("status_o"), pin("iters_o"), pin("x_o")];
-    rst.set(0);
-    clk.set(0);
-    dut.eval();
-    clk.set(1);
-    dut.eval();
-    clk.set(0);
-    rst.set(1);
-    dut.eval();
-    let mut cycle = 0u64;
-    let current = std::cell::Cell::new(0usize);
-    let mut step = |dut: &mut Dut,
-                    model: &mut RefineUnit,
-                    inp: RefineIn|
-     -> std::result::Result<RefineOut, Box<Mismatch>> {
-        let v = [
-            inp.a_we as u128,
-            inp.a_row as u128,
-            inp.a_col as u128,
-            inp.a_data as u128,
-            inp.b_we as u128,
-            inp.b_idx as u128,
-            inp.b_data as u128,
-            inp.start as u128,
-            inp.rd_idx as u128,
-        ];
-        for (port, val) in ins.iter().zip(v) {
-            port.set(val);
-        }
-        clk.set(0);
-        dut.eval();
-        let exp = model.outputs(&inp);
-        let want = [
-            exp.busy as u128,
-            exp.status as u128,
-            exp.iters as u128,
-            exp.x,
-        ];
-        for ((port, e), name) in outs
-            .iter()
-            .zip(want)
-            .zip(["busy_o", "status_o", "iters_o", "x_o"])
-        {
-            let a = port.get();
-            if a != e {
-                return Err(Box::new(Mismatch {
-                    cause: Cause::Port,
-                    cycle,
-                    signal: name.into(),
-                    expected: e,
-                    actual: a,
-                    in_flight: vec![format!(
-                        "system {} of the run: {:?}",
-                        current.get(),
-                        model.result().map(|r| (r.status, r.steps.len(), r.cycles))
-                    )],
-                    seed,
-                    replay: replay.into(),
-                    waves: None,
-                }));
-            }
-        }
-        clk.set(1);
-        dut.eval();
-        model.clock(&inp);
-        cycle += 1;
-        Ok(exp)
-    };
+    let mut bench = UnitBench::load(library, &refine_ports(n, a_bits, x_bits), seed, replay)?;
     let mut solved = Vec::new();
     for (k, (a, b)) in systems.iter().enumerate() {
-        current.set(k);
+        let go = |bench: &mut UnitBench, model: &mut RefineUnit, inp| step(bench, model, k, inp);
         for (i, &v) in a.iter().enumerate() {
             let inp = RefineIn {
                 a_we: true,
@@ -151,7 +107,7 @@ pub fn run_refine(
                 rd_idx: i % n,
                 ..RefineIn::default()
             };
-            if let Err(m) = step(&mut dut, &mut model, inp) {
+            if let Err(m) = go(&mut bench, &mut model, inp) {
                 return Ok(Err(m));
             }
         }
@@ -162,7 +118,7 @@ pub fn run_refine(
                 b_data: to_raw(v as i128, a_bits) as u64,
                 ..RefineIn::default()
             };
-            if let Err(m) = step(&mut dut, &mut model, inp) {
+            if let Err(m) = go(&mut bench, &mut model, inp) {
                 return Ok(Err(m));
             }
         }
@@ -170,12 +126,12 @@ pub fn run_refine(
             start: true,
             ..RefineIn::default()
         };
-        if let Err(m) = step(&mut dut, &mut model, start) {
+        if let Err(m) = go(&mut bench, &mut model, start) {
             return Ok(Err(m));
         }
         let mut busy_cycles = 0;
         loop {
-            match step(&mut dut, &mut model, RefineIn::default()) {
+            match go(&mut bench, &mut model, RefineIn::default()) {
                 Ok(o) if o.busy => busy_cycles += 1,
                 Ok(_) => break,
                 Err(m) => return Ok(Err(m)),
@@ -183,18 +139,14 @@ pub fn run_refine(
         }
         let mut x = Vec::with_capacity(n);
         for i in 0..n {
-            let o = match step(
-                &mut dut,
-                &mut model,
-                RefineIn {
-                    rd_idx: i,
-                    ..RefineIn::default()
-                },
-            ) {
-                Ok(o) => o,
-                Err(m) => return Ok(Err(m)),
+            let read = RefineIn {
+                rd_idx: i,
+                ..RefineIn::default()
             };
-            x.push(sext(o.x, x_bits));
+            match go(&mut bench, &mut model, read) {
+                Ok(o) => x.push(sext(o.x, x_bits)),
+                Err(m) => return Ok(Err(m)),
+            }
         }
         solved.push(Solved {
             solve: model.result().expect("a solve ran").clone(),
@@ -202,5 +154,5 @@ pub fn run_refine(
             busy_cycles,
         });
     }
-    Ok(Ok((solved, cycle)))
+    Ok(Ok((solved, bench.cycle)))
 }
