@@ -19,10 +19,10 @@ pub struct KfacArgs {
     #[arg(long, value_delimiter = ',', default_value = "0,1,2")]
     pub seeds: Vec<u64>,
     /// SGD learning rates tried (mini-batch SGD, both layers).
-    #[arg(long, value_delimiter = ',', default_value = "0.1,0.3,0.5,1.0")]
+    #[arg(long, value_delimiter = ',', default_value = "0.1,0.3,0.5,1.0,1.5")]
     pub sgd_lr: Vec<f64>,
     /// K-FAC learning rates tried (output layer).
-    #[arg(long, value_delimiter = ',', default_value = "0.1,0.3,1.0")]
+    #[arg(long, value_delimiter = ',', default_value = "0.1,0.3,0.5,1.0")]
     pub kfac_lr: Vec<f64>,
     /// K-FAC damping, relative to each factor's mean eigenvalue (trace / n). At 3 every
     /// refined solve converges; at 1 some diverge (factor condition numbers beyond the INV's).

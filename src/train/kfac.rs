@@ -146,7 +146,9 @@ pub fn train_with(
     let mut first = true;
     for _ in 0..setup.epochs {
         order.shuffle(&mut rng);
-        for chunk in order.chunks(setup.batch) {
+        // Whole mini-batches only: a 3-sample remainder at the learning rates of 64 made each
+        // epoch end with a large noisy step.
+        for chunk in order.chunks_exact(setup.batch) {
             let m = chunk.len() as f64;
             let mut g2 = vec![0.0; na * CLASSES];
             let mut g1 = vec![0.0; (FEATURES + 1) * HIDDEN];
