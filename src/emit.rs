@@ -170,6 +170,8 @@ pub struct Ctx {
     pub inv_target_bits: u32,
     pub inv_max_iters: u32,
     pub inv_taylor: u32,
+    /// `pim_refine`'s SplitDiag: 1 for a split diagonal.
+    pub inv_split_diag: u8,
     /// The transfer's digits on the packed update bus (slice 0; other slices idle).
     pub xfer_digit_expr: String,
     pub fault_xor: String,
@@ -345,6 +347,11 @@ fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
         inv_target_bits: cfg.inv.as_ref().map_or(0, |i| i.target_bits),
         inv_max_iters: cfg.inv.as_ref().map_or(0, |i| i.max_iters),
         inv_taylor: cfg.inv.as_ref().map_or(0, |i| i.taylor),
+        inv_split_diag: cfg
+            .inv
+            .as_ref()
+            .is_some_and(|i| i.diagonal == crate::config::Diagonal::Split)
+            as u8,
         xfer_digit_expr: if s.slices() == 1 {
             "xfer_digit".into()
         } else {

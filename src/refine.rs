@@ -13,6 +13,8 @@ pub struct Case {
     pub cond: f64,
     pub inv_bits: u32,
     pub taylor: u32,
+    /// A_h's diagonal on its own scale (`inv.diagonal: split`).
+    pub split_diagonal: bool,
     pub systems: usize,
     pub converged: usize,
     pub diverged: usize,
@@ -20,12 +22,17 @@ pub struct Case {
     pub max_iters: usize,
     /// Mean bits of accuracy after each iteration (over the systems still running, capped at 52).
     pub bits: Vec<f64>,
-    /// Worst case over the systems: iterations until 16 and 24 bits (none: not reached).
+    /// Iterations until 16 and 24 bits: worst case over the systems that get there (none: no
+    /// system does), and how many do.
     pub iters_16: Option<usize>,
+    pub reached_16: usize,
     pub iters_24: Option<usize>,
+    pub reached_24: usize,
     /// Iterations the controller ran before stopping at its 16-bit target (worst case over the
     /// converged systems).
     pub stop_iters_16: Option<usize>,
+    /// The controller's iterations for each converged system, sorted.
+    pub stop_iters: Vec<usize>,
     /// Mean INV operations per converged 16-bit solve.
     pub inv_ops_16: f64,
     pub theory_bits_per_iter: f64,
@@ -37,11 +44,19 @@ fn first_reaching(bits: &[f64], target: f64) -> Option<usize> {
 
 /// Runs `systems` random systems (seeds `0..systems`) of one configuration: once to 30 bits to
 /// trace the accuracy, once with the controller's 16-bit target to count its iterations.
-pub fn study(n: usize, cond: f64, inv_bits: u32, taylor: u32, systems: usize) -> Case {
+pub fn study(
+    n: usize,
+    cond: f64,
+    inv_bits: u32,
+    taylor: u32,
+    split_diagonal: bool,
+    systems: usize,
+) -> Case {
     let shape = InvShape {
         h_bits: inv_bits,
         out_bits: inv_bits,
         taylor,
+        split_diagonal,
         target_bits: 30,
         max_iters: 16,
         ..InvShape::default()
@@ -51,15 +66,19 @@ pub fn study(n: usize, cond: f64, inv_bits: u32, taylor: u32, systems: usize) ->
         cond,
         inv_bits,
         taylor,
+        split_diagonal,
         systems,
         converged: 0,
         diverged: 0,
         singular: 0,
         max_iters: 0,
         bits: vec![],
-        iters_16: Some(0),
-        iters_24: Some(0),
-        stop_iters_16: Some(0),
+        iters_16: None,
+        reached_16: 0,
+        iters_24: None,
+        reached_24: 0,
+        stop_iters_16: None,
+        stop_iters: vec![],
         inv_ops_16: 0.0,
         theory_bits_per_iter: inv_bits as f64 - cond.log2(),
     };
@@ -82,12 +101,15 @@ pub fn study(n: usize, cond: f64, inv_bits: u32, taylor: u32, systems: usize) ->
             sums[i].0 += v;
             sums[i].1 += 1;
         }
-        let worst = |acc: Option<usize>, reached: Option<usize>| match (acc, reached) {
-            (Some(a), Some(r)) => Some(a.max(r)),
-            _ => None,
-        };
-        case.iters_16 = worst(case.iters_16, first_reaching(&bits, 16.0));
-        case.iters_24 = worst(case.iters_24, first_reaching(&bits, 24.0));
+        for (target, worst, count) in [
+            (16.0, &mut case.iters_16, &mut case.reached_16),
+            (24.0, &mut case.iters_24, &mut case.reached_24),
+        ] {
+            if let Some(i) = first_reaching(&bits, target) {
+                *worst = Some(worst.map_or(i, |w| w.max(i)));
+                *count += 1;
+            }
+        }
         let stop = refine(
             &a,
             n,
@@ -102,29 +124,44 @@ pub fn study(n: usize, cond: f64, inv_bits: u32, taylor: u32, systems: usize) ->
             Status::Converged => {
                 case.converged += 1;
                 case.inv_ops_16 += stop.inv_ops as f64;
-                case.stop_iters_16 = case.stop_iters_16.map(|w| w.max(stop.steps.len()));
+                let i = stop.steps.len();
+                case.stop_iters_16 = Some(case.stop_iters_16.map_or(i, |w| w.max(i)));
+                case.stop_iters.push(i);
             }
             Status::Diverged => case.diverged += 1,
             Status::Singular => case.singular += 1,
             Status::MaxIters => case.max_iters += 1,
         }
     }
-    if case.converged < systems {
-        case.stop_iters_16 = None;
-    }
     case.inv_ops_16 /= case.converged.max(1) as f64;
+    case.stop_iters.sort_unstable();
     case.bits = sums.iter().map(|(s, k)| s / *k as f64).collect();
     case
 }
 
-fn opt(v: Option<usize>) -> String {
-    v.map_or("-".into(), |i| i.to_string())
+/// The median and 90th percentile of the controller's iterations over `of` systems (the ones
+/// that did not converge count as worst).
+fn quantiles(sorted: &[usize], of: usize) -> String {
+    let at = |q: f64| {
+        let i = ((of as f64 * q).ceil() as usize).max(1) - 1;
+        sorted.get(i).map_or("-".into(), |v| v.to_string())
+    };
+    format!("{} / {}", at(0.5), at(0.9))
+}
+
+/// A worst case over `count` of `of` systems.
+fn worst(v: Option<usize>, count: usize, of: usize) -> String {
+    match v {
+        None => "-".into(),
+        Some(i) if count == of => i.to_string(),
+        Some(i) => format!("{i} ({count} of {of})"),
+    }
 }
 
 /// A markdown table of cases.
 pub fn table(cases: &[Case]) -> String {
     let mut t = String::from(
-        "| n | cond | inv.bits | Taylor | systems | converged / diverged / singular / max-iters | iterations to 16 bits (worst) | to 24 bits (worst) | controller stop at 16 bits (worst) | INV ops per solve | bits per iteration: measured (first 3) / theory |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| n | cond | inv.bits | diagonal | Taylor | systems | converged / diverged / singular / max-iters | iterations to 16 bits (worst) | to 24 bits (worst) | controller stop at 16 bits (worst converged) | median / 90% of the systems | INV ops per solve | bits per iteration: measured (first 3) / theory |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for c in cases {
         let slope = if c.bits.len() >= 3 {
@@ -135,19 +172,21 @@ pub fn table(cases: &[Case]) -> String {
             "-".into()
         };
         t += &format!(
-            "| {} | {} | {} | {} | {} | {} / {} / {} / {} | {} | {} | {} | {:.1} | {} / {:.1} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} / {} / {} / {} | {} | {} | {} | {} | {:.1} | {} / {:.1} |\n",
             c.n,
             c.cond,
             c.inv_bits,
+            if c.split_diagonal { "split" } else { "shared" },
             c.taylor,
             c.systems,
             c.converged,
             c.diverged,
             c.singular,
             c.max_iters,
-            opt(c.iters_16),
-            opt(c.iters_24),
-            opt(c.stop_iters_16),
+            worst(c.iters_16, c.reached_16, c.systems),
+            worst(c.iters_24, c.reached_24, c.systems),
+            worst(c.stop_iters_16, c.converged, c.systems),
+            quantiles(&c.stop_iters, c.systems),
             c.inv_ops_16,
             slope,
             c.theory_bits_per_iter

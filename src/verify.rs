@@ -136,6 +136,7 @@ pub fn inv_shape(inv: &crate::config::Inv) -> InvShape {
         max_iters: inv.max_iters,
         taylor: inv.taylor,
         latency: inv.latency,
+        split_diagonal: inv.diagonal == crate::config::Diagonal::Split,
         ..InvShape::default()
     }
 }

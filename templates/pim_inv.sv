@@ -1,7 +1,9 @@
 {{ header }}
 // Behavioral model of the INV-mode crossbar (RePAST; docs/hardware.md, "High-precision solves"):
 // an N x N slice programmed with the levels of A_h in an op-amp feedback loop settles to
-// z = A_h^-1 r, and the output ADC digitises z to OutW bits with a per-vector gain 2^k.
+// z = A_h^-1 r, and the output ADC digitises z to OutW bits with a per-vector gain 2^k. The
+// diagonal cells sit in the op-amps' feedback paths with a gain of 2^diag_shift_i (the split
+// diagonal; 0 for a shared scale).
 //
 // The settled value is Gaussian elimination without pivoting in IEEE double precision, in the
 // golden model's order (golden::inv::solve_f64), so both compute the same bits; a zero or
@@ -27,6 +29,7 @@ module pim_inv #(
   input  logic [InW-1:0]       r_data_i,
   // Solve; busy for Latency cycles.
   input  logic                 start_i,
+  input  logic [4:0]           diag_shift_i,
   output logic                 busy_o,
   output logic                 singular_o,
   output logic signed [15:0]   k_o,
@@ -50,6 +53,7 @@ module pim_inv #(
 
   // {singular, k[15:0], codes}.
   function automatic logic [ResW-1:0] inv_solve(input logic [N*N*HW-1:0] ah,
+                                            input logic [4:0] dsh,
                                             input logic [N*InW-1:0] r);
     real a [N*N];
     real y [N];
@@ -62,7 +66,7 @@ module pim_inv #(
     codes = '0;
     k = 0;
     for (int i = 0; i < N*N; i++) begin
-      a[i] = real'($signed(ah[i*HW +: HW]));
+      a[i] = real'(longint'($signed(ah[i*HW +: HW])) <<< ((i / N == i % N) ? dsh : 5'd0));
     end
     for (int i = 0; i < N; i++) begin
       y[i] = real'($signed(r[i*InW +: InW]));
@@ -153,7 +157,7 @@ module pim_inv #(
       k_q        <= '0;
       singular_q <= 1'b0;
     end else if (start_i && cnt_q == '0) begin
-      {singular_q, k_q, codes_q} <= inv_solve(ah_q, r_q);
+      {singular_q, k_q, codes_q} <= inv_solve(ah_q, diag_shift_i, r_q);
       cnt_q <= CntW'(Latency);
     end else if (cnt_q != '0) begin
       cnt_q <= cnt_q - 1'b1;

@@ -3,7 +3,8 @@
 // Target bits from the INV crossbar pim_inv, with exact residuals.
 //
 // The host writes A (N x N, AW-bit entries) and b, then START. The controller splits A into the
-// INV crossbar's levels A_h (rounded to HW bits with a power-of-two scale 2^sh) and programs
+// INV crossbar's levels A_h (rounded to HW bits with a power-of-two scale 2^sh; with SplitDiag,
+// the diagonal on its own scale 2^(sh + dsh), its gain in the INV's feedback paths) and programs
 // them, then iterates: the residual R = b 2^XFrac - A X (one exact multiply-accumulate per cycle),
 // a divergence check and block-floating-point scaling of R into the INV's input range, an INV
 // solve, and the update X += code 2^(k + e - sh); each of Taylor terms adds -INV(A_l term) with
@@ -23,7 +24,8 @@ module pim_refine #(
   parameter int XW       = 100,
   parameter int Target   = {{ inv_target_bits }},
   parameter int MaxIters = {{ inv_max_iters }},
-  parameter int Taylor   = {{ inv_taylor }}
+  parameter int Taylor   = {{ inv_taylor }},
+  parameter bit SplitDiag = 1'b{{ inv_split_diag }}
 ) (
   input  logic                 clk_i,
   input  logic                 rst_ni,
@@ -70,6 +72,7 @@ module pim_refine #(
   logic [XW:0]              prev_q;
   logic                     have_prev_q;
   logic signed [WW-1:0]     sh_q, e_q;
+  logic [4:0]               dsh_q;
   logic [7:0]               iters_q;
   logic [1:0]               status_q;
   localparam int TIdxW = $clog2(Taylor + 2);
@@ -108,16 +111,21 @@ module pim_refine #(
   localparam logic signed [63:0] RMax = (64'sd1 <<< (InW - 1)) - 64'sd1;
   localparam logic signed [63:0] RMin = -(64'sd1 <<< (InW - 1));
 
-  // A_h level of entry (i, j): A / 2^sh rounded half up, clamped to HW bits.
+  // The scale of entry (i, j): sh, or sh + dsh on the diagonal.
+  function automatic logic signed [WW-1:0] scale(input int i, input int j);
+    scale = sh_q + ((i == j) ? WW'(dsh_q) : '0);
+  endfunction
+
+  // A_h level of entry (i, j): A / 2^scale rounded half up, clamped to HW bits.
   function automatic logic signed [63:0] level(input int i, input int j);
     logic signed [RW+64-1:0] v;
-    v = shift_round((RW+64)'(a_at(i, j)), sh_q);
+    v = shift_round((RW+64)'(a_at(i, j)), scale(i, j));
     level = (v > (RW+64)'(HMax)) ? HMax : (v < (RW+64)'(HMin)) ? HMin : 64'(v);
   endfunction
 
-  // A_l entry (i, j) = A - A_h 2^sh.
+  // A_l entry (i, j) = A - A_h 2^scale.
   function automatic logic signed [RW-1:0] a_low(input int i, input int j);
-    a_low = a_at(i, j) - (RW'(level(i, j)) <<< sh_q);
+    a_low = a_at(i, j) - (RW'(level(i, j)) <<< scale(i, j));
   endfunction
 
   function automatic logic [RW-1:0] mag(input logic signed [RW-1:0] v);
@@ -131,29 +139,50 @@ module pim_refine #(
   endfunction
 
   // --------------------------------------------------------------------------------------------
-  // Split: sh from the largest magnitude and the largest positive entry.
+  // Split (golden::inv::split): the scale of a group of entries from its largest magnitude and
+  // its largest positive entry; groups: the diagonal and the rest.
   // --------------------------------------------------------------------------------------------
-  logic signed [WW-1:0] split_sh;
-  always_comb begin
-    logic [RW-1:0] amax;
-    logic signed [RW-1:0] apos;
+  function automatic logic signed [WW-1:0] group_shift(input logic [RW-1:0] amax,
+                                                       input logic signed [RW-1:0] apos);
     logic signed [WW-1:0] s;
-    amax = '0;
-    apos = '0;
-    for (int i = 0; i < N*N; i++) begin
-      if (mag(a_at(i / N, i % N)) > amax) begin
-        amax = mag(a_at(i / N, i % N));
-      end
-      if (a_at(i / N, i % N) > apos) begin
-        apos = a_at(i / N, i % N);
-      end
-    end
     s = bit_width(amax) - WW'(HW - 1);
     s = (s < 0) ? '0 : s;
     if (shift_round((RW+64)'(apos), s) > (RW+64)'(HMax)) begin
       s = s + 1'b1;
     end
-    split_sh = s;
+    group_shift = s;
+  endfunction
+
+  logic signed [WW-1:0] split_sh;
+  logic [4:0]           split_dsh;
+  always_comb begin
+    logic [RW-1:0] max_off, max_diag;
+    logic signed [RW-1:0] pos_off, pos_diag;
+    logic signed [WW-1:0] off, diag, shared;
+    max_off  = '0;
+    max_diag = '0;
+    pos_off  = '0;
+    pos_diag = '0;
+    for (int i = 0; i < N*N; i++) begin
+      if (i / N == i % N) begin
+        max_diag = (mag(a_at(i / N, i % N)) > max_diag) ? mag(a_at(i / N, i % N)) : max_diag;
+        pos_diag = (a_at(i / N, i % N) > pos_diag) ? a_at(i / N, i % N) : pos_diag;
+      end else begin
+        max_off = (mag(a_at(i / N, i % N)) > max_off) ? mag(a_at(i / N, i % N)) : max_off;
+        pos_off = (a_at(i / N, i % N) > pos_off) ? a_at(i / N, i % N) : pos_off;
+      end
+    end
+    off    = group_shift(max_off, pos_off);
+    diag   = group_shift(max_diag, pos_diag);
+    shared = group_shift((max_off > max_diag) ? max_off : max_diag,
+                         (pos_off > pos_diag) ? pos_off : pos_diag);
+    if (SplitDiag && diag > off) begin
+      split_sh  = off;
+      split_dsh = 5'(diag - off);
+    end else begin
+      split_sh  = shared;
+      split_dsh = '0;
+    end
   end
 
   // --------------------------------------------------------------------------------------------
@@ -189,6 +218,7 @@ module pim_refine #(
     .r_idx_i      (inv_idx),
     .r_data_i     (inv_r),
     .start_i      (inv_start),
+    .diag_shift_i (dsh_q),
     .busy_o       (inv_busy),
     .singular_o   (inv_singular),
     .k_o          (inv_k),
@@ -298,6 +328,7 @@ module pim_refine #(
       prev_q      <= '0;
       have_prev_q <= 1'b0;
       sh_q        <= '0;
+      dsh_q       <= '0;
       e_q         <= '0;
       iters_q     <= '0;
       status_q    <= '0;
@@ -315,6 +346,7 @@ module pim_refine #(
         end
         SSplit: begin
           sh_q    <= split_sh;
+          dsh_q   <= split_dsh;
           cnt_q   <= '0;
           state_q <= SProg;
         end

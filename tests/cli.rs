@@ -300,7 +300,7 @@ fn refine_writes_its_table_and_plot() {
         .success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(
-        text.contains("| 4 | 10 | 8 | 0 | 3 | 3 / 0 / 0 / 0 |"),
+        text.contains("| 4 | 10 | 8 | split | 0 | 3 | 3 / 0 / 0 / 0 |"),
         "{text}"
     );
     for f in ["report.json", "table.md", "convergence.png"] {

@@ -39,13 +39,23 @@ fn inv_crossbar_matches_the_golden_model_on_220_systems() {
                     _ => f64::INFINITY,
                 };
                 let (a, b) = random_system(n, cond, 16, 1000 * n as u64 + i as u64);
-                let mut ah = split(&a, n, &shape).ah;
+                // Every third system on a shared scale, the others with the diagonal's gain.
+                let s = split(
+                    &a,
+                    n,
+                    &InvShape {
+                        split_diagonal: i % 3 != 0,
+                        ..shape.clone()
+                    },
+                );
+                let mut ah = s.ah;
                 if i % 10 == 9 {
                     ah[0] = 0; // a zero first pivot: singular
                 }
                 let random: Vec<i64> = (0..n).map(|_| rng.random_range(-32768..=32767)).collect();
                 InvJob {
                     ah,
+                    dsh: s.dsh,
                     inputs: vec![b, random],
                 }
             })

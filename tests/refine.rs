@@ -3,7 +3,7 @@
 //! indefinite and singular ones: every output on every cycle; converged solves are also checked
 //! against a float64 reference solution. Needs Verilator (`make deps` installs it).
 
-use pimforge::config::Inv;
+use pimforge::config::{Diagonal, Inv};
 use pimforge::presets::preset;
 use pimforge::verify::prepare_refine;
 use pimforge_golden::inv::{accuracy_bits, random_system, reference_solution, Status};
@@ -14,11 +14,12 @@ fn work() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("build")
 }
 
-fn regress(n: usize, taylor: u32, count: usize) -> [usize; 4] {
+fn regress(n: usize, taylor: u32, diagonal: Diagonal, count: usize) -> [usize; 4] {
     let mut cfg = preset("tiny").unwrap();
     cfg.inv = Some(Inv {
         size: n,
         taylor,
+        diagonal,
         ..Inv::default()
     });
     let (library, model) = prepare_refine(&cfg, &work()).unwrap();
@@ -55,7 +56,7 @@ fn regress(n: usize, taylor: u32, count: usize) -> [usize; 4] {
         }
     }
     println!(
-        "pim_refine n {n} taylor {taylor}: {count} systems, {cycles} cycles matched on every output; converged / max-iters / diverged / singular = {by_status:?}"
+        "pim_refine n {n} taylor {taylor} diagonal {diagonal:?}: {count} systems, {cycles} cycles matched on every output; converged / max-iters / diverged / singular = {by_status:?}"
     );
     by_status
 }
@@ -63,8 +64,13 @@ fn regress(n: usize, taylor: u32, count: usize) -> [usize; 4] {
 #[test]
 fn refinement_controller_matches_the_golden_model_on_210_systems() {
     let mut total = [0usize; 4];
-    for (n, taylor, count) in [(4, 0, 70), (8, 1, 70), (16, 0, 40), (16, 2, 30)] {
-        let s = regress(n, taylor, count);
+    for (n, taylor, diagonal, count) in [
+        (4, 0, Diagonal::Split, 70),
+        (8, 1, Diagonal::Shared, 70),
+        (16, 0, Diagonal::Split, 40),
+        (16, 2, Diagonal::Split, 30),
+    ] {
+        let s = regress(n, taylor, diagonal, count);
         for i in 0..4 {
             total[i] += s[i];
         }

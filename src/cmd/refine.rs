@@ -22,8 +22,11 @@ pub struct RefineArgs {
     /// Taylor terms of the table.
     #[arg(long, value_delimiter = ',', default_value = "0,1,2")]
     pub taylor: Vec<u32>,
+    /// Diagonal scalings of A_h in the table (`split`, `shared`); the plot uses the first.
+    #[arg(long, value_delimiter = ',', default_value = "split,shared", value_parser = ["split", "shared"])]
+    pub diagonal: Vec<String>,
     /// Random systems per configuration.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 100)]
     pub systems: usize,
     /// Size of the plotted systems.
     #[arg(long, default_value_t = 16)]
@@ -37,15 +40,18 @@ pub fn run(a: &RefineArgs) -> Result<()> {
     let mut cases: Vec<Case> = Vec::new();
     for &n in &a.sizes {
         for &cond in &a.conds {
-            for &t in &a.taylor {
-                cases.push(study(n, cond, 8, t, a.systems));
+            for d in &a.diagonal {
+                for &t in &a.taylor {
+                    cases.push(study(n, cond, 8, t, d == "split", a.systems));
+                }
             }
         }
     }
+    let split = a.diagonal.first().is_none_or(|d| d == "split");
     let mut plotted: Vec<Case> = Vec::new();
     for &cond in &a.conds {
         for &bits in &a.inv_bits {
-            plotted.push(study(a.plot_size, cond, bits, 0, a.systems));
+            plotted.push(study(a.plot_size, cond, bits, 0, split, a.systems));
         }
     }
     let text = format!(

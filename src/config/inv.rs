@@ -23,6 +23,18 @@ pub struct Inv {
     pub max_iters: u32,
     /// Refinement controller: Taylor (Neumann) correction terms per iteration.
     pub taylor: u32,
+    /// How A_h's diagonal is scaled: `split` (its own power-of-two gain in the op-amps'
+    /// feedback paths, so the off-diagonal entries use the cells' full range) or `shared` (one
+    /// scale for every cell).
+    pub diagonal: Diagonal,
+}
+
+/// Scaling of A_h's diagonal (docs/hardware.md, "High-precision solves").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Diagonal {
+    Split,
+    Shared,
 }
 
 impl Default for Inv {
@@ -36,6 +48,7 @@ impl Default for Inv {
             target_bits: 16,
             max_iters: 20,
             taylor: 0,
+            diagonal: Diagonal::Split,
         }
     }
 }

@@ -10,7 +10,7 @@ mod device;
 mod inv;
 
 pub use device::{Device, DeviceModel, Mixed};
-pub use inv::Inv;
+pub use inv::{Diagonal, Inv};
 use pimforge_golden::{AdcShape, TileShape};
 use serde::{Deserialize, Serialize};
 use std::fmt;

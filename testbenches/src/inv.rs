@@ -38,6 +38,7 @@ pub fn inv_ports(p: &InvParams) -> Vec<PortSpec> {
         port("r_idx_i", idx, false),
         port("r_data_i", p.in_bits, false),
         port("start_i", 1, false),
+        port("diag_shift_i", DIAG_SHIFT_BITS, false),
         port("rd_idx_i", idx, false),
         port("busy_o", 1, true),
         port("singular_o", 1, true),
@@ -46,9 +47,14 @@ pub fn inv_ports(p: &InvParams) -> Vec<PortSpec> {
     ]
 }
 
-/// One system: the levels of `A_h` and the input vectors to solve with them.
+/// Width of `pim_inv`'s `diag_shift_i` (the diagonal's gain `dsh`).
+pub const DIAG_SHIFT_BITS: u32 = 5;
+
+/// One system: the levels of `A_h`, the diagonal's gain, and the input vectors to solve with
+/// them.
 pub struct InvJob {
     pub ah: Vec<i64>,
+    pub dsh: u32,
     pub inputs: Vec<Vec<i64>>,
 }
 
@@ -61,7 +67,7 @@ pub struct InvSummary {
     pub codes_checked: u64,
 }
 
-fn values(i: &InvIn) -> [u128; 9] {
+fn values(i: &InvIn) -> [u128; 10] {
     [
         i.prog_we as u128,
         i.prog_row as u128,
@@ -71,6 +77,7 @@ fn values(i: &InvIn) -> [u128; 9] {
         i.r_idx as u128,
         i.r_data as u128,
         i.start as u128,
+        i.diag_shift as u128,
         i.rd_idx as u128,
     ]
 }
@@ -132,6 +139,7 @@ pub fn run_inv(
             n: p.n,
             ah: job.ah.clone(),
             sh: 0,
+            dsh: job.dsh,
             al: vec![0; p.n * p.n],
         };
         for r in &job.inputs {
@@ -147,6 +155,7 @@ pub fn run_inv(
             }
             cycle!(InvIn {
                 start: true,
+                diag_shift: job.dsh as u64,
                 ..InvIn::default()
             });
             for _ in 0..p.latency {
