@@ -14,9 +14,9 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Top module of the generated design.
 pub const TOP: &str = "pim_array";
 /// The behavioral analog model: simulated, never synthesised.
-pub const ANALOG_MODULES: &[&str] = &["pim_xbar"];
+pub const ANALOG_MODULES: &[&str] = &["pim_xbar", "pim_inv"];
 /// Digital modules, leaves first (the order of the file list); `pim_mixed` only with a `mixed`
-/// config section.
+/// config section, `pim_refine` (its own file list, beside the array) only with an `inv` one.
 pub const DIGITAL_MODULES: &[&str] = &[
     "pim_dac",
     "pim_adc",
@@ -25,6 +25,7 @@ pub const DIGITAL_MODULES: &[&str] = &[
     "pim_mixed",
     "pim_tile",
     "pim_array",
+    "pim_refine",
 ];
 
 /// The digital modules a config's design has, leaves first.
@@ -33,6 +34,7 @@ pub fn digital_modules(cfg: &Config) -> Vec<&'static str> {
         .iter()
         .copied()
         .filter(|m| *m != "pim_mixed" || cfg.mixed.is_some())
+        .filter(|m| *m != "pim_refine" || cfg.inv.is_some())
         .collect()
 }
 pub const FILE_LIST: &str = "pimforge.f";

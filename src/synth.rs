@@ -1,8 +1,9 @@
 //! Synthesis of the digital blocks with Yosys: cells, a transistor estimate (`stat -tech cmos`)
 //! and logic depth (`ltp -noff`) per module.
 //!
-//! The behavioral crossbar is a black box: Yosys reads only its interface (the module header up
-//! to the end of its port list; its body uses SystemVerilog Yosys does not parse). Every module is
+//! The behavioral crossbars (`pim_xbar`, and `pim_inv` when generated) are black boxes: Yosys
+//! reads only their interfaces (the module header up to the end of its port list; their bodies
+//! use SystemVerilog Yosys does not parse). Every module is
 //! synthesised flattened (so its depth crosses its submodules) except the array top, which keeps
 //! its tiles as one shared hierarchical module and reports totals over the hierarchy.
 
@@ -35,8 +36,8 @@ fn black_box(text: &str) -> Option<String> {
     ))
 }
 
-fn script(module: &str, digital: &[&str], work: &Path) -> String {
-    let lib: Vec<String> = ANALOG_MODULES
+fn script(module: &str, analog: &[&str], digital: &[&str], work: &Path) -> String {
+    let lib: Vec<String> = analog
         .iter()
         .map(|m| work.join(format!("{m}.box.sv")).display().to_string())
         .collect();
@@ -78,13 +79,18 @@ pub fn synth_module(
     std::fs::create_dir_all(work)?;
     let rtl = std::fs::canonicalize(rtl_dir)?;
     let work_abs = std::fs::canonicalize(work)?;
-    for m in ANALOG_MODULES {
+    let analog: Vec<&str> = ANALOG_MODULES
+        .iter()
+        .copied()
+        .filter(|m| rtl.join(format!("{m}.sv")).is_file())
+        .collect();
+    for m in &analog {
         let text = std::fs::read_to_string(rtl.join(format!("{m}.sv")))?;
         let stub = black_box(&text).ok_or_else(|| anyhow!("no port list in {m}.sv"))?;
         std::fs::write(work_abs.join(format!("{m}.box.sv")), stub)?;
     }
     let ys = work.join(format!("{module}.ys"));
-    std::fs::write(&ys, script(module, digital, &work_abs))?;
+    std::fs::write(&ys, script(module, &analog, digital, &work_abs))?;
     let log = work.join(format!("{module}.log"));
     run(
         Command::new("yosys")

@@ -313,7 +313,7 @@ fn kfac_compares_refined_second_order_steps_with_sgd() {
     let tmp = tempfile::tempdir().unwrap();
     let out = pimforge()
         .args(["kfac", "--epochs", "2", "--seeds", "0", "--sgd-lr", "0.5"])
-        .args(["--kfac-lr", "0.3", "--target", "0.8", "--out"])
+        .args(["--kfac-lr", "0.1", "--target", "0.8", "--out"])
         .arg(tmp.path().join("k"))
         .assert()
         .success();

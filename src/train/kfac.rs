@@ -7,8 +7,8 @@
 //! `(A + l_A I)^-1 grad (G + l_G I)^-1`, with `A = E[a a^T]` over the hidden activations plus a
 //! constant 1 and `G = E[g g^T]` over the output errors, both running averages (decay 0.95).
 //! The damping is relative, `l = damping * trace / n`: it bounds each factor's condition number
-//! near `n / damping`, which the 8-bit INV crossbar needs (refinement diverges beyond a few
-//! tens).
+//! near `n / damping`, which the 8-bit INV crossbar needs (refinement diverges beyond about
+//! 100).
 //! Each inverse is applied by solving one system per column with refinement: the factor and the
 //! right-hand side are scaled to 16-bit integers, solved to the 16-bit target, and scaled back.
 //! The hidden layer takes plain SGD steps in both methods.
