@@ -123,9 +123,10 @@ module pim_refine #(
     level = (v > (RW+64)'(HMax)) ? HMax : (v < (RW+64)'(HMin)) ? HMin : 64'(v);
   endfunction
 
-  // A_l entry (i, j) = A - A_h 2^scale.
-  function automatic logic signed [RW-1:0] a_low(input int i, input int j);
-    a_low = a_at(i, j) - (RW'(level(i, j)) <<< scale(i, j));
+  // A_l entry (i, j) = A - A_h 2^scale. Every group's scale keeps its levels unclamped, so
+  // |A_l| <= 2^(scale-1) <= 2^(AW-1): AW+1 bits hold it (and the A_l multiplier is that narrow).
+  function automatic logic signed [AW:0] a_low(input int i, input int j);
+    a_low = (AW+1)'(a_at(i, j) - (RW'(level(i, j)) <<< scale(i, j)));
   endfunction
 
   function automatic logic [RW-1:0] mag(input logic signed [RW-1:0] v);
@@ -252,7 +253,7 @@ module pim_refine #(
   // The product of the current row (residual: A X, Taylor: A_l term) up to this column.
   logic signed [RW-1:0] mac_next;
   assign mac_next = acc_q + ((state_q == SRes) ? a_at(32'(row), 32'(col)) * RW'(x_q[col])
-                                               : a_low(32'(row), 32'(col)) * RW'(term_q[col]));
+                                               : RW'(a_low(32'(row), 32'(col))) * RW'(term_q[col]));
 
   // Update: X + DX, its largest entry and the largest update.
   logic [XW:0] upd_max, xnew_max;

@@ -28,7 +28,11 @@ pub fn run(a: &SynthArgs) -> anyhow::Result<()> {
     let base = a.work.join("synth").join(&hash);
     let rtl = base.join("rtl");
     write_tree(&rtl, &render(&cfg, None))?;
-    let label = a.cfg.preset.as_deref().unwrap_or("puma");
+    let label = match (&a.cfg.preset, &a.cfg.config) {
+        (_, Some(file)) => file.display().to_string(),
+        (Some(p), None) => p.clone(),
+        (None, None) => "puma".into(),
+    };
     println!(
         "pimforge synth: {label} ({} tiles of {}x{}), Yosys logs in {}",
         cfg.tiles,
@@ -51,6 +55,9 @@ pub fn run(a: &SynthArgs) -> anyhow::Result<()> {
         reports.push(r);
     }
     println!("(pim_tile: one whole tile, flattened, crossbars as black boxes; pim_array: totals over all tiles, depth of the array's own logic)");
+    if cfg.inv.is_some() {
+        println!("(pim_refine: the refinement controller, flattened, its INV crossbar pim_inv as a black box)");
+    }
     if let Some(path) = &a.json {
         let doc = serde_json::json!({ "config": cfg, "config_hash": hash, "modules": reports });
         std::fs::write(path, serde_json::to_string_pretty(&doc)? + "\n")?;
