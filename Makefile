@@ -41,9 +41,9 @@ lint: deps build
 	  echo "lint: $$p clean (verilator -Wall, iverilog -g2012)"; \
 	done
 	@set -eo pipefail; $(PIMFORGE) gen --config configs/inv16.yaml --out $(BUILD)/lint/inv16 >/dev/null; \
-	  (cd $(BUILD)/lint/inv16 && verilator --lint-only -Wall -f pim_refine.f --top-module pim_refine \
-	    && iverilog -g2012 -o /dev/null -s pim_refine $$(cat pim_refine.f) 2>&1 | { grep -v 'sorry:' || true; }); \
-	  echo "lint: pim_refine + pim_inv (configs/inv16.yaml) clean (verilator -Wall, iverilog -g2012)"
+	  (cd $(BUILD)/lint/inv16 && verilator --lint-only -Wall -f pim_solver.f --top-module pim_solver \
+	    && iverilog -g2012 -o /dev/null -s pim_solver $$(cat pim_solver.f) 2>&1 | { grep -v 'sorry:' || true; }); \
+	  echo "lint: pim_solver (pim_refine + pim_inv + pim_tile, configs/inv16.yaml) clean (verilator -Wall, iverilog -g2012)"
 	$(PIMFORGE) gen --tiles 64 --out $(BUILD)/lint/puma64 >/dev/null
 	cd $(BUILD)/lint/puma64 && verilator --lint-only -Wall -f pimforge.f --top-module pim_array
 	@echo "lint: puma (64 tiles of 128x128) clean (verilator -Wall)"

@@ -16,7 +16,8 @@ pub const TOP: &str = "pim_array";
 /// The behavioral analog model: simulated, never synthesised.
 pub const ANALOG_MODULES: &[&str] = &["pim_xbar", "pim_inv"];
 /// Digital modules, leaves first (the order of the file list); `pim_mixed` only with a `mixed`
-/// config section, `pim_refine` (its own file list, beside the array) only with an `inv` one.
+/// config section, `pim_refine` only with an `inv` one (synthesis reports the solver
+/// `pim_solver` by its parts: `pim_refine` and `pim_tile`).
 pub const DIGITAL_MODULES: &[&str] = &[
     "pim_dac",
     "pim_adc",
@@ -44,8 +45,10 @@ pub const INV_FILE_LIST: &str = "pim_inv.f";
 /// Top of the standalone INV crossbar.
 pub const INV_TOP: &str = "pim_inv";
 /// File list and top of the refinement controller (with its INV crossbar).
-pub const REFINE_FILE_LIST: &str = "pim_refine.f";
-pub const REFINE_TOP: &str = "pim_refine";
+/// File list and top of the high-precision solver: the refinement controller, its INV crossbar
+/// and its tile.
+pub const SOLVER_FILE_LIST: &str = "pim_solver.f";
+pub const SOLVER_TOP: &str = "pim_solver";
 
 /// A deliberate RTL bug, to prove the lock-step harness catches one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -210,6 +213,7 @@ module_template!(ArraySv, "pim_array.sv");
 module_template!(MixedSv, "pim_mixed.sv");
 module_template!(InvSv, "pim_inv.sv");
 module_template!(RefineSv, "pim_refine.sv");
+module_template!(SolverSv, "pim_solver.sv");
 
 /// Identity of a generated design: the config (and any injected fault) hashed.
 pub fn config_hash(cfg: &Config, fault: Option<Fault>) -> String {
@@ -396,16 +400,24 @@ pub fn render(cfg: &Config, fault: Option<Fault>) -> Vec<(String, String)> {
     let list: String = modules.iter().map(|(n, _)| format!("{n}.sv\n")).collect();
     files.push((FILE_LIST.into(), list));
     if cfg.inv.is_some() {
-        // The INV crossbar and its refinement controller, beside the array.
-        let text = tidy(&InvSv { ctx: &ctx }.render().expect("templates render"));
-        files.push(("pim_inv.sv".into(), text));
-        let text = tidy(&RefineSv { ctx: &ctx }.render().expect("templates render"));
-        files.push(("pim_refine.sv".into(), text));
+        // The solver beside the array: the INV crossbar, the refinement controller and its own
+        // tile (the array's tile modules).
+        let solver = [
+            ("pim_inv", InvSv { ctx: &ctx }.render()),
+            ("pim_refine", RefineSv { ctx: &ctx }.render()),
+            ("pim_solver", SolverSv { ctx: &ctx }.render()),
+        ];
+        let mut list: String = modules
+            .iter()
+            .filter(|(n, _)| *n != TOP)
+            .map(|(n, _)| format!("{n}.sv\n"))
+            .collect();
+        for (n, r) in solver {
+            files.push((format!("{n}.sv"), tidy(&r.expect("templates render"))));
+            list += &format!("{n}.sv\n");
+        }
         files.push((INV_FILE_LIST.into(), "pim_inv.sv\n".into()));
-        files.push((
-            REFINE_FILE_LIST.into(),
-            "pim_inv.sv\npim_refine.sv\n".into(),
-        ));
+        files.push((SOLVER_FILE_LIST.into(), list));
     }
     if cfg.device.has_variation() {
         let shape = cfg.shape();

@@ -1,6 +1,6 @@
 //! Named configurations. `puma` is the default: the PUMA/PANTHER-like 128x128 tile.
 
-use crate::config::{Adc, CellBits, Config, Crossbar, Dac, Device, DeviceModel, Fixed, Mixed};
+use crate::config::{Adc, CellBits, Config, Crossbar, Dac, Device, DeviceModel, Fixed, Inv, Mixed};
 
 /// Name and one-line description of every preset.
 pub const PRESETS: &[(&str, &str)] = &[
@@ -39,6 +39,10 @@ pub const PRESETS: &[(&str, &str)] = &[
     (
         "digits-mixed",
         "2 tiles of 64x32 for the digits MLP in mixed precision: mixed's soft-bounds cells and 32-bit accumulators, one level = 2^-8 of weight",
+    ),
+    (
+        "solver",
+        "1 tile of 16x32 at puma's precision and a 16x16 high-precision solver (pim_solver: refinement controller, 8-bit INV crossbar, and a 16x32 tile for the exact residuals)",
     ),
 ];
 
@@ -217,6 +221,20 @@ pub fn preset(name: &str) -> Option<Config> {
                 bits: 13,
                 ..preset("puma")?.adc
             },
+            ..preset("puma")?
+        },
+        "solver" => Config {
+            tiles: 1,
+            crossbar: Crossbar {
+                rows: 16,
+                cols: 32,
+                ..preset("puma")?.crossbar
+            },
+            adc: Adc {
+                bits: 12,
+                ..preset("puma")?.adc
+            },
+            inv: Some(Inv::default()),
             ..preset("puma")?
         },
         "digits-wide" => Config {

@@ -195,10 +195,11 @@ pub fn table(cases: &[Case]) -> String {
     t
 }
 
-/// Refinement solves on the RTL controller (`pim_refine`) in lock-step with its golden cycle
-/// model. A system of size `n` runs on a controller of the next power of two (at least 4),
-/// padded block-diagonally with `max|A|` on the diagonal and zeros in `b`: the padded rows never
-/// move, so the solve and its `X` are those of the unpadded system.
+/// Refinement solves on the RTL solver (`pim_solver`: controller, INV crossbar and tile) in
+/// lock-step with its golden cycle model. A system of size `n` runs on a solver of the next power
+/// of two (at least 4), padded block-diagonally with `max|A|` on the diagonal and zeros in `b`:
+/// the padded rows never move, so the solve and its `X` are those of the unpadded system. The
+/// solver's tile is the `solver` preset's, grown to hold the matrix, with an exact ADC.
 pub struct RtlSolver {
     work: std::path::PathBuf,
     models:
@@ -227,11 +228,16 @@ impl crate::train::kfac::Solver for RtlSolver {
     ) -> anyhow::Result<pimforge_golden::inv::Solve> {
         let size = n.next_power_of_two().max(4);
         if !self.models.contains_key(&size) {
-            let mut cfg = crate::presets::preset("tiny").expect("preset");
-            cfg.inv = Some(crate::config::Inv {
+            let mut cfg = crate::presets::preset("solver").expect("preset");
+            let inv = crate::config::Inv {
                 size,
                 ..Default::default()
-            });
+            };
+            let blocks = if inv.taylor > 0 { 2 } else { 1 };
+            cfg.crossbar.rows = cfg.crossbar.rows.max(size);
+            cfg.crossbar.cols = cfg.crossbar.cols.max(blocks * size);
+            cfg.adc.bits = cfg.exact_adc_bits();
+            cfg.inv = Some(inv);
             let built = crate::verify::prepare_refine(&cfg, &self.work)?;
             self.models.insert(size, built);
         }

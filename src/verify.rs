@@ -3,8 +3,8 @@
 
 use crate::config::Config;
 use crate::emit::{
-    config_hash, device_file, render, Fault, FILE_LIST, INV_FILE_LIST, INV_TOP, REFINE_FILE_LIST,
-    REFINE_TOP, TOP,
+    config_hash, device_file, render, Fault, FILE_LIST, INV_FILE_LIST, INV_TOP, SOLVER_FILE_LIST,
+    SOLVER_TOP, TOP,
 };
 use crate::output::write_tree;
 use anyhow::{anyhow, Context, Result};
@@ -126,9 +126,11 @@ pub fn prepare_inv(cfg: &Config, work: &Path) -> Result<(PathBuf, InvParams)> {
     Ok((built.library, params))
 }
 
-/// The refinement controller's solver parameters from the config's `inv` section.
-pub fn inv_shape(inv: &crate::config::Inv) -> InvShape {
+/// The refinement controller's solver parameters from the config's `inv` section (`A`'s
+/// entries are the tile's weights).
+pub fn inv_shape(cfg: &Config, inv: &crate::config::Inv) -> InvShape {
     InvShape {
+        a_bits: cfg.weight.bits,
         h_bits: inv.cell_bits,
         in_bits: inv.input_bits,
         out_bits: inv.bits,
@@ -160,13 +162,13 @@ pub fn prepare_refine_with(
         .inv
         .as_ref()
         .ok_or_else(|| anyhow!("the config has no `inv` section"))?;
-    let shape = inv_shape(inv);
+    let shape = inv_shape(cfg, inv);
     let rtl_dir = write_design(cfg, fault, work)?;
     let ports = refine_ports(inv.size, shape.a_bits, REFINE_X_BITS);
     let built = build(&BuildSpec {
         rtl_dir: &rtl_dir,
-        file_list: REFINE_FILE_LIST,
-        top: REFINE_TOP,
+        file_list: SOLVER_FILE_LIST,
+        top: SOLVER_TOP,
         ports: &ports,
         cache: &work.join("verilator"),
         trace: false,
@@ -174,7 +176,7 @@ pub fn prepare_refine_with(
     })?;
     Ok((
         built.library,
-        RefineUnit::new(inv.size, &shape, REFINE_X_BITS),
+        RefineUnit::new(inv.size, &shape, REFINE_X_BITS, &cfg.shape()),
     ))
 }
 

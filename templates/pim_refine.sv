@@ -1,21 +1,27 @@
 {{ header }}
 // Refinement controller (RePAST; docs/hardware.md, "High-precision solves"): solves A x = b to
-// Target bits from the INV crossbar pim_inv, with exact residuals.
+// Target bits from the INV crossbar pim_inv, with exact residuals from a tile's bit-sliced VMM
+// path (the tile's command port; pim_solver connects the two).
 //
 // The host writes A (N x N, AW-bit entries) and b, then START. The controller splits A into the
 // INV crossbar's levels A_h (rounded to HW bits with a power-of-two scale 2^sh; with SplitDiag,
 // the diagonal on its own scale 2^(sh + dsh), its gain in the INV's feedback paths) and programs
-// them, then iterates: the residual R = b 2^XFrac - A X (one exact multiply-accumulate per cycle),
-// a divergence check and block-floating-point scaling of R into the INV's input range, an INV
-// solve, and the update X += code 2^(k + e - sh); each of Taylor terms adds -INV(A_l term) with
-// A_l = A - A_h 2^sh. It stops converged, after MaxIters, diverged (the residual grew past 4x its
-// smallest value) or singular (a zero INV pivot). Cycle for cycle this is golden::inv::refine:
-//   split 1, program N*N; per iteration: residual N*N, check 1, INV block (write N, start 1,
-//   settle Latency, read N), per Taylor term: A_l product N*N, check 1, INV block; update 1.
+// them, loading A (transposed, columns 0..N-1) into the tile in the same cycles and, with Taylor
+// terms, A_l = A - A_h 2^sh (columns N..2N-1) after them. Then it iterates: the residual
+// R = b 2^XFrac - A X, a divergence check and block-floating-point scaling of R into the INV's
+// input range, an INV solve, and the update X += code 2^(k + e - sh); each of Taylor terms adds
+// -INV(A_l term). A product (A X, or A_l term) takes Digits passes over the XW-bit operand's
+// digits of TInW-1 bits (the top one signed): write N inputs, MVM, wait while the tile is busy
+// plus one cycle, read N results (each arrives a cycle after its READ_Y), shift and add.
+// It stops converged, after MaxIters, diverged (the residual grew past 4x its smallest value) or
+// singular (a zero INV pivot). Cycle for cycle this is golden::inv::refine_with on
+// golden::refine_tile::TileProducts: split 1, program N*N (A_l: N*N more); per iteration: the
+// residual product, check 1, INV block (write N, start 1, settle Latency, read N), per Taylor
+// term: the A_l product, check 1, INV block; update 1.
 // status_o: 0 converged, 1 max iterations, 2 diverged, 3 singular.
 module pim_refine #(
   parameter int N        = {{ inv_size }},
-  parameter int AW       = 16,
+  parameter int AW       = {{ weight_bits }},
   parameter int HW       = {{ inv_cell_bits }},
   parameter int InW      = {{ inv_input_bits }},
   parameter int OutW     = {{ inv_bits }},
@@ -25,7 +31,13 @@ module pim_refine #(
   parameter int Target   = {{ inv_target_bits }},
   parameter int MaxIters = {{ inv_max_iters }},
   parameter int Taylor   = {{ inv_taylor }},
-  parameter bit SplitDiag = 1'b{{ inv_split_diag }}
+  parameter bit SplitDiag = 1'b{{ inv_split_diag }},
+  // The tile's command port.
+  parameter int TCols    = {{ cols }},
+  parameter int TInW     = {{ input_bits }},
+  parameter int TAddrW   = {{ addr_bits }},
+  parameter int TDataW   = {{ data_bits }},
+  parameter int TRspW    = {{ rsp_bits }}
 ) (
   input  logic                 clk_i,
   input  logic                 rst_ni,
@@ -41,7 +53,16 @@ module pim_refine #(
   output logic [1:0]           status_o,
   output logic [7:0]           iters_o,
   input  logic [$clog2(N)-1:0] rd_idx_i,
-  output logic [XW-1:0]        x_o
+  output logic [XW-1:0]        x_o,
+  // Master of the tile's command port.
+  output logic                 tile_cmd_valid_o,
+  input  logic                 tile_cmd_ready_i,
+  output logic [3:0]           tile_cmd_op_o,
+  output logic [TAddrW-1:0]    tile_cmd_addr_o,
+  output logic [TDataW-1:0]    tile_cmd_data_o,
+  input  logic                 tile_rsp_valid_i,
+  input  logic [TRspW-1:0]     tile_rsp_data_i,
+  input  logic                 tile_busy_i
 );
 
   localparam int IdxW = $clog2(N);
@@ -54,8 +75,17 @@ module pim_refine #(
   // Largest exponent of an INV answer in X units that cannot overflow X.
   localparam int UpMax = XW - 1 - OutW;
 
+  // Digits of a product's operand, and their width.
+  localparam int DW     = TInW - 1;
+  localparam int Digits = (XW + DW - 1) / DW;
+  localparam int DigW   = $clog2(Digits + 1);
+  localparam int TColW  = $clog2(TCols);
+  // Tile opcodes (golden::tile::Op).
+  localparam logic [3:0] OpWriteX = 4'd1, OpLoadW = 4'd2, OpMvm = 4'd4, OpReadY = 4'd6;
+
   typedef enum logic [3:0] {
-    SIdle, SSplit, SProg, SRes, SCheck, SWrite, SStart, SWait, SRead, SMac, SUpdate
+    SIdle, SSplit, SProg, SProgLow, SXw, SMvm, SMvmWait, SRdY, SCheck, SWrite, SStart, SWait,
+    SRead, SUpdate
   } state_e;
 
   state_e state_q;
@@ -66,7 +96,8 @@ module pim_refine #(
   logic signed [XW-1:0]     dx_q [N];
   logic signed [XW-1:0]     term_q [N];
   logic signed [RW-1:0]     v_q [N];      // the vector the next INV solves (R, or A_l term)
-  logic signed [RW-1:0]     acc_q;
+  logic signed [RW-1:0]     prod_q [N];   // the product being summed over digits
+  logic [DigW-1:0]          dig_q;
   logic [RW-1:0]            vmax_q, best_q;
   logic                     have_best_q;
   logic [XW:0]              prev_q;
@@ -250,10 +281,72 @@ module pim_refine #(
     read_val = (term_idx_q == '0) ? XW'(v) : XW'(-v);
   end
 
-  // The product of the current row (residual: A X, Taylor: A_l term) up to this column.
-  logic signed [RW-1:0] mac_next;
-  assign mac_next = acc_q + ((state_q == SRes) ? a_at(32'(row), 32'(col)) * RW'(x_q[col])
-                                               : RW'(a_low(32'(row), 32'(col))) * RW'(term_q[col]));
+  // --------------------------------------------------------------------------------------------
+  // The tile: loads of A and A_l, and the product passes (golden::refine_tile)
+  // --------------------------------------------------------------------------------------------
+  logic low;  // the product is A_l term (a Taylor term), else A X
+  assign low = term_idx_q != '0;
+
+  // Digit d of a product operand: DW bits unsigned, or the signed rest for the top digit.
+  function automatic logic [TInW-1:0] digit(input logic signed [XW-1:0] v,
+                                            input logic [DigW-1:0] d);
+    logic [TInW-1:0] t;
+    t = TInW'(v >>> (32'(d) * DW));
+    digit = (32'(d) == Digits - 1) ? t : {1'b0, t[DW-1:0]};
+  endfunction
+
+  always_comb begin
+    logic [63:0] base;
+    base = low ? 64'(N) : 64'd0;
+    tile_cmd_valid_o = 1'b0;
+    tile_cmd_op_o    = '0;
+    tile_cmd_addr_o  = '0;
+    tile_cmd_data_o  = '0;
+    unique case (state_q)
+      SProg, SProgLow: begin
+        // Weight (col, block + row) = A (row, col), block N for A_l.
+        tile_cmd_valid_o = 1'b1;
+        tile_cmd_op_o    = OpLoadW;
+        tile_cmd_addr_o  = TAddrW'((64'(col) << TColW)
+                                   | ((state_q == SProgLow) ? 64'(N) : 64'd0) + 64'(row));
+        tile_cmd_data_o  = (state_q == SProg) ? TDataW'(a_q[(32'(row)*N + 32'(col))*AW +: AW])
+                                              : TDataW'(AW'(a_low(32'(row), 32'(col))));
+      end
+      SXw: begin
+        tile_cmd_valid_o = 1'b1;
+        tile_cmd_op_o    = OpWriteX;
+        tile_cmd_addr_o  = TAddrW'(col);
+        tile_cmd_data_o  = TDataW'(digit(low ? term_q[col] : x_q[col], dig_q));
+      end
+      SMvm: begin
+        tile_cmd_valid_o = 1'b1;
+        tile_cmd_op_o    = OpMvm;
+      end
+      SRdY: begin
+        if (cnt_q < CntW'(N)) begin
+          tile_cmd_valid_o = 1'b1;
+          tile_cmd_op_o    = OpReadY;
+          tile_cmd_addr_o  = TAddrW'(base + 64'(cnt_q));
+        end
+      end
+      default: ;
+    endcase
+  end
+
+  // The response to the READ_Y of the cycle before: result entry cnt_q - 1 of this pass, added
+  // into place; after the last digit, R = b 2^XFrac - A X or W = A_l term.
+  logic [IdxW-1:0]      rd_entry;
+  logic signed [RW-1:0] prod_next, v_next;
+  assign rd_entry  = IdxW'(cnt_q - 1'b1);
+  assign prod_next = ((dig_q == '0) ? '0 : prod_q[rd_entry])
+                     + (RW'($signed(tile_rsp_data_i)) <<< (32'(dig_q) * DW));
+  assign v_next    = low ? prod_next
+                         : (RW'($signed(b_q[32'(rd_entry)*AW +: AW])) <<< XFrac) - prod_next;
+
+  // Handshakes the schedule does not need: the tile is idle whenever a command is issued (the
+  // lock-step model would see a dropped one), and a response always follows its READ_Y.
+  logic unused_tile;
+  assign unused_tile = tile_cmd_ready_i ^ tile_rsp_valid_i;
 
   // Update: X + DX, its largest entry and the largest update.
   logic [XW:0] upd_max, xnew_max;
@@ -322,7 +415,7 @@ module pim_refine #(
     if (!rst_ni) begin
       state_q     <= SIdle;
       cnt_q       <= '0;
-      acc_q       <= '0;
+      dig_q       <= '0;
       vmax_q      <= '0;
       best_q      <= '0;
       have_best_q <= 1'b0;
@@ -351,33 +444,49 @@ module pim_refine #(
           cnt_q   <= '0;
           state_q <= SProg;
         end
-        SProg: begin
+        SProg, SProgLow: begin
           cnt_q <= cnt_q + 1'b1;
           if (cnt_q == LastSq) begin
             cnt_q   <= '0;
-            acc_q   <= '0;
             vmax_q  <= '0;
-            state_q <= SRes;
+            dig_q   <= '0;
+            state_q <= (state_q == SProg && Taylor > 0) ? SProgLow : SXw;
           end
         end
-        SRes, SMac: begin
+        SXw: begin
           cnt_q <= cnt_q + 1'b1;
-          acc_q <= mac_next;
-          if (col == IdxW'(N - 1)) begin
-            // Row done: R = b 2^XFrac - A X, or W = A_l term.
-            v_q[row] <= (state_q == SRes)
-                ? (RW'($signed(b_q[32'(row)*AW +: AW])) <<< XFrac) - mac_next : mac_next;
-            if (mag((state_q == SRes)
-                    ? (RW'($signed(b_q[32'(row)*AW +: AW])) <<< XFrac) - mac_next : mac_next)
-                > vmax_q) begin
-              vmax_q <= mag((state_q == SRes)
-                  ? (RW'($signed(b_q[32'(row)*AW +: AW])) <<< XFrac) - mac_next : mac_next);
-            end
-            acc_q <= '0;
-          end
-          if (cnt_q == LastSq) begin
+          if (cnt_q == LastN) begin
             cnt_q   <= '0;
-            state_q <= SCheck;
+            state_q <= SMvm;
+          end
+        end
+        SMvm: state_q <= SMvmWait;
+        SMvmWait: begin
+          if (!tile_busy_i) begin
+            cnt_q   <= '0;
+            state_q <= SRdY;
+          end
+        end
+        SRdY: begin
+          cnt_q <= cnt_q + 1'b1;
+          if (cnt_q != '0) begin
+            prod_q[rd_entry] <= prod_next;
+            if (32'(dig_q) == Digits - 1) begin
+              v_q[rd_entry] <= v_next;
+              if (mag(v_next) > vmax_q) begin
+                vmax_q <= mag(v_next);
+              end
+            end
+          end
+          if (cnt_q == CntW'(N)) begin
+            cnt_q <= '0;
+            if (32'(dig_q) == Digits - 1) begin
+              dig_q   <= '0;
+              state_q <= SCheck;
+            end else begin
+              dig_q   <= dig_q + 1'b1;
+              state_q <= SXw;
+            end
           end
         end
         SCheck: begin
@@ -425,11 +534,10 @@ module pim_refine #(
             cnt_q <= cnt_q + 1'b1;
             if (cnt_q == LastN) begin
               cnt_q  <= '0;
-              acc_q  <= '0;
               vmax_q <= '0;
               if (term_idx_q != TIdxW'(Taylor)) begin
                 term_idx_q <= term_idx_q + 1'b1;
-                state_q    <= SMac;
+                state_q    <= SXw;
               end else begin
                 state_q <= SUpdate;
               end
@@ -441,7 +549,6 @@ module pim_refine #(
           prev_q      <= upd_max;
           have_prev_q <= 1'b1;
           term_idx_q  <= '0;
-          acc_q       <= '0;
           vmax_q      <= '0;
           cnt_q       <= '0;
           if (converged) begin
@@ -451,7 +558,7 @@ module pim_refine #(
             status_q <= 2'd1;
             state_q  <= SIdle;
           end else begin
-            state_q <= SRes;
+            state_q <= SXw;
           end
         end
         default: state_q <= SIdle;

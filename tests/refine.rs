@@ -1,7 +1,7 @@
-//! The refinement controller (`pim_refine` with its INV crossbar) in lock-step with its golden
-//! cycle model on random systems of sizes 4 to 16 and condition numbers 10 to 10^4, plus
-//! indefinite and singular ones: every output on every cycle; converged solves are also checked
-//! against a float64 reference solution. Needs Verilator (`make deps` installs it).
+//! The solver (`pim_solver`: the refinement controller with its INV crossbar and its tile) in
+//! lock-step with its golden cycle model on random systems of sizes 4 to 16 and condition
+//! numbers 10 to 10^4, plus indefinite and singular ones: every output on every cycle; converged
+//! solves are also checked against a float64 reference solution. Needs Verilator (`make deps` installs it).
 
 use pimforge::config::{Diagonal, Inv};
 use pimforge::presets::preset;
@@ -15,7 +15,7 @@ fn work() -> PathBuf {
 }
 
 fn regress(n: usize, taylor: u32, diagonal: Diagonal, count: usize) -> [usize; 4] {
-    let mut cfg = preset("tiny").unwrap();
+    let mut cfg = preset("solver").unwrap();
     cfg.inv = Some(Inv {
         size: n,
         taylor,
@@ -56,7 +56,7 @@ fn regress(n: usize, taylor: u32, diagonal: Diagonal, count: usize) -> [usize; 4
         }
     }
     println!(
-        "pim_refine n {n} taylor {taylor} diagonal {diagonal:?}: {count} systems, {cycles} cycles matched on every output; converged / max-iters / diverged / singular = {by_status:?}"
+        "pim_solver n {n} taylor {taylor} diagonal {diagonal:?}: {count} systems, {cycles} cycles matched on every output; converged / max-iters / diverged / singular = {by_status:?}"
     );
     by_status
 }
@@ -106,7 +106,7 @@ fn kfac_steps_with_rtl_solves_match_the_golden_model() {
     assert_eq!(rtl_net.b2, golden_net.b2);
     assert_eq!(rtl_net.w1, golden_net.w1);
     println!(
-        "K-FAC on the RTL: {steps} steps, {} refinement solves ({} iterations) on pim_refine, {} cycles matched on every output; weights identical to the golden model's",
+        "K-FAC on the RTL: {steps} steps, {} refinement solves ({} iterations) on pim_solver, {} cycles matched on every output; weights identical to the golden model's",
         rtl.solves, rtl_run.refine_iterations, rtl.cycles
     );
 }
@@ -116,7 +116,7 @@ fn kfac_steps_with_rtl_solves_match_the_golden_model() {
 fn injected_refine_rounding_fault_is_caught() {
     use pimforge::emit::Fault;
     use pimforge::verify::prepare_refine_with;
-    let mut cfg = preset("tiny").unwrap();
+    let mut cfg = preset("solver").unwrap();
     cfg.inv = Some(Inv {
         size: 4,
         ..Inv::default()

@@ -308,17 +308,76 @@ fn correction(s: &Split, shape: &InvShape, v: &[i128]) -> Result<(Vec<i128>, i32
 /// declared diverged (the max-norm of a converging residual need not fall every iteration).
 pub const DIVERGENCE_FACTOR: u128 = 4;
 
-/// Solves `A x = b` by refinement around the INV crossbar.
+/// Where the controller's exact products come from: a tile's bit-sliced VMM path
+/// ([`crate::refine_tile::TileProducts`], cycle-accurate) or plain integer arithmetic
+/// ([`Exact`]).
+pub trait Products {
+    /// Loads `A`, and `A_l` when Taylor terms need it; returns the cycles the loads take.
+    fn load(&mut self, a: &[i64], al: Option<&[i64]>) -> u64;
+    /// `A v`, or `A_l v` with `low`, exactly, and the cycles it takes.
+    fn product(&mut self, v: &[i128], low: bool) -> (Vec<i128>, u64);
+}
+
+/// Plain integer products, without hardware timing (they take no cycles).
+#[derive(Clone, Debug)]
+pub struct Exact {
+    a: Vec<i64>,
+    al: Vec<i64>,
+    n: usize,
+}
+
+impl Exact {
+    pub fn new(a: &[i64], n: usize) -> Self {
+        Exact {
+            a: a.to_vec(),
+            al: vec![0; n * n],
+            n,
+        }
+    }
+}
+
+impl Products for Exact {
+    fn load(&mut self, a: &[i64], al: Option<&[i64]>) -> u64 {
+        self.a = a.to_vec();
+        if let Some(al) = al {
+            self.al = al.to_vec();
+        }
+        0
+    }
+
+    fn product(&mut self, v: &[i128], low: bool) -> (Vec<i128>, u64) {
+        let (m, n) = (if low { &self.al } else { &self.a }, self.n);
+        let p = (0..n)
+            .map(|i| (0..n).map(|j| m[i * n + j] as i128 * v[j]).sum())
+            .collect();
+        (p, 0)
+    }
+}
+
+/// Solves `A x = b` by refinement around the INV crossbar, with exact products.
 pub fn refine(a: &[i64], n: usize, b: &[i64], shape: &InvShape) -> Solve {
+    refine_with(a, n, b, shape, &mut Exact::new(a, n))
+}
+
+/// Solves `A x = b` by refinement around the INV crossbar, with the products of `engine`.
+pub fn refine_with(
+    a: &[i64],
+    n: usize,
+    b: &[i64],
+    shape: &InvShape,
+    engine: &mut dyn Products,
+) -> Solve {
     let s = split(a, n, shape);
     let mut x = vec![0i128; n];
     let mut steps: Vec<Step> = Vec::new();
     let mut inv_ops = 0;
     let sq = (n * n) as u64;
     let inv_block = n as u64 + 1 + shape.latency as u64;
-    // The controller's cycles (docs/hardware.md): split and program A_h, then per iteration the
-    // residual, the check, INV blocks (write, start, settle, read) and the update.
-    let mut cycles = 1 + sq;
+    // The controller's cycles (docs/hardware.md): split, program A_h (and load A into the tile
+    // at the same time; A_l after it), then per iteration the residual, the check, INV blocks
+    // (write, start, settle, read) and the update.
+    let al = (shape.taylor > 0).then_some(s.al.as_slice());
+    let mut cycles = 1 + sq.max(engine.load(a, al));
     let done = |status, x, steps, inv_ops, cycles| Solve {
         status,
         x,
@@ -327,9 +386,12 @@ pub fn refine(a: &[i64], n: usize, b: &[i64], shape: &InvShape) -> Solve {
         cycles,
     };
     for _ in 0..shape.max_iters {
-        let r = residual(a, n, b, &x, shape.x_frac);
+        let (ax, product_cycles) = engine.product(&x, false);
+        let r: Vec<i128> = (0..n)
+            .map(|i| ((b[i] as i128) << shape.x_frac) - ax[i])
+            .collect();
         let rmax = max_abs(&r);
-        cycles += sq + 1;
+        cycles += product_cycles + 1;
         let best = steps.iter().map(|p| p.residual).min();
         if best.is_some_and(|b| rmax > b.saturating_mul(DIVERGENCE_FACTOR)) {
             return done(Status::Diverged, x, steps, inv_ops, cycles);
@@ -348,10 +410,8 @@ pub fn refine(a: &[i64], n: usize, b: &[i64], shape: &InvShape) -> Solve {
         inv_ops += 1;
         let mut term = dx.clone();
         for _ in 0..shape.taylor {
-            let w: Vec<i128> = (0..n)
-                .map(|i| (0..n).map(|j| s.al[i * n + j] as i128 * term[j]).sum())
-                .collect();
-            cycles += sq + 1 + inv_block;
+            let (w, product_cycles) = engine.product(&term, true);
+            cycles += product_cycles + 1 + inv_block;
             let t = match correction(&s, shape, &w) {
                 Ok((t, _)) => t,
                 Err(why) => return done(stop(why), x, steps, inv_ops, cycles + 1),
@@ -642,10 +702,12 @@ pub struct RefineOut {
     pub x: u128,
 }
 
-/// Cycle-level model of `pim_refine`: `A` and `b` writes take effect at the edge; a START (when
-/// idle) solves with the state before the edge ([`refine`]) and keeps the controller busy for
-/// [`Solve::cycles`] cycles; then the status, the iteration count and `X` (entry `rd_idx`,
-/// `x_bits` wide) are visible (all zero while busy).
+/// Cycle-level model of `pim_solver` (the refinement controller `pim_refine` with its INV
+/// crossbar and its tile): `A` and `b` writes take effect at the edge; a START (when idle) solves
+/// with the state before the edge ([`refine_with`], the products on the tile model, driven cycle
+/// by cycle as the controller drives it) and keeps the controller busy for [`Solve::cycles`]
+/// cycles; then the status, the iteration count and `X` (entry `rd_idx`, `x_bits` wide) are
+/// visible (all zero while busy).
 #[derive(Clone, Debug)]
 pub struct RefineUnit {
     pub n: usize,
@@ -653,18 +715,20 @@ pub struct RefineUnit {
     pub x_bits: u32,
     pub a: Vec<i64>,
     pub b: Vec<i64>,
+    pub products: crate::refine_tile::TileProducts,
     result: Option<Solve>,
     count: u64,
 }
 
 impl RefineUnit {
-    pub fn new(n: usize, shape: &InvShape, x_bits: u32) -> Self {
+    pub fn new(n: usize, shape: &InvShape, x_bits: u32, tile: &crate::shape::TileShape) -> Self {
         RefineUnit {
             n,
             shape: shape.clone(),
             x_bits,
             a: vec![0; n * n],
             b: vec![0; n],
+            products: crate::refine_tile::TileProducts::new(tile, n, x_bits),
             result: None,
             count: 0,
         }
@@ -693,7 +757,7 @@ impl RefineUnit {
     pub fn clock(&mut self, inp: &RefineIn) {
         let sext = |raw: u64, bits: u32| crate::num::sext(raw as u128, bits) as i64;
         if inp.start && self.count == 0 {
-            let sol = refine(&self.a, self.n, &self.b, &self.shape);
+            let sol = refine_with(&self.a, self.n, &self.b, &self.shape, &mut self.products);
             self.count = sol.cycles;
             self.result = Some(sol);
         } else if self.count != 0 {

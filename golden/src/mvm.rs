@@ -97,33 +97,10 @@ pub fn mvm(shape: &TileShape, cells: &mut Cells, x: &[i64], dir: Direction) -> M
 mod tests {
     use super::*;
     use crate::num::signed_range;
-    use crate::shape::AdcShape;
+    use crate::shape::tests::exact_shape;
     use num_bigint::BigInt;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
-
-    fn exact_shape(rows: usize, cols: usize, dac_bits: u32) -> TileShape {
-        let mut s = TileShape {
-            rows,
-            cols,
-            value_bits: 2,
-            cell_bits: vec![6, 6, 6, 6, 5, 5, 5, 5],
-            weight_bits: 16,
-            input_bits: 16,
-            dac_bits,
-            adc: AdcShape {
-                bits: 4,
-                step_log2: 0,
-                share: 1,
-            },
-            device: crate::shape::DeviceShape::default(),
-            mixed: None,
-        };
-        while !s.adc_is_exact() {
-            s.adc.bits += 1;
-        }
-        s
-    }
 
     /// Exact reference: `x . W` (forward) or `W . x` (transpose) of the weights the cells hold.
     fn big_product(s: &TileShape, cells: &Cells, x: &[i64], dir: Direction) -> Vec<BigInt> {

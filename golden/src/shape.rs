@@ -308,6 +308,31 @@ impl TileShape {
 pub(crate) mod tests {
     use super::*;
 
+    /// puma's precision (16-bit weights in [6,6,6,6,5,5,5,5]-bit cells, 16-bit inputs) with the
+    /// narrowest exact ADC.
+    pub fn exact_shape(rows: usize, cols: usize, dac_bits: u32) -> TileShape {
+        let mut s = TileShape {
+            rows,
+            cols,
+            value_bits: 2,
+            cell_bits: vec![6, 6, 6, 6, 5, 5, 5, 5],
+            weight_bits: 16,
+            input_bits: 16,
+            dac_bits,
+            adc: AdcShape {
+                bits: 4,
+                step_log2: 0,
+                share: 1,
+            },
+            device: DeviceShape::default(),
+            mixed: None,
+        };
+        while !s.adc_is_exact() {
+            s.adc.bits += 1;
+        }
+        s
+    }
+
     pub fn small() -> TileShape {
         TileShape {
             rows: 8,

@@ -124,6 +124,18 @@ pub struct TileIn {
     pub cmd_data: u64,
 }
 
+impl TileIn {
+    /// A valid command.
+    pub fn command(op: Op, addr: u64, data: u64) -> Self {
+        TileIn {
+            cmd_valid: true,
+            cmd_op: op as u8,
+            cmd_addr: addr,
+            cmd_data: data,
+        }
+    }
+}
+
 /// Outputs of a tile in one cycle (raw port values).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TileOut {
@@ -480,15 +492,6 @@ mod tests {
     use crate::mvm::mvm;
     use crate::shape::tests::small;
 
-    fn cmd(op: Op, addr: u64, data: u64) -> TileIn {
-        TileIn {
-            cmd_valid: true,
-            cmd_op: op as u8,
-            cmd_addr: addr,
-            cmd_data: data,
-        }
-    }
-
     /// Issues one command and waits until it is accepted; returns the response, if any.
     fn issue(t: &mut TileModel, c: TileIn) -> (usize, Option<u128>) {
         let mut cycles = 0;
@@ -510,7 +513,7 @@ mod tests {
                 let w = (r as i64 * 37 - c as i64 * 11) % 128;
                 issue(
                     &mut t,
-                    cmd(
+                    TileIn::command(
                         Op::LoadW,
                         ((r << 2) | c) as u64,
                         to_raw(w as i128, 8) as u64,
@@ -522,14 +525,14 @@ mod tests {
         for (i, &v) in x.iter().enumerate() {
             issue(
                 &mut t,
-                cmd(Op::WriteX, i as u64, to_raw(v as i128, 8) as u64),
+                TileIn::command(Op::WriteX, i as u64, to_raw(v as i128, 8) as u64),
             );
         }
         for (op, dir, n) in [
             (Op::Mvm, Direction::Forward, 8),
             (Op::Mtvm, Direction::Transpose, 4),
         ] {
-            issue(&mut t, cmd(op, 0, 0));
+            issue(&mut t, TileIn::command(op, 0, 0));
             let want = mvm(&s, &mut t.cells.clone(), &x[..n], dir);
             let mut busy = 0;
             while t.outputs().busy {
@@ -538,12 +541,12 @@ mod tests {
             }
             assert_eq!(busy, s.mvm_cycles());
             for (l, &y) in want.y.iter().enumerate() {
-                let (_, rsp) = issue(&mut t, cmd(Op::ReadY, l as u64, 0));
+                let (_, rsp) = issue(&mut t, TileIn::command(Op::ReadY, l as u64, 0));
                 assert_eq!(sext(rsp.unwrap(), s.rsp_bits()), y, "{op:?} line {l}");
             }
-            let (_, sat) = issue(&mut t, cmd(Op::ReadStat, stat::SATURATIONS, 0));
+            let (_, sat) = issue(&mut t, TileIn::command(Op::ReadStat, stat::SATURATIONS, 0));
             assert_eq!(sat.unwrap() as u64, want.clipped);
-            issue(&mut t, cmd(Op::Clear, 0, 0));
+            issue(&mut t, TileIn::command(Op::Clear, 0, 0));
         }
     }
 
@@ -556,18 +559,18 @@ mod tests {
         for (i, &v) in x.iter().enumerate() {
             issue(
                 &mut t,
-                cmd(Op::WriteX, i as u64, to_raw(v as i128, 8) as u64),
+                TileIn::command(Op::WriteX, i as u64, to_raw(v as i128, 8) as u64),
             );
         }
         for (c, &v) in d.iter().enumerate() {
             issue(
                 &mut t,
-                cmd(Op::WriteD, c as u64, to_raw(v as i128, 8) as u64),
+                TileIn::command(Op::WriteD, c as u64, to_raw(v as i128, 8) as u64),
             );
         }
         let mut want = t.cells.clone();
         let clips = crate::opa::opa(&s, &mut want, &x, &d);
-        issue(&mut t, cmd(Op::Opa, 0, 0));
+        issue(&mut t, TileIn::command(Op::Opa, 0, 0));
         let mut busy = 0;
         while t.outputs().busy {
             t.clock(&TileIn::default());
@@ -575,11 +578,14 @@ mod tests {
         }
         assert_eq!(busy, s.opa_cycles());
         assert_eq!(t.cells, want);
-        let (_, rsp) = issue(&mut t, cmd(Op::ReadStat, stat::UPDATE_CLIPS, 0));
+        let (_, rsp) = issue(&mut t, TileIn::command(Op::ReadStat, stat::UPDATE_CLIPS, 0));
         assert_eq!(rsp, Some(clips as u128));
         let sats = crate::opa::crs(&s, &mut want);
-        issue(&mut t, cmd(Op::Crs, 0, 0));
-        let (wait, _) = issue(&mut t, cmd(Op::ReadStat, stat::CRS_SATURATIONS, 0));
+        issue(&mut t, TileIn::command(Op::Crs, 0, 0));
+        let (wait, _) = issue(
+            &mut t,
+            TileIn::command(Op::ReadStat, stat::CRS_SATURATIONS, 0),
+        );
         assert_eq!(wait, s.crs_cycles());
         assert_eq!(t.cells, want);
         assert_eq!(t.outputs().rsp_data, sats as u128);
@@ -601,19 +607,19 @@ mod tests {
         for (i, &v) in x.iter().enumerate() {
             issue(
                 &mut t,
-                cmd(Op::WriteX, i as u64, to_raw(v as i128, 8) as u64),
+                TileIn::command(Op::WriteX, i as u64, to_raw(v as i128, 8) as u64),
             );
         }
         for (c, &v) in d.iter().enumerate() {
             issue(
                 &mut t,
-                cmd(Op::WriteD, c as u64, to_raw(v as i128, 2) as u64),
+                TileIn::command(Op::WriteD, c as u64, to_raw(v as i128, 2) as u64),
             );
         }
         for _ in 0..5 {
-            issue(&mut t, cmd(Op::Accumulate, 0, 0));
+            issue(&mut t, TileIn::command(Op::Accumulate, 0, 0));
         }
-        issue(&mut t, cmd(Op::Transfer, 0, 0));
+        issue(&mut t, TileIn::command(Op::Transfer, 0, 0));
         let mut busy = 0;
         while t.outputs().busy {
             t.clock(&TileIn::default());
@@ -630,7 +636,7 @@ mod tests {
             }
         }
         assert!(sent > 0);
-        let (_, p) = issue(&mut t, cmd(Op::ReadStat, stat::PULSES, 0));
+        let (_, p) = issue(&mut t, TileIn::command(Op::ReadStat, stat::PULSES, 0));
         assert_eq!(p, Some(sent as u128));
     }
 
@@ -638,21 +644,21 @@ mod tests {
     fn bad_commands_set_sticky_flags() {
         let s = small();
         let mut t = TileModel::new(&s);
-        issue(&mut t, cmd(Op::WriteX, 8, 0));
+        issue(&mut t, TileIn::command(Op::WriteX, 8, 0));
         assert_eq!(t.errors, err::BAD_ADDR);
         issue(
             &mut t,
             TileIn {
                 cmd_op: 15,
-                ..cmd(Op::Clear, 0, 0)
+                ..TileIn::command(Op::Clear, 0, 0)
             },
         );
-        issue(&mut t, cmd(Op::WriteCell, 0, 100));
+        issue(&mut t, TileIn::command(Op::WriteCell, 0, 100));
         assert_eq!(t.errors, err::BAD_ADDR | err::BAD_OP | err::BAD_LEVEL);
         assert!(t.outputs().err);
-        let (_, rsp) = issue(&mut t, cmd(Op::ReadStat, stat::ERRORS, 0));
+        let (_, rsp) = issue(&mut t, TileIn::command(Op::ReadStat, stat::ERRORS, 0));
         assert_eq!(rsp, Some(7));
-        issue(&mut t, cmd(Op::Clear, 0, 0));
+        issue(&mut t, TileIn::command(Op::Clear, 0, 0));
         assert!(!t.outputs().err);
     }
 }

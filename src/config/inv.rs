@@ -1,7 +1,7 @@
 //! The `inv` section of a config: the INV-mode crossbar of RePAST-style high-precision solves
 //! (SPEC section 7).
 
-use super::{bad, FieldError};
+use super::{bad, Config, DeviceModel, FieldError};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +64,8 @@ pub(super) fn validate(inv: &Inv, errs: &mut Vec<FieldError>) {
     }
     for (field, v, lo, hi) in [
         ("inv.bits", inv.bits, 2, 16),
-        ("inv.cell_bits", inv.cell_bits, 2, 16),
+        // At least 3 bits keep A_l = A - A_h 2^sh within the tile's weight width.
+        ("inv.cell_bits", inv.cell_bits, 3, 16),
         ("inv.input_bits", inv.input_bits, 2, 32),
         ("inv.latency", inv.latency, 1, 1000),
         ("inv.target_bits", inv.target_bits, 1, 40),
@@ -73,6 +74,80 @@ pub(super) fn validate(inv: &Inv, errs: &mut Vec<FieldError>) {
     ] {
         if !(lo..=hi).contains(&v) {
             bad(errs, field, v.to_string(), format!("{lo}..={hi}"));
+        }
+    }
+}
+
+/// The solver's tile is this design's tile: it must hold `A` (and `A_l` for Taylor terms) and
+/// compute exact products, so that the residuals are exact.
+pub(super) fn validate_tile(cfg: &Config, inv: &Inv, errs: &mut Vec<FieldError>) {
+    let blocks = if inv.taylor > 0 { 2 } else { 1 };
+    let why = "for the solver's tile";
+    if cfg.crossbar.rows < inv.size {
+        bad(
+            errs,
+            "crossbar.rows",
+            cfg.crossbar.rows.to_string(),
+            format!("at least inv.size = {} {why}", inv.size),
+        );
+    }
+    if cfg.crossbar.cols < blocks * inv.size {
+        bad(
+            errs,
+            "crossbar.cols",
+            cfg.crossbar.cols.to_string(),
+            format!(
+                "at least {} {why} (A{})",
+                blocks * inv.size,
+                if blocks == 2 {
+                    " and A_l, with inv.taylor > 0"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
+    if !cfg.adc.exact {
+        bad(
+            errs,
+            "adc.exact",
+            "false".into(),
+            format!("true {why} (exact residuals)"),
+        );
+    }
+    let d = &cfg.device;
+    for (field, value, ok) in [
+        (
+            "device.model",
+            format!("{:?}", d.model).to_lowercase(),
+            d.model == DeviceModel::Ideal,
+        ),
+        ("device.c2c", d.c2c.to_string(), d.c2c == 0.0),
+        (
+            "device.read_noise",
+            d.read_noise.to_string(),
+            d.read_noise == 0.0,
+        ),
+        ("device.dtod", d.dtod.to_string(), d.dtod == 0.0),
+        ("device.stuck_on", d.stuck_on.to_string(), d.stuck_on == 0.0),
+        (
+            "device.stuck_off",
+            d.stuck_off.to_string(),
+            d.stuck_off == 0.0,
+        ),
+        (
+            "device.bounds",
+            format!("{:?}", d.bounds),
+            d.bounds.is_none(),
+        ),
+    ] {
+        if !ok {
+            bad(
+                errs,
+                field,
+                value,
+                format!("ideal, noiseless devices without variation or bounds {why}"),
+            );
         }
     }
 }

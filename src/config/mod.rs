@@ -292,6 +292,7 @@ impl Config {
         }
         if let Some(inv) = &self.inv {
             inv::validate(inv, &mut errs);
+            inv::validate_tile(self, inv, &mut errs);
         }
         if !errs.is_empty() {
             return Err(ConfigErrors(errs));

@@ -1,0 +1,82 @@
+{{ header }}
+// High-precision solver (RePAST; docs/hardware.md, "High-precision solves"): the refinement
+// controller pim_refine with its INV crossbar, and a tile (pim_tile, this design's geometry)
+// whose bit-sliced VMM path computes the controller's exact residuals and A_l products. The
+// tile belongs to the solver: the controller is the only master of its command port.
+module pim_solver #(
+  parameter int N  = {{ inv_size }},
+  parameter int AW = {{ weight_bits }},
+  parameter int XW = 100
+) (
+  input  logic                 clk_i,
+  input  logic                 rst_ni,
+  input  logic                 a_we_i,
+  input  logic [$clog2(N)-1:0] a_row_i,
+  input  logic [$clog2(N)-1:0] a_col_i,
+  input  logic [AW-1:0]        a_data_i,
+  input  logic                 b_we_i,
+  input  logic [$clog2(N)-1:0] b_idx_i,
+  input  logic [AW-1:0]        b_data_i,
+  input  logic                 start_i,
+  output logic                 busy_o,
+  output logic [1:0]           status_o,
+  output logic [7:0]           iters_o,
+  input  logic [$clog2(N)-1:0] rd_idx_i,
+  output logic [XW-1:0]        x_o
+);
+
+  logic                       cmd_valid, cmd_ready, rsp_valid, tile_busy, tile_err;
+  logic [3:0]                 cmd_op;
+  logic [{{ addr_bits }}-1:0] cmd_addr;
+  logic [{{ data_bits }}-1:0] cmd_data;
+  logic [{{ rsp_bits }}-1:0]  rsp_data;
+
+  pim_refine #(
+    .N  (N),
+    .AW (AW),
+    .XW (XW)
+  ) u_refine (
+    .clk_i,
+    .rst_ni,
+    .a_we_i,
+    .a_row_i,
+    .a_col_i,
+    .a_data_i,
+    .b_we_i,
+    .b_idx_i,
+    .b_data_i,
+    .start_i,
+    .busy_o,
+    .status_o,
+    .iters_o,
+    .rd_idx_i,
+    .x_o,
+    .tile_cmd_valid_o (cmd_valid),
+    .tile_cmd_ready_i (cmd_ready),
+    .tile_cmd_op_o    (cmd_op),
+    .tile_cmd_addr_o  (cmd_addr),
+    .tile_cmd_data_o  (cmd_data),
+    .tile_rsp_valid_i (rsp_valid),
+    .tile_rsp_data_i  (rsp_data),
+    .tile_busy_i      (tile_busy)
+  );
+
+  pim_tile u_tile (
+    .clk_i,
+    .rst_ni,
+    .cmd_valid_i (cmd_valid),
+    .cmd_ready_o (cmd_ready),
+    .cmd_op_i    (cmd_op),
+    .cmd_addr_i  (cmd_addr),
+    .cmd_data_i  (cmd_data),
+    .rsp_valid_o (rsp_valid),
+    .rsp_data_o  (rsp_data),
+    .busy_o      (tile_busy),
+    .err_o       (tile_err)
+  );
+
+  // The controller never issues a bad command; the lock-step model would see one in its results.
+  logic unused_err;
+  assign unused_err = tile_err;
+
+endmodule : pim_solver
