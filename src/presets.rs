@@ -263,6 +263,22 @@ pub fn names() -> Vec<&'static str> {
     PRESETS.iter().map(|(n, _)| *n).collect()
 }
 
+/// The `solver` preset for an `inv.size` of `size` with `taylor` Taylor terms: its tile grown to
+/// hold `A` (and `A_l`), with the narrowest exact ADC for that geometry.
+pub fn solver(size: usize, taylor: u32) -> Config {
+    let mut cfg = preset("solver").expect("the solver preset");
+    let blocks = if taylor > 0 { 2 } else { 1 };
+    cfg.crossbar.rows = cfg.crossbar.rows.max(size);
+    cfg.crossbar.cols = cfg.crossbar.cols.max(blocks * size);
+    cfg.adc.bits = cfg.exact_adc_bits();
+    cfg.inv = Some(Inv {
+        size,
+        taylor,
+        ..Inv::default()
+    });
+    cfg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +288,27 @@ mod tests {
         for name in names() {
             let c = preset(name).unwrap();
             c.validate().unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+
+    #[test]
+    fn solver_configs_are_valid_and_a_tile_too_small_is_named() {
+        for size in [2, 4, 16, 32, 64] {
+            for taylor in [0, 2] {
+                let c = solver(size, taylor);
+                c.validate()
+                    .unwrap_or_else(|e| panic!("size {size} taylor {taylor}: {e}"));
+            }
+        }
+        let mut tiny = preset("tiny").unwrap();
+        tiny.inv = Some(Inv {
+            taylor: 1,
+            ..Inv::default()
+        });
+        tiny.device.c2c = 0.1;
+        let e = tiny.validate().unwrap_err().to_string();
+        for field in ["crossbar.rows", "crossbar.cols", "device.c2c"] {
+            assert!(e.contains(field), "{field} in {e}");
         }
     }
 

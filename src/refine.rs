@@ -228,16 +228,7 @@ impl crate::train::kfac::Solver for RtlSolver {
     ) -> anyhow::Result<pimforge_golden::inv::Solve> {
         let size = n.next_power_of_two().max(4);
         if !self.models.contains_key(&size) {
-            let mut cfg = crate::presets::preset("solver").expect("preset");
-            let inv = crate::config::Inv {
-                size,
-                ..Default::default()
-            };
-            let blocks = if inv.taylor > 0 { 2 } else { 1 };
-            cfg.crossbar.rows = cfg.crossbar.rows.max(size);
-            cfg.crossbar.cols = cfg.crossbar.cols.max(blocks * size);
-            cfg.adc.bits = cfg.exact_adc_bits();
-            cfg.inv = Some(inv);
+            let cfg = crate::presets::solver(size, 0);
             let built = crate::verify::prepare_refine(&cfg, &self.work)?;
             self.models.insert(size, built);
         }

@@ -3,8 +3,7 @@
 //! every output compared on every cycle and every code checked against the functional model.
 //! Needs Verilator (`make deps` installs it).
 
-use pimforge::config::Inv;
-use pimforge::presets::preset;
+use pimforge::presets::solver;
 use pimforge::verify::prepare_inv;
 use pimforge_golden::inv::{random_system, split, InvShape};
 use pimforge_tb::inv::{run_inv, InvJob};
@@ -21,11 +20,7 @@ fn inv_crossbar_matches_the_golden_model_on_220_systems() {
     let mut rng = ChaCha8Rng::seed_from_u64(17);
     let (mut systems, mut solves, mut singular, mut cycles) = (0, 0, 0, 0);
     for (n, count) in [(4, 60), (8, 60), (16, 50), (32, 30), (64, 20)] {
-        let mut cfg = preset("tiny").unwrap();
-        cfg.inv = Some(Inv {
-            size: n,
-            ..Inv::default()
-        });
+        let cfg = solver(n, 0);
         let (library, params) = prepare_inv(&cfg, &work()).unwrap();
         let shape = InvShape::default();
         let jobs: Vec<InvJob> = (0..count)

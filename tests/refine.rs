@@ -1,10 +1,11 @@
 //! The solver (`pim_solver`: the refinement controller with its INV crossbar and its tile) in
 //! lock-step with its golden cycle model on random systems of sizes 4 to 16 and condition
 //! numbers 10 to 10^4, plus indefinite and singular ones: every output on every cycle; converged
-//! solves are also checked against a float64 reference solution. Needs Verilator (`make deps` installs it).
+//! solves are also checked against a float64 reference solution. Needs Verilator (`make deps`
+//! installs it).
 
-use pimforge::config::{Diagonal, Inv};
-use pimforge::presets::preset;
+use pimforge::config::Diagonal;
+use pimforge::presets::solver;
 use pimforge::verify::prepare_refine;
 use pimforge_golden::inv::{accuracy_bits, random_system, reference_solution, Status};
 use pimforge_tb::refine::run_refine;
@@ -15,13 +16,8 @@ fn work() -> PathBuf {
 }
 
 fn regress(n: usize, taylor: u32, diagonal: Diagonal, count: usize) -> [usize; 4] {
-    let mut cfg = preset("solver").unwrap();
-    cfg.inv = Some(Inv {
-        size: n,
-        taylor,
-        diagonal,
-        ..Inv::default()
-    });
+    let mut cfg = solver(n, taylor);
+    cfg.inv.as_mut().expect("inv section").diagonal = diagonal;
     let (library, model) = prepare_refine(&cfg, &work()).unwrap();
     let systems: Vec<(Vec<i64>, Vec<i64>)> = (0..count)
         .map(|i| {
@@ -116,11 +112,7 @@ fn kfac_steps_with_rtl_solves_match_the_golden_model() {
 fn injected_refine_rounding_fault_is_caught() {
     use pimforge::emit::Fault;
     use pimforge::verify::prepare_refine_with;
-    let mut cfg = preset("solver").unwrap();
-    cfg.inv = Some(Inv {
-        size: 4,
-        ..Inv::default()
-    });
+    let cfg = solver(4, 0);
     let (library, model) = prepare_refine_with(&cfg, Some(Fault::RefineRound), &work()).unwrap();
     let systems: Vec<_> = (0..5).map(|i| random_system(4, 10.0, 16, i)).collect();
     let m = run_refine(&library, model, &systems, 5, "refine-round")
