@@ -81,11 +81,12 @@ fn refinement_controller_matches_the_golden_model_on_210_systems() {
 fn kfac_steps_with_rtl_solves_match_the_golden_model() {
     use pimforge::refine::RtlSolver;
     use pimforge::train::digits::{default_path, load, split};
-    use pimforge::train::kfac::{train_with, GoldenSolver, Method, Setup};
+    use pimforge::train::kfac::{train_with, GoldenSolver, Layers, Method, Setup};
     let all = load(&default_path()).unwrap();
     let (tr, te) = split(&all);
     let setup = Setup {
         method: Method::KfacRefine,
+        layers: Layers::Output,
         batch: 64,
         lr: 0.3,
         damping: 3.0,

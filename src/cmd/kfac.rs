@@ -6,7 +6,7 @@ use clap::Args;
 use pimforge::output::write_tree;
 use pimforge::plot::{line_png, Frame, Series};
 use pimforge::train::digits::{default_path, load, split};
-use pimforge::train::kfac::{train, Method, Run, Setup};
+use pimforge::train::kfac::{train, Layers, Method, Run, Setup};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -22,13 +22,16 @@ pub struct KfacArgs {
     #[arg(long, value_delimiter = ',', default_value = "0.1,0.3,0.5,1.0,1.5")]
     pub sgd_lr: Vec<f64>,
     /// K-FAC learning rates tried (output layer).
-    #[arg(long, value_delimiter = ',', default_value = "0.05,0.1,0.3,0.5")]
+    #[arg(long, value_delimiter = ',', default_value = "0.02,0.05,0.1,0.2,0.3")]
     pub kfac_lr: Vec<f64>,
     /// K-FAC damping, relative to each factor's mean eigenvalue (trace / n). At 1 and above
     /// every refined solve converges; at 0.3 a few percent do not (factor condition numbers
     /// beyond what the 8-bit INV can refine).
     #[arg(long, default_value_t = 1.0)]
     pub damping: f64,
+    /// Layers K-FAC preconditions: `output` (the hidden layer takes SGD steps) or `both`.
+    #[arg(long, default_value = "both", value_parser = ["output", "both"])]
+    pub layers: String,
     /// Test accuracy the steps are counted to.
     #[arg(long, default_value_t = 0.9)]
     pub target: f64,
@@ -66,6 +69,11 @@ pub fn run(a: &KfacArgs) -> Result<()> {
     let all = load(&default_path())?;
     let (tr, te) = split(&all);
     let mut rows = Vec::new();
+    let layers = if a.layers == "both" {
+        Layers::Both
+    } else {
+        Layers::Output
+    };
     let grid = a
         .sgd_lr
         .iter()
@@ -82,6 +90,7 @@ pub fn run(a: &KfacArgs) -> Result<()> {
                     te,
                     &Setup {
                         method,
+                        layers,
                         batch: a.batch,
                         lr,
                         damping: a.damping,
@@ -94,10 +103,15 @@ pub fn run(a: &KfacArgs) -> Result<()> {
         rows.push(Row { method, lr, runs });
     }
     let mut text = format!(
-        "Digits MLP, mini-batches of {}, {} epochs, seeds {:?}; K-FAC on the output layer (damping {}), factors inverted by refinement around an 8-bit INV crossbar (KfacRefine) or exactly in float64 (KfacExact):\n\n| method | lr | steps to {:.0}% (mean) | final test accuracy (mean) | solves | refinement iterations per solve | unconverged solves |\n|---|---|---|---|---|---|---|\n",
+        "Digits MLP, mini-batches of {}, {} epochs, seeds {:?}; K-FAC on {} (damping {}), factors inverted by refinement around an 8-bit INV crossbar (KfacRefine) or exactly in float64 (KfacExact):\n\n| method | lr | steps to {:.0}% (mean) | final test accuracy (mean) | solves | refinement iterations per solve | unconverged solves |\n|---|---|---|---|---|---|---|\n",
         a.batch,
         a.epochs,
         a.seeds,
+        if layers == Layers::Both {
+            "both layers"
+        } else {
+            "the output layer"
+        },
         a.damping,
         100.0 * a.target
     );

@@ -1,17 +1,18 @@
-//! Second-order training (K-FAC, SPEC section 7) of the digits MLP's output layer, with the
-//! Kronecker factors inverted by the refinement controller's algorithm (golden model:
-//! `golden::inv::refine` around an 8-bit INV crossbar), against first-order SGD.
+//! Second-order training (K-FAC, SPEC section 7) of the digits MLP, on its output layer or on
+//! both layers, with the Kronecker factors inverted by the refinement controller's algorithm
+//! (golden model: `golden::inv::refine` around an 8-bit INV crossbar), against first-order SGD.
 //!
 //! Both run mini-batches of `batch` samples on the float64 MLP of [`super::reference`]. Per
-//! step, the output layer's gradient `grad` (33 x 10 with the bias row) is preconditioned as
-//! `(A + l_A I)^-1 grad (G + l_G I)^-1`, with `A = E[a a^T]` over the hidden activations plus a
-//! constant 1 and `G = E[g g^T]` over the output errors, both running averages (decay 0.95).
+//! step, a layer's gradient `grad` (inputs plus a bias row, by outputs: 33 x 10 for the output
+//! layer, 65 x 32 for the hidden one) is preconditioned as `(A + l_A I)^-1 grad (G + l_G I)^-1`,
+//! with `A = E[a a^T]` over the layer's inputs plus a constant 1 and `G = E[g g^T]` over the
+//! errors at its outputs (pre-activation), both running averages (decay 0.95).
 //! The damping is relative, `l = damping * trace / n`: it bounds each factor's condition number
 //! near `n / damping`, which the 8-bit INV crossbar needs (refinement diverges beyond about
 //! 100).
 //! Each inverse is applied by solving one system per column with refinement: the factor and the
 //! right-hand side are scaled to 16-bit integers, solved to the 16-bit target, and scaled back.
-//! The hidden layer takes plain SGD steps in both methods.
+//! With [`Layers::Output`] the hidden layer takes plain SGD steps (at [`SGD_LR`]).
 
 use super::digits::{Sample, CLASSES, FEATURES};
 use super::reference::{Mlp, HIDDEN};
@@ -30,9 +31,17 @@ pub enum Method {
     KfacExact,
 }
 
+/// The layers K-FAC preconditions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Layers {
+    Output,
+    Both,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Setup {
     pub method: Method,
+    pub layers: Layers,
     pub batch: usize,
     pub lr: f64,
     pub damping: f64,
@@ -119,6 +128,82 @@ fn accuracy(net: &Mlp, test: &[Sample]) -> f64 {
     net.accuracy(test)
 }
 
+/// One layer's running Kronecker factors (`A`: `na x na`, `G`: `ng x ng`).
+struct Factors {
+    na: usize,
+    ng: usize,
+    a: Vec<f64>,
+    g: Vec<f64>,
+    first: bool,
+}
+
+impl Factors {
+    fn new(na: usize, ng: usize) -> Self {
+        Factors {
+            na,
+            ng,
+            a: vec![0.0; na * na],
+            g: vec![0.0; ng * ng],
+            first: true,
+        }
+    }
+
+    /// Folds in one batch's factors (running averages, decay 0.95; the first batch replaces).
+    fn update(&mut self, ba: &[f64], bg: &[f64]) {
+        let decay = if self.first { 0.0 } else { 0.95 };
+        self.first = false;
+        for (f, b) in self.a.iter_mut().zip(ba).chain(self.g.iter_mut().zip(bg)) {
+            *f = decay * *f + (1.0 - decay) * b;
+        }
+    }
+
+    /// `(A + l_A I)^-1 grad (G + l_G I)^-1` for `grad` (`na x ng`, row-major).
+    fn precondition(
+        &self,
+        grad: &[f64],
+        setup: &Setup,
+        solver: &mut dyn Solver,
+        run: &mut Run,
+    ) -> anyhow::Result<Vec<f64>> {
+        let (na, ng) = (self.na, self.ng);
+        let exact = setup.method == Method::KfacExact;
+        let damped = |f: &[f64], n: usize| {
+            let l = setup.damping * (0..n).map(|i| f[i * n + i]).sum::<f64>() / n as f64;
+            let mut d = f.to_vec();
+            (0..n).for_each(|i| d[i * n + i] += l);
+            d
+        };
+        let (da, dg) = (damped(&self.a, na), damped(&self.g, ng));
+        // Y = (A + lI)^-1 grad: one solve per column.
+        let mut y = vec![0.0; na * ng];
+        for c in 0..ng {
+            let col: Vec<f64> = (0..na).map(|r| grad[r * ng + c]).collect();
+            let sol = solve(&da, na, &col, solver, exact, run)?;
+            for r in 0..na {
+                y[r * ng + c] = sol[r];
+            }
+        }
+        // Y (G + lI)^-1 = ((G + lI)^-1 Y^T)^T: one solve per row.
+        let mut z = vec![0.0; na * ng];
+        for r in 0..na {
+            let row = &y[r * ng..(r + 1) * ng];
+            let sol = solve(&dg, ng, row, solver, exact, run)?;
+            z[r * ng..(r + 1) * ng].copy_from_slice(&sol);
+        }
+        Ok(z)
+    }
+}
+
+/// Adds `u u^T / m` to `f`.
+fn add_outer(f: &mut [f64], u: &[f64], m: f64) {
+    let n = u.len();
+    for (r, ur) in u.iter().enumerate() {
+        for (c, uc) in u.iter().enumerate() {
+            f[r * n + c] += ur * uc / m;
+        }
+    }
+}
+
 /// Trains with `setup` (the refined method on the golden model); returns the accuracy after
 /// every step.
 pub fn train(train: &[Sample], test: &[Sample], setup: &Setup) -> Run {
@@ -140,10 +225,11 @@ pub fn train_with(
     let mut net = Mlp::new(&mut rng);
     let mut order: Vec<usize> = (0..train.len()).collect();
     let na = HIDDEN + 1;
-    let mut fa = vec![0.0; na * na];
-    let mut fg = vec![0.0; CLASSES * CLASSES];
+    let n1 = FEATURES + 1;
+    let mut out = Factors::new(na, CLASSES);
+    let mut hidden = Factors::new(n1, HIDDEN);
+    let both = setup.method != Method::Sgd && setup.layers == Layers::Both;
     let mut run = Run::default();
-    let mut first = true;
     for _ in 0..setup.epochs {
         order.shuffle(&mut rng);
         // Whole mini-batches only: a 3-sample remainder at the learning rates of 64 made each
@@ -151,9 +237,11 @@ pub fn train_with(
         for chunk in order.chunks_exact(setup.batch) {
             let m = chunk.len() as f64;
             let mut g2 = vec![0.0; na * CLASSES];
-            let mut g1 = vec![0.0; (FEATURES + 1) * HIDDEN];
+            let mut g1 = vec![0.0; n1 * HIDDEN];
             let mut ba = vec![0.0; na * na];
             let mut bg = vec![0.0; CLASSES * CLASSES];
+            let mut ba1 = vec![0.0; if both { n1 * n1 } else { 0 }];
+            let mut bg1 = vec![0.0; if both { HIDDEN * HIDDEN } else { 0 }];
             for &i in chunk {
                 let s = &train[i];
                 let x = input(s);
@@ -166,62 +254,38 @@ pub fn train_with(
                     for c in 0..CLASSES {
                         g2[r * CLASSES + c] += ar * d2[c] / m;
                     }
-                    for (c, ac) in a.iter().enumerate() {
-                        ba[r * na + c] += ar * ac / m;
-                    }
                 }
-                for r in 0..CLASSES {
-                    for c in 0..CLASSES {
-                        bg[r * CLASSES + c] += d2[r] * d2[c] / m;
-                    }
-                }
-                for j in 0..HIDDEN {
-                    if h[j] > 0.0 {
-                        let d: f64 = (0..CLASSES).map(|k| net.w2[j * CLASSES + k] * d2[k]).sum();
-                        for (i, xi) in x.iter().enumerate() {
-                            g1[i * HIDDEN + j] += xi * d / m;
+                add_outer(&mut ba, &a, m);
+                add_outer(&mut bg, &d2, m);
+                // The error at the hidden layer's pre-activations.
+                let d1: Vec<f64> = (0..HIDDEN)
+                    .map(|j| {
+                        if h[j] > 0.0 {
+                            (0..CLASSES).map(|k| net.w2[j * CLASSES + k] * d2[k]).sum()
+                        } else {
+                            0.0
                         }
-                        g1[FEATURES * HIDDEN + j] += d / m;
+                    })
+                    .collect();
+                for (j, d) in d1.iter().enumerate() {
+                    for (i, xi) in x.iter().enumerate() {
+                        g1[i * HIDDEN + j] += xi * d / m;
                     }
+                    g1[FEATURES * HIDDEN + j] += d / m;
+                }
+                if both {
+                    let mut x1 = x.to_vec();
+                    x1.push(1.0);
+                    add_outer(&mut ba1, &x1, m);
+                    add_outer(&mut bg1, &d1, m);
                 }
             }
             // Output layer: SGD, or the K-FAC step.
             let step2 = if setup.method == Method::Sgd {
                 g2
             } else {
-                let decay = if first { 0.0 } else { 0.95 };
-                first = false;
-                fa.iter_mut()
-                    .zip(&ba)
-                    .for_each(|(f, b)| *f = decay * *f + (1.0 - decay) * b);
-                fg.iter_mut()
-                    .zip(&bg)
-                    .for_each(|(f, b)| *f = decay * *f + (1.0 - decay) * b);
-                let exact = setup.method == Method::KfacExact;
-                let damped = |f: &[f64], n: usize| {
-                    let l = setup.damping * (0..n).map(|i| f[i * n + i]).sum::<f64>() / n as f64;
-                    let mut d = f.to_vec();
-                    (0..n).for_each(|i| d[i * n + i] += l);
-                    d
-                };
-                let (da, dg) = (damped(&fa, na), damped(&fg, CLASSES));
-                // Y = (A + lI)^-1 grad: one solve per output column.
-                let mut y = vec![0.0; na * CLASSES];
-                for c in 0..CLASSES {
-                    let col: Vec<f64> = (0..na).map(|r| g2[r * CLASSES + c]).collect();
-                    let sol = solve(&da, na, &col, solver, exact, &mut run)?;
-                    for r in 0..na {
-                        y[r * CLASSES + c] = sol[r];
-                    }
-                }
-                // Y (G + lI)^-1 = ((G + lI)^-1 Y^T)^T: one solve per row.
-                let mut z = vec![0.0; na * CLASSES];
-                for r in 0..na {
-                    let row = &y[r * CLASSES..(r + 1) * CLASSES];
-                    let sol = solve(&dg, CLASSES, row, solver, exact, &mut run)?;
-                    z[r * CLASSES..(r + 1) * CLASSES].copy_from_slice(&sol);
-                }
-                z
+                out.update(&ba, &bg);
+                out.precondition(&g2, setup, solver, &mut run)?
             };
             for r in 0..HIDDEN {
                 for c in 0..CLASSES {
@@ -231,11 +295,15 @@ pub fn train_with(
             for c in 0..CLASSES {
                 net.b2[c] -= setup.lr * step2[HIDDEN * CLASSES + c];
             }
-            // Hidden layer: SGD in both methods (the SGD learning rate).
-            let lr1 = if setup.method == Method::Sgd {
-                setup.lr
+            // Hidden layer: K-FAC with both layers, else SGD (at the SGD learning rate under
+            // output-layer K-FAC).
+            let (g1, lr1) = if both {
+                hidden.update(&ba1, &bg1);
+                (hidden.precondition(&g1, setup, solver, &mut run)?, setup.lr)
+            } else if setup.method == Method::Sgd {
+                (g1, setup.lr)
             } else {
-                SGD_LR
+                (g1, SGD_LR)
             };
             for i in 0..FEATURES {
                 for j in 0..HIDDEN {
