@@ -14,10 +14,11 @@
 // digits of TInW-1 bits (the top one signed): write N inputs, MVM, wait while the tile is busy
 // plus one cycle, read N results (each arrives a cycle after its READ_Y), shift and add.
 // It stops converged, after MaxIters, diverged (the residual grew past 4x its smallest value) or
-// singular (a zero INV pivot). Cycle for cycle this is golden::inv::refine_with on
+// singular (a zero INV pivot). A converged or max-iterations solve ends with one more residual
+// product, of the returned X, and a cycle to latch its largest entry (residual_o). Cycle for cycle this is golden::inv::refine_with on
 // golden::refine_tile::TileProducts: split 1, program N*N (A_l: N*N more); per iteration: the
 // residual product, check 1, INV block (write N, start 1, settle Latency, read N), per Taylor
-// term: the A_l product, check 1, INV block; update 1.
+// term: the A_l product, check 1, INV block; update 1; then the final residual product and 1.
 // status_o: 0 converged, 1 max iterations, 2 diverged, 3 singular.
 module pim_refine #(
   parameter int N        = {{ inv_size }},
@@ -54,6 +55,7 @@ module pim_refine #(
   output logic [7:0]           iters_o,
   input  logic [$clog2(N)-1:0] rd_idx_i,
   output logic [XW-1:0]        x_o,
+  output logic [AW+XW+$clog2(N)+1:0] residual_o,
   // Master of the tile's command port.
   output logic                 tile_cmd_valid_o,
   input  logic                 tile_cmd_ready_i,
@@ -85,7 +87,7 @@ module pim_refine #(
 
   typedef enum logic [3:0] {
     SIdle, SSplit, SProg, SProgLow, SXw, SMvm, SMvmWait, SRdY, SCheck, SWrite, SStart, SWait,
-    SRead, SUpdate
+    SRead, SUpdate, SDone
   } state_e;
 
   state_e state_q;
@@ -98,6 +100,8 @@ module pim_refine #(
   logic signed [RW-1:0]     v_q [N];      // the vector the next INV solves (R, or A_l term)
   logic signed [RW-1:0]     prod_q [N];   // the product being summed over digits
   logic [DigW-1:0]          dig_q;
+  logic [RW-1:0]            res_q;        // largest entry of the last residual
+  logic                     final_q;      // the product is the final residual
   logic [RW-1:0]            vmax_q, best_q;
   logic                     have_best_q;
   logic [XW:0]              prev_q;
@@ -416,6 +420,8 @@ module pim_refine #(
       state_q     <= SIdle;
       cnt_q       <= '0;
       dig_q       <= '0;
+      res_q       <= '0;
+      final_q     <= 1'b0;
       vmax_q      <= '0;
       best_q      <= '0;
       have_best_q <= 1'b0;
@@ -482,7 +488,7 @@ module pim_refine #(
             cnt_q <= '0;
             if (32'(dig_q) == Digits - 1) begin
               dig_q   <= '0;
-              state_q <= SCheck;
+              state_q <= final_q ? SDone : SCheck;
             end else begin
               dig_q   <= dig_q + 1'b1;
               state_q <= SXw;
@@ -491,6 +497,9 @@ module pim_refine #(
         end
         SCheck: begin
           e_q <= bit_width(vmax_q) - WW'(InW - 1);
+          if (term_idx_q == '0) begin
+            res_q <= vmax_q;
+          end
           if (term_idx_q == '0 && have_best_q && vmax_q > (best_q << 2)) begin
             status_q <= 2'd2;
             state_q  <= SIdle;
@@ -551,15 +560,20 @@ module pim_refine #(
           term_idx_q  <= '0;
           vmax_q      <= '0;
           cnt_q       <= '0;
+          // Converged or out of iterations: the final residual product, then done.
           if (converged) begin
             status_q <= 2'd0;
-            state_q  <= SIdle;
+            final_q  <= 1'b1;
           end else if (32'(iters_q) + 1 == MaxIters) begin
             status_q <= 2'd1;
-            state_q  <= SIdle;
-          end else begin
-            state_q <= SXw;
+            final_q  <= 1'b1;
           end
+          state_q <= SXw;
+        end
+        SDone: begin
+          res_q   <= vmax_q;
+          final_q <= 1'b0;
+          state_q <= SIdle;
         end
         default: state_q <= SIdle;
       endcase
@@ -570,5 +584,6 @@ module pim_refine #(
   assign status_o = busy_o ? 2'd0 : status_q;
   assign iters_o  = busy_o ? 8'd0 : iters_q;
   assign x_o      = busy_o ? '0 : x_q[rd_idx_i];
+  assign residual_o = busy_o ? '0 : res_q;
 
 endmodule : pim_refine

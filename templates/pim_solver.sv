@@ -22,7 +22,9 @@ module pim_solver #(
   output logic [1:0]           status_o,
   output logic [7:0]           iters_o,
   input  logic [$clog2(N)-1:0] rd_idx_i,
-  output logic [XW-1:0]        x_o
+  output logic [XW-1:0]        x_o,
+  // Largest entry of the last residual |b 2^48 - A X| (of the returned X when converged).
+  output logic [AW+XW+$clog2(N)+1:0] residual_o
 );
 
   logic                       cmd_valid, cmd_ready, rsp_valid, tile_busy, tile_err;
@@ -51,6 +53,7 @@ module pim_solver #(
     .iters_o,
     .rd_idx_i,
     .x_o,
+    .residual_o,
     .tile_cmd_valid_o (cmd_valid),
     .tile_cmd_ready_i (cmd_ready),
     .tile_cmd_op_o    (cmd_op),

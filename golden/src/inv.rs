@@ -261,6 +261,10 @@ pub struct Solve {
     pub inv_ops: u32,
     /// Cycles the refinement controller is busy for this solve.
     pub cycles: u64,
+    /// Largest entry of the last residual `|b 2^x_frac - A X|` the controller computed: of the
+    /// returned `X` for converged and max-iterations solves (one more product after the last
+    /// update), else the one before the failure.
+    pub residual: u128,
 }
 
 /// `b 2^x_frac - A X`, exactly.
@@ -378,64 +382,83 @@ pub fn refine_with(
     // (write, start, settle, read) and the update.
     let al = (shape.taylor > 0).then_some(s.al.as_slice());
     let mut cycles = 1 + sq.max(engine.load(a, al));
-    let done = |status, x, steps, inv_ops, cycles| Solve {
+    // The residual product and the cycle after it (the check, or latching the final residual).
+    let residual = |engine: &mut dyn Products, x: &[i128], cycles: &mut u64| {
+        let (ax, product_cycles) = engine.product(x, false);
+        *cycles += product_cycles + 1;
+        (0..n)
+            .map(|i| ((b[i] as i128) << shape.x_frac) - ax[i])
+            .collect::<Vec<i128>>()
+    };
+    let mut last = 0u128;
+    // A failed INV is seen in the first read cycle.
+    let stop = |e: Stop| match e {
+        Stop::Singular => Status::Singular,
+        Stop::Overflow => Status::Diverged,
+    };
+    let status = 'solve: {
+        for _ in 0..shape.max_iters {
+            let r = residual(engine, &x, &mut cycles);
+            let rmax = max_abs(&r);
+            last = rmax;
+            let best = steps.iter().map(|p| p.residual).min();
+            if best.is_some_and(|b| rmax > b.saturating_mul(DIVERGENCE_FACTOR)) {
+                break 'solve Status::Diverged;
+            }
+            cycles += inv_block;
+            let (mut dx, e) = match correction(&s, shape, &r) {
+                Ok(c) => c,
+                Err(why) => {
+                    cycles += 1;
+                    break 'solve stop(why);
+                }
+            };
+            cycles += n as u64;
+            inv_ops += 1;
+            let mut term = dx.clone();
+            for _ in 0..shape.taylor {
+                let (w, product_cycles) = engine.product(&term, true);
+                cycles += product_cycles + 1 + inv_block;
+                let t = match correction(&s, shape, &w) {
+                    Ok((t, _)) => t,
+                    Err(why) => {
+                        cycles += 1;
+                        break 'solve stop(why);
+                    }
+                };
+                cycles += n as u64;
+                inv_ops += 1;
+                term = t.iter().map(|v| -v).collect();
+                dx.iter_mut().zip(&term).for_each(|(d, t)| *d += t);
+            }
+            x.iter_mut().zip(&dx).for_each(|(xi, d)| *xi += d);
+            cycles += 1;
+            let update = max_abs(&dx);
+            let prev = steps.last().map(|p| p.update);
+            steps.push(Step {
+                residual: rmax,
+                e,
+                update,
+                x: x.clone(),
+            });
+            if converged(update, prev, max_abs(&x), shape.target_bits) {
+                break 'solve Status::Converged;
+            }
+        }
+        Status::MaxIters
+    };
+    if matches!(status, Status::Converged | Status::MaxIters) {
+        // The residual of the returned solution: one more product, then a cycle to latch it.
+        last = max_abs(&residual(engine, &x, &mut cycles));
+    }
+    Solve {
         status,
         x,
         steps,
         inv_ops,
         cycles,
-    };
-    for _ in 0..shape.max_iters {
-        let (ax, product_cycles) = engine.product(&x, false);
-        let r: Vec<i128> = (0..n)
-            .map(|i| ((b[i] as i128) << shape.x_frac) - ax[i])
-            .collect();
-        let rmax = max_abs(&r);
-        cycles += product_cycles + 1;
-        let best = steps.iter().map(|p| p.residual).min();
-        if best.is_some_and(|b| rmax > b.saturating_mul(DIVERGENCE_FACTOR)) {
-            return done(Status::Diverged, x, steps, inv_ops, cycles);
-        }
-        cycles += inv_block;
-        // A failed INV is seen in the first read cycle.
-        let stop = |e: Stop| match e {
-            Stop::Singular => Status::Singular,
-            Stop::Overflow => Status::Diverged,
-        };
-        let (mut dx, e) = match correction(&s, shape, &r) {
-            Ok(c) => c,
-            Err(why) => return done(stop(why), x, steps, inv_ops, cycles + 1),
-        };
-        cycles += n as u64;
-        inv_ops += 1;
-        let mut term = dx.clone();
-        for _ in 0..shape.taylor {
-            let (w, product_cycles) = engine.product(&term, true);
-            cycles += product_cycles + 1 + inv_block;
-            let t = match correction(&s, shape, &w) {
-                Ok((t, _)) => t,
-                Err(why) => return done(stop(why), x, steps, inv_ops, cycles + 1),
-            };
-            cycles += n as u64;
-            inv_ops += 1;
-            term = t.iter().map(|v| -v).collect();
-            dx.iter_mut().zip(&term).for_each(|(d, t)| *d += t);
-        }
-        x.iter_mut().zip(&dx).for_each(|(xi, d)| *xi += d);
-        cycles += 1;
-        let update = max_abs(&dx);
-        let prev = steps.last().map(|p| p.update);
-        steps.push(Step {
-            residual: rmax,
-            e,
-            update,
-            x: x.clone(),
-        });
-        if converged(update, prev, max_abs(&x), shape.target_bits) {
-            return done(Status::Converged, x, steps, inv_ops, cycles);
-        }
+        residual: last,
     }
-    done(Status::MaxIters, x, steps, inv_ops, cycles)
 }
 
 /// The stop rule, in exact integers: the error left after an update `u` is about the next
@@ -700,6 +723,14 @@ pub struct RefineOut {
     pub status: u64,
     pub iters: u64,
     pub x: u128,
+    /// [`Solve::residual`].
+    pub residual: u128,
+}
+
+/// Width of the controller's residuals and `residual_o` (`pim_refine`'s `RW`): `a_bits`-bit
+/// entries times `x_bits`-bit values, summed over `n`, and `b`.
+pub fn residual_bits(n: usize, a_bits: u32, x_bits: u32) -> u32 {
+    a_bits + x_bits + crate::num::clog2(n as u64) + 2
 }
 
 /// Cycle-level model of `pim_solver` (the refinement controller `pim_refine` with its INV
@@ -741,6 +772,7 @@ impl RefineUnit {
                 status: status_code(r.status),
                 iters: r.steps.len() as u64,
                 x: crate::num::to_raw(r.x[inp.rd_idx], self.x_bits),
+                residual: r.residual,
             },
             (_, c) => RefineOut {
                 busy: c != 0,
@@ -894,6 +926,11 @@ mod tests {
         let sol = refine(&a, n, &b, &shape);
         assert_eq!(sol.status, Status::Converged);
         assert!(sol.steps.len() <= 5, "{} iterations", sol.steps.len());
+        // The reported residual is that of the returned X, and below the first one by more
+        // than the 16 bits the solve reached.
+        let exact = residual(&a, n, &b, &sol.x, shape.x_frac);
+        assert_eq!(sol.residual, max_abs(&exact));
+        assert!(sol.residual < sol.steps[0].residual >> 16);
         // The residual shrank every iteration.
         assert!(sol.steps.windows(2).all(|w| w[1].residual < w[0].residual));
         let with_taylor = refine(&a, n, &b, &InvShape { taylor: 1, ..shape });

@@ -5,7 +5,7 @@ use crate::lockstep::Mismatch;
 use crate::unit::UnitBench;
 use crate::verilate::PortSpec;
 use anyhow::Result;
-use pimforge_golden::inv::{RefineIn, RefineOut, RefineUnit, Solve};
+use pimforge_golden::inv::{residual_bits, RefineIn, RefineOut, RefineUnit, Solve};
 use pimforge_golden::num::{clog2, sext, to_raw};
 use std::path::Path;
 
@@ -32,6 +32,7 @@ pub fn refine_ports(n: usize, a_bits: u32, x_bits: u32) -> Vec<PortSpec> {
         port("status_o", 2, true),
         port("iters_o", 8, true),
         port("x_o", x_bits, true),
+        port("residual_o", residual_bits(n, a_bits, x_bits), true),
     ]
 }
 
@@ -74,6 +75,7 @@ fn step(
         exp.status as u128,
         exp.iters as u128,
         exp.x,
+        exp.residual,
     ];
     bench.cycle(&values(&inp), &want, || {
         format!(
