@@ -116,8 +116,21 @@ module pim_refine #(
   // --------------------------------------------------------------------------------------------
   // Arithmetic helpers
   // --------------------------------------------------------------------------------------------
-  function automatic logic signed [RW-1:0] a_at(input int i, input int j);
-    a_at = RW'($signed(a_q[(i*N + j)*AW +: AW]));
+  // Entry (i, j) of A (AW bits), and arithmetic at A's width: AW plus room for the scales
+  // (at most 2 AW) and the rounding.
+  localparam int NW = AW + 2 * AW + 2;
+  function automatic logic signed [NW-1:0] a_at(input int i, input int j);
+    a_at = NW'($signed(a_q[(i*N + j)*AW +: AW]));
+  endfunction
+
+  // v / 2^s rounded half up, at A's width (golden::inv::shift_round for 0 <= s <= 2 AW).
+  function automatic logic signed [NW-1:0] round_a(input logic signed [NW-1:0] v,
+                                                   input logic signed [WW-1:0] s);
+    round_a = (s <= 0) ? v : (v + (NW'(1) <<< (s - 1))) >>> s;
+  endfunction
+
+  function automatic logic [NW-1:0] a_mag(input logic signed [NW-1:0] v);
+    a_mag = v[NW-1] ? NW'(-v) : NW'(v);
   endfunction
 
   // v / 2^s rounded half up (s <= 0: exact left shift).
@@ -153,15 +166,15 @@ module pim_refine #(
 
   // A_h level of entry (i, j): A / 2^scale rounded half up, clamped to HW bits.
   function automatic logic signed [63:0] level(input int i, input int j);
-    logic signed [RW+64-1:0] v;
-    v = shift_round((RW+64)'(a_at(i, j)), scale(i, j));
-    level = (v > (RW+64)'(HMax)) ? HMax : (v < (RW+64)'(HMin)) ? HMin : 64'(v);
+    logic signed [NW-1:0] v;
+    v = round_a(a_at(i, j), scale(i, j));
+    level = (v > NW'(HMax)) ? HMax : (v < NW'(HMin)) ? HMin : 64'(v);
   endfunction
 
   // A_l entry (i, j) = A - A_h 2^scale. Every group's scale keeps its levels unclamped, so
   // |A_l| <= 2^(scale-1) <= 2^(AW-1): AW+1 bits hold it (and the A_l multiplier is that narrow).
   function automatic logic signed [AW:0] a_low(input int i, input int j);
-    a_low = (AW+1)'(a_at(i, j) - (RW'(level(i, j)) <<< scale(i, j)));
+    a_low = (AW+1)'(a_at(i, j) - (NW'(level(i, j)) <<< scale(i, j)));
   endfunction
 
   function automatic logic [RW-1:0] mag(input logic signed [RW-1:0] v);
@@ -178,12 +191,12 @@ module pim_refine #(
   // Split (golden::inv::split): the scale of a group of entries from its largest magnitude and
   // its largest positive entry; groups: the diagonal and the rest.
   // --------------------------------------------------------------------------------------------
-  function automatic logic signed [WW-1:0] group_shift(input logic [RW-1:0] amax,
-                                                       input logic signed [RW-1:0] apos);
+  function automatic logic signed [WW-1:0] group_shift(input logic [NW-1:0] amax,
+                                                       input logic signed [NW-1:0] apos);
     logic signed [WW-1:0] s;
-    s = bit_width(amax) - WW'(HW - 1);
+    s = bit_width(RW'(amax)) - WW'(HW - 1);
     s = (s < 0) ? '0 : s;
-    if (shift_round((RW+64)'(apos), s) > (RW+64)'(HMax)) begin
+    if (round_a(apos, s) > NW'(HMax)) begin
       s = s + 1'b1;
     end
     group_shift = s;
@@ -192,8 +205,8 @@ module pim_refine #(
   logic signed [WW-1:0] split_sh;
   logic [4:0]           split_dsh;
   always_comb begin
-    logic [RW-1:0] max_off, max_diag;
-    logic signed [RW-1:0] pos_off, pos_diag;
+    logic [NW-1:0] max_off, max_diag;
+    logic signed [NW-1:0] pos_off, pos_diag;
     logic signed [WW-1:0] off, diag, shared;
     max_off  = '0;
     max_diag = '0;
@@ -201,10 +214,11 @@ module pim_refine #(
     pos_diag = '0;
     for (int i = 0; i < N*N; i++) begin
       if (i / N == i % N) begin
-        max_diag = (mag(a_at(i / N, i % N)) > max_diag) ? mag(a_at(i / N, i % N)) : max_diag;
+        max_diag = (a_mag(a_at(i / N, i % N)) > max_diag) ? a_mag(a_at(i / N, i % N))
+                                                          : max_diag;
         pos_diag = (a_at(i / N, i % N) > pos_diag) ? a_at(i / N, i % N) : pos_diag;
       end else begin
-        max_off = (mag(a_at(i / N, i % N)) > max_off) ? mag(a_at(i / N, i % N)) : max_off;
+        max_off = (a_mag(a_at(i / N, i % N)) > max_off) ? a_mag(a_at(i / N, i % N)) : max_off;
         pos_off = (a_at(i / N, i % N) > pos_off) ? a_at(i / N, i % N) : pos_off;
       end
     end
