@@ -65,7 +65,7 @@ verify: deps
 	@set -e; for p in $(PRESETS); do $(MAKE) --no-print-directory synth SYNTH_PRESET=$$p; done
 	@echo "== lock-step summary (models cached by the tests; a fresh seed)"
 	@set -e; for p in $(PRESETS); do $(PIMFORGE) verify --preset $$p --seed 100 --transactions 1000 | tail -n 1; done
-	@echo "make verify: formatting, clippy, lint of $(PRESETS), pim_refine and the 64-tile default, golden-model, lock-step and training tests, synthesis of $(PRESETS): all passed"
+	@echo "make verify: formatting, clippy, lint of $(PRESETS), pim_solver and the 64-tile default, golden-model, lock-step and training tests, synthesis of $(PRESETS): all passed"
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "%d passed, %d failed\n", p, f }' $(BUILD)/test.log
 
 # Performance figures (not run in CI): gen time, Verilator build time, harness vs bare loop.

@@ -129,8 +129,8 @@ module pim_refine #(
     round_a = (s <= 0) ? v : (v + (NW'(1) <<< (s - 1))) >>> s;
   endfunction
 
-  function automatic logic [NW-1:0] a_mag(input logic signed [NW-1:0] v);
-    a_mag = v[NW-1] ? NW'(-v) : NW'(v);
+  function automatic logic [AW:0] a_mag(input logic signed [NW-1:0] v);
+    a_mag = v[NW-1] ? (AW+1)'(-v) : (AW+1)'(v);
   endfunction
 
   // v / 2^s rounded half up (s <= 0: exact left shift).
@@ -191,12 +191,12 @@ module pim_refine #(
   // Split (golden::inv::split): the scale of a group of entries from its largest magnitude and
   // its largest positive entry; groups: the diagonal and the rest.
   // --------------------------------------------------------------------------------------------
-  function automatic logic signed [WW-1:0] group_shift(input logic [NW-1:0] amax,
-                                                       input logic signed [NW-1:0] apos);
+  function automatic logic signed [WW-1:0] group_shift(input logic [AW:0] amax,
+                                                       input logic signed [AW-1:0] apos);
     logic signed [WW-1:0] s;
     s = bit_width(RW'(amax)) - WW'(HW - 1);
     s = (s < 0) ? '0 : s;
-    if (round_a(apos, s) > NW'(HMax)) begin
+    if (round_a(NW'(apos), s) > NW'(HMax)) begin
       s = s + 1'b1;
     end
     group_shift = s;
@@ -205,8 +205,8 @@ module pim_refine #(
   logic signed [WW-1:0] split_sh;
   logic [4:0]           split_dsh;
   always_comb begin
-    logic [NW-1:0] max_off, max_diag;
-    logic signed [NW-1:0] pos_off, pos_diag;
+    logic [AW:0] max_off, max_diag;
+    logic signed [AW-1:0] pos_off, pos_diag;
     logic signed [WW-1:0] off, diag, shared;
     max_off  = '0;
     max_diag = '0;
@@ -216,10 +216,10 @@ module pim_refine #(
       if (i / N == i % N) begin
         max_diag = (a_mag(a_at(i / N, i % N)) > max_diag) ? a_mag(a_at(i / N, i % N))
                                                           : max_diag;
-        pos_diag = (a_at(i / N, i % N) > pos_diag) ? a_at(i / N, i % N) : pos_diag;
+        pos_diag = (a_at(i / N, i % N) > NW'(pos_diag)) ? AW'(a_at(i / N, i % N)) : pos_diag;
       end else begin
         max_off = (a_mag(a_at(i / N, i % N)) > max_off) ? a_mag(a_at(i / N, i % N)) : max_off;
-        pos_off = (a_at(i / N, i % N) > pos_off) ? a_at(i / N, i % N) : pos_off;
+        pos_off = (a_at(i / N, i % N) > NW'(pos_off)) ? AW'(a_at(i / N, i % N)) : pos_off;
       end
     end
     off    = group_shift(max_off, pos_off);
