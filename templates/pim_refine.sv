@@ -18,7 +18,8 @@
 // product, of the returned X, and a cycle to latch its largest entry (residual_o). Cycle for cycle this is golden::inv::refine_with on
 // golden::refine_tile::TileProducts: split 1, program N*N (A_l: N*N more); per iteration: the
 // residual product, check 1, INV block (write N, start 1, settle Latency, read N), per Taylor
-// term: the A_l product, check 1, INV block; update 1; then the final residual product and 1.
+// term: the A_l product, check 1, INV block; update 1 and the stop check StopCycles (13); then
+// the final residual product and 1.
 // status_o: 0 converged, 1 max iterations, 2 diverged, 3 singular.
 module pim_refine #(
   parameter int N        = {{ inv_size }},
@@ -71,7 +72,10 @@ module pim_refine #(
   // Residuals and A_l products: AW-bit entries times XW-bit values, summed over N, plus b.
   localparam int RW   = AW + XW + IdxW + 2;
   localparam int WW   = 16;  // shift amounts and exponents
-  localparam int CntW = 2 * IdxW + 2;
+  // The step counter: N*N programming steps, INV settling and the stop check's digits.
+  localparam int CntW0 = 2 * IdxW + 2;
+  localparam int CntW1 = (CntW0 > $clog2(Latency + 1)) ? CntW0 : $clog2(Latency + 1);
+  localparam int CntW  = (CntW1 > $clog2((XW + 1) / 8 + 2)) ? CntW1 : $clog2((XW + 1) / 8 + 2);
   // Largest right shift computed (golden::inv::MAX_SHIFT); larger ones give 0.
   localparam int MaxShift = 120;
   // Largest exponent of an INV answer in X units that cannot overflow X.
@@ -87,7 +91,7 @@ module pim_refine #(
 
   typedef enum logic [3:0] {
     SIdle, SSplit, SProg, SProgLow, SXw, SMvm, SMvmWait, SRdY, SCheck, SWrite, SStart, SWait,
-    SRead, SUpdate, SDone
+    SRead, SUpdate, SStop, SDone
   } state_e;
 
   state_e state_q;
@@ -383,21 +387,23 @@ module pim_refine #(
     end
   end
 
-  // The stop rule (golden::inv::converged): 4 u^2 <= (max|X| >> Target) p when u < p, else
-  // 4 u <= max|X| >> Target.
-  logic converged;
-  always_comb begin
-    logic [2*XW+3:0] l, r, t;
-    t = (2*XW+4)'(xnew_max) >> Target;
-    if (have_prev_q && prev_q != '0 && upd_max < prev_q) begin
-      l = (2*XW+4)'(upd_max) * (2*XW+4)'(upd_max) * 4;
-      r = t * (2*XW+4)'(prev_q);
-    end else begin
-      l = (2*XW+4)'(upd_max) * 4;
-      r = t;
-    end
-    converged = l <= r;
-  end
+  // The stop rule (golden::inv::converged): 4 u^2 <= t p when u < p, else 4 u <= t, with
+  // t = max|X| >> Target. UPDATE latches u, t and p; the products u u and t p then take
+  // StopCycles digit-serial steps, most significant 8-bit digit of u and p first:
+  // acc = acc 2^8 + (u or t) * digit.
+  localparam int SdW        = 8;
+  localparam int StopCycles = (XW + 1 + SdW - 1) / SdW;
+  localparam int DgW        = StopCycles * SdW;
+  localparam int PW         = 2 * XW + 4;
+  logic [XW:0]     u_q, t_q;
+  logic [DgW-1:0]  du_q, dp_q;       // digits of u and p, the next one on top
+  logic [PW-1:0]   uu_q, tp_q;       // u u and t p so far
+  logic            ratio_q;          // u < p: the contraction estimate applies
+  logic [PW-1:0]   uu_next, tp_next;
+  logic            converged;
+  assign uu_next = (uu_q << SdW) + PW'(u_q) * PW'(du_q[DgW-1 -: SdW]);
+  assign tp_next = (tp_q << SdW) + PW'(t_q) * PW'(dp_q[DgW-1 -: SdW]);
+  assign converged = ratio_q ? (uu_next << 2) <= tp_next : (PW'(u_q) << 2) <= PW'(t_q);
 
   // The solution: cleared by START, updated by UPDATE (one process per entry, so that Verilator
   // need not delay-assign an unpacked array in a loop). dx_q, term_q and v_q need no reset: each
@@ -574,15 +580,33 @@ module pim_refine #(
           term_idx_q  <= '0;
           vmax_q      <= '0;
           cnt_q       <= '0;
-          // Converged or out of iterations: the final residual product, then done.
-          if (converged) begin
-            status_q <= 2'd0;
-            final_q  <= 1'b1;
-          end else if (32'(iters_q) + 1 == MaxIters) begin
-            status_q <= 2'd1;
-            final_q  <= 1'b1;
+          u_q         <= upd_max;
+          t_q         <= xnew_max >> Target;
+          du_q        <= DgW'(upd_max) << (DgW - XW - 1);
+          dp_q        <= DgW'(prev_q) << (DgW - XW - 1);
+          uu_q        <= '0;
+          tp_q        <= '0;
+          ratio_q     <= have_prev_q && prev_q != '0 && upd_max < prev_q;
+          state_q     <= SStop;
+        end
+        SStop: begin
+          uu_q  <= uu_next;
+          tp_q  <= tp_next;
+          du_q  <= du_q << SdW;
+          dp_q  <= dp_q << SdW;
+          cnt_q <= cnt_q + 1'b1;
+          if (cnt_q == CntW'(StopCycles - 1)) begin
+            cnt_q <= '0;
+            // Converged or out of iterations: the final residual product, then done.
+            if (converged) begin
+              status_q <= 2'd0;
+              final_q  <= 1'b1;
+            end else if (32'(iters_q) == MaxIters) begin
+              status_q <= 2'd1;
+              final_q  <= 1'b1;
+            end
+            state_q <= SXw;
           end
-          state_q <= SXw;
         end
         SDone: begin
           res_q   <= vmax_q;

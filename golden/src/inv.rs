@@ -53,6 +53,14 @@ pub struct InvShape {
     pub split_diagonal: bool,
 }
 
+impl InvShape {
+    /// Cycles of the controller's stop check after each update: the exact products of
+    /// [`converged`] in 8-bit digits of operands up to `x_bits + 1` wide.
+    pub fn stop_cycles(&self) -> u64 {
+        (self.x_bits as u64 + 1).div_ceil(8)
+    }
+}
+
 impl Default for InvShape {
     fn default() -> Self {
         InvShape {
@@ -432,7 +440,7 @@ pub fn refine_with(
                 dx.iter_mut().zip(&term).for_each(|(d, t)| *d += t);
             }
             x.iter_mut().zip(&dx).for_each(|(xi, d)| *xi += d);
-            cycles += 1;
+            cycles += 1 + shape.stop_cycles();
             let update = max_abs(&dx);
             let prev = steps.last().map(|p| p.update);
             steps.push(Step {
