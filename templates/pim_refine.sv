@@ -15,11 +15,12 @@
 // plus one cycle, read N results (each arrives a cycle after its READ_Y), shift and add.
 // It stops converged, after MaxIters, diverged (the residual grew past 4x its smallest value) or
 // singular (a zero INV pivot). A converged or max-iterations solve ends with one more residual
-// product, of the returned X, and a cycle to latch its largest entry (residual_o). Cycle for cycle this is golden::inv::refine_with on
-// golden::refine_tile::TileProducts: split 1, program N*N (A_l: N*N more); per iteration: the
-// residual product, check 1, INV block (write N, start 1, settle Latency, read N), per Taylor
-// term: the A_l product, check 1, INV block; update 1 and the stop check StopCycles (13); then
-// the final residual product and 1.
+// product, of the returned X, and a cycle to latch its largest entry (residual_o).
+// Cycle for cycle this is golden::inv::refine_with on golden::refine_tile::TileProducts:
+//   scan A N*N, split 1, program N*N (A_l: N*N more); per iteration: the residual product,
+//   check 1, INV block (write N, start 1, settle Latency, read N), per Taylor term: the A_l
+//   product, check 1, INV block; update 1 and the stop check StopCycles (13); at the end, the
+//   final residual product and 1.
 // status_o: 0 converged, 1 max iterations, 2 diverged, 3 singular.
 module pim_refine #(
   parameter int N        = {{ inv_size }},
@@ -89,8 +90,8 @@ module pim_refine #(
   // Tile opcodes (golden::tile::Op).
   localparam logic [3:0] OpWriteX = 4'd1, OpLoadW = 4'd2, OpMvm = 4'd4, OpReadY = 4'd6;
 
-  typedef enum logic [3:0] {
-    SIdle, SSplit, SProg, SProgLow, SXw, SMvm, SMvmWait, SRdY, SCheck, SWrite, SStart, SWait,
+  typedef enum logic [4:0] {
+    SIdle, SScan, SSplit, SProg, SProgLow, SXw, SMvm, SMvmWait, SRdY, SCheck, SWrite, SStart, SWait,
     SRead, SUpdate, SStop, SDone
   } state_e;
 
@@ -104,8 +105,11 @@ module pim_refine #(
   logic signed [RW-1:0]     v_q [N];      // the vector the next INV solves (R, or A_l term)
   logic signed [RW-1:0]     prod_q [N];   // the product being summed over digits
   logic [DigW-1:0]          dig_q;
+  logic [IdxW-1:0]          row, col;     // the entry of the N x N steps (scan, program)
   logic [RW-1:0]            res_q;        // largest entry of the last residual
   logic                     final_q;      // the product is the final residual
+  assign row = cnt_q[2*IdxW-1:IdxW];
+  assign col = cnt_q[IdxW-1:0];
   logic [RW-1:0]            vmax_q, best_q;
   logic                     have_best_q;
   logic [XW:0]              prev_q;
@@ -206,30 +210,45 @@ module pim_refine #(
     group_shift = s;
   endfunction
 
+  // SCAN visits one entry per cycle (the read port SPROG uses) and keeps each group's largest
+  // magnitude and largest positive entry; SPLIT then fixes the scales.
+  logic [AW:0]          max_off_q, max_diag_q;
+  logic signed [AW-1:0] pos_off_q, pos_diag_q;
   logic signed [WW-1:0] split_sh;
   logic [4:0]           split_dsh;
-  always_comb begin
-    logic [AW:0] max_off, max_diag;
-    logic signed [AW-1:0] pos_off, pos_diag;
-    logic signed [WW-1:0] off, diag, shared;
-    max_off  = '0;
-    max_diag = '0;
-    pos_off  = '0;
-    pos_diag = '0;
-    for (int i = 0; i < N*N; i++) begin
-      if (i / N == i % N) begin
-        max_diag = (a_mag(a_at(i / N, i % N)) > max_diag) ? a_mag(a_at(i / N, i % N))
-                                                          : max_diag;
-        pos_diag = (a_at(i / N, i % N) > NW'(pos_diag)) ? AW'(a_at(i / N, i % N)) : pos_diag;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      max_off_q  <= '0;
+      max_diag_q <= '0;
+      pos_off_q  <= '0;
+      pos_diag_q <= '0;
+    end else if (state_q == SIdle) begin
+      max_off_q  <= '0;
+      max_diag_q <= '0;
+      pos_off_q  <= '0;
+      pos_diag_q <= '0;
+    end else if (state_q == SScan) begin
+      if (row == col) begin
+        max_diag_q <= (a_mag(a_at(32'(row), 32'(col))) > max_diag_q)
+                      ? a_mag(a_at(32'(row), 32'(col))) : max_diag_q;
+        pos_diag_q <= (a_at(32'(row), 32'(col)) > NW'(pos_diag_q))
+                      ? AW'(a_at(32'(row), 32'(col))) : pos_diag_q;
       end else begin
-        max_off = (a_mag(a_at(i / N, i % N)) > max_off) ? a_mag(a_at(i / N, i % N)) : max_off;
-        pos_off = (a_at(i / N, i % N) > NW'(pos_off)) ? AW'(a_at(i / N, i % N)) : pos_off;
+        max_off_q <= (a_mag(a_at(32'(row), 32'(col))) > max_off_q)
+                     ? a_mag(a_at(32'(row), 32'(col))) : max_off_q;
+        pos_off_q <= (a_at(32'(row), 32'(col)) > NW'(pos_off_q))
+                     ? AW'(a_at(32'(row), 32'(col))) : pos_off_q;
       end
     end
-    off    = group_shift(max_off, pos_off);
-    diag   = group_shift(max_diag, pos_diag);
-    shared = group_shift((max_off > max_diag) ? max_off : max_diag,
-                         (pos_off > pos_diag) ? pos_off : pos_diag);
+  end
+
+  always_comb begin
+    logic signed [WW-1:0] off, diag, shared;
+    off    = group_shift(max_off_q, pos_off_q);
+    diag   = group_shift(max_diag_q, pos_diag_q);
+    shared = group_shift((max_off_q > max_diag_q) ? max_off_q : max_diag_q,
+                         (pos_off_q > pos_diag_q) ? pos_off_q : pos_diag_q);
     if (SplitDiag && diag > off) begin
       split_sh  = off;
       split_dsh = 5'(diag - off);
@@ -248,12 +267,9 @@ module pim_refine #(
   logic [InW-1:0]       inv_r;
   logic signed [15:0]   inv_k;
   logic [OutW-1:0]      inv_code;
-  logic [IdxW-1:0]      row, col;
 
   logic unused_inv_busy;
   assign unused_inv_busy = inv_busy;
-  assign row = cnt_q[2*IdxW-1:IdxW];
-  assign col = cnt_q[IdxW-1:0];
 
   pim_inv #(
     .N       (N),
@@ -457,11 +473,19 @@ module pim_refine #(
       unique case (state_q)
         SIdle: begin
           if (start_i) begin
-            state_q     <= SSplit;
+            cnt_q       <= '0;
+            state_q     <= SScan;
             iters_q     <= '0;
             status_q    <= '0;
             have_best_q <= 1'b0;
             have_prev_q <= 1'b0;
+          end
+        end
+        SScan: begin
+          cnt_q <= cnt_q + 1'b1;
+          if (cnt_q == LastSq) begin
+            cnt_q   <= '0;
+            state_q <= SSplit;
           end
         end
         SSplit: begin

@@ -385,11 +385,11 @@ pub fn refine_with(
     let mut inv_ops = 0;
     let sq = (n * n) as u64;
     let inv_block = n as u64 + 1 + shape.latency as u64;
-    // The controller's cycles (docs/hardware.md): split, program A_h (and load A into the tile
-    // at the same time; A_l after it), then per iteration the residual, the check, INV blocks
-    // (write, start, settle, read) and the update.
+    // The controller's cycles (docs/hardware.md): scan A and split, program A_h (and load A into
+    // the tile at the same time; A_l after it), then per iteration the residual, the check, INV
+    // blocks (write, start, settle, read), the update and the stop check.
     let al = (shape.taylor > 0).then_some(s.al.as_slice());
-    let mut cycles = 1 + sq.max(engine.load(a, al));
+    let mut cycles = sq + 1 + sq.max(engine.load(a, al));
     // The residual product and the cycle after it (the check, or latching the final residual).
     let residual = |engine: &mut dyn Products, x: &[i128], cycles: &mut u64| {
         let (ax, product_cycles) = engine.product(x, false);
