@@ -481,11 +481,15 @@ module pim_refine #(
             have_prev_q <= 1'b0;
           end
         end
-        SScan: begin
+        // The N x N steps: scan A, program A_h (and load A), load A_l.
+        SScan, SProg, SProgLow: begin
           cnt_q <= cnt_q + 1'b1;
           if (cnt_q == LastSq) begin
             cnt_q   <= '0;
-            state_q <= SSplit;
+            vmax_q  <= '0;
+            dig_q   <= '0;
+            state_q <= (state_q == SScan) ? SSplit
+                     : (state_q == SProg && Taylor > 0) ? SProgLow : SXw;
           end
         end
         SSplit: begin
@@ -493,15 +497,6 @@ module pim_refine #(
           dsh_q   <= split_dsh;
           cnt_q   <= '0;
           state_q <= SProg;
-        end
-        SProg, SProgLow: begin
-          cnt_q <= cnt_q + 1'b1;
-          if (cnt_q == LastSq) begin
-            cnt_q   <= '0;
-            vmax_q  <= '0;
-            dig_q   <= '0;
-            state_q <= (state_q == SProg && Taylor > 0) ? SProgLow : SXw;
-          end
         end
         SXw: begin
           cnt_q <= cnt_q + 1'b1;
