@@ -8,7 +8,7 @@ PRESETS := tiny narrow-adc shared-adc noisy mixed
 # Preset of `make synth` (the 64-tile default takes minutes: see README).
 SYNTH_PRESET ?= tiny
 
-.PHONY: all deps build gen lint test synth verify bench accuracy regress-full clean
+.PHONY: all deps build gen lint test synth synth-solver verify bench accuracy regress-full clean
 
 all: verify
 
@@ -57,15 +57,20 @@ test: deps
 synth: deps build
 	$(PIMFORGE) synth --preset $(SYNTH_PRESET) --json $(BUILD)/synth-$(SYNTH_PRESET).json
 
+# The refinement controller of a 4x4 solver (with its tile's modules).
+synth-solver: deps build
+	$(PIMFORGE) synth --config configs/solver4.yaml --json $(BUILD)/synth-solver4.json
+
 verify: deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test
 	@set -e; for p in $(PRESETS); do $(MAKE) --no-print-directory synth SYNTH_PRESET=$$p; done
+	$(MAKE) --no-print-directory synth-solver
 	@echo "== lock-step summary (models cached by the tests; a fresh seed)"
 	@set -e; for p in $(PRESETS); do $(PIMFORGE) verify --preset $$p --seed 100 --transactions 1000 | tail -n 1; done
-	@echo "make verify: formatting, clippy, lint of $(PRESETS), pim_solver and the 64-tile default, golden-model, lock-step and training tests, synthesis of $(PRESETS): all passed"
+	@echo "make verify: formatting, clippy, lint of $(PRESETS), pim_solver and the 64-tile default, golden-model, lock-step and training tests, synthesis of $(PRESETS) and the 4x4 solver: all passed"
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "%d passed, %d failed\n", p, f }' $(BUILD)/test.log
 
 # Performance figures (not run in CI): gen time, Verilator build time, harness vs bare loop.
