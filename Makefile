@@ -8,7 +8,7 @@ PRESETS := tiny narrow-adc shared-adc noisy mixed
 # Preset of `make synth` (the 64-tile default takes minutes: see README).
 SYNTH_PRESET ?= tiny
 
-.PHONY: all deps build gen lint test synth synth-solver verify bench accuracy regress-full clean
+.PHONY: all deps build gen snapshots lint test synth synth-solver verify bench accuracy regress-full clean
 
 all: verify
 
@@ -29,6 +29,13 @@ build:
 # The main job: the 64-tile default array into rtl/.
 gen: build
 	$(PIMFORGE) gen --tiles 64
+
+# Rewrites the committed RTL snapshots (rtl/, tests/snapshots/) after a reviewed template change.
+snapshots: build
+	$(PIMFORGE) gen --tiles 64
+	rm -rf tests/snapshots/tiny tests/snapshots/solver4
+	$(PIMFORGE) gen --preset tiny --out tests/snapshots/tiny
+	$(PIMFORGE) gen --config configs/solver4.yaml --out tests/snapshots/solver4
 
 # Verilator -Wall lint and an Icarus compile of every small preset and of the 64-tile default.
 # Icarus 11 prints "sorry" notes for constructs it accepts but simplifies (`unique` qualifiers,

@@ -18,7 +18,7 @@ module pim_array #(
   input  logic             cmd_valid_i,
   output logic             cmd_ready_o,
   input  logic [TileW-1:0] cmd_tile_i,
-  input  logic [3:0]       cmd_op_i,
+  input  logic [pim_pkg::OpW-1:0] cmd_op_i,
   input  logic [AddrW-1:0] cmd_addr_i,
   input  logic [DataW-1:0] cmd_data_i,
   output logic             rsp_valid_o,
@@ -28,7 +28,6 @@ module pim_array #(
   output logic             bad_tile_o
 );
 
-  localparam logic [3:0] OpClear = 4'd8;
 
   logic [Tiles-1:0]      tile_ready, tile_rsp_valid;
   logic [Tiles*RspW-1:0] tile_rsp_data;
@@ -74,7 +73,7 @@ module pim_array #(
     end else if (cmd_valid_i && cmd_ready_o) begin
       if (!present[cmd_tile_i]) begin
         bad_tile_q <= 1'b1;
-      end else if (cmd_op_i == OpClear) begin
+      end else if (cmd_op_i == pim_pkg::OpClear) begin
         bad_tile_q <= 1'b0;
       end
     end

@@ -27,7 +27,7 @@ module pim_tile #(
   input  logic             rst_ni,
   input  logic             cmd_valid_i,
   output logic             cmd_ready_o,
-  input  logic [3:0]       cmd_op_i,
+  input  logic [pim_pkg::OpW-1:0] cmd_op_i,
   input  logic [AddrW-1:0] cmd_addr_i,
   input  logic [DataW-1:0] cmd_data_i,
   output logic             rsp_valid_o,

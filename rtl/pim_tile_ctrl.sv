@@ -33,14 +33,14 @@ module pim_tile_ctrl #(
   parameter int NumAdc    = 128,
   parameter int AccW      = 43,
   parameter int RspW      = 43,
-  parameter int CntW      = 32
+  parameter int CntW      = pim_pkg::CntW
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
   // Host command interface.
   input  logic                         cmd_valid_i,
   output logic                         cmd_ready_o,
-  input  logic [3:0]                   cmd_op_i,
+  input  logic [pim_pkg::OpW-1:0]      cmd_op_i,
   input  logic [AddrW-1:0]             cmd_addr_i,
   input  logic [DataW-1:0]             cmd_data_i,
   output logic                         rsp_valid_o,
@@ -91,24 +91,6 @@ module pim_tile_ctrl #(
   localparam int StepW = $clog2(Convs + 2);
   localparam int ClipW = $clog2(Slices * NumAdc + 1);
 
-  localparam logic [3:0] OpWriteX    = 4'd1;
-  localparam logic [3:0] OpLoadW     = 4'd2;
-  localparam logic [3:0] OpWriteCell = 4'd3;
-  localparam logic [3:0] OpMvm       = 4'd4;
-  localparam logic [3:0] OpMtvm      = 4'd5;
-  localparam logic [3:0] OpReadY     = 4'd6;
-  localparam logic [3:0] OpReadStat  = 4'd7;
-  localparam logic [3:0] OpClear     = 4'd8;
-  localparam logic [3:0] OpWriteD    = 4'd9;
-  localparam logic [3:0] OpOpa       = 4'd10;
-  localparam logic [3:0] OpCrs       = 4'd11;
-  localparam logic [3:0] OpAccum     = 4'd12;
-  localparam logic [3:0] OpTransfer  = 4'd13;
-
-  localparam logic [2:0] ErrBadOp    = 3'b001;
-  localparam logic [2:0] ErrBadAddr  = 3'b010;
-  localparam logic [2:0] ErrBadLevel = 3'b100;
-
   // ---------------------------------------------------------------------------------------------
   // State
   // ---------------------------------------------------------------------------------------------
@@ -119,7 +101,7 @@ module pim_tile_ctrl #(
   logic [PlaneW-1:0] k2_q, k3_q;
   logic [SelW-1:0]   s2_q, s3_q;
   logic [CntW-1:0]   sat_q, products_q;
-  logic [2:0]        err_q;
+  logic [pim_pkg::ErrW-1:0] err_q;
   logic              rsp_valid_q;
   logic [RspW-1:0]   rsp_data_q;
 
@@ -159,44 +141,44 @@ module pim_tile_ctrl #(
   logic [WeightW-1:0] crs_w;
   assign prog_level_o[0 +: 6] =
       crs_wr_q ? 6'($unsigned(crs_w[0 +: ValueBits])) :
-      (cmd_op_i == OpWriteCell) ? cmd_data_i[6-1:0] :
+      (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[6-1:0] :
       6'($unsigned(cmd_data_i[0 +: ValueBits]));
   assign prog_level_o[6 +: 6] =
       crs_wr_q ? 6'($unsigned(crs_w[2 +: ValueBits])) :
-      (cmd_op_i == OpWriteCell) ? cmd_data_i[6-1:0] :
+      (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[6-1:0] :
       6'($unsigned(cmd_data_i[2 +: ValueBits]));
   assign prog_level_o[12 +: 6] =
       crs_wr_q ? 6'($unsigned(crs_w[4 +: ValueBits])) :
-      (cmd_op_i == OpWriteCell) ? cmd_data_i[6-1:0] :
+      (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[6-1:0] :
       6'($unsigned(cmd_data_i[4 +: ValueBits]));
   assign prog_level_o[18 +: 6] =
       crs_wr_q ? 6'($unsigned(crs_w[6 +: ValueBits])) :
-      (cmd_op_i == OpWriteCell) ? cmd_data_i[6-1:0] :
+      (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[6-1:0] :
       6'($unsigned(cmd_data_i[6 +: ValueBits]));
   assign prog_level_o[24 +: 5] =
       crs_wr_q ? 5'($unsigned(crs_w[8 +: ValueBits])) :
-      (cmd_op_i == OpWriteCell) ? cmd_data_i[5-1:0] :
+      (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[5-1:0] :
       5'($unsigned(cmd_data_i[8 +: ValueBits]));
   assign prog_level_o[29 +: 5] =
       crs_wr_q ? 5'($unsigned(crs_w[10 +: ValueBits])) :
-      (cmd_op_i == OpWriteCell) ? cmd_data_i[5-1:0] :
+      (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[5-1:0] :
       5'($unsigned(cmd_data_i[10 +: ValueBits]));
   assign prog_level_o[34 +: 5] =
       crs_wr_q ? 5'($unsigned(crs_w[12 +: ValueBits])) :
-      (cmd_op_i == OpWriteCell) ? cmd_data_i[5-1:0] :
+      (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[5-1:0] :
       5'($unsigned(cmd_data_i[12 +: ValueBits]));
   assign prog_level_o[39 +: 5] =
       crs_wr_q ? 5'($signed(crs_w[14 +: ValueBits])) :
-      (cmd_op_i == OpWriteCell) ? cmd_data_i[5-1:0] :
+      (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[5-1:0] :
       5'($signed(cmd_data_i[14 +: ValueBits]));
 
   always_comb begin
     prog_we_o = '0;
     if (crs_wr_q) begin
       prog_we_o = '1;
-    end else if (accept && cmd_op_i == OpLoadW && addr_slice == '0) begin
+    end else if (accept && cmd_op_i == pim_pkg::OpLoadW && addr_slice == '0) begin
       prog_we_o = '1;
-    end else if (accept && cmd_op_i == OpWriteCell && slice_ok && level_ok) begin
+    end else if (accept && cmd_op_i == pim_pkg::OpWriteCell && slice_ok && level_ok) begin
       prog_we_o[addr_slice] = 1'b1;
     end
   end
@@ -205,19 +187,19 @@ module pim_tile_ctrl #(
   assign prog_row_o = crs_wr_q ? crs_wr_row_q : addr_row;
   assign prog_col_o = crs_wr_q ? crs_wr_col_q : addr_col;
 
-  logic [2:0] err_set;
+  logic [pim_pkg::ErrW-1:0] err_set;
   always_comb begin
     err_set = '0;
     if (accept) begin
       unique case (cmd_op_i)
-        OpWriteX, OpReadY: if (!line_ok) err_set = ErrBadAddr;
-        OpWriteD:          if ({1'b0, cmd_addr_i} >= (AddrW+1)'(Cols)) err_set = ErrBadAddr;
-        OpLoadW:           if (addr_slice != '0) err_set = ErrBadAddr;
-        OpWriteCell:       err_set = !slice_ok ? ErrBadAddr : (!level_ok ? ErrBadLevel : '0);
-        OpReadStat:        if (cmd_addr_i > AddrW'(6)) err_set = ErrBadAddr;
-        OpMvm, OpMtvm, OpClear, OpOpa, OpCrs: err_set = '0;
-        OpAccum, OpTransfer: if (!HasMixed) err_set = ErrBadOp;
-        default:           err_set = ErrBadOp;
+        pim_pkg::OpWriteX, pim_pkg::OpReadY: if (!line_ok) err_set = pim_pkg::ErrBadAddr;
+        pim_pkg::OpWriteD:          if ({1'b0, cmd_addr_i} >= (AddrW+1)'(Cols)) err_set = pim_pkg::ErrBadAddr;
+        pim_pkg::OpLoadW:           if (addr_slice != '0) err_set = pim_pkg::ErrBadAddr;
+        pim_pkg::OpWriteCell:       err_set = !slice_ok ? pim_pkg::ErrBadAddr : (!level_ok ? pim_pkg::ErrBadLevel : '0);
+        pim_pkg::OpReadStat:        if ({1'b0, cmd_addr_i} >= (AddrW+1)'(pim_pkg::StatCount)) err_set = pim_pkg::ErrBadAddr;
+        pim_pkg::OpMvm, pim_pkg::OpMtvm, pim_pkg::OpClear, pim_pkg::OpOpa, pim_pkg::OpCrs: err_set = '0;
+        pim_pkg::OpAccumulate, pim_pkg::OpTransfer: if (!HasMixed) err_set = pim_pkg::ErrBadOp;
+        default:           err_set = pim_pkg::ErrBadOp;
       endcase
     end
   end
@@ -226,7 +208,7 @@ module pim_tile_ctrl #(
   // Input buffer
   // ---------------------------------------------------------------------------------------------
   logic x_we;
-  assign x_we = accept && cmd_op_i == OpWriteX && line_ok;
+  assign x_we = accept && cmd_op_i == pim_pkg::OpWriteX && line_ok;
 
   for (genvar l = 0; l < Lines; l++) begin : g_x
     always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -243,7 +225,7 @@ module pim_tile_ctrl #(
   // Sequencer and pipeline tags
   // ---------------------------------------------------------------------------------------------
   logic start, stage1, done;
-  assign start  = accept && (cmd_op_i == OpMvm || cmd_op_i == OpMtvm);
+  assign start  = accept && (cmd_op_i == pim_pkg::OpMvm || cmd_op_i == pim_pkg::OpMtvm);
   assign stage1 = run_q && (step_q < StepW'(Convs));
   assign done   = run_q && (step_q == StepW'(Convs + 1));
 
@@ -270,7 +252,7 @@ module pim_tile_ctrl #(
       s3_q <= s2_q;
       if (start) begin
         run_q       <= 1'b1;
-        transpose_q <= (cmd_op_i == OpMtvm);
+        transpose_q <= (cmd_op_i == pim_pkg::OpMtvm);
         step_q      <= '0;
       end else if (done) begin
         run_q <= 1'b0;
@@ -289,8 +271,8 @@ module pim_tile_ctrl #(
   assign acc_sel_o   = s3_q;
   assign acc_line_o  = cmd_addr_i[$clog2(Lines)-1:0];
   assign busy_o      = run_q || opa_q || crs_q || crs_wr_q || mix_busy_i;
-  assign mix_acc_o   = HasMixed && accept && cmd_op_i == OpAccum;
-  assign mix_xfer_o  = HasMixed && accept && cmd_op_i == OpTransfer;
+  assign mix_acc_o   = HasMixed && accept && cmd_op_i == pim_pkg::OpAccumulate;
+  assign mix_xfer_o  = HasMixed && accept && cmd_op_i == pim_pkg::OpTransfer;
 
   // ---------------------------------------------------------------------------------------------
   // Outer-product update (OPA): four sign phases (x+d+, x+d-, x-d+, x-d-) of InW steps. In a
@@ -308,14 +290,14 @@ module pim_tile_ctrl #(
   logic                   start_opa, opa_step, last_bit, opa_load;
   logic [1:0]             load_phase;
 
-  assign start_opa  = accept && cmd_op_i == OpOpa;
+  assign start_opa  = accept && cmd_op_i == pim_pkg::OpOpa;
   assign opa_step   = opa_q && !opa_drain_q;
   assign last_bit   = (32'(bit_q) == InW - 1);
   assign opa_load   = start_opa || (opa_step && last_bit && phase_q != 2'd3);
   assign load_phase = start_opa ? 2'd0 : phase_q + 2'd1;
 
   logic d_we;
-  assign d_we = accept && cmd_op_i == OpWriteD && ({1'b0, cmd_addr_i} < (AddrW+1)'(Cols));
+  assign d_we = accept && cmd_op_i == pim_pkg::OpWriteD && ({1'b0, cmd_addr_i} < (AddrW+1)'(Cols));
 
   for (genvar c = 0; c < Cols; c++) begin : g_d
     always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -430,7 +412,7 @@ module pim_tile_ctrl #(
       crs_wr_row_q <= '0;
       crs_wr_col_q <= '0;
       crs_levels_q <= '0;
-    end else if (accept && cmd_op_i == OpCrs) begin
+    end else if (accept && cmd_op_i == pim_pkg::OpCrs) begin
       crs_q     <= 1'b1;
       crs_row_q <= '0;
       crs_col_q <= '0;
@@ -489,13 +471,13 @@ module pim_tile_ctrl #(
   logic [CntW-1:0] stat_word;
   always_comb begin
     unique case (cmd_addr_i)
-      AddrW'(0): stat_word = sat_q;
-      AddrW'(1): stat_word = CntW'(err_q);
-      AddrW'(2): stat_word = products_q;
-      AddrW'(3): stat_word = opa_clip_q;
-      AddrW'(4): stat_word = crs_sat_q;
-      AddrW'(5): stat_word = pulses_q;
-      AddrW'(6): stat_word = chi_sat_q;
+      AddrW'(pim_pkg::StatSaturations):    stat_word = sat_q;
+      AddrW'(pim_pkg::StatErrors):         stat_word = CntW'(err_q);
+      AddrW'(pim_pkg::StatProducts):       stat_word = products_q;
+      AddrW'(pim_pkg::StatUpdateClips):    stat_word = opa_clip_q;
+      AddrW'(pim_pkg::StatCrsSaturations): stat_word = crs_sat_q;
+      AddrW'(pim_pkg::StatPulses):         stat_word = pulses_q;
+      AddrW'(pim_pkg::StatChiSaturations): stat_word = chi_sat_q;
       default:   stat_word = '0;
     endcase
   end
@@ -512,7 +494,7 @@ module pim_tile_ctrl #(
       rsp_valid_q <= 1'b0;
       rsp_data_q  <= '0;
     end else begin
-      if (accept && cmd_op_i == OpClear) begin
+      if (accept && cmd_op_i == pim_pkg::OpClear) begin
         sat_q      <= '0;
         opa_clip_q <= '0;
         crs_sat_q  <= '0;
@@ -534,10 +516,10 @@ module pim_tile_ctrl #(
       if (done) begin
         products_q <= products_q + 1'b1;
       end
-      rsp_valid_q <= accept && (cmd_op_i == OpReadY || cmd_op_i == OpReadStat);
-      if (accept && cmd_op_i == OpReadY) begin
+      rsp_valid_q <= accept && (cmd_op_i == pim_pkg::OpReadY || cmd_op_i == pim_pkg::OpReadStat);
+      if (accept && cmd_op_i == pim_pkg::OpReadY) begin
         rsp_data_q <= line_ok ? RspW'($signed(acc_data_i)) : '0;
-      end else if (accept && cmd_op_i == OpReadStat) begin
+      end else if (accept && cmd_op_i == pim_pkg::OpReadStat) begin
         rsp_data_q <= RspW'(stat_word);
       end
     end

@@ -67,11 +67,10 @@ module pim_xbar #(
   localparam int Cells = Rows * Cols;
   localparam int GW = CellW + FracBits;
   localparam int IdxW = $clog2(Cells);
-  localparam int DevW = 98;
 
-  // Device parameters of cell i: {stuck[1:0], step_down[15:0], step_up[15:0], g_max[31:0],
-  // g_min[31:0]} (the golden model's device-file entry).
-  logic [DevW-1:0] dev_mem [Cells];
+  // Device parameters of cell i: {stuck, step_down, step_up, g_max, g_min}, the device-file
+  // entry (field positions and widths from pim_pkg).
+  logic [pim_pkg::DevEntryW-1:0] dev_mem [Cells];
   // One flat vector of fine conductances, cell (r, c) at bits (r*Cols + c)*GW, so that one
   // process can update every row in a loop (Verilator cannot delay-assign unpacked arrays in
   // loops), and Icarus can index it (no multi-dimensional packed selects).
@@ -85,26 +84,27 @@ module pim_xbar #(
   logic [Lines*CurW-1:0] held_q;
 
   function automatic longint g_min(input logic [IdxW-1:0] i);
-    g_min = longint'($signed(dev_mem[i][31:0]));
+    g_min = longint'($signed(dev_mem[i][pim_pkg::DevGMinLsb +: pim_pkg::DevGMinW]));
   endfunction
   function automatic longint g_max(input logic [IdxW-1:0] i);
-    g_max = longint'($signed(dev_mem[i][63:32]));
+    g_max = longint'($signed(dev_mem[i][pim_pkg::DevGMaxLsb +: pim_pkg::DevGMaxW]));
   endfunction
   function automatic longint step(input logic [IdxW-1:0] i, input logic down);
-    step = down ? longint'(dev_mem[i][95:80]) : longint'(dev_mem[i][79:64]);
+    step = down ? longint'(dev_mem[i][pim_pkg::DevStepDownLsb +: pim_pkg::DevStepDownW])
+                : longint'(dev_mem[i][pim_pkg::DevStepUpLsb +: pim_pkg::DevStepUpW]);
   endfunction
-  function automatic logic [1:0] stuck(input logic [IdxW-1:0] i);
-    stuck = dev_mem[i][97:96];
+  function automatic logic [pim_pkg::DevStuckW-1:0] stuck(input logic [IdxW-1:0] i);
+    stuck = dev_mem[i][pim_pkg::DevStuckLsb +: pim_pkg::DevStuckW];
   endfunction
 
   // Write-and-verify programming of cell i to `level`.
   function automatic logic [GW-1:0] programmed(input logic [IdxW-1:0] i, input longint level);
     longint g;
     g = level <<< FracBits;
-    if (stuck(i) == 2'd1 || g > g_max(i)) begin
+    if (stuck(i) == pim_pkg::StuckOn || g > g_max(i)) begin
       g = g_max(i);
     end
-    if (stuck(i) == 2'd2 || g < g_min(i)) begin
+    if (stuck(i) == pim_pkg::StuckOff || g < g_min(i)) begin
       g = g_min(i);
     end
     programmed = GW'(g);
@@ -113,35 +113,46 @@ module pim_xbar #(
   function automatic logic [31:0] lfsr_word(input logic [31:0] state);
     lfsr_word = state;
     for (int k = 0; k < 32; k++) begin
-      lfsr_word = lfsr_word[0] ? ((lfsr_word >> 1) ^ 32'h8020_0003) : (lfsr_word >> 1);
+      lfsr_word = lfsr_word[0] ? ((lfsr_word >> 1) ^ pim_pkg::LfsrTaps) : (lfsr_word >> 1);
     end
   endfunction
 
-  // Sum of the four bytes minus 510: zero-mean noise of one word.
+  // Sum of the four bytes minus NoiseOffset: zero-mean noise of one word.
   function automatic longint noise(input logic [31:0] w);
-    noise = longint'(w[7:0]) + longint'(w[15:8]) + longint'(w[23:16]) + longint'(w[31:24]) - 510;
+    noise = longint'(w[7:0]) + longint'(w[15:8]) + longint'(w[23:16]) + longint'(w[31:24])
+            - longint'(pim_pkg::NoiseOffset);
+  endfunction
+
+  // Seed of the LFSR of cell (or line) `index` of this tile's slice; zero becomes 1.
+  function automatic logic [31:0] seed_hash(input logic [31:0] base, input int index);
+    logic [31:0] s;
+    s = base ^ (((32'(TileIndex) << pim_pkg::SeedTileShift)
+                 ^ (32'(SliceIndex) << pim_pkg::SeedSliceShift) ^ 32'(index)) * pim_pkg::SeedMul);
+    seed_hash = (s == '0) ? 32'd1 : s;
   endfunction
 
   // Power-up: device parameters loaded, every cell programmed to level 0, LFSRs seeded.
   initial begin
-    logic [31:0] seed;
     if (DevFiles) begin
       $readmemh($sformatf("%s/pim_dev_t%0d_s%0d.memh", DeviceDir, TileIndex, SliceIndex), dev_mem);
     end else begin
       for (int i = 0; i < Cells; i++) begin
-        dev_mem[i] = {2'd0, 16'(64'(1) <<< FracBits), 16'(64'(1) <<< FracBits), 32'(GMaxNom),
-                      32'(GMinNom)};
+        dev_mem[i] = '0;
+        dev_mem[i][pim_pkg::DevGMinLsb +: pim_pkg::DevGMinW] = pim_pkg::DevGMinW'(GMinNom);
+        dev_mem[i][pim_pkg::DevGMaxLsb +: pim_pkg::DevGMaxW] = pim_pkg::DevGMaxW'(GMaxNom);
+        dev_mem[i][pim_pkg::DevStepUpLsb +: pim_pkg::DevStepUpW] =
+            pim_pkg::DevStepUpW'(64'(1) <<< FracBits);
+        dev_mem[i][pim_pkg::DevStepDownLsb +: pim_pkg::DevStepDownW] =
+            pim_pkg::DevStepDownW'(64'(1) <<< FracBits);
+        dev_mem[i][pim_pkg::DevStuckLsb +: pim_pkg::DevStuckW] = pim_pkg::StuckNo;
       end
     end
     for (int i = 0; i < Cells; i++) begin
       g_q[i*GW +: GW] = programmed(IdxW'(i), 0);
-      seed = Seed ^ (((32'(TileIndex) << 24) ^ (32'(SliceIndex) << 20) ^ 32'(i)) * 32'h9E37_79B9);
-      lfsr_q[i*32 +: 32] = (seed == '0) ? 32'd1 : seed;
+      lfsr_q[i*32 +: 32] = seed_hash(Seed, i);
     end
     for (int l = 0; l < Lines; l++) begin
-      seed = (Seed ^ 32'hA5A5_A5A5) ^
-             (((32'(TileIndex) << 24) ^ (32'(SliceIndex) << 20) ^ 32'(l)) * 32'h9E37_79B9);
-      read_lfsr_q[l*32 +: 32] = (seed == '0) ? 32'd1 : seed;
+      read_lfsr_q[l*32 +: 32] = seed_hash(Seed ^ pim_pkg::ReadSeed, l);
     end
     clips_q = '0;
     pulses_q = '0;
@@ -206,9 +217,9 @@ module pim_xbar #(
       end
       want = down ? g - dg : g + dg;
       g = (want > g_max(i)) ? g_max(i) : (want < g_min(i)) ? g_min(i) : want;
-      if (stuck(i) == 2'd1) begin
+      if (stuck(i) == pim_pkg::StuckOn) begin
         g = g_max(i);
-      end else if (stuck(i) == 2'd2) begin
+      end else if (stuck(i) == pim_pkg::StuckOff) begin
         g = g_min(i);
       end else if (g != want) begin
         clipped = 1'b1;

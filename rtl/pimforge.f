@@ -1,3 +1,4 @@
+pim_pkg.sv
 pim_xbar.sv
 pim_dac.sv
 pim_adc.sv

@@ -7,7 +7,7 @@
 //! synthesised flattened (so its depth crosses its submodules) except the array top, which keeps
 //! its tiles as one shared hierarchical module and reports totals over the hierarchy.
 
-use crate::emit::{ANALOG_MODULES, TOP};
+use crate::emit::{ANALOG_MODULES, PACKAGE, TOP};
 use crate::tools::run;
 use anyhow::{anyhow, Result};
 use serde::Serialize;
@@ -43,8 +43,9 @@ fn script(module: &str, analog: &[&str], digital: &[&str], work: &Path) -> Strin
         .collect();
     let digital: Vec<String> = digital.iter().map(|m| format!("{m}.sv")).collect();
     let flatten = if module == TOP { "" } else { " -flatten" };
+    // The package first: the black boxes' port lists and every module use its constants.
     format!(
-        "read_verilog -sv -lib {}\nread_verilog -sv {}\nhierarchy -check -top {module}\nsynth -top {module}{flatten}\ntee -o {module}.stat.txt stat -tech cmos\ntee -o {module}.ltp.txt ltp -noff {module}\n",
+        "read_verilog -sv {PACKAGE}.sv\nread_verilog -sv -lib {}\nread_verilog -sv {}\nhierarchy -check -top {module}\nsynth -top {module}{flatten}\ntee -o {module}.stat.txt stat -tech cmos\ntee -o {module}.ltp.txt ltp -noff {module}\n",
         lib.join(" "),
         digital.join(" ")
     )

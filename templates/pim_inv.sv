@@ -29,21 +29,21 @@ module pim_inv #(
   input  logic [InW-1:0]       r_data_i,
   // Solve; busy for Latency cycles.
   input  logic                 start_i,
-  input  logic [4:0]           diag_shift_i,
+  input  logic [pim_pkg::DiagShiftW-1:0] diag_shift_i,
   output logic                 busy_o,
   output logic                 singular_o,
-  output logic signed [15:0]   k_o,
+  output logic signed [pim_pkg::ExpW-1:0] k_o,
   input  logic [$clog2(N)-1:0] rd_idx_i,
   output logic [OutW-1:0]      code_o
 );
 
-  localparam int ResW = N * OutW + 16 + 1;
+  localparam int ResW = N * OutW + pim_pkg::ExpW + 1;
   localparam int CntW = $clog2(Latency + 1);
 
   logic [N*N*HW-1:0]  ah_q;
   logic [N*InW-1:0]   r_q;
   logic [N*OutW-1:0]  codes_q;
-  logic signed [15:0] k_q;
+  logic signed [pim_pkg::ExpW-1:0] k_q;
   logic               singular_q;
   logic [CntW-1:0]    cnt_q;
 
@@ -51,9 +51,9 @@ module pim_inv #(
     finite = (v - v) == 0.0;
   endfunction
 
-  // {singular, k[15:0], codes}.
+  // {singular, k[ExpW-1:0], codes}.
   function automatic logic [ResW-1:0] inv_solve(input logic [N*N*HW-1:0] ah,
-                                            input logic [4:0] dsh,
+                                            input logic [pim_pkg::DiagShiftW-1:0] dsh,
                                             input logic [N*InW-1:0] r);
     real a [N*N];
     real y [N];
@@ -66,7 +66,7 @@ module pim_inv #(
     codes = '0;
     k = 0;
     for (int i = 0; i < N*N; i++) begin
-      a[i] = real'(longint'($signed(ah[i*HW +: HW])) <<< ((i / N == i % N) ? dsh : 5'd0));
+      a[i] = real'(longint'($signed(ah[i*HW +: HW])) <<< ((i / N == i % N) ? dsh : '0));
     end
     for (int i = 0; i < N; i++) begin
       y[i] = real'($signed(r[i*InW +: InW]));
@@ -132,7 +132,7 @@ module pim_inv #(
       codes = '0;
       k = 0;
     end
-    inv_solve = {sing, 16'(k), codes};
+    inv_solve = {sing, pim_pkg::ExpW'(k), codes};
   endfunction
 
   // Programming and inputs. A_h and r are analog state: no reset, level 0 at power-up.
@@ -166,7 +166,7 @@ module pim_inv #(
 
   assign busy_o     = cnt_q != '0;
   assign singular_o = singular_q && !busy_o;
-  assign k_o        = busy_o ? 16'sd0 : k_q;
+  assign k_o        = busy_o ? '0 : k_q;
   assign code_o     = busy_o ? '0 : codes_q[32'(rd_idx_i)*OutW +: OutW];
 
 endmodule : pim_inv

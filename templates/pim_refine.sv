@@ -53,15 +53,15 @@ module pim_refine #(
   input  logic [AW-1:0]        b_data_i,
   input  logic                 start_i,
   output logic                 busy_o,
-  output logic [1:0]           status_o,
-  output logic [7:0]           iters_o,
+  output logic [pim_pkg::StatusW-1:0] status_o,
+  output logic [pim_pkg::ItersW-1:0]  iters_o,
   input  logic [$clog2(N)-1:0] rd_idx_i,
   output logic [XW-1:0]        x_o,
   output logic [AW+XW+$clog2(N)+1:0] residual_o,
   // Master of the tile's command port.
   output logic                 tile_cmd_valid_o,
   input  logic                 tile_cmd_ready_i,
-  output logic [3:0]           tile_cmd_op_o,
+  output logic [pim_pkg::OpW-1:0]     tile_cmd_op_o,
   output logic [TAddrW-1:0]    tile_cmd_addr_o,
   output logic [TDataW-1:0]    tile_cmd_data_o,
   input  logic                 tile_rsp_valid_i,
@@ -72,13 +72,12 @@ module pim_refine #(
   localparam int IdxW = $clog2(N);
   // Residuals and A_l products: AW-bit entries times XW-bit values, summed over N, plus b.
   localparam int RW   = AW + XW + IdxW + 2;
-  localparam int WW   = 16;  // shift amounts and exponents
+  localparam int WW   = pim_pkg::ExpW;  // shift amounts and exponents
   // The step counter: N*N programming steps, INV settling and the stop check's digits.
   localparam int CntW0 = 2 * IdxW + 2;
   localparam int CntW1 = (CntW0 > $clog2(Latency + 1)) ? CntW0 : $clog2(Latency + 1);
   localparam int CntW  = (CntW1 > $clog2((XW + 1) / 8 + 2)) ? CntW1 : $clog2((XW + 1) / 8 + 2);
   // Largest right shift computed (golden::inv::MAX_SHIFT); larger ones give 0.
-  localparam int MaxShift = 120;
   // Largest exponent of an INV answer in X units that cannot overflow X.
   localparam int UpMax = XW - 1 - OutW;
 
@@ -87,8 +86,6 @@ module pim_refine #(
   localparam int Digits = (XW + DW - 1) / DW;
   localparam int DigW   = $clog2(Digits + 1);
   localparam int TColW  = $clog2(TCols);
-  // Tile opcodes (golden::tile::Op).
-  localparam logic [3:0] OpWriteX = 4'd1, OpLoadW = 4'd2, OpMvm = 4'd4, OpReadY = 4'd6;
 
   typedef enum logic [4:0] {
     SIdle, SScan, SSplit, SProg, SProgLow, SXw, SMvm, SMvmWait, SRdY, SCheck, SWrite, SStart, SWait,
@@ -115,9 +112,9 @@ module pim_refine #(
   logic [XW:0]              prev_q;
   logic                     have_prev_q;
   logic signed [WW-1:0]     sh_q, e_q;
-  logic [4:0]               dsh_q;
-  logic [7:0]               iters_q;
-  logic [1:0]               status_q;
+  logic [pim_pkg::DiagShiftW-1:0] dsh_q;
+  logic [pim_pkg::ItersW-1:0] iters_q;
+  logic [pim_pkg::StatusW-1:0] status_q;
   localparam int TIdxW = $clog2(Taylor + 2);
   logic [TIdxW-1:0]         term_idx_q;
 
@@ -146,7 +143,7 @@ module pim_refine #(
                                                        input logic signed [WW-1:0] s);
     if (s <= 0) begin
       shift_round = v <<< (-s);
-    end else if (s > WW'(MaxShift)) begin
+    end else if (s > WW'(pim_pkg::MaxShift)) begin
       shift_round = '0;
     end else begin
       shift_round = (v + {{ refine_half }}) >>> s;
@@ -215,7 +212,7 @@ module pim_refine #(
   logic [AW:0]          max_off_q, max_diag_q;
   logic signed [AW-1:0] pos_off_q, pos_diag_q;
   logic signed [WW-1:0] split_sh;
-  logic [4:0]           split_dsh;
+  logic [pim_pkg::DiagShiftW-1:0] split_dsh;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -251,7 +248,7 @@ module pim_refine #(
                          (pos_off_q > pos_diag_q) ? pos_off_q : pos_diag_q);
     if (SplitDiag && diag > off) begin
       split_sh  = off;
-      split_dsh = 5'(diag - off);
+      split_dsh = pim_pkg::DiagShiftW'(diag - off);
     end else begin
       split_sh  = shared;
       split_dsh = '0;
@@ -265,7 +262,7 @@ module pim_refine #(
   logic [IdxW-1:0]      inv_row, inv_col, inv_idx;
   logic [HW-1:0]        inv_level;
   logic [InW-1:0]       inv_r;
-  logic signed [15:0]   inv_k;
+  logic signed [pim_pkg::ExpW-1:0] inv_k;
   logic [OutW-1:0]      inv_code;
 
   logic unused_inv_busy;
@@ -344,7 +341,7 @@ module pim_refine #(
       SProg, SProgLow: begin
         // Weight (col, block + row) = A (row, col), block N for A_l.
         tile_cmd_valid_o = 1'b1;
-        tile_cmd_op_o    = OpLoadW;
+        tile_cmd_op_o    = pim_pkg::OpLoadW;
         tile_cmd_addr_o  = TAddrW'((64'(col) << TColW)
                                    | ((state_q == SProgLow) ? 64'(N) : 64'd0) + 64'(row));
         tile_cmd_data_o  = (state_q == SProg) ? TDataW'(a_q[(32'(row)*N + 32'(col))*AW +: AW])
@@ -352,18 +349,18 @@ module pim_refine #(
       end
       SXw: begin
         tile_cmd_valid_o = 1'b1;
-        tile_cmd_op_o    = OpWriteX;
+        tile_cmd_op_o    = pim_pkg::OpWriteX;
         tile_cmd_addr_o  = TAddrW'(col);
         tile_cmd_data_o  = TDataW'(digit(low ? term_q[col] : x_q[col], dig_q));
       end
       SMvm: begin
         tile_cmd_valid_o = 1'b1;
-        tile_cmd_op_o    = OpMvm;
+        tile_cmd_op_o    = pim_pkg::OpMvm;
       end
       SRdY: begin
         if (cnt_q < CntW'(N)) begin
           tile_cmd_valid_o = 1'b1;
-          tile_cmd_op_o    = OpReadY;
+          tile_cmd_op_o    = pim_pkg::OpReadY;
           tile_cmd_addr_o  = TAddrW'(base + 64'(cnt_q));
         end
       end
@@ -407,7 +404,7 @@ module pim_refine #(
   // t = max|X| >> Target. UPDATE latches u, t and p; the products u u and t p then take
   // StopCycles digit-serial steps, most significant 8-bit digit of u and p first:
   // acc = acc 2^8 + (u or t) * digit.
-  localparam int SdW        = 8;
+  localparam int SdW        = pim_pkg::StopDigitW;
   localparam int StopCycles = (XW + 1 + SdW - 1) / SdW;
   localparam int DgW        = StopCycles * SdW;
   localparam int PW         = 2 * XW + 4;
@@ -419,7 +416,8 @@ module pim_refine #(
   logic            converged;
   assign uu_next = (uu_q << SdW) + PW'(u_q) * PW'(du_q[DgW-1 -: SdW]);
   assign tp_next = (tp_q << SdW) + PW'(t_q) * PW'(dp_q[DgW-1 -: SdW]);
-  assign converged = ratio_q ? (uu_next << 2) <= tp_next : (PW'(u_q) << 2) <= PW'(t_q);
+  assign converged = ratio_q ? (uu_next << pim_pkg::StopMarginLog2) <= tp_next
+                              : (PW'(u_q) << pim_pkg::StopMarginLog2) <= PW'(t_q);
 
   // The solution: cleared by START, updated by UPDATE (one process per entry, so that Verilator
   // need not delay-assign an unpacked array in a loop). dx_q, term_q and v_q need no reset: each
@@ -539,8 +537,8 @@ module pim_refine #(
           if (term_idx_q == '0) begin
             res_q <= vmax_q;
           end
-          if (term_idx_q == '0 && have_best_q && vmax_q > (best_q << 2)) begin
-            status_q <= 2'd2;
+          if (term_idx_q == '0 && have_best_q && vmax_q > (best_q << pim_pkg::DivergenceLog2)) begin
+            status_q <= pim_pkg::StatusDiverged;
             state_q  <= SIdle;
           end else begin
             if (term_idx_q == '0) begin
@@ -571,10 +569,10 @@ module pim_refine #(
         end
         SRead: begin
           if (inv_singular) begin
-            status_q <= 2'd3;
+            status_q <= pim_pkg::StatusSingular;
             state_q  <= SIdle;
           end else if (up > WW'(UpMax)) begin
-            status_q <= 2'd2;  // the answer could overflow X: diverged
+            status_q <= pim_pkg::StatusDiverged;  // the answer could overflow X: diverged
             state_q  <= SIdle;
           end else begin
             term_q[col] <= read_val;
@@ -618,10 +616,10 @@ module pim_refine #(
             cnt_q <= '0;
             // Converged or out of iterations: the final residual product, then done.
             if (converged) begin
-              status_q <= 2'd0;
+              status_q <= pim_pkg::StatusConverged;
               final_q  <= 1'b1;
             end else if (32'(iters_q) == MaxIters) begin
-              status_q <= 2'd1;
+              status_q <= pim_pkg::StatusMaxIters;
               final_q  <= 1'b1;
             end
             state_q <= SXw;
@@ -638,8 +636,8 @@ module pim_refine #(
   end
 
   assign busy_o   = state_q != SIdle;
-  assign status_o = busy_o ? 2'd0 : status_q;
-  assign iters_o  = busy_o ? 8'd0 : iters_q;
+  assign status_o = busy_o ? '0 : status_q;
+  assign iters_o  = busy_o ? '0 : iters_q;
   assign x_o      = busy_o ? '0 : x_q[rd_idx_i];
   assign residual_o = busy_o ? '0 : res_q;
 

@@ -19,8 +19,8 @@ module pim_solver #(
   input  logic [AW-1:0]        b_data_i,
   input  logic                 start_i,
   output logic                 busy_o,
-  output logic [1:0]           status_o,
-  output logic [7:0]           iters_o,
+  output logic [pim_pkg::StatusW-1:0] status_o,
+  output logic [pim_pkg::ItersW-1:0]  iters_o,
   input  logic [$clog2(N)-1:0] rd_idx_i,
   output logic [XW-1:0]        x_o,
   // Largest entry of the last residual |b 2^48 - A X| (of the returned X when converged).
@@ -28,7 +28,7 @@ module pim_solver #(
 );
 
   logic                       cmd_valid, cmd_ready, rsp_valid, tile_busy, tile_err;
-  logic [3:0]                 cmd_op;
+  logic [pim_pkg::OpW-1:0]    cmd_op;
   logic [{{ addr_bits }}-1:0] cmd_addr;
   logic [{{ data_bits }}-1:0] cmd_data;
   logic [{{ rsp_bits }}-1:0]  rsp_data;

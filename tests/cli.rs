@@ -57,23 +57,6 @@ fn gen_64_tiles_is_deterministic() {
         .success();
 }
 
-#[test]
-fn committed_rtl_is_what_gen_writes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("rtl");
-    pimforge()
-        .args(["gen", "--tiles", "64", "--out"])
-        .arg(&out)
-        .assert()
-        .success();
-    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("rtl");
-    assert_eq!(
-        tree(&out),
-        tree(&committed),
-        "rtl/ is stale: run `cargo run -- gen --tiles 64`"
-    );
-}
-
 /// Runs `gen` expecting failure; checks the message and that nothing was written.
 fn gen_fails(args: &[&str], yaml: Option<&str>, needles: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();

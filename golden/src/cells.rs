@@ -12,21 +12,13 @@ use crate::lfsr::Lfsr;
 use crate::num::{recompose, weight_digits};
 use crate::shape::TileShape;
 
-/// Seed of the LFSR of cell `cell` of slice `slice` of tile `tile`, from the base seed:
-/// `base ^ (((tile << 24) ^ (slice << 20) ^ cell) * 0x9E3779B9)` (wrapping; zero becomes 1).
+/// Seed of the LFSR of cell `cell` of slice `slice` of tile `tile`, from the base seed
+/// ([`crate::protocol::seed_hash`]).
 pub fn cell_seed(base: u32, tile: usize, slice: usize, cell: usize) -> u32 {
-    let index = ((tile as u32) << 24) ^ ((slice as u32) << 20) ^ cell as u32;
-    let s = base ^ index.wrapping_mul(0x9E37_79B9);
-    if s == 0 {
-        1
-    } else {
-        s
-    }
+    crate::protocol::seed_hash(base, tile, slice, cell)
 }
 
-/// Read-noise LFSRs are seeded like cells, from the base seed XOR this constant, with the line
-/// index in place of the cell index.
-pub const READ_SEED: u32 = 0xA5A5_A5A5;
+pub use crate::protocol::READ_SEED;
 
 /// Every cell of every slice: levels (what a read sees), fine state, device parameters and
 /// noise sources; index `[m][r * cols + c]`.

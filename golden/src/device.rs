@@ -14,6 +14,7 @@
 //! seed and stored in a `$readmemh` file that both sides read.
 
 use crate::lfsr::{noise, noise_gain_q16, Lfsr};
+use crate::protocol::{entry, stuck, Field};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -25,11 +26,11 @@ pub enum Kind {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stuck {
-    No = 0,
+    No = stuck::NO as isize,
     /// Stuck at `g_max`.
-    On = 1,
+    On = stuck::ON as isize,
     /// Stuck at `g_min`.
-    Off = 2,
+    Off = stuck::OFF as isize,
 }
 
 /// Parameters of one cell's device, in fine units.
@@ -139,36 +140,44 @@ pub fn draw(nominal: &Nominal, frac_bits: u32, cells: usize, seed: u64) -> Vec<C
         .collect()
 }
 
-/// Width of one packed entry of a device file: `{stuck[1:0], step_down[15:0], step_up[15:0],
-/// g_max[31:0], g_min[31:0]}`.
-pub const ENTRY_BITS: u32 = 98;
+/// Width of one packed entry of a device file ([`crate::protocol::entry`]).
+pub const ENTRY_BITS: u32 = entry::BITS;
 
 fn pack(d: &CellDevice) -> u128 {
-    let fits = |v: i64, lo: i64, hi: i64| (lo..=hi).contains(&v);
+    let fits = |v: i64, f: Field, signed: bool| {
+        let (lo, hi) = if signed {
+            crate::num::signed_range(f.bits)
+        } else {
+            (0, (1i64 << f.bits) - 1)
+        };
+        (lo..=hi).contains(&v)
+    };
     assert!(
-        fits(d.step_up, 0, 0xffff)
-            && fits(d.step_down, 0, 0xffff)
-            && fits(d.g_min, i32::MIN as i64, i32::MAX as i64)
-            && fits(d.g_max, i32::MIN as i64, i32::MAX as i64),
+        fits(d.step_up, entry::STEP_UP, false)
+            && fits(d.step_down, entry::STEP_DOWN, false)
+            && fits(d.g_min, entry::G_MIN, true)
+            && fits(d.g_max, entry::G_MAX, true),
         "device parameters outside the file format: {d:?}"
     );
-    ((d.stuck as u128) << 96)
-        | ((d.step_down as u16 as u128) << 80)
-        | ((d.step_up as u16 as u128) << 64)
-        | ((d.g_max as i32 as u32 as u128) << 32)
-        | (d.g_min as i32 as u32 as u128)
+    let raw = |v: i64| v as u128;
+    entry::STUCK.put(d.stuck as u128)
+        | entry::STEP_DOWN.put(raw(d.step_down))
+        | entry::STEP_UP.put(raw(d.step_up))
+        | entry::G_MAX.put(raw(d.g_max))
+        | entry::G_MIN.put(raw(d.g_min))
 }
 
 fn unpack(v: u128) -> Option<CellDevice> {
+    let signed = |f: Field| crate::num::sext(f.get(v), f.bits) as i64;
     Some(CellDevice {
-        g_min: v as u32 as i32 as i64,
-        g_max: (v >> 32) as u32 as i32 as i64,
-        step_up: (v >> 64) as u16 as i64,
-        step_down: (v >> 80) as u16 as i64,
-        stuck: match (v >> 96) & 3 {
-            0 => Stuck::No,
-            1 => Stuck::On,
-            2 => Stuck::Off,
+        g_min: signed(entry::G_MIN),
+        g_max: signed(entry::G_MAX),
+        step_up: entry::STEP_UP.get(v) as i64,
+        step_down: entry::STEP_DOWN.get(v) as i64,
+        stuck: match entry::STUCK.get(v) as u64 {
+            stuck::NO => Stuck::No,
+            stuck::ON => Stuck::On,
+            stuck::OFF => Stuck::Off,
             _ => return None,
         },
     })
@@ -178,7 +187,7 @@ fn unpack(v: u128) -> Option<CellDevice> {
 pub fn to_memh(devices: &[CellDevice]) -> String {
     devices
         .iter()
-        .map(|d| format!("{:025x}\n", pack(d)))
+        .map(|d| format!("{:0w$x}\n", pack(d), w = entry::HEX_DIGITS))
         .collect()
 }
 

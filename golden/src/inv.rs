@@ -57,7 +57,7 @@ impl InvShape {
     /// Cycles of the controller's stop check after each update: the exact products of
     /// [`converged`] in 8-bit digits of operands up to `x_bits + 1` wide.
     pub fn stop_cycles(&self) -> u64 {
-        (self.x_bits as u64 + 1).div_ceil(8)
+        (self.x_bits as u64 + 1).div_ceil(crate::protocol::STOP_DIGIT_BITS as u64)
     }
 }
 
@@ -130,7 +130,7 @@ pub fn shift_round(v: i128, s: i32) -> i128 {
 }
 
 /// Largest right shift [`shift_round`] computes (larger ones give 0).
-pub const MAX_SHIFT: i32 = 120;
+pub use crate::protocol::MAX_SHIFT;
 
 /// The smallest scale `2^s` at which every value rounds into `h_bits` signed levels: from the
 /// largest magnitude, plus one when the largest positive value rounds up past the top level.
@@ -235,17 +235,7 @@ pub fn inv(split: &Split, r: &[i64], out_bits: u32) -> Option<(Vec<i64>, i32)> {
     Some((z.iter().map(|&v| code(v, k) as i64).collect(), k))
 }
 
-/// How a solve ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Converged,
-    MaxIters,
-    /// The residual grew: the INV approximation does not contract (ill-conditioned, or
-    /// `A_h` too far from `A`).
-    Diverged,
-    /// The INV loop has a zero pivot.
-    Singular,
-}
+pub use crate::protocol::Status;
 
 /// One iteration, for reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -318,7 +308,7 @@ fn correction(s: &Split, shape: &InvShape, v: &[i128]) -> Result<(Vec<i128>, i32
 
 /// The residual may exceed the smallest residual so far by this factor before the solve is
 /// declared diverged (the max-norm of a converging residual need not fall every iteration).
-pub const DIVERGENCE_FACTOR: u128 = 4;
+pub const DIVERGENCE_FACTOR: u128 = 1 << crate::protocol::DIVERGENCE_LOG2;
 
 /// Where the controller's exact products come from: a tile's bit-sliced VMM path
 /// ([`crate::refine_tile::TileProducts`], cycle-accurate) or plain integer arithmetic
@@ -475,11 +465,14 @@ pub fn refine_with(
 /// target) p`, or `4 u <= max|X| >> target` without a contraction estimate.
 /// Exact (big integers), as the RTL computes it with double-width products.
 pub fn converged(u: u128, prev: Option<u128>, xmax: u128, target: u32) -> bool {
+    use crate::protocol::STOP_MARGIN_LOG2;
     use num_bigint::BigUint;
     let (u, t) = (BigUint::from(u), BigUint::from(xmax >> target));
     match prev {
-        Some(p) if p > 0 && u < BigUint::from(p) => &u * &u * 4u32 <= t * BigUint::from(p),
-        _ => u * 4u32 <= t,
+        Some(p) if p > 0 && u < BigUint::from(p) => {
+            ((&u * &u) << STOP_MARGIN_LOG2) <= t * BigUint::from(p)
+        }
+        _ => u << STOP_MARGIN_LOG2 <= t,
     }
 }
 
@@ -661,7 +654,11 @@ impl InvUnit {
         InvOut {
             busy,
             singular: self.singular && !busy,
-            k: if busy { 0 } else { mask(self.k as i64, 16) },
+            k: if busy {
+                0
+            } else {
+                mask(self.k as i64, crate::protocol::EXP_BITS)
+            },
             code: if busy {
                 0
             } else {
@@ -702,12 +699,7 @@ impl InvUnit {
 
 /// Status codes of the refinement controller (`status_o`).
 pub fn status_code(s: Status) -> u64 {
-    match s {
-        Status::Converged => 0,
-        Status::MaxIters => 1,
-        Status::Diverged => 2,
-        Status::Singular => 3,
-    }
+    s.code()
 }
 
 /// Inputs of the refinement controller (`pim_refine`) in one cycle (raw port values).

@@ -13,7 +13,7 @@ pub struct Lfsr {
 }
 
 /// Toggle mask of the 32-bit polynomial x^32 + x^22 + x^2 + x + 1.
-pub const TAPS32: u32 = 0x8020_0003;
+pub const TAPS32: u32 = crate::protocol::LFSR_TAPS;
 
 impl Lfsr {
     pub fn new32(seed: u32) -> Self {
@@ -46,7 +46,7 @@ impl Lfsr {
 /// Zero-mean noise from one word: the sum of its four bytes minus 510 (Irwin-Hall of four
 /// uniforms: range -510..=510, variance 4 * (256^2 - 1) / 12 = 21845).
 pub fn noise(word: u32) -> i64 {
-    word.to_le_bytes().iter().map(|&b| b as i64).sum::<i64>() - 510
+    word.to_le_bytes().iter().map(|&b| b as i64).sum::<i64>() - crate::protocol::NOISE_OFFSET
 }
 
 /// Variance of [`noise`].

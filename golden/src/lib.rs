@@ -18,6 +18,7 @@ pub mod mixed;
 pub mod mvm;
 pub mod num;
 pub mod opa;
+pub mod protocol;
 pub mod refine_tile;
 pub mod shape;
 pub mod tile;

@@ -82,8 +82,7 @@ pub struct MixedShape {
     pub max_pulses: i64,
 }
 
-/// Width of the tile's status counters (saturations, completed operations).
-pub const COUNTER_BITS: u32 = 32;
+pub use crate::protocol::COUNTER_BITS;
 
 impl TileShape {
     pub fn slices(&self) -> usize {
@@ -182,7 +181,7 @@ impl TileShape {
     /// Largest read noise added to a line current: `|(n * read_q16 + 2^15) >> 16|` for
     /// `|n| <= 510`.
     pub fn read_noise_bound(&self) -> i64 {
-        (510 * self.device.read_q16 + (1 << 15)) >> 16
+        (crate::protocol::NOISE_OFFSET * self.device.read_q16 + (1 << 15)) >> 16
     }
 
     /// Width of the sample-and-hold current bus (the widest slice).

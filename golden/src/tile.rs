@@ -16,104 +16,8 @@ use crate::cells::Cells;
 use crate::mvm::{code_shift, currents, drive, Direction};
 use crate::num::{fits_signed, sext, to_raw};
 use crate::opa::{crs_cell, opa_step, PHASES};
+pub use crate::protocol::{err, stat, Op};
 use crate::shape::TileShape;
-
-/// Command opcodes of the tile (4 bits on the wire).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Op {
-    /// `x[addr] = data` (input buffer, one entry per line).
-    WriteX = 1,
-    /// Program the canonical digits of weight `data` into cell `addr = {row, col}` of all slices.
-    LoadW = 2,
-    /// Program raw level `data` into cell `addr = {slice, row, col}`.
-    WriteCell = 3,
-    /// Forward product `y = x . W` over rows `x[0..rows)`.
-    Mvm = 4,
-    /// Transpose product `y = W . x` over columns `x[0..cols)`.
-    Mtvm = 5,
-    /// Respond with accumulator `y[addr]`.
-    ReadY = 6,
-    /// Respond with status word `addr`: 0 saturations, 1 error flags, 2 completed products.
-    ReadStat = 7,
-    /// Clear the event counters and the error flags.
-    Clear = 8,
-    /// `d[addr] = data` (outer-product column operand, one entry per column).
-    WriteD = 9,
-    /// Outer-product update `W += x d^T` in the crossbars (x over rows, d over columns).
-    Opa = 10,
-    /// Carry resolution of every cell.
-    Crs = 11,
-    /// Mixed precision: `chi += x d^T` in the digital accumulators, one row per cycle.
-    Accumulate = 12,
-    /// Mixed precision: pulses `trunc(chi / epsilon)` (clamped) into slice 0, one row per cycle.
-    Transfer = 13,
-}
-
-impl Op {
-    pub const ALL: [Op; 13] = [
-        Op::WriteX,
-        Op::LoadW,
-        Op::WriteCell,
-        Op::Mvm,
-        Op::Mtvm,
-        Op::ReadY,
-        Op::ReadStat,
-        Op::Clear,
-        Op::WriteD,
-        Op::Opa,
-        Op::Crs,
-        Op::Accumulate,
-        Op::Transfer,
-    ];
-    pub const BITS: u32 = 4;
-
-    pub fn from_code(code: u8) -> Option<Op> {
-        Op::ALL.into_iter().find(|op| *op as u8 == code)
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Op::WriteX => "WRITE_X",
-            Op::LoadW => "LOAD_W",
-            Op::WriteCell => "WRITE_CELL",
-            Op::Mvm => "MVM",
-            Op::Mtvm => "MTVM",
-            Op::ReadY => "READ_Y",
-            Op::ReadStat => "READ_STAT",
-            Op::Clear => "CLEAR",
-            Op::WriteD => "WRITE_D",
-            Op::Opa => "OPA",
-            Op::Crs => "CRS",
-            Op::Accumulate => "ACCUMULATE",
-            Op::Transfer => "TRANSFER",
-        }
-    }
-}
-
-/// Error flags (status word 1); sticky until `Clear`.
-pub mod err {
-    pub const BAD_OP: u8 = 1;
-    pub const BAD_ADDR: u8 = 2;
-    pub const BAD_LEVEL: u8 = 4;
-}
-
-/// Status words readable with `ReadStat`.
-pub mod stat {
-    pub const SATURATIONS: u64 = 0;
-    pub const ERRORS: u64 = 1;
-    pub const PRODUCTS: u64 = 2;
-    /// Cell updates (OPA steps, transfer pulse trains) that clipped at a device bound.
-    pub const UPDATE_CLIPS: u64 = 3;
-    /// Weights that CRS saturated.
-    pub const CRS_SATURATIONS: u64 = 4;
-    /// Programming pulses sent to the cells (OPA and transfer).
-    pub const PULSES: u64 = 5;
-    /// Accumulator updates that saturated at the width of chi.
-    pub const CHI_SATURATIONS: u64 = 6;
-    /// Number of status words.
-    pub const COUNT: u64 = 7;
-}
 
 /// Inputs of a tile in one cycle (raw port values).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -416,9 +320,9 @@ impl TileModel {
             }
             Some(Op::Opa) => self.opa = Some(0),
             Some(Op::Crs) => self.crs = Some(0),
-            Some(Op::Accumulate) if s.mixed.is_some() => self.accumulate = Some(0),
-            Some(Op::Transfer) if s.mixed.is_some() => self.transfer = Some(0),
-            Some(Op::Accumulate | Op::Transfer) => self.errors |= err::BAD_OP,
+            Some(op) if op.needs_mixed() && s.mixed.is_none() => self.errors |= err::BAD_OP,
+            Some(Op::Accumulate) => self.accumulate = Some(0),
+            Some(Op::Transfer) => self.transfer = Some(0),
             Some(Op::LoadW) => {
                 if addr >> (rb + cb) == 0 {
                     let w = sext(inp.cmd_data as u128, s.weight_bits) as i64;

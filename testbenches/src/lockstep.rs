@@ -243,7 +243,7 @@ impl<'a> Driver<'a> {
             ArrayIn {
                 cmd_valid: false,
                 cmd_tile: (self.noise.random::<u32>() & mask(tb) as u32),
-                cmd_op: self.noise.random_range(0..16),
+                cmd_op: self.noise.random_range(0..1 << Op::BITS),
                 cmd_addr: self.noise.random::<u64>() & mask(self.shape.addr_bits()) as u64,
                 cmd_data: self.noise.random::<u64>() & mask(self.shape.data_bits()) as u64,
             }

@@ -378,11 +378,14 @@ impl Gen<'_> {
     fn error_probe(&mut self, t: &mut TileGen) {
         let s = self.shape;
         let mut flags = 0u8;
-        let bad_ops: &[u8] = if s.mixed.is_some() {
-            &[0, 14, 15]
-        } else {
-            &[0, 12, 13, 14, 15]
-        };
+        // Codes no command has, and the commands of a unit the tile lacks.
+        let bad_ops: Vec<u8> = Op::unused_codes()
+            .chain(
+                Op::all()
+                    .filter(|op| op.needs_mixed() && s.mixed.is_none())
+                    .map(Op::code),
+            )
+            .collect();
         let bad_op = *bad_ops.choose(&mut self.rng).unwrap();
         let idle = self.idle();
         t.commands.push(Command {
@@ -552,10 +555,7 @@ mod tests {
         assert_ne!(key(&a), key(&generate(&s, &cells, 200, 10)));
         assert_eq!(a.products(), 200);
         // Without a mixed-precision unit, ACCUMULATE and TRANSFER appear only as bad opcodes.
-        for op in Op::ALL
-            .into_iter()
-            .filter(|op| !matches!(op, Op::Accumulate | Op::Transfer))
-        {
+        for op in Op::all().filter(|op| !op.needs_mixed()) {
             assert!(
                 a.commands.iter().any(|c| c.op == op as u8),
                 "{op:?} never issued"
@@ -571,7 +571,7 @@ mod tests {
             max_pulses: 3,
         });
         let mixed = generate(&m, &[Cells::new(&m), Cells::new(&m)], 200, 9);
-        for op in [Op::Accumulate, Op::Transfer] {
+        for op in Op::all().filter(|op| op.needs_mixed()) {
             assert!(
                 mixed.commands.iter().any(|c| c.op == op as u8),
                 "{op:?} never issued on a mixed-precision tile"

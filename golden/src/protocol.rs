@@ -1,0 +1,496 @@
+//! The hardware contract: every code, field layout, seed hash and fixed width that the RTL and
+//! the golden model share, written once.
+//!
+//! The golden model, the harness and the stimulus use these items directly. The generator
+//! renders [`constants`] into the SystemVerilog package `pim_pkg` (first in every file list),
+//! and the templates use qualified names (`pim_pkg::OpMvm`): no template keeps a copy of a
+//! code or a fixed width. Changing an opcode, a status word or the device-file layout is an
+//! edit of this file.
+
+/// Command opcodes of the tile ([`OP_BITS`] bits on the wire).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Op {
+    /// `x[addr] = data` (input buffer, one entry per line).
+    WriteX = 1,
+    /// Program the canonical digits of weight `data` into cell `addr = {row, col}` of all slices.
+    LoadW = 2,
+    /// Program raw level `data` into cell `addr = {slice, row, col}`.
+    WriteCell = 3,
+    /// Forward product `y = x . W` over rows `x[0..rows)`.
+    Mvm = 4,
+    /// Transpose product `y = W . x` over columns `x[0..cols)`.
+    Mtvm = 5,
+    /// Respond with accumulator `y[addr]`.
+    ReadY = 6,
+    /// Respond with status word `addr` (see [`stat`]).
+    ReadStat = 7,
+    /// Clear the event counters and the error flags.
+    Clear = 8,
+    /// `d[addr] = data` (outer-product column operand, one entry per column).
+    WriteD = 9,
+    /// Outer-product update `W += x d^T` in the crossbars (x over rows, d over columns).
+    Opa = 10,
+    /// Carry resolution of every cell.
+    Crs = 11,
+    /// Mixed precision: `chi += x d^T` in the digital accumulators, one row per cycle.
+    Accumulate = 12,
+    /// Mixed precision: pulses `trunc(chi / epsilon)` (clamped) into slice 0, one row per cycle.
+    Transfer = 13,
+}
+
+/// Width of the command opcode field.
+pub const OP_BITS: u32 = 4;
+
+impl Op {
+    /// Every opcode with its wire name: the one table of the command set.
+    pub const TABLE: [(Op, &'static str); 13] = [
+        (Op::WriteX, "WRITE_X"),
+        (Op::LoadW, "LOAD_W"),
+        (Op::WriteCell, "WRITE_CELL"),
+        (Op::Mvm, "MVM"),
+        (Op::Mtvm, "MTVM"),
+        (Op::ReadY, "READ_Y"),
+        (Op::ReadStat, "READ_STAT"),
+        (Op::Clear, "CLEAR"),
+        (Op::WriteD, "WRITE_D"),
+        (Op::Opa, "OPA"),
+        (Op::Crs, "CRS"),
+        (Op::Accumulate, "ACCUMULATE"),
+        (Op::Transfer, "TRANSFER"),
+    ];
+    pub const BITS: u32 = OP_BITS;
+
+    pub fn all() -> impl Iterator<Item = Op> {
+        Op::TABLE.into_iter().map(|(op, _)| op)
+    }
+
+    pub fn from_code(code: u8) -> Option<Op> {
+        Op::all().find(|op| *op as u8 == code)
+    }
+
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    pub fn name(self) -> &'static str {
+        Op::TABLE
+            .iter()
+            .find(|(op, _)| *op == self)
+            .map(|(_, n)| *n)
+            .expect("every opcode is in the table")
+    }
+
+    /// Whether the command needs the mixed-precision unit (without one it is a bad opcode).
+    pub fn needs_mixed(self) -> bool {
+        matches!(self, Op::Accumulate | Op::Transfer)
+    }
+
+    /// The codes of the op field that no command has.
+    pub fn unused_codes() -> impl Iterator<Item = u8> {
+        (0..1u8 << OP_BITS).filter(|c| Op::from_code(*c).is_none())
+    }
+}
+
+/// Error flags (status word [`stat::ERRORS`]); sticky until `CLEAR`.
+pub mod err {
+    /// An unknown opcode, or a command of a unit the tile does not have.
+    pub const BAD_OP: u8 = 1;
+    /// An address outside the command's address space.
+    pub const BAD_ADDR: u8 = 2;
+    /// A raw level outside its slice's cell range.
+    pub const BAD_LEVEL: u8 = 4;
+    /// Every flag with its name.
+    pub const TABLE: [(u8, &str); 3] = [
+        (BAD_OP, "BAD_OP"),
+        (BAD_ADDR, "BAD_ADDR"),
+        (BAD_LEVEL, "BAD_LEVEL"),
+    ];
+    /// Width of the error word.
+    pub const BITS: u32 = TABLE.len() as u32;
+}
+
+/// Status words readable with `READ_STAT` (the address is the word's index).
+pub mod stat {
+    /// Clipped ADC conversions of the products.
+    pub const SATURATIONS: u64 = 0;
+    /// The error flags ([`super::err`]).
+    pub const ERRORS: u64 = 1;
+    /// Completed products (MVM and MTVM).
+    pub const PRODUCTS: u64 = 2;
+    /// Cell updates (OPA steps, transfer pulse trains) that clipped at a device bound.
+    pub const UPDATE_CLIPS: u64 = 3;
+    /// Weights that CRS saturated.
+    pub const CRS_SATURATIONS: u64 = 4;
+    /// Programming pulses sent to the cells (OPA and transfer).
+    pub const PULSES: u64 = 5;
+    /// Accumulator updates that saturated at the width of chi.
+    pub const CHI_SATURATIONS: u64 = 6;
+    /// Every status word with its name, in address order.
+    pub const TABLE: [(u64, &str); 7] = [
+        (SATURATIONS, "SATURATIONS"),
+        (ERRORS, "ERRORS"),
+        (PRODUCTS, "PRODUCTS"),
+        (UPDATE_CLIPS, "UPDATE_CLIPS"),
+        (CRS_SATURATIONS, "CRS_SATURATIONS"),
+        (PULSES, "PULSES"),
+        (CHI_SATURATIONS, "CHI_SATURATIONS"),
+    ];
+    /// Number of status words: addresses at or above it are bad.
+    pub const COUNT: u64 = TABLE.len() as u64;
+}
+
+/// Width of the tile's status counters (they saturate).
+pub const COUNTER_BITS: u32 = 32;
+
+/// How a refined solve ended (`status_o` of the solver, [`SOLVE_STATUS_BITS`] bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Status {
+    Converged = 0,
+    MaxIters = 1,
+    /// The residual grew: the INV approximation does not contract (ill-conditioned, or
+    /// `A_h` too far from `A`), or the answer could overflow the solution register.
+    Diverged = 2,
+    /// The INV loop has a zero pivot.
+    Singular = 3,
+}
+
+impl Status {
+    pub const TABLE: [(Status, &'static str); 4] = [
+        (Status::Converged, "CONVERGED"),
+        (Status::MaxIters, "MAX_ITERS"),
+        (Status::Diverged, "DIVERGED"),
+        (Status::Singular, "SINGULAR"),
+    ];
+
+    pub fn code(self) -> u64 {
+        self as u64
+    }
+}
+
+/// Width of the solver's status code.
+pub const SOLVE_STATUS_BITS: u32 = 2;
+/// Width of the solver's iteration count (`iters_o`).
+pub const ITERS_BITS: u32 = 8;
+/// Width of the INV output exponent `k` (`k_o`) and of the controller's shift amounts and
+/// block exponents.
+pub const EXP_BITS: u32 = 16;
+/// Width of the diagonal's extra gain `dsh` (`diag_shift_i`).
+pub const DIAG_SHIFT_BITS: u32 = 5;
+/// Shifts beyond this saturate: a right shift to the sign, a left shift is refused.
+pub const MAX_SHIFT: i32 = 120;
+/// A residual may exceed the smallest residual so far by `2^DIVERGENCE_LOG2` before the solve
+/// is declared diverged.
+pub const DIVERGENCE_LOG2: u32 = 2;
+/// Bits of margin of the stop rule: `2^STOP_MARGIN_LOG2 u^2 <= (max|X| >> target) p`.
+pub const STOP_MARGIN_LOG2: u32 = 2;
+/// The stop rule's exact products run digit-serially in digits of this width.
+pub const STOP_DIGIT_BITS: u32 = 8;
+
+/// Stuck-at codes of the device-file entry's `stuck` field.
+pub mod stuck {
+    pub const NO: u64 = 0;
+    /// Stuck at `g_max`.
+    pub const ON: u64 = 1;
+    /// Stuck at `g_min`.
+    pub const OFF: u64 = 2;
+}
+
+/// One field of the packed device-file entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub lsb: u32,
+    pub bits: u32,
+}
+
+impl Field {
+    pub fn get(&self, entry: u128) -> u128 {
+        (entry >> self.lsb) & ((1u128 << self.bits) - 1)
+    }
+
+    pub fn put(&self, value: u128) -> u128 {
+        (value & ((1u128 << self.bits) - 1)) << self.lsb
+    }
+}
+
+/// The device-file entry of one cell (`$readmemh`, one hexadecimal entry per line, cells
+/// row-major): `{stuck, step_down, step_up, g_max, g_min}`, least significant field last.
+pub mod entry {
+    use super::Field;
+    /// Lower conductance bound, fine units (signed).
+    pub const G_MIN: Field = Field {
+        name: "G_MIN",
+        lsb: 0,
+        bits: 32,
+    };
+    /// Upper conductance bound, fine units (signed).
+    pub const G_MAX: Field = Field {
+        name: "G_MAX",
+        lsb: 32,
+        bits: 32,
+    };
+    /// Nominal potentiation step, fine units (unsigned).
+    pub const STEP_UP: Field = Field {
+        name: "STEP_UP",
+        lsb: 64,
+        bits: 16,
+    };
+    /// Nominal depression step, fine units (unsigned).
+    pub const STEP_DOWN: Field = Field {
+        name: "STEP_DOWN",
+        lsb: 80,
+        bits: 16,
+    };
+    /// Stuck-at code ([`super::stuck`]).
+    pub const STUCK: Field = Field {
+        name: "STUCK",
+        lsb: 96,
+        bits: 2,
+    };
+    pub const FIELDS: [Field; 5] = [G_MIN, G_MAX, STEP_UP, STEP_DOWN, STUCK];
+    /// Width of one entry.
+    pub const BITS: u32 = STUCK.lsb + STUCK.bits;
+    /// Hexadecimal digits of one entry in a file.
+    pub const HEX_DIGITS: usize = BITS.div_ceil(4) as usize;
+}
+
+/// Toggle mask of the 32-bit noise LFSRs: `x^32 + x^22 + x^2 + x + 1` in right-shifting Galois
+/// form (Xilinx XAPP052).
+pub const LFSR_TAPS: u32 = 0x8020_0003;
+/// Multiplier of the LFSR seed hash: `base ^ (((tile << 24) ^ (slice << 20) ^ index) * mul)`.
+pub const SEED_MUL: u32 = 0x9E37_79B9;
+/// Position of the tile index in the seed hash.
+pub const SEED_TILE_SHIFT: u32 = 24;
+/// Position of the slice index in the seed hash.
+pub const SEED_SLICE_SHIFT: u32 = 20;
+/// Read-noise LFSRs are seeded like cells, from the base seed XOR this constant, with the line
+/// index in place of the cell index.
+pub const READ_SEED: u32 = 0xA5A5_A5A5;
+/// Noise of one LFSR word: the sum of its four bytes minus this offset (zero mean).
+pub const NOISE_OFFSET: i64 = 510;
+
+/// The LFSR seed of `index` (a cell, or a line for read noise) of slice `slice` of tile
+/// `tile`, from the base seed; zero becomes 1 (the all-zero state is a fixed point).
+pub fn seed_hash(base: u32, tile: usize, slice: usize, index: usize) -> u32 {
+    let key =
+        ((tile as u32) << SEED_TILE_SHIFT) ^ ((slice as u32) << SEED_SLICE_SHIFT) ^ index as u32;
+    match base ^ key.wrapping_mul(SEED_MUL) {
+        0 => 1,
+        s => s,
+    }
+}
+
+/// One named constant as the package `pim_pkg` declares it: `bits == 0` is an `int`, else a
+/// `logic [bits-1:0]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Constant {
+    /// UpperCamelCase name (the SystemVerilog localparam style).
+    pub name: String,
+    pub bits: u32,
+    pub value: u64,
+    pub doc: &'static str,
+}
+
+/// `WRITE_X` -> `WriteX`.
+pub fn camel(name: &str) -> String {
+    name.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map_or(String::new(), |f| {
+                f.to_ascii_uppercase().to_string() + &c.as_str().to_ascii_lowercase()
+            })
+        })
+        .collect()
+}
+
+/// Every constant of the contract, in package order.
+pub fn constants() -> Vec<Constant> {
+    let int = |name: &str, value: u64, doc| Constant {
+        name: name.into(),
+        bits: 0,
+        value,
+        doc,
+    };
+    let mut v = vec![int("OpW", OP_BITS as u64, "Width of the command opcode.")];
+    for (op, name) in Op::TABLE {
+        v.push(Constant {
+            name: format!("Op{}", camel(name)),
+            bits: OP_BITS,
+            value: op.code() as u64,
+            doc: "",
+        });
+    }
+    v.push(int(
+        "ErrW",
+        err::BITS as u64,
+        "Width of the error word (sticky flags).",
+    ));
+    for (bit, name) in err::TABLE {
+        v.push(Constant {
+            name: format!("Err{}", camel(name)),
+            bits: err::BITS,
+            value: bit as u64,
+            doc: "",
+        });
+    }
+    v.push(int(
+        "StatCount",
+        stat::COUNT,
+        "Status words: READ_STAT addresses below it.",
+    ));
+    for (addr, name) in stat::TABLE {
+        v.push(int(&format!("Stat{}", camel(name)), addr, ""));
+    }
+    v.push(int(
+        "CntW",
+        COUNTER_BITS as u64,
+        "Width of the saturating status counters.",
+    ));
+    v.push(int(
+        "StatusW",
+        SOLVE_STATUS_BITS as u64,
+        "Width of a solve's status code.",
+    ));
+    for (s, name) in Status::TABLE {
+        v.push(Constant {
+            name: format!("Status{}", camel(name)),
+            bits: SOLVE_STATUS_BITS,
+            value: s.code(),
+            doc: "",
+        });
+    }
+    v.extend([
+        int(
+            "ItersW",
+            ITERS_BITS as u64,
+            "Width of a solve's iteration count.",
+        ),
+        int(
+            "ExpW",
+            EXP_BITS as u64,
+            "Width of exponents and shift amounts.",
+        ),
+        int(
+            "DiagShiftW",
+            DIAG_SHIFT_BITS as u64,
+            "Width of the diagonal's gain.",
+        ),
+        int("MaxShift", MAX_SHIFT as u64, "Shifts beyond it saturate."),
+        int(
+            "DivergenceLog2",
+            DIVERGENCE_LOG2 as u64,
+            "A residual may grow 2^DivergenceLog2 over the smallest.",
+        ),
+        int(
+            "StopMarginLog2",
+            STOP_MARGIN_LOG2 as u64,
+            "Margin of the stop rule, log2.",
+        ),
+        int(
+            "StopDigitW",
+            STOP_DIGIT_BITS as u64,
+            "Digit width of the stop rule's serial products.",
+        ),
+        int(
+            "DevEntryW",
+            entry::BITS as u64,
+            "Device-file entry: width, then each field's LSB and width.",
+        ),
+    ]);
+    for f in entry::FIELDS {
+        v.push(int(&format!("Dev{}Lsb", camel(f.name)), f.lsb as u64, ""));
+        v.push(int(&format!("Dev{}W", camel(f.name)), f.bits as u64, ""));
+    }
+    for (name, code) in [("No", stuck::NO), ("On", stuck::ON), ("Off", stuck::OFF)] {
+        v.push(Constant {
+            name: format!("Stuck{name}"),
+            bits: entry::STUCK.bits,
+            value: code,
+            doc: "",
+        });
+    }
+    let word = |name: &str, value: u32, doc| Constant {
+        name: name.into(),
+        bits: 32,
+        value: value as u64,
+        doc,
+    };
+    v.extend([
+        word("LfsrTaps", LFSR_TAPS, "Toggle mask of the noise LFSRs."),
+        word(
+            "SeedMul",
+            SEED_MUL,
+            "Seed hash: base ^ (((tile << 24) ^ (slice << 20) ^ index) * SeedMul).",
+        ),
+        int("SeedTileShift", SEED_TILE_SHIFT as u64, ""),
+        int("SeedSliceShift", SEED_SLICE_SHIFT as u64, ""),
+        word(
+            "ReadSeed",
+            READ_SEED,
+            "Read-noise LFSRs: the base seed XOR this.",
+        ),
+        int(
+            "NoiseOffset",
+            NOISE_OFFSET as u64,
+            "Noise of an LFSR word: the sum of its bytes minus this.",
+        ),
+    ]);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_fit_their_fields() {
+        let ops: Vec<u8> = Op::all().map(Op::code).collect();
+        assert!(ops.iter().all(|&c| c != 0 && (c as u32) < 1 << OP_BITS));
+        let mut sorted = ops.clone();
+        sorted.dedup();
+        assert_eq!(sorted.len(), ops.len());
+        assert!(Op::all().all(|op| Op::from_code(op.code()) == Some(op)));
+        assert_eq!(Op::unused_codes().count(), 16 - Op::TABLE.len());
+        let bits: u8 = err::TABLE.iter().fold(0, |acc, (b, _)| {
+            assert_eq!(acc & b, 0, "error bits overlap");
+            acc | b
+        });
+        assert_eq!(bits as u32, (1 << err::BITS) - 1);
+        for (i, (addr, _)) in stat::TABLE.iter().enumerate() {
+            assert_eq!(*addr, i as u64, "status words are numbered in order");
+        }
+        assert!(Status::TABLE
+            .iter()
+            .all(|(s, _)| s.code() < 1 << SOLVE_STATUS_BITS));
+        let names: Vec<String> = constants().into_iter().map(|c| c.name).collect();
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len());
+        assert!(constants()
+            .iter()
+            .all(|c| c.bits == 0 || c.bits >= 64 || c.value < 1 << c.bits));
+    }
+
+    #[test]
+    fn device_entry_fields_tile_the_entry() {
+        let mut next = 0;
+        for f in entry::FIELDS {
+            assert_eq!(f.lsb, next, "{} starts where the field below ends", f.name);
+            next += f.bits;
+            assert_eq!(f.get(f.put(u128::MAX)), (1u128 << f.bits) - 1);
+        }
+        assert_eq!(next, entry::BITS);
+        assert_eq!(entry::BITS, 98);
+        assert_eq!(camel("CRS_SATURATIONS"), "CrsSaturations");
+    }
+
+    #[test]
+    fn seed_hash_matches_its_formula() {
+        assert_eq!(seed_hash(0, 0, 0, 0), 1);
+        let want = 7 ^ (((3u32 << 24) ^ (1 << 20) ^ 5).wrapping_mul(0x9E37_79B9));
+        assert_eq!(seed_hash(7, 3, 1, 5), want);
+    }
+}

@@ -1,0 +1,2 @@
+pim_pkg.sv
+pim_inv.sv
