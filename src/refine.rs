@@ -1,9 +1,9 @@
-//! Convergence study of the refinement controller's algorithm (golden model, SPEC section 7):
+//! Convergence study of the refinement controller's algorithm (golden model; RePAST):
 //! bits of accuracy against iteration for random systems over sizes, condition numbers, INV
 //! precisions and Taylor terms, next to the theory of about `inv.bits - log2(cond)` bits per
 //! iteration.
 
-use pimforge_golden::inv::{accuracy_bits, random_system, reference_solution, refine, InvShape};
+use pimforge_golden::solver::{accuracy_bits, random_system, reference_solution, refine, InvShape};
 use serde::Serialize;
 
 /// One configuration of the study, over several random systems.
@@ -119,7 +119,7 @@ pub fn study(
                 ..shape.clone()
             },
         );
-        use pimforge_golden::inv::Status;
+        use pimforge_golden::solver::Status;
         match stop.status {
             Status::Converged => {
                 case.converged += 1;
@@ -203,7 +203,7 @@ pub fn table(cases: &[Case]) -> String {
 pub struct RtlSolver {
     work: std::path::PathBuf,
     models:
-        std::collections::HashMap<usize, (std::path::PathBuf, pimforge_golden::inv::RefineUnit)>,
+        std::collections::HashMap<usize, (std::path::PathBuf, pimforge_golden::solver::RefineUnit)>,
     pub solves: u64,
     pub cycles: u64,
 }
@@ -225,7 +225,7 @@ impl crate::train::kfac::Solver for RtlSolver {
         a: &[i64],
         n: usize,
         b: &[i64],
-    ) -> anyhow::Result<pimforge_golden::inv::Solve> {
+    ) -> anyhow::Result<pimforge_golden::solver::Solve> {
         let size = n.next_power_of_two().max(4);
         if !self.models.contains_key(&size) {
             let cfg = crate::presets::solver(size, 0);

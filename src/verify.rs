@@ -9,7 +9,7 @@ use crate::emit::{
 use crate::output::write_tree;
 use anyhow::{anyhow, Context, Result};
 use pimforge_golden::device::from_memh;
-use pimforge_golden::inv::{InvShape, RefineUnit};
+use pimforge_golden::solver::{InvShape, RefineUnit};
 use pimforge_golden::Cells;
 use pimforge_tb::inv::{inv_ports, InvParams};
 use pimforge_tb::refine::refine_ports;

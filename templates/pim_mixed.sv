@@ -1,5 +1,5 @@
 {{ header }}
-// Mixed-precision accumulate-and-threshold unit (SPEC section 4): a digital accumulator chi per
+// Mixed-precision accumulate-and-threshold unit (docs/hardware.md, Mixed precision): a digital accumulator chi per
 // weight, Rows x Cols of ChiW bits.
 //
 // ACCUMULATE adds x[r] * d[c] to row r of chi, one row per cycle (Rows cycles, Cols multipliers),

@@ -5,7 +5,7 @@
 
 use pimforge::presets::solver;
 use pimforge::verify::prepare_inv;
-use pimforge_golden::inv::{random_system, split, InvShape};
+use pimforge_golden::solver::{random_system, split, InvShape};
 use pimforge_tb::inv::{run_inv, InvJob};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

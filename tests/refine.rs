@@ -7,7 +7,7 @@
 use pimforge::config::Diagonal;
 use pimforge::presets::solver;
 use pimforge::verify::prepare_refine;
-use pimforge_golden::inv::{accuracy_bits, random_system, reference_solution, Status};
+use pimforge_golden::solver::{accuracy_bits, random_system, reference_solution, Status};
 use pimforge_tb::refine::run_refine;
 use std::path::PathBuf;
 

@@ -3,7 +3,16 @@
 //! Rounding is half-up (toward +infinity on ties), which is an add and an arithmetic shift in
 //! hardware. Every clipped conversion is reported so that the tile can count it.
 
-use crate::shape::AdcShape;
+/// ADC of a tile: resolution, quantisation step and column multiplexing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdcShape {
+    /// Output code width (signed).
+    pub bits: u32,
+    /// The step is `2^step_log2` current units; code = clip(round_half_up(I / step)).
+    pub step_log2: u32,
+    /// Lines (columns, or rows for the transpose) served by one ADC, one per cycle.
+    pub share: usize,
+}
 
 /// `round_half_up(i / 2^step_log2)`.
 pub fn round(i: i64, step_log2: u32) -> i64 {

@@ -1,4 +1,4 @@
-//! The cells of a tile's crossbar slices: each a programmable device (SPEC section 1).
+//! The cells of a tile's crossbar slices: each a programmable device (`docs/hardware.md`, Devices).
 //!
 //! A cell's state is its conductance `g` in fine units (`2^-frac_bits` of a level); reads see
 //! the level `g >> frac_bits` (floor). Programming (`set`) is write-and-verify: `g = level <<

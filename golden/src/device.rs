@@ -1,4 +1,4 @@
-//! Device models of a programmable cell (SPEC section 1), in integers so that the RTL's
+//! Device models of a programmable cell (`docs/hardware.md`, Devices), in integers so that the RTL's
 //! behavioral crossbar and the golden model agree bit for bit.
 //!
 //! A device's conductance `g` is held in *fine units*, `2^-frac_bits` of a level, so that

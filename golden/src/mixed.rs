@@ -1,4 +1,4 @@
-//! Mixed-precision accumulate-and-threshold (SPEC section 4; Nandakumar et al., Wu et al.).
+//! Mixed-precision accumulate-and-threshold (Nandakumar et al., Wu et al.).
 //!
 //! A digital accumulator `chi` per weight collects the exact updates. Every `transfer_every`
 //! updates, `n = trunc(chi / epsilon)` clamped to `+-max_pulses` pulses of sign(n) go to the

@@ -1,4 +1,4 @@
-//! Bit-serial, bit-sliced matrix-vector products (SPEC section 2).
+//! Bit-serial, bit-sliced matrix-vector products (ISAAC and PUMA; `docs/hardware.md`, Numbers).
 //!
 //! `y_c = sum_k sum_m 2^(dac_bits*k + value_bits*m) * step * ADC(sum_r drive_k(x_r) * g_m[r][c])`.
 //! With an exact ADC this equals `x . W` exactly; the tests check that against big integers.

@@ -9,6 +9,11 @@ pub fn signed_range(bits: u32) -> (i64, i64) {
     (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1)
 }
 
+/// Bits of `v` without its leading zeros (0 for 0).
+pub fn bit_length(v: u128) -> u32 {
+    128 - v.leading_zeros()
+}
+
 /// Inclusive range of an unsigned number of `bits` bits.
 pub fn unsigned_range(bits: u32) -> (i64, i64) {
     assert!(bits <= 62, "unsigned_range: {bits} bits");

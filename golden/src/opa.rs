@@ -1,4 +1,4 @@
-//! Bit-slice outer-product update (OPA) and carry resolution (CRS), SPEC section 3 (PANTHER).
+//! Bit-slice outer-product update (OPA) and carry resolution (CRS), as in PANTHER (Ankit et al.).
 //!
 //! OPA adds `u[r][c] = x[r] * d[c]` (in weight-LSB units) to every weight at once, inside the
 //! crossbars. It runs four sign phases, `(x+, d+), (x+, d-), (x-, d+), (x-, d-)`, each with

@@ -3,20 +3,10 @@
 //! The generator never asks the user for a derived width: it takes them from here, and the
 //! tests check each bound against exhaustive or big-integer arithmetic.
 
+pub use crate::adc::AdcShape;
 use crate::device::{CellDevice, Kind, Stuck};
 use crate::num::{clog2, signed_range, signed_width, unsigned_range};
 use num_bigint::BigInt;
-
-/// ADC of a tile: resolution, quantisation step and column multiplexing.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AdcShape {
-    /// Output code width (signed).
-    pub bits: u32,
-    /// The step is `2^step_log2` current units; code = clip(round_half_up(I / step)).
-    pub step_log2: u32,
-    /// Lines (columns, or rows for the transpose) served by one ADC, one per cycle.
-    pub share: usize,
-}
 
 /// Everything that fixes the datapath of one tile.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,7 +61,7 @@ impl Default for DeviceShape {
     }
 }
 
-/// The mixed-precision accumulate-and-threshold unit (SPEC section 4).
+/// The mixed-precision accumulate-and-threshold unit (`docs/hardware.md`, Mixed precision).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MixedShape {
     /// Width of each accumulator chi (signed; saturates, counted).

@@ -1,5 +1,5 @@
 //! The `device` and `mixed` sections of a config: how the cells' programmable devices respond to
-//! pulses (SPEC section 1), and the mixed-precision unit (SPEC section 4).
+//! pulses (`docs/hardware.md`, Devices), and the mixed-precision unit (Mixed precision).
 
 use super::{bad, Config, FieldError};
 use pimforge_golden::device::{c2c_gain, CellDevice, Kind};

@@ -1,5 +1,5 @@
 //! The `inv` section of a config: the INV-mode crossbar of RePAST-style high-precision solves
-//! (SPEC section 7).
+//! (RePAST; `docs/hardware.md`, High-precision solves).
 
 use super::{bad, Config, DeviceModel, FieldError};
 use serde::{Deserialize, Serialize};

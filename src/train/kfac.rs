@@ -1,6 +1,6 @@
-//! Second-order training (K-FAC, SPEC section 7) of the digits MLP, on its output layer or on
+//! Second-order training (K-FAC, Martens and Grosse 2015) of the digits MLP, on its output layer or on
 //! both layers, with the Kronecker factors inverted by the refinement controller's algorithm
-//! (golden model: `golden::inv::refine` around an 8-bit INV crossbar), against first-order SGD.
+//! (golden model: `golden::solver::refine` around an 8-bit INV crossbar), against first-order SGD.
 //!
 //! Both run mini-batches of `batch` samples on the float64 MLP of [`super::reference`]. Per
 //! step, a layer's gradient `grad` (inputs plus a bias row, by outputs: 33 x 10 for the output
@@ -16,7 +16,7 @@
 
 use super::digits::{Sample, CLASSES, FEATURES};
 use super::reference::{Mlp, HIDDEN};
-use pimforge_golden::inv::{reference_solution, refine, InvShape, Solve, Status};
+use pimforge_golden::solver::{reference_solution, refine, InvShape, Solve, Status};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -79,7 +79,7 @@ pub trait Solver {
     fn solve(&mut self, a: &[i64], n: usize, b: &[i64]) -> anyhow::Result<Solve>;
 }
 
-/// `golden::inv::refine` with the default solver parameters (8-bit INV, 16-bit target).
+/// `golden::solver::refine` with the default solver parameters (8-bit INV, 16-bit target).
 pub struct GoldenSolver;
 
 impl Solver for GoldenSolver {

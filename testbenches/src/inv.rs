@@ -1,13 +1,13 @@
 //! Lock-step runs of the INV crossbar (`pim_inv`) against its golden cycle model
-//! (`golden::inv::InvUnit`): every output compared on every cycle, and every solve's codes also
-//! checked against the functional INV model (`golden::inv::inv`).
+//! (`golden::solver::InvUnit`): every output compared on every cycle, and every solve's codes also
+//! checked against the functional INV model (`golden::solver::inv`).
 
 use crate::lockstep::{Cause, Mismatch};
 use crate::unit::UnitBench;
 use crate::verilate::PortSpec;
 use anyhow::Result;
-use pimforge_golden::inv::{inv, InvIn, InvOut, InvUnit, Split};
 use pimforge_golden::num::{clog2, to_raw};
+use pimforge_golden::solver::{inv, InvIn, InvOut, InvUnit, Split};
 use std::path::Path;
 
 /// The unit's geometry.

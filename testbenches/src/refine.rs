@@ -1,12 +1,12 @@
 //! Lock-step runs of the refinement controller (`pim_refine`, with its INV crossbar) against
-//! its golden cycle model (`golden::inv::RefineUnit`): every output compared on every cycle.
+//! its golden cycle model (`golden::solver::RefineUnit`): every output compared on every cycle.
 
 use crate::lockstep::Mismatch;
 use crate::unit::UnitBench;
 use crate::verilate::PortSpec;
 use anyhow::Result;
-use pimforge_golden::inv::{residual_bits, RefineIn, RefineOut, RefineUnit, Solve};
 use pimforge_golden::num::{clog2, sext, to_raw};
+use pimforge_golden::solver::{residual_bits, RefineIn, RefineOut, RefineUnit, Solve};
 use std::path::Path;
 
 pub fn refine_ports(n: usize, a_bits: u32, x_bits: u32) -> Vec<PortSpec> {

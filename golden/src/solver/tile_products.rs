@@ -1,4 +1,4 @@
-//! The refinement controller's exact products on a tile's bit-sliced VMM path (SPEC section 7:
+//! The refinement controller's exact products on a tile's bit-sliced VMM path (RePAST:
 //! "r = b - A x with the full-precision A through the bit-sliced VMM path").
 //!
 //! The controller drives a [`TileModel`] through its command port, cycle by cycle, exactly as
@@ -15,7 +15,7 @@
 //! With ideal devices and exact ADCs (the config requires both for a solver) every pass is exact,
 //! so the sum is the exact integer product; [`tests`] check it against big integers.
 
-use crate::inv::Products;
+use super::Products;
 use crate::num::{sext, to_raw};
 use crate::shape::TileShape;
 use crate::tile::{Op, TileIn, TileModel};
@@ -122,8 +122,8 @@ impl Products for TileProducts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inv::{random_system, residual, split, Exact, InvShape};
     use crate::shape::tests::exact_shape;
+    use crate::solver::{random_system, residual, split, Exact, InvShape};
     use num_bigint::BigInt;
 
     #[test]

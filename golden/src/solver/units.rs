@@ -1,0 +1,224 @@
+//! Cycle models of the INV crossbar unit (`pim_inv`) and of the solver (`pim_solver`): they
+//! predict every output on every cycle for the lock-step harness.
+
+use super::{inv, refine_with, InvShape, Solve, Split, Status};
+
+/// Inputs of the INV crossbar unit (`pim_inv`) in one cycle (raw port values).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InvIn {
+    pub prog_we: bool,
+    pub prog_row: usize,
+    pub prog_col: usize,
+    pub prog_level: u64,
+    pub r_we: bool,
+    pub r_idx: usize,
+    pub r_data: u64,
+    pub start: bool,
+    /// The diagonal's gain `dsh` (sampled by START).
+    pub diag_shift: u64,
+    pub rd_idx: usize,
+}
+
+/// Outputs of `pim_inv` in one cycle (raw port values).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InvOut {
+    pub busy: bool,
+    pub singular: bool,
+    pub k: u64,
+    pub code: u64,
+}
+
+/// Cycle-level model of `pim_inv`: programming and input writes take effect at the edge; a
+/// START (when idle) solves with the state before the edge and keeps the unit busy for
+/// `latency` cycles, after which the codes, the exponent and the singular flag are visible.
+#[derive(Clone, Debug)]
+pub struct InvUnit {
+    pub split: Split,
+    pub h_bits: u32,
+    pub in_bits: u32,
+    pub out_bits: u32,
+    pub latency: u32,
+    pub r: Vec<i64>,
+    codes: Vec<i64>,
+    k: i32,
+    singular: bool,
+    count: u32,
+}
+
+impl InvUnit {
+    pub fn new(n: usize, h_bits: u32, in_bits: u32, out_bits: u32, latency: u32) -> Self {
+        InvUnit {
+            split: Split {
+                n,
+                ah: vec![0; n * n],
+                sh: 0,
+                dsh: 0,
+                al: vec![0; n * n],
+            },
+            h_bits,
+            in_bits,
+            out_bits,
+            latency,
+            r: vec![0; n],
+            codes: vec![0; n],
+            k: 0,
+            singular: false,
+            count: 0,
+        }
+    }
+
+    pub fn outputs(&self, inp: &InvIn) -> InvOut {
+        let busy = self.count != 0;
+        let mask = |v: i64, bits: u32| (v as u64) & ((1u64 << bits) - 1);
+        InvOut {
+            busy,
+            singular: self.singular && !busy,
+            k: if busy {
+                0
+            } else {
+                mask(self.k as i64, crate::protocol::EXP_BITS)
+            },
+            code: if busy {
+                0
+            } else {
+                mask(self.codes[inp.rd_idx], self.out_bits)
+            },
+        }
+    }
+
+    pub fn clock(&mut self, inp: &InvIn) {
+        let sext = |raw: u64, bits: u32| crate::num::sext(raw as u128, bits) as i64;
+        if inp.start && self.count == 0 {
+            self.split.dsh = inp.diag_shift as u32;
+            match inv(&self.split, &self.r, self.out_bits) {
+                Some((codes, k)) => {
+                    self.codes = codes;
+                    self.k = k;
+                    self.singular = false;
+                }
+                None => {
+                    self.codes.fill(0);
+                    self.k = 0;
+                    self.singular = true;
+                }
+            }
+            self.count = self.latency;
+        } else if self.count != 0 {
+            self.count -= 1;
+        }
+        let n = self.split.n;
+        if inp.prog_we {
+            self.split.ah[inp.prog_row * n + inp.prog_col] = sext(inp.prog_level, self.h_bits);
+        }
+        if inp.r_we {
+            self.r[inp.r_idx] = sext(inp.r_data, self.in_bits);
+        }
+    }
+}
+
+/// Status codes of the refinement controller (`status_o`).
+pub fn status_code(s: Status) -> u64 {
+    s.code()
+}
+
+/// Inputs of the refinement controller (`pim_refine`) in one cycle (raw port values).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RefineIn {
+    pub a_we: bool,
+    pub a_row: usize,
+    pub a_col: usize,
+    pub a_data: u64,
+    pub b_we: bool,
+    pub b_idx: usize,
+    pub b_data: u64,
+    pub start: bool,
+    pub rd_idx: usize,
+}
+
+/// Outputs of `pim_refine` in one cycle (raw port values).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RefineOut {
+    pub busy: bool,
+    pub status: u64,
+    pub iters: u64,
+    pub x: u128,
+    /// [`Solve::residual`].
+    pub residual: u128,
+}
+
+/// Width of the controller's residuals and `residual_o` (`pim_refine`'s `RW`): `a_bits`-bit
+/// entries times `x_bits`-bit values, summed over `n`, and `b`.
+pub fn residual_bits(n: usize, a_bits: u32, x_bits: u32) -> u32 {
+    a_bits + x_bits + crate::num::clog2(n as u64) + 2
+}
+
+/// Cycle-level model of `pim_solver` (the refinement controller `pim_refine` with its INV
+/// crossbar and its tile): `A` and `b` writes take effect at the edge; a START (when idle) solves
+/// with the state before the edge ([`refine_with`], the products on the tile model, driven cycle
+/// by cycle as the controller drives it) and keeps the controller busy for [`Solve::cycles`]
+/// cycles; then the status, the iteration count and `X` (entry `rd_idx`, `x_bits` wide) are
+/// visible (all zero while busy).
+#[derive(Clone, Debug)]
+pub struct RefineUnit {
+    pub n: usize,
+    pub shape: InvShape,
+    pub x_bits: u32,
+    pub a: Vec<i64>,
+    pub b: Vec<i64>,
+    pub products: crate::solver::tile_products::TileProducts,
+    result: Option<Solve>,
+    count: u64,
+}
+
+impl RefineUnit {
+    pub fn new(n: usize, shape: &InvShape, x_bits: u32, tile: &crate::shape::TileShape) -> Self {
+        RefineUnit {
+            n,
+            shape: shape.clone(),
+            x_bits,
+            a: vec![0; n * n],
+            b: vec![0; n],
+            products: crate::solver::tile_products::TileProducts::new(tile, n, x_bits),
+            result: None,
+            count: 0,
+        }
+    }
+
+    pub fn outputs(&self, inp: &RefineIn) -> RefineOut {
+        match (&self.result, self.count) {
+            (Some(r), 0) => RefineOut {
+                busy: false,
+                status: status_code(r.status),
+                iters: r.steps.len() as u64,
+                x: crate::num::to_raw(r.x[inp.rd_idx], self.x_bits),
+                residual: r.residual,
+            },
+            (_, c) => RefineOut {
+                busy: c != 0,
+                ..RefineOut::default()
+            },
+        }
+    }
+
+    /// The solve of the last START (for scoreboards).
+    pub fn result(&self) -> Option<&Solve> {
+        self.result.as_ref()
+    }
+
+    pub fn clock(&mut self, inp: &RefineIn) {
+        let sext = |raw: u64, bits: u32| crate::num::sext(raw as u128, bits) as i64;
+        if inp.start && self.count == 0 {
+            let sol = refine_with(&self.a, self.n, &self.b, &self.shape, &mut self.products);
+            self.count = sol.cycles;
+            self.result = Some(sol);
+        } else if self.count != 0 {
+            self.count -= 1;
+        }
+        if inp.a_we {
+            self.a[inp.a_row * self.n + inp.a_col] = sext(inp.a_data, self.shape.a_bits);
+        }
+        if inp.b_we {
+            self.b[inp.b_idx] = sext(inp.b_data, self.shape.a_bits);
+        }
+    }
+}
