@@ -10,7 +10,7 @@
 //! `PIMFORGE_BENCH_QUICK=1` skips the 64-tile default (its model takes minutes to compile).
 
 use pimforge::config::Config;
-use pimforge::emit::render;
+use pimforge::design::Design;
 use pimforge::output::write_tree;
 use pimforge::presets::preset;
 use pimforge::train::backend::{Backend, Golden};
@@ -55,7 +55,8 @@ fn training_throughput() {
         ("digits", Algorithm::Opa),
         ("digits-mixed", Algorithm::Mixed),
     ] {
-        let cfg = preset(name).unwrap();
+        let hw = Design::new(preset(name).unwrap().validated().unwrap(), None);
+        let cfg = hw.config();
         let tc = TrainConfig {
             algorithm,
             epochs: 1,
@@ -68,11 +69,11 @@ fn training_throughput() {
             test_limit: None,
         };
         let work = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("build");
-        let p = prepare(&cfg, None, &work, false).unwrap();
-        let mut golden = Golden::new(&cfg.shape(), p.design.cells.clone());
-        let g = train_rate(&mut golden, &cfg, &tc, &train[..256]);
-        let mut rtl = Lockstep::new(&p.design, 1, String::new()).unwrap();
-        let r = train_rate(&mut rtl, &cfg, &tc, &train[..64]);
+        let p = prepare(&hw, &work, false).unwrap();
+        let mut golden = Golden::new(&hw.shape, hw.cells().to_vec());
+        let g = train_rate(&mut golden, cfg, &tc, &train[..256]);
+        let mut rtl = Lockstep::new(&p.built, 1, String::new()).unwrap();
+        let r = train_rate(&mut rtl, cfg, &tc, &train[..64]);
         println!(
             "{name:<14} {:<6} {g:>16.0} {r:>16.1} {:>10.1}",
             format!("{algorithm:?}").to_lowercase(),
@@ -87,7 +88,8 @@ fn gen_time(cfg: &Config, reps: u32) -> f64 {
     let out = tmp.path().join("rtl");
     let t0 = Instant::now();
     for _ in 0..reps {
-        write_tree(&out, &render(cfg, None)).unwrap();
+        let design = Design::new(cfg.clone().validated().unwrap(), None);
+        write_tree(&out, &design.render()).unwrap();
     }
     t0.elapsed().as_secs_f64() / reps as f64
 }
@@ -118,7 +120,8 @@ fn main() {
         "design", "build s", "cycles", "harness cyc/s", "bare cyc/s", "ratio"
     );
     for (name, cfg, active_tiles, products) in cases {
-        let p = match prepare(&cfg, None, cold.path(), false) {
+        let hw = Design::new(cfg.validated().unwrap(), None);
+        let p = match prepare(&hw, cold.path(), false) {
             Ok(p) => p,
             Err(e) => {
                 let first = format!("{e:#}");
@@ -130,12 +133,7 @@ fn main() {
                 continue;
             }
         };
-        let stim = generate(
-            &p.design.shape,
-            &p.design.cells[..active_tiles],
-            products,
-            1,
-        );
+        let stim = generate(&p.built.shape, &p.built.cells[..active_tiles], products, 1);
         let opts = Options {
             seed: 1,
             replay: String::new(),
@@ -147,13 +145,13 @@ fn main() {
         let (mut best_h, mut best_b, mut cycles) = (f64::MAX, f64::MAX, 0);
         for _ in 0..3 {
             let t = Instant::now();
-            let s = run(&p.design, &stim, &opts)
+            let s = run(&p.built, &stim, &opts)
                 .unwrap()
                 .expect("lock-step run passes");
             best_h = best_h.min(t.elapsed().as_secs_f64());
             cycles = s.cycles;
             let t = Instant::now();
-            let bare_cycles = run_bare(&p.design, &stim, 1).unwrap();
+            let bare_cycles = run_bare(&p.built, &stim, 1).unwrap();
             best_b = best_b.min(t.elapsed().as_secs_f64() * cycles as f64 / bare_cycles as f64);
         }
         let (h, b) = (cycles as f64 / best_h, cycles as f64 / best_b);

@@ -3,16 +3,20 @@
 //! byte-identical files. Everything the templates print is computed here.
 
 use crate::config::Config;
+use crate::design::Design;
 use askama::Template;
+use pimforge_golden::array::tile_bits;
 use pimforge_golden::num::clog2;
 use pimforge_golden::shape::COUNTER_BITS;
+use pimforge_golden::solver::{InvUnit, RefineUnit};
+use pimforge_golden::{ArrayModel, Interface};
 use sha2::{Digest, Sha256};
 use std::ops::Deref;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Top module of the generated design.
-pub const TOP: &str = "pim_array";
+pub const TOP: &str = <ArrayModel as Interface>::TOP;
 /// The behavioral analog model: simulated, never synthesised.
 pub const ANALOG_MODULES: &[&str] = &["pim_xbar", "pim_inv"];
 /// Digital modules, leaves first (the order of the file list); `pim_mixed` only with a `mixed`
@@ -45,12 +49,12 @@ pub const CONFIG_FILE: &str = "pimforge.yaml";
 /// File list of the standalone INV crossbar (configs with an `inv` section).
 pub const INV_FILE_LIST: &str = "pim_inv.f";
 /// Top of the standalone INV crossbar.
-pub const INV_TOP: &str = "pim_inv";
+pub const INV_TOP: &str = <InvUnit as Interface>::TOP;
 /// File list and top of the refinement controller (with its INV crossbar).
 /// File list and top of the high-precision solver: the refinement controller, its INV crossbar
 /// and its tile.
 pub const SOLVER_FILE_LIST: &str = "pim_solver.f";
-pub const SOLVER_TOP: &str = "pim_solver";
+pub const SOLVER_TOP: &str = <RefineUnit as Interface>::TOP;
 
 /// A deliberate RTL bug, to prove the lock-step harness catches one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -203,6 +207,8 @@ pub struct Ctx {
     /// Width of the mixed unit's per-step count of saturated accumulators.
     pub chi_sat_bits: u32,
     pub inv_size: usize,
+    pub inv_x_bits: u32,
+    pub inv_x_frac: u32,
     pub inv_bits: u32,
     pub inv_cell_bits: u32,
     pub inv_input_bits: u32,
@@ -264,9 +270,9 @@ pub fn config_hash(cfg: &Config, fault: Option<Fault>) -> String {
         .collect()
 }
 
-fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
-    let s = cfg.shape();
-    let hash = config_hash(cfg, fault);
+fn context(d: &Design) -> Ctx {
+    let (cfg, s, fault) = (d.config(), &d.shape, d.fault);
+    let hash = &d.hash;
     let mut offset = 0;
     let slice_info = (0..s.slices())
         .map(|m| {
@@ -300,7 +306,7 @@ fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
             info
         })
         .collect();
-    let tile_bits = clog2(cfg.tiles as u64).max(1);
+    let tile_bits = tile_bits(cfg.tiles);
     let pad = (1usize << tile_bits) - cfg.tiles;
     let (present_expr, ready_expr) = if pad == 0 {
         ("'1".to_string(), "tile_ready".to_string())
@@ -383,6 +389,8 @@ fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
         max_pulses: s.mixed.as_ref().map_or(0, |m| m.max_pulses),
         chi_sat_bits: clog2(s.cols as u64 + 1),
         inv_size: cfg.inv.as_ref().map_or(0, |i| i.size),
+        inv_x_bits: cfg.inv.as_ref().map_or(0, |i| i.x_bits),
+        inv_x_frac: cfg.inv.as_ref().map_or(0, |i| i.x_frac),
         inv_bits: cfg.inv.as_ref().map_or(0, |i| i.bits),
         inv_cell_bits: cfg.inv.as_ref().map_or(0, |i| i.cell_bits),
         inv_input_bits: cfg.inv.as_ref().map_or(0, |i| i.input_bits),
@@ -414,8 +422,9 @@ fn context(cfg: &Config, fault: Option<Fault>) -> Ctx {
 }
 
 /// Renders every file of the design: `(file name, contents)`, in file-list order.
-pub fn render(cfg: &Config, fault: Option<Fault>) -> Vec<(String, String)> {
-    let ctx = context(cfg, fault);
+pub fn render(d: &Design) -> Vec<(String, String)> {
+    let cfg = d.config();
+    let ctx = context(d);
     let modules: Vec<(&str, String)> = vec![
         (PACKAGE, PkgSv { ctx: &ctx }.render()),
         ("pim_xbar", XbarSv { ctx: &ctx }.render()),
@@ -458,9 +467,8 @@ pub fn render(cfg: &Config, fault: Option<Fault>) -> Vec<(String, String)> {
         files.push((SOLVER_FILE_LIST.into(), list));
     }
     if cfg.device.has_variation() {
-        let shape = cfg.shape();
-        for t in 0..cfg.tiles {
-            for (m, devices) in cfg.device.draw(&shape, t).iter().enumerate() {
+        for t in 0..d.tiles() {
+            for (m, devices) in d.devices(t).iter().enumerate() {
                 files.push((device_file(t, m), pimforge_golden::device::to_memh(devices)));
             }
         }
@@ -470,7 +478,7 @@ pub fn render(cfg: &Config, fault: Option<Fault>) -> Vec<(String, String)> {
         CONFIG_FILE.into(),
         format!(
             "# Config of the design in this directory (pimforge {VERSION}, hash {}).\n{yaml}",
-            config_hash(cfg, fault)
+            d.hash
         ),
     ));
     files

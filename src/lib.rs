@@ -3,6 +3,7 @@
 //! golden model (crate `pimforge-golden`) and a Yosys synthesis flow.
 
 pub mod config;
+pub mod design;
 pub mod emit;
 pub mod load;
 pub mod output;

@@ -1,6 +1,6 @@
 //! Resolving a config from a preset, a YAML file and command-line overrides.
 
-use crate::config::Config;
+use crate::config::{Config, Valid};
 use crate::presets::{names, preset};
 use anyhow::{anyhow, bail, Context, Result};
 use serde_norway::Value;
@@ -62,7 +62,7 @@ pub fn from_yaml(text: &str, origin: &str, base_preset: Option<&str>) -> Result<
 }
 
 /// Resolves and validates a config.
-pub fn resolve(src: &Source) -> Result<Config> {
+pub fn resolve(src: &Source) -> Result<Valid> {
     let mut cfg = match src.file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -74,8 +74,7 @@ pub fn resolve(src: &Source) -> Result<Config> {
     if let Some(t) = src.tiles {
         cfg.tiles = t;
     }
-    cfg.validate()?;
-    Ok(cfg)
+    Ok(cfg.validated()?)
 }
 
 #[cfg(test)]

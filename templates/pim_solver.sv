@@ -6,7 +6,7 @@
 module pim_solver #(
   parameter int N  = {{ inv_size }},
   parameter int AW = {{ weight_bits }},
-  parameter int XW = 100
+  parameter int XW = {{ inv_x_bits }}
 ) (
   input  logic                 clk_i,
   input  logic                 rst_ni,

@@ -9,11 +9,9 @@ use pimforge_golden::solver::{random_system, split, InvShape};
 use pimforge_tb::inv::{run_inv, InvJob};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::path::PathBuf;
 
-fn work() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("build")
-}
+mod common;
+use common::{design_of, work};
 
 #[test]
 fn inv_crossbar_matches_the_golden_model_on_220_systems() {
@@ -21,7 +19,7 @@ fn inv_crossbar_matches_the_golden_model_on_220_systems() {
     let (mut systems, mut solves, mut singular, mut cycles) = (0, 0, 0, 0);
     for (n, count) in [(4, 60), (8, 60), (16, 50), (32, 30), (64, 20)] {
         let cfg = solver(n, 0);
-        let (library, params) = prepare_inv(&cfg, &work()).unwrap();
+        let (library, model) = prepare_inv(&design_of(cfg, None), &work()).unwrap();
         let shape = InvShape::default();
         let jobs: Vec<InvJob> = (0..count)
             .map(|i| {
@@ -56,7 +54,7 @@ fn inv_crossbar_matches_the_golden_model_on_220_systems() {
             })
             .collect();
         let replay = format!("cargo test --release --test inv (size {n})");
-        let s = match run_inv(&library, &params, &jobs, 17, &replay).unwrap() {
+        let s = match run_inv(&library, model, &jobs, 17, &replay).unwrap() {
             Ok(s) => s,
             Err(m) => panic!("size {n}:\n{m}"),
         };

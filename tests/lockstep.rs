@@ -4,16 +4,13 @@
 
 use pimforge::config::Config;
 use pimforge::emit::Fault;
-use pimforge::presets::preset;
 use pimforge::verify::{prepare, verify, Prepared};
 use pimforge_golden::Op;
 use pimforge_tb::{generate, Cause, Options, Summary};
 use std::path::PathBuf;
 
-/// The work directory `pimforge verify` uses, so `make verify` builds each model once.
-fn work() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("build")
-}
+mod common;
+use common::{design, work};
 
 fn options(seed: u64, wave_dir: Option<PathBuf>) -> Options {
     Options {
@@ -25,8 +22,9 @@ fn options(seed: u64, wave_dir: Option<PathBuf>) -> Options {
 }
 
 fn regress(name: &str, products: usize, seed: u64) -> (Config, Summary) {
-    let cfg = preset(name).unwrap();
-    let prepared = prepare(&cfg, None, &work(), false).unwrap();
+    let hw = design(name, None);
+    let cfg = hw.config().clone();
+    let prepared = prepare(&hw, &work(), false).unwrap();
     let summary = match verify(&prepared, products, &options(seed, None)).unwrap() {
         Ok(s) => s,
         Err(m) => panic!("{name}:\n{m}"),
@@ -85,21 +83,20 @@ fn mixed_precision_1000_products_with_accumulate_and_transfer() {
 /// A CRS that recomposes a slice with the wrong weight is caught.
 #[test]
 fn injected_crs_shift_fault_is_caught() {
-    let cfg = preset("tiny").unwrap();
     let seed = 13;
-    let faulty = prepare(&cfg, Some(Fault::CrsShift), &work(), false).unwrap();
-    let stim = generate(&faulty.design.shape, &faulty.design.cells, 200, seed);
+    let faulty = prepare(&design("tiny", Some(Fault::CrsShift)), &work(), false).unwrap();
+    let stim = generate(&faulty.built.shape, &faulty.built.cells, 200, seed);
     let first_crs = stim
         .commands
         .iter()
         .position(|c| c.op == Op::Crs as u8)
         .expect("the stimulus runs a CRS");
-    let m = pimforge_tb::run(&faulty.design, &stim, &options(seed, None))
+    let m = pimforge_tb::run(&faulty.built, &stim, &options(seed, None))
         .unwrap()
         .expect_err("the mutated CRS must be caught");
     println!("{m}");
-    let clean = prepare(&cfg, None, &work(), false).unwrap();
-    let ok = pimforge_tb::run(&clean.design, &stim, &options(seed, None))
+    let clean = prepare(&design("tiny", None), &work(), false).unwrap();
+    let ok = pimforge_tb::run(&clean.built, &stim, &options(seed, None))
         .unwrap()
         .expect("the clean design passes the same stimulus");
     assert!(
@@ -111,22 +108,21 @@ fn injected_crs_shift_fault_is_caught() {
 /// An OPA that takes its column digits from the wrong bit position is caught.
 #[test]
 fn injected_opa_digit_fault_is_caught() {
-    let cfg = preset("tiny").unwrap();
     let seed = 12;
-    let faulty = prepare(&cfg, Some(Fault::OpaDigit), &work(), false).unwrap();
-    let stim = generate(&faulty.design.shape, &faulty.design.cells, 200, seed);
+    let faulty = prepare(&design("tiny", Some(Fault::OpaDigit)), &work(), false).unwrap();
+    let stim = generate(&faulty.built.shape, &faulty.built.cells, 200, seed);
     let first_opa = stim
         .commands
         .iter()
         .position(|c| c.op == Op::Opa as u8)
         .expect("the stimulus runs OPAs");
-    let m = pimforge_tb::run(&faulty.design, &stim, &options(seed, None))
+    let m = pimforge_tb::run(&faulty.built, &stim, &options(seed, None))
         .unwrap()
         .expect_err("the faulty design must fail");
     println!("{m}");
     assert_eq!(m.cause, Cause::Port);
-    let clean = prepare(&cfg, None, &work(), false).unwrap();
-    let ok = pimforge_tb::run(&clean.design, &stim, &options(seed, None))
+    let clean = prepare(&design("tiny", None), &work(), false).unwrap();
+    let ok = pimforge_tb::run(&clean.built, &stim, &options(seed, None))
         .unwrap()
         .expect("the clean design passes the same stimulus");
     assert!(
@@ -157,7 +153,6 @@ fn shared_adc_1000_products_with_an_absent_tile() {
 /// at an output: the response to the first read of line 0 after a product.
 #[test]
 fn injected_accumulator_fault_is_caught_at_the_right_cycle() {
-    let cfg = preset("tiny").unwrap();
     let bit = 2;
     let fault = Fault::AccBit {
         line: 0,
@@ -165,9 +160,9 @@ fn injected_accumulator_fault_is_caught_at_the_right_cycle() {
         bit,
     };
     let seed = 11;
-    let clean: Prepared = prepare(&cfg, None, &work(), false).unwrap();
-    let stim = generate(&clean.design.shape, &clean.design.cells, 30, seed);
-    let clean_run = pimforge_tb::run(&clean.design, &stim, &options(seed, None))
+    let clean: Prepared = prepare(&design("tiny", None), &work(), false).unwrap();
+    let stim = generate(&clean.built.shape, &clean.built.cells, 30, seed);
+    let clean_run = pimforge_tb::run(&clean.built, &stim, &options(seed, None))
         .unwrap()
         .expect("the clean design passes");
     let first_read0 = stim
@@ -177,9 +172,9 @@ fn injected_accumulator_fault_is_caught_at_the_right_cycle() {
         .unwrap();
     let want_cycle = clean_run.accepted[first_read0] + 1;
 
-    let faulty = prepare(&cfg, Some(fault), &work(), true).unwrap();
+    let faulty = prepare(&design("tiny", Some(fault)), &work(), true).unwrap();
     let waves = work().join("fault-waves");
-    let m = pimforge_tb::run(&faulty.design, &stim, &options(seed, Some(waves.clone())))
+    let m = pimforge_tb::run(&faulty.built, &stim, &options(seed, Some(waves.clone())))
         .unwrap()
         .expect_err("the faulty design must fail");
     println!("{m}");

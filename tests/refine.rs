@@ -9,16 +9,14 @@ use pimforge::presets::solver;
 use pimforge::verify::prepare_refine;
 use pimforge_golden::solver::{accuracy_bits, random_system, reference_solution, Status};
 use pimforge_tb::refine::run_refine;
-use std::path::PathBuf;
 
-fn work() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("build")
-}
+mod common;
+use common::{design_of, work};
 
 fn regress(n: usize, taylor: u32, diagonal: Diagonal, count: usize) -> [usize; 4] {
     let mut cfg = solver(n, taylor);
     cfg.inv.as_mut().expect("inv section").diagonal = diagonal;
-    let (library, model) = prepare_refine(&cfg, &work()).unwrap();
+    let (library, model) = prepare_refine(&design_of(cfg, None), &work()).unwrap();
     let systems: Vec<(Vec<i64>, Vec<i64>)> = (0..count)
         .map(|i| {
             let cond = [10.0, 30.0, 100.0, 1000.0, 1e4, -10.0, f64::INFINITY][i % 7];
@@ -112,9 +110,8 @@ fn kfac_steps_with_rtl_solves_match_the_golden_model() {
 #[test]
 fn injected_refine_rounding_fault_is_caught() {
     use pimforge::emit::Fault;
-    use pimforge::verify::prepare_refine_with;
-    let cfg = solver(4, 0);
-    let (library, model) = prepare_refine_with(&cfg, Some(Fault::RefineRound), &work()).unwrap();
+    let faulty = design_of(solver(4, 0), Some(Fault::RefineRound));
+    let (library, model) = prepare_refine(&faulty, &work()).unwrap();
     let systems: Vec<_> = (0..5).map(|i| random_system(4, 10.0, 16, i)).collect();
     let m = run_refine(&library, model, &systems, 5, "refine-round")
         .unwrap()

@@ -3,7 +3,6 @@
 //! with the same seed; after every sample the two hold identical crossbars (conductances, noise
 //! generators) and accumulators. Needs Verilator (`make deps` installs it).
 
-use pimforge::presets::preset;
 use pimforge::train::backend::{Backend, Golden};
 use pimforge::train::digits::{default_path, load, split};
 use pimforge::train::network::{Algorithm, Network, TrainConfig, LAYER_TILES};
@@ -12,21 +11,19 @@ use pimforge::train::rtl::Lockstep;
 use pimforge::verify::prepare;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::path::PathBuf;
 
-fn work() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("build")
-}
+mod common;
+use common::{design, work};
 
 /// Trains `samples` samples on both backends, with an update pass (CRS or transfer) every
 /// `every` samples, comparing the tiles after each sample.
 fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: usize) {
-    let cfg = preset(name).unwrap();
+    let hw = design(name, None);
     let seed = 3;
-    let prepared = prepare(&cfg, None, &work(), false).unwrap();
+    let prepared = prepare(&hw, &work(), false).unwrap();
     let replay = format!("pimforge train --backend rtl --preset {name} --seed {seed}");
-    let mut rtl = Lockstep::new(&prepared.design, seed, replay).unwrap();
-    let mut golden = Golden::new(&cfg.shape(), prepared.design.cells.clone());
+    let mut rtl = Lockstep::new(&prepared.built, seed, replay).unwrap();
+    let mut golden = Golden::new(&hw.shape, hw.cells().to_vec());
     let tc = TrainConfig {
         algorithm,
         epochs: 1,
@@ -39,7 +36,7 @@ fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: u
         test_limit: None,
     };
     let init = Mlp::new(&mut ChaCha8Rng::seed_from_u64(seed));
-    let formats = (cfg.input.frac, cfg.weight.frac);
+    let formats = (hw.config().input.frac, hw.config().weight.frac);
     let mut net_r = Network::new(&mut rtl, &init, formats.0, formats.1, seed).unwrap();
     let mut net_g = Network::new(&mut golden, &init, formats.0, formats.1, seed).unwrap();
     let all = load(&default_path()).unwrap();

@@ -5,8 +5,15 @@
 //! tile answers per cycle (answers follow their command by one cycle), so the response port is
 //! the OR of the tiles' responses.
 
+use crate::cycle::{one_bit, CycleModel, Interface, Signal};
+use crate::num::clog2;
 use crate::shape::TileShape;
 use crate::tile::{Op, TileIn, TileModel};
+
+/// Width of the tile-id field of an array of `tiles` tiles.
+pub fn tile_bits(tiles: usize) -> u32 {
+    clog2(tiles as u64).max(1)
+}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ArrayIn {
@@ -63,8 +70,18 @@ impl ArrayModel {
         }
     }
 
+    /// The geometry of every tile.
+    pub fn shape(&self) -> &TileShape {
+        &self.tiles[0].shape
+    }
+}
+
+impl CycleModel for ArrayModel {
+    type In = ArrayIn;
+    type Out = ArrayOut;
+
     /// Outputs in the current cycle for inputs `inp` (`cmd_ready` depends on `cmd_tile`).
-    pub fn outputs(&self, inp: &ArrayIn) -> ArrayOut {
+    fn outputs(&self, inp: &ArrayIn) -> ArrayOut {
         let mut out = ArrayOut {
             cmd_ready: true,
             bad_tile: self.bad_tile,
@@ -85,7 +102,7 @@ impl ArrayModel {
         out
     }
 
-    pub fn clock(&mut self, inp: &ArrayIn) {
+    fn clock(&mut self, inp: &ArrayIn) {
         let ready = self
             .tiles
             .get(inp.cmd_tile as usize)
@@ -100,6 +117,48 @@ impl ArrayModel {
         for i in 0..self.tiles.len() {
             let ti = self.tile_in(inp, i);
             self.tiles[i].clock(&ti);
+        }
+    }
+}
+
+/// What fixes the array's ports: the tile geometry and the number of tiles.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArrayGeometry {
+    pub shape: TileShape,
+    pub tiles: usize,
+}
+
+impl Interface for ArrayModel {
+    type Geometry = ArrayGeometry;
+    const TOP: &'static str = "pim_array";
+    const INPUTS: &'static [Signal<ArrayIn, ArrayGeometry>] = &[
+        Signal::new("cmd_valid_i", one_bit, |i| i.cmd_valid as u128),
+        Signal::new("cmd_tile_i", |g| tile_bits(g.tiles), |i| i.cmd_tile as u128),
+        Signal::new("cmd_op_i", |_| Op::BITS, |i| i.cmd_op as u128),
+        Signal::new(
+            "cmd_addr_i",
+            |g| g.shape.addr_bits(),
+            |i| i.cmd_addr as u128,
+        ),
+        Signal::new(
+            "cmd_data_i",
+            |g| g.shape.data_bits(),
+            |i| i.cmd_data as u128,
+        ),
+    ];
+    const OUTPUTS: &'static [Signal<ArrayOut, ArrayGeometry>] = &[
+        Signal::new("cmd_ready_o", one_bit, |o| o.cmd_ready as u128),
+        Signal::new("rsp_valid_o", one_bit, |o| o.rsp_valid as u128),
+        Signal::new("rsp_data_o", |g| g.shape.rsp_bits(), |o| o.rsp_data),
+        Signal::new("busy_o", |g| g.tiles as u32, |o| o.busy),
+        Signal::new("err_o", |g| g.tiles as u32, |o| o.err),
+        Signal::new("bad_tile_o", one_bit, |o| o.bad_tile as u128),
+    ];
+
+    fn geometry(&self) -> ArrayGeometry {
+        ArrayGeometry {
+            shape: self.shape().clone(),
+            tiles: self.tiles.len(),
         }
     }
 }

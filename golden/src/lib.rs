@@ -13,6 +13,7 @@
 pub mod adc;
 pub mod array;
 pub mod cells;
+pub mod cycle;
 pub mod device;
 pub mod lfsr;
 pub mod mixed;
@@ -25,8 +26,9 @@ pub mod solver;
 pub mod tile;
 
 pub use adc::AdcShape;
-pub use array::{ArrayIn, ArrayModel, ArrayOut};
+pub use array::{ArrayGeometry, ArrayIn, ArrayModel, ArrayOut};
 pub use cells::Cells;
+pub use cycle::{CycleModel, Interface, Signal};
 pub use mvm::{mvm, Direction, MvmResult};
 pub use shape::{DeviceShape, MixedShape, TileShape};
 pub use tile::{Op, TileIn, TileModel, TileOut};

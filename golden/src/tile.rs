@@ -13,6 +13,7 @@
 
 use crate::adc::convert;
 use crate::cells::Cells;
+use crate::cycle::CycleModel;
 use crate::mvm::{code_shift, currents, drive, Direction};
 use crate::num::{fits_signed, sext, to_raw};
 use crate::opa::{crs_cell, opa_step, PHASES};
@@ -387,6 +388,20 @@ impl TileModel {
             }
             None => self.errors |= err::BAD_OP,
         }
+    }
+}
+
+impl CycleModel for TileModel {
+    type In = TileIn;
+    type Out = TileOut;
+
+    /// A tile's outputs depend on its state only.
+    fn outputs(&self, _: &TileIn) -> TileOut {
+        TileModel::outputs(self)
+    }
+
+    fn clock(&mut self, inp: &TileIn) {
+        TileModel::clock(self, inp)
     }
 }
 

@@ -2,8 +2,7 @@
 
 use super::ConfigArgs;
 use clap::Args;
-use pimforge::emit::{config_hash, render, Fault};
-use pimforge::output::write_tree;
+use pimforge::emit::Fault;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -22,17 +21,16 @@ pub struct GenArgs {
 
 pub fn run(a: &GenArgs) -> anyhow::Result<()> {
     let t0 = Instant::now();
-    let cfg = a.cfg.resolve()?;
-    let files = render(&cfg, a.inject_fault);
-    write_tree(&a.out, &files)?;
-    let s = cfg.shape();
+    let design = a.cfg.design(a.inject_fault)?;
+    let files = design.write(&a.out)?;
+    let s = &design.shape;
     println!(
         "pimforge: wrote {} files to {} in {:.0} ms (config {}): {} tiles of {}x{} crossbars, {} slices, {}-bit ADC{}, accumulators {} bits, MVM {} cycles",
         files.len(),
         a.out.display(),
         t0.elapsed().as_secs_f64() * 1e3,
-        config_hash(&cfg, a.inject_fault),
-        cfg.tiles,
+        design.hash,
+        design.tiles(),
         s.rows,
         s.cols,
         s.slices(),

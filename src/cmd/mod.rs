@@ -9,7 +9,9 @@ pub mod train;
 pub mod verify;
 
 use clap::Args;
-use pimforge::config::Config;
+use pimforge::config::Valid;
+use pimforge::design::Design;
+use pimforge::emit::Fault;
 use pimforge::load::{resolve, Source};
 use std::path::PathBuf;
 
@@ -28,11 +30,16 @@ pub struct ConfigArgs {
 }
 
 impl ConfigArgs {
-    pub fn resolve(&self) -> anyhow::Result<Config> {
+    pub fn resolve(&self) -> anyhow::Result<Valid> {
         resolve(&Source {
             preset: self.preset.as_deref(),
             file: self.config.as_deref(),
             tiles: self.tiles,
         })
+    }
+
+    /// The design of the resolved config, with `fault` injected into its RTL.
+    pub fn design(&self, fault: Option<Fault>) -> anyhow::Result<Design> {
+        Ok(Design::new(self.resolve()?, fault))
     }
 }

@@ -3,8 +3,6 @@
 use super::ConfigArgs;
 use clap::Args;
 use pimforge::emit::digital_modules;
-use pimforge::emit::{config_hash, render};
-use pimforge::output::write_tree;
 use pimforge::synth::synth_module;
 use pimforge::tools::require;
 use std::path::PathBuf;
@@ -22,12 +20,13 @@ pub struct SynthArgs {
 }
 
 pub fn run(a: &SynthArgs) -> anyhow::Result<()> {
-    let cfg = a.cfg.resolve()?;
+    let design = a.cfg.design(None)?;
+    let cfg = design.config();
     require("yosys")?;
-    let hash = config_hash(&cfg, None);
-    let base = a.work.join("synth").join(&hash);
+    let hash = &design.hash;
+    let base = a.work.join("synth").join(hash);
     let rtl = base.join("rtl");
-    write_tree(&rtl, &render(&cfg, None))?;
+    design.write(&rtl)?;
     let label = match (&a.cfg.preset, &a.cfg.config) {
         (_, Some(file)) => file.display().to_string(),
         (Some(p), None) => p.clone(),
@@ -45,7 +44,7 @@ pub fn run(a: &SynthArgs) -> anyhow::Result<()> {
         "module", "cells", "transistors", "depth", "seconds"
     );
     let mut reports = Vec::new();
-    let modules = digital_modules(&cfg);
+    let modules = digital_modules(cfg);
     for m in &modules {
         let r = synth_module(&rtl, &base.join("yosys"), &modules, m)?;
         println!(

@@ -5,7 +5,7 @@ use super::ConfigArgs;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use pimforge::emit::config_hash;
+use pimforge::design::Design;
 use pimforge::output::write_tree;
 use pimforge::train::backend::{Backend, Counters, Golden};
 use pimforge::train::digits::{default_path, load, split};
@@ -13,7 +13,7 @@ use pimforge::train::network::{check_shape, train, Algorithm, TrainConfig};
 use pimforge::train::reference;
 use pimforge::train::report::{group_runs, plot_png, Curve, Report, Run, TOOL};
 use pimforge::train::rtl::Lockstep;
-use pimforge::verify::{drawn_cells, prepare};
+use pimforge::verify::prepare;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -96,9 +96,9 @@ pub fn run(a: &TrainArgs) -> Result<()> {
             .file_stem()
             .map_or("config".into(), |s| s.to_string_lossy().into_owned()),
     };
-    let cfg = source.resolve()?;
-    let shape = cfg.shape();
-    check_shape(&shape, cfg.tiles, a.algorithm)?;
+    let hw = Design::new(source.resolve()?, None);
+    let (cfg, shape) = (hw.config(), &hw.shape);
+    check_shape(shape, cfg.tiles, a.algorithm)?;
     let tc = TrainConfig {
         algorithm: a.algorithm,
         epochs: a.epochs,
@@ -125,15 +125,15 @@ pub fn run(a: &TrainArgs) -> Result<()> {
     )
     .to_lowercase();
     let mut backend: Box<dyn Backend> = match a.backend {
-        BackendKind::Golden => Box::new(Golden::new(&shape, drawn_cells(&cfg))),
+        BackendKind::Golden => Box::new(Golden::new(shape, hw.cells().to_vec())),
         BackendKind::Rtl => {
             pimforge::tools::require("verilator")?;
             eprintln!(
                 "pimforge: building the RTL model of {design} (cached in {})",
                 a.work.display()
             );
-            let p = prepare(&cfg, None, &a.work, false)?;
-            Box::new(Lockstep::new(&p.design, a.seed, replay)?)
+            let p = prepare(&hw, &a.work, false)?;
+            Box::new(Lockstep::new(&p.built, a.seed, replay)?)
         }
     };
 
@@ -187,7 +187,7 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         tool: TOOL,
         version: pimforge::emit::VERSION,
         design: design.clone(),
-        config_hash: config_hash(&cfg, None),
+        config_hash: hw.hash.clone(),
         backend: format!("{:?}", a.backend).to_lowercase(),
         train: tc,
         input_frac: formats.0,

@@ -50,10 +50,11 @@ impl VerifyArgs {
 }
 
 pub fn run(a: &VerifyArgs) -> anyhow::Result<()> {
-    let cfg = a.cfg.resolve()?;
+    let design = a.cfg.design(a.inject_fault)?;
+    let cfg = design.config();
     require("verilator")?;
     let label = a.cfg.preset.as_deref().unwrap_or("puma");
-    let mut prepared = prepare(&cfg, a.inject_fault, &a.work, false)?;
+    let mut prepared = prepare(&design, &a.work, false)?;
     println!(
         "pimforge verify: {label}: {} tiles of {}x{}, RTL in {}; Verilator model {} in {:.1} s",
         cfg.tiles,
@@ -81,7 +82,7 @@ pub fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         Err(_) if opts.wave_dir.is_some() => {
             // Replay with the traced model, which writes the waveforms.
             eprintln!("mismatch: building the traced model for waveforms");
-            add_traced(&mut prepared)?;
+            add_traced(&design, &mut prepared, &a.work)?;
             let m = match verify(&prepared, a.transactions, &opts)? {
                 Err(m) => m,
                 Ok(_) => bail!("the mismatch did not reproduce with the traced model"),

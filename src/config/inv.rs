@@ -2,6 +2,7 @@
 //! (RePAST; `docs/hardware.md`, High-precision solves).
 
 use super::{bad, Config, DeviceModel, FieldError};
+use pimforge_golden::solver::{residual_bits, InvShape};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +28,10 @@ pub struct Inv {
     /// feedback paths, so the off-diagonal entries use the cells' full range) or `shared` (one
     /// scale for every cell).
     pub diagonal: Diagonal,
+    /// Width of the solution register X (signed).
+    pub x_bits: u32,
+    /// Fraction bits of X: it holds `x 2^x_frac`.
+    pub x_frac: u32,
 }
 
 /// Scaling of A_h's diagonal (docs/hardware.md, "High-precision solves").
@@ -38,22 +43,52 @@ pub enum Diagonal {
 }
 
 impl Default for Inv {
+    /// The golden model's defaults ([`InvShape::default`]) on a 16 x 16 system.
     fn default() -> Self {
+        let s = InvShape::default();
         Inv {
             size: 16,
-            bits: 8,
-            cell_bits: 8,
-            input_bits: 16,
-            latency: 4,
-            target_bits: 16,
-            max_iters: 20,
-            taylor: 0,
-            diagonal: Diagonal::Split,
+            bits: s.out_bits,
+            cell_bits: s.h_bits,
+            input_bits: s.in_bits,
+            latency: s.latency,
+            target_bits: s.target_bits,
+            max_iters: s.max_iters,
+            taylor: s.taylor,
+            diagonal: if s.split_diagonal {
+                Diagonal::Split
+            } else {
+                Diagonal::Shared
+            },
+            x_bits: s.x_bits,
+            x_frac: s.x_frac,
         }
     }
 }
 
-pub(super) fn validate(inv: &Inv, errs: &mut Vec<FieldError>) {
+impl Inv {
+    /// The solver's parameters (`A`'s entries are the tile's weights, `a_bits` wide).
+    pub fn shape(&self, a_bits: u32) -> InvShape {
+        InvShape {
+            a_bits,
+            h_bits: self.cell_bits,
+            in_bits: self.input_bits,
+            out_bits: self.bits,
+            x_frac: self.x_frac,
+            target_bits: self.target_bits,
+            max_iters: self.max_iters,
+            taylor: self.taylor,
+            latency: self.latency,
+            x_bits: self.x_bits,
+            split_diagonal: self.diagonal == Diagonal::Split,
+        }
+    }
+}
+
+/// Widest port the lock-step harness drives (`residual_o` is the solver's widest).
+const HARNESS_PORT_BITS: u32 = 128;
+
+pub(super) fn validate(inv: &Inv, a_bits: u32, errs: &mut Vec<FieldError>) {
     if !(2..=64).contains(&inv.size) || !inv.size.is_power_of_two() {
         bad(
             errs,
@@ -75,6 +110,24 @@ pub(super) fn validate(inv: &Inv, errs: &mut Vec<FieldError>) {
         if !(lo..=hi).contains(&v) {
             bad(errs, field, v.to_string(), format!("{lo}..={hi}"));
         }
+    }
+    if !(8..=64).contains(&inv.x_frac) {
+        bad(errs, "inv.x_frac", inv.x_frac.to_string(), "8..=64".into());
+    }
+    // X holds the fraction, a sign and at least the width of A's entries above it; the
+    // residual `b 2^x_frac - A X` must fit the harness's widest port.
+    let n = inv.size.max(2).next_power_of_two();
+    let lo = inv.x_frac + a_bits + 1;
+    let hi = HARNESS_PORT_BITS.saturating_sub(residual_bits(n, a_bits, 0));
+    if !(lo..=hi).contains(&inv.x_bits) {
+        bad(
+            errs,
+            "inv.x_bits",
+            inv.x_bits.to_string(),
+            format!(
+                "{lo}..={hi} (above inv.x_frac and the weight width; the residual fits {HARNESS_PORT_BITS} bits)"
+            ),
+        );
     }
 }
 

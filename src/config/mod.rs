@@ -126,6 +126,18 @@ pub(crate) fn bad(errs: &mut Vec<FieldError>, field: &str, value: String, allowe
     });
 }
 
+/// A config that passed [`Config::validate`]: only [`Config::validated`] makes one, so a function
+/// that takes it never sees an invalid field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Valid(Config);
+
+impl std::ops::Deref for Valid {
+    type Target = Config;
+    fn deref(&self) -> &Config {
+        &self.0
+    }
+}
+
 /// The largest array the host interface addresses (busy/error outputs are one bit per tile).
 pub const MAX_TILES: usize = 128;
 
@@ -159,6 +171,12 @@ impl Config {
             device: self.device.shape(),
             mixed: self.mixed.as_ref().map(Mixed::shape),
         }
+    }
+
+    /// The config, validated.
+    pub fn validated(self) -> Result<Valid, ConfigErrors> {
+        self.validate()?;
+        Ok(Valid(self))
     }
 
     /// Checks every field; on failure lists every invalid field with its allowed range.
@@ -291,7 +309,7 @@ impl Config {
             device::validate(self, &mut errs);
         }
         if let Some(inv) = &self.inv {
-            inv::validate(inv, &mut errs);
+            inv::validate(inv, self.weight.bits, &mut errs);
             inv::validate_tile(self, inv, &mut errs);
         }
         if !errs.is_empty() {

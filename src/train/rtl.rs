@@ -7,7 +7,7 @@ use anyhow::{anyhow, Result};
 use pimforge_golden::num::{sext, to_raw};
 use pimforge_golden::tile::stat;
 use pimforge_golden::{Cells, Direction, Op, TileShape};
-use pimforge_tb::{Design, Session};
+use pimforge_tb::{ArrayBuild, Session};
 
 pub struct Lockstep {
     shape: TileShape,
@@ -17,7 +17,7 @@ pub struct Lockstep {
 }
 
 impl Lockstep {
-    pub fn new(design: &Design, seed: u64, replay: String) -> Result<Self> {
+    pub fn new(design: &ArrayBuild, seed: u64, replay: String) -> Result<Self> {
         Ok(Lockstep {
             shape: design.shape.clone(),
             session: Session::new(design, seed, replay)?,
@@ -136,11 +136,11 @@ impl Backend for Lockstep {
     }
 
     fn cells(&self, tile: usize) -> &Cells {
-        &self.session.model.tiles[tile].cells
+        &self.session.model().tiles[tile].cells
     }
 
     fn chi(&self, tile: usize) -> &[i64] {
-        &self.session.model.tiles[tile].chi
+        &self.session.model().tiles[tile].chi
     }
 
     fn counters(&self, tile: usize) -> Counters {
@@ -149,7 +149,7 @@ impl Backend for Lockstep {
 
     fn evidence(&self) -> Option<serde_json::Value> {
         Some(serde_json::json!({
-            "cycles_matched": self.session.cycle,
+            "cycles_matched": self.session.cycle(),
             "commands": self.session.commands,
             "responses": self.session.responses,
         }))

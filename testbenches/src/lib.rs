@@ -1,19 +1,22 @@
 //! The Verilator side of pimforge: a C ABI shim around the Verilated model ([`verilate`],
-//! [`dut`]), stimulus from one seed ([`stimulus`]), and the lock-step run that compares the DUT
-//! with the golden model on every cycle and checks every response with a scoreboard
-//! ([`lockstep`]); an interactive lock-step [`session`] for host programs.
+//! [`dut`]), the one lock-step engine that steps any unit against its golden cycle model through
+//! the unit's port tables ([`bench`]), stimulus from one seed ([`stimulus`]), and the runs built
+//! on the engine: the array's random regression with its scoreboard ([`lockstep`]), an
+//! interactive [`session`] for host programs, and the INV crossbar's and solver's runs ([`inv`],
+//! [`refine`]).
 
+pub mod bench;
 pub mod dut;
 pub mod inv;
 pub mod lockstep;
-pub mod ports;
+pub mod mismatch;
 pub mod refine;
 pub mod session;
 pub mod stimulus;
-pub mod unit;
 pub mod vcd;
 pub mod verilate;
 
-pub use lockstep::{run, run_bare, Cause, Design, Mismatch, Options, Summary};
+pub use bench::{ports, Bench, Waves};
+pub use lockstep::{run, run_bare, ArrayBuild, Cause, Mismatch, Options, Summary};
 pub use session::Session;
 pub use stimulus::{generate, Stimulus};

@@ -6,13 +6,13 @@
 //! inputs; then the clock rises in both. While no command is valid the driver puts random
 //! values on the other command inputs, so a DUT that looks at them is caught.
 
-use crate::dut::{Dut, Port};
-use crate::ports::{array_ports, output_values};
+use crate::bench::{Bench, Waves};
+pub use crate::mismatch::{Cause, Mismatch};
 use crate::stimulus::{Kind, Stimulus};
-use crate::vcd::VcdWriter;
 use anyhow::Result;
+use pimforge_golden::array::tile_bits;
 use pimforge_golden::num::mask;
-use pimforge_golden::{ArrayIn, ArrayModel, ArrayOut, Op, TileShape};
+use pimforge_golden::{ArrayIn, ArrayModel, Op, TileShape};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// A generated design, built and ready to load.
-pub struct Design {
+pub struct ArrayBuild {
     /// The model without waveform support (fast to build and run).
     pub library: PathBuf,
     /// The model with waveform support, for replaying a mismatch; none: no waveforms.
@@ -87,60 +87,6 @@ impl fmt::Display for Summary {
     }
 }
 
-/// Why a run failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Cause {
-    /// A DUT output differs from the golden model's prediction.
-    Port,
-    /// The DUT and the cycle model agree, but not with the functional model.
-    Scoreboard,
-    /// No command was accepted for too long.
-    Stall,
-}
-
-/// The first mismatch of a run, with everything needed to replay and inspect it.
-#[derive(Clone, Debug)]
-pub struct Mismatch {
-    pub cause: Cause,
-    pub cycle: u64,
-    pub signal: String,
-    pub expected: u128,
-    pub actual: u128,
-    pub in_flight: Vec<String>,
-    pub seed: u64,
-    pub replay: String,
-    /// RTL waveform and golden expected values of the cycles around the mismatch.
-    pub waves: Option<(PathBuf, PathBuf, u64, u64)>,
-}
-
-impl fmt::Display for Mismatch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.cause {
-            Cause::Port => "DUT output differs from the golden model",
-            Cause::Scoreboard => "response differs from the functional model",
-            Cause::Stall => "no command accepted",
-        };
-        writeln!(f, "MISMATCH at cycle {}: {what}", self.cycle)?;
-        writeln!(f, "  signal:    {}", self.signal)?;
-        writeln!(f, "  expected:  {:#x} ({})", self.expected, self.expected)?;
-        writeln!(f, "  actual:    {:#x} ({})", self.actual, self.actual)?;
-        for l in &self.in_flight {
-            writeln!(f, "  in flight: {l}")?;
-        }
-        writeln!(f, "  seed:      {}", self.seed)?;
-        writeln!(f, "  replay:    {}", self.replay)?;
-        if let Some((rtl, golden, a, b)) = &self.waves {
-            writeln!(
-                f,
-                "  waveform:  {} (RTL) and {} (golden expected values), cycles {a}..={b} (time = 2 * cycle)",
-                rtl.display(),
-                golden.display()
-            )?;
-        }
-        Ok(())
-    }
-}
-
 /// Options of a run.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -151,55 +97,6 @@ pub struct Options {
     pub wave_dir: Option<PathBuf>,
     /// Cycles of waveform before the mismatch.
     pub wave_window: u64,
-}
-
-struct Pins {
-    clk: Port,
-    rst: Port,
-    valid: Port,
-    tile: Port,
-    op: Port,
-    addr: Port,
-    data: Port,
-    outs: Vec<Port>,
-}
-
-impl Pins {
-    fn new(dut: &Dut) -> Pins {
-        Pins {
-            clk: dut.port("clk_i"),
-            rst: dut.port("rst_ni"),
-            valid: dut.port("cmd_valid_i"),
-            tile: dut.port("cmd_tile_i"),
-            op: dut.port("cmd_op_i"),
-            addr: dut.port("cmd_addr_i"),
-            data: dut.port("cmd_data_i"),
-            outs: output_values(&ArrayOut::default())
-                .iter()
-                .map(|(n, _)| dut.port(n))
-                .collect(),
-        }
-    }
-
-    fn drive(&self, i: &ArrayIn) {
-        self.valid.set(i.cmd_valid as u128);
-        self.tile.set(i.cmd_tile as u128);
-        self.op.set(i.cmd_op as u128);
-        self.addr.set(i.cmd_addr as u128);
-        self.data.set(i.cmd_data as u128);
-    }
-
-    fn reset(&self, dut: &mut Dut) {
-        self.rst.set(0);
-        self.clk.set(0);
-        dut.eval();
-        self.clk.set(1);
-        dut.eval();
-        self.clk.set(0);
-        dut.eval();
-        self.rst.set(1);
-        dut.eval();
-    }
 }
 
 /// The host driver: presents the stimulus commands in order, honouring ready and idle gaps.
@@ -239,7 +136,7 @@ impl<'a> Driver<'a> {
                 cmd_data: c.data,
             }
         } else {
-            let tb = crate::ports::tile_bits(self.tiles);
+            let tb = tile_bits(self.tiles);
             ArrayIn {
                 cmd_valid: false,
                 cmd_tile: (self.noise.random::<u32>() & mask(tb) as u32),
@@ -320,143 +217,81 @@ fn longest_op(shape: &TileShape) -> u64 {
         .max(shape.crs_cycles()) as u64
 }
 
-/// One lock-step run; `trace` = (RTL VCD, golden VCD, first cycle, last cycle).
+/// What was in flight when a run failed: owed responses, the presented command, busy tiles.
+fn in_flight(
+    stim: &Stimulus,
+    driver: &Driver,
+    pending: &VecDeque<usize>,
+    running: &[Option<usize>],
+) -> Vec<String> {
+    let mut v = Vec::new();
+    for &i in pending {
+        v.push(format!("response owed to {}", describe_command(stim, i)));
+    }
+    if !driver.done() {
+        v.push(format!(
+            "presented: {}",
+            describe_command(stim, driver.next)
+        ));
+    }
+    for (t, r) in running.iter().enumerate() {
+        if let Some(txn) = r {
+            v.push(format!(
+                "tile {t} busy with {}",
+                stim.txns[*txn].describe(*txn)
+            ));
+        }
+    }
+    v
+}
+
+/// One lock-step run, with waveforms of a window of cycles when `waves` is given.
 fn run_once(
-    design: &Design,
+    design: &ArrayBuild,
     library: &Path,
     stim: &Stimulus,
     opts: &Options,
-    trace: Option<(&Path, &Path, u64, u64)>,
+    waves: Option<Waves>,
 ) -> Result<std::result::Result<Summary, Mismatch>> {
     let t0 = Instant::now();
-    let ports = array_ports(&design.shape, design.tiles);
-    let mut dut = Dut::load(library, &ports, trace.is_some())?;
-    let pins = Pins::new(&dut);
-    pins.reset(&mut dut);
-    let mut model = ArrayModel::with_cells(&design.shape, design.cells.clone());
+    let model = ArrayModel::with_cells(&design.shape, design.cells.clone());
+    let mut bench = match waves {
+        Some(w) => Bench::traced(library, model, opts.seed, &opts.replay, w)?,
+        None => Bench::load(library, model, opts.seed, &opts.replay)?,
+    };
     let mut driver = Driver::new(stim, &design.shape, design.tiles, opts.seed);
     let mut pending: VecDeque<usize> = VecDeque::new();
     let mut running: Vec<Option<usize>> = vec![None; design.tiles];
     let mut summary = Summary::default();
-    let (mut cycle, mut last_accept, mut drain) = (0u64, 0u64, 0u32);
-    let out_widths: Vec<(&str, u32)> = ports
-        .iter()
-        .filter(|p| p.output)
-        .map(|p| (p.name.as_str(), p.width))
-        .collect();
-    let mut golden_vcd = trace.map(|_| VcdWriter::new(&out_widths));
+    let (mut last_accept, mut drain) = (0u64, 0u32);
 
-    let fail = |cause,
-                cycle,
-                signal: &str,
-                expected,
-                actual,
-                driver: &Driver,
-                pending: &VecDeque<usize>,
-                running: &[Option<usize>]| {
-        let mut in_flight = Vec::new();
-        for &i in pending {
-            in_flight.push(format!("response owed to {}", describe_command(stim, i)));
-        }
-        if !driver.done() {
-            in_flight.push(format!(
-                "presented: {}",
-                describe_command(stim, driver.next)
-            ));
-        }
-        for (t, r) in running.iter().enumerate() {
-            if let Some(txn) = r {
-                in_flight.push(format!(
-                    "tile {t} busy with {}",
-                    stim.txns[*txn].describe(*txn)
-                ));
-            }
-        }
-        Mismatch {
-            cause,
-            cycle,
-            signal: signal.to_string(),
-            expected,
-            actual,
-            in_flight,
-            seed: opts.seed,
-            replay: opts.replay.clone(),
-            waves: None,
-        }
-    };
-    let mut mismatch = None;
-
-    'cycles: loop {
+    let mismatch = loop {
         if driver.done() && pending.is_empty() {
             // Let the last products finish and the outputs settle.
             drain += 1;
             if drain as u64 > longest_op(&design.shape) + 2 {
-                break;
-            }
-        }
-        if let Some((rtl, _, first, _)) = trace {
-            if cycle == first {
-                dut.trace_open(rtl)?;
+                break None;
             }
         }
         let inp = driver.inputs();
-        pins.drive(&inp);
-        pins.clk.set(0);
-        dut.eval();
-        dut.trace_dump(2 * cycle);
-        let exp = model.outputs(&inp);
-        let expected = output_values(&exp);
-        if let (Some(v), Some((_, _, first, last))) = (golden_vcd.as_mut(), trace) {
-            if (first..=last).contains(&cycle) {
-                v.sample(2 * cycle, &expected.map(|(_, x)| x));
-            }
-        }
-        for ((name, e), port) in expected.iter().zip(&pins.outs) {
-            let a = port.get();
-            if a != *e {
-                mismatch = Some(fail(
-                    Cause::Port,
-                    cycle,
-                    name,
-                    *e,
-                    a,
-                    &driver,
-                    &pending,
-                    &running,
-                ));
-                break 'cycles;
-            }
-        }
+        let context = |_: &ArrayModel| in_flight(stim, &driver, &pending, &running);
+        let exp = match bench.step(&inp, context)? {
+            Ok(o) => o,
+            Err(m) => break Some(*m),
+        };
+        let cycle = bench.cycle - 1;
         if exp.rsp_valid {
             summary.responses += 1;
+            let flight = in_flight(stim, &driver, &pending, &running);
             let Some(&i) = pending.front() else {
                 let what = "rsp_valid_o (no read outstanding)";
-                mismatch = Some(fail(
-                    Cause::Scoreboard,
-                    cycle,
-                    what,
-                    0,
-                    1,
-                    &driver,
-                    &pending,
-                    &running,
-                ));
-                break 'cycles;
+                break Some(*bench.mismatch(cycle, Cause::Scoreboard, what, 0, 1, flight));
             };
             let want = stim.commands[i].expect.unwrap_or_default();
             if exp.rsp_data != want {
                 let what = format!("rsp_data_o for {}", describe_command(stim, i));
-                mismatch = Some(fail(
-                    Cause::Scoreboard,
-                    cycle,
-                    &what,
-                    want,
-                    exp.rsp_data,
-                    &driver,
-                    &pending,
-                    &running,
-                ));
-                break 'cycles;
+                let got = exp.rsp_data;
+                break Some(*bench.mismatch(cycle, Cause::Scoreboard, &what, want, got, flight));
             }
             pending.pop_front();
         }
@@ -480,44 +315,20 @@ fn run_once(
                 running[c.tile as usize] = Some(c.txn);
             }
         }
-        pins.clk.set(1);
-        dut.eval();
-        dut.trace_dump(2 * cycle + 1);
-        model.clock(&inp);
-        if let (Some(v), Some((_, _, first, last))) = (golden_vcd.as_mut(), trace) {
-            if (first..=last).contains(&cycle) {
-                v.sample(
-                    2 * cycle + 1,
-                    &output_values(&model.outputs(&inp)).map(|(_, x)| x),
-                );
-            }
+        if bench.past_window() {
+            break None;
         }
-        if trace.is_some_and(|(_, _, _, last)| cycle == last) {
-            break 'cycles;
+        if bench.cycle - last_accept > stall_limit(&design.shape) && !driver.done() {
+            let flight = in_flight(stim, &driver, &pending, &running);
+            let at = bench.cycle;
+            break Some(*bench.mismatch(at, Cause::Stall, "cmd_ready_o", 1, 0, flight));
         }
-        cycle += 1;
-        if cycle - last_accept > stall_limit(&design.shape) && !driver.done() {
-            mismatch = Some(fail(
-                Cause::Stall,
-                cycle,
-                "cmd_ready_o",
-                1,
-                0,
-                &driver,
-                &pending,
-                &running,
-            ));
-            break 'cycles;
-        }
-    }
-    dut.trace_close();
-    if let (Some(v), Some((_, golden, _, _))) = (golden_vcd, trace) {
-        std::fs::write(golden, v.finish())?;
-    }
+    };
+    summary.cycles = bench.cycle;
+    bench.finish()?;
     if let Some(m) = mismatch {
         return Ok(Err(m));
     }
-    summary.cycles = cycle;
     summary.seconds = t0.elapsed().as_secs_f64();
     summarise(stim, &mut summary);
     Ok(Ok(summary))
@@ -526,7 +337,7 @@ fn run_once(
 /// Runs the stimulus in lock-step. On a mismatch, replays the same run with waveforms of the
 /// cycles around it (when `opts.wave_dir` is set).
 pub fn run(
-    design: &Design,
+    design: &ArrayBuild,
     stim: &Stimulus,
     opts: &Options,
 ) -> Result<std::result::Result<Summary, Mismatch>> {
@@ -536,11 +347,20 @@ pub fn run(
     };
     if let (Some(dir), Some(traced)) = (&opts.wave_dir, &design.traced) {
         std::fs::create_dir_all(dir)?;
-        let rtl = dir.join(format!("mismatch-seed{}.vcd", opts.seed));
-        let golden = dir.join(format!("mismatch-seed{}-golden.vcd", opts.seed));
-        let (a, b) = (m.cycle.saturating_sub(opts.wave_window), m.cycle);
+        let waves = Waves {
+            rtl: dir.join(format!("mismatch-seed{}.vcd", opts.seed)),
+            golden: dir.join(format!("mismatch-seed{}-golden.vcd", opts.seed)),
+            first: m.cycle.saturating_sub(opts.wave_window),
+            last: m.cycle,
+        };
+        let (rtl, golden, a, b) = (
+            waves.rtl.clone(),
+            waves.golden.clone(),
+            waves.first,
+            waves.last,
+        );
         // The replay stops at the same mismatch; it exists to write the waveforms.
-        let _ = run_once(design, traced, stim, opts, Some((&rtl, &golden, a, b)))?;
+        let _ = run_once(design, traced, stim, opts, Some(waves))?;
         m.waves = Some((rtl, golden, a, b));
     }
     Ok(Err(m))
@@ -548,24 +368,16 @@ pub fn run(
 
 /// The same command stream on the DUT alone (no golden model, no comparison): the baseline a
 /// benchmark compares the lock-step harness with. Returns the cycles run.
-pub fn run_bare(design: &Design, stim: &Stimulus, seed: u64) -> Result<u64> {
-    let ports = array_ports(&design.shape, design.tiles);
-    let mut dut = Dut::load(&design.library, &ports, false)?;
-    let pins = Pins::new(&dut);
-    let ready = dut.port("cmd_ready_o");
-    pins.reset(&mut dut);
+pub fn run_bare(design: &ArrayBuild, stim: &Stimulus, seed: u64) -> Result<u64> {
+    let model = ArrayModel::new(&design.shape, design.tiles);
+    let mut bench = Bench::load(&design.library, model, seed, "")?;
+    let ready = bench.dut_port("cmd_ready_o");
     let mut driver = Driver::new(stim, &design.shape, design.tiles, seed);
-    let mut cycle = 0u64;
     while !driver.done() {
         let inp = driver.inputs();
-        pins.drive(&inp);
-        pins.clk.set(0);
-        dut.eval();
-        let r = ready.get() != 0;
-        driver.advance(&inp, r);
-        pins.clk.set(1);
-        dut.eval();
-        cycle += 1;
+        bench.drive(&inp)?;
+        driver.advance(&inp, ready.get() != 0);
+        bench.edge();
     }
-    Ok(cycle)
+    Ok(bench.cycle)
 }

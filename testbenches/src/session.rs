@@ -5,101 +5,48 @@
 //! Responses come from the golden model after the DUT has been checked to give the same ones,
 //! so a host computing with them computes with the RTL's answers.
 
-use crate::dut::{Dut, Port};
-use crate::lockstep::{Cause, Design, Mismatch};
-use crate::ports::{array_ports, output_values};
+use crate::bench::Bench;
+use crate::lockstep::ArrayBuild;
+use crate::mismatch::Mismatch;
 use anyhow::Result;
 use pimforge_golden::{ArrayIn, ArrayModel, ArrayOut, Op};
 
 pub struct Session {
-    dut: Dut,
-    clk: Port,
-    inputs: [Port; 5],
-    outs: Vec<(String, Port)>,
-    pub model: ArrayModel,
-    pub cycle: u64,
+    pub bench: Bench<ArrayModel>,
     pub commands: u64,
     pub responses: u64,
-    seed: u64,
-    replay: String,
     last: String,
 }
 
 impl Session {
     /// Loads the design's model, resets it, and starts the golden model with the design's
     /// power-up crossbars.
-    pub fn new(design: &Design, seed: u64, replay: String) -> Result<Session> {
-        let ports = array_ports(&design.shape, design.tiles);
-        let mut dut = Dut::load(&design.library, &ports, false)?;
-        let port = |n: &str| dut.port(n);
-        let (clk, rst) = (port("clk_i"), port("rst_ni"));
-        let inputs = [
-            port("cmd_valid_i"),
-            port("cmd_tile_i"),
-            port("cmd_op_i"),
-            port("cmd_addr_i"),
-            port("cmd_data_i"),
-        ];
-        let outs = output_values(&ArrayOut::default())
-            .iter()
-            .map(|(n, _)| (n.to_string(), port(n)))
-            .collect();
-        rst.set(0);
-        clk.set(0);
-        dut.eval();
-        clk.set(1);
-        dut.eval();
-        clk.set(0);
-        dut.eval();
-        rst.set(1);
-        dut.eval();
+    pub fn new(design: &ArrayBuild, seed: u64, replay: String) -> Result<Session> {
+        let model = ArrayModel::with_cells(&design.shape, design.cells.clone());
         Ok(Session {
-            dut,
-            clk,
-            inputs,
-            outs,
-            model: ArrayModel::with_cells(&design.shape, design.cells.clone()),
-            cycle: 0,
+            bench: Bench::load(&design.library, model, seed, &replay)?,
             commands: 0,
             responses: 0,
-            seed,
-            replay,
             last: String::new(),
         })
     }
 
+    /// The golden model (its state is the RTL's: every output matched so far).
+    pub fn model(&self) -> &ArrayModel {
+        &self.bench.model
+    }
+
+    /// Cycles run.
+    pub fn cycle(&self) -> u64 {
+        self.bench.cycle
+    }
+
     /// One cycle with inputs `inp`: outputs compared before the edge. Returns the outputs.
-    fn cycle(&mut self, inp: &ArrayIn) -> std::result::Result<ArrayOut, Box<Mismatch>> {
-        let [valid, tile, op, addr, data] = &self.inputs;
-        valid.set(inp.cmd_valid as u128);
-        tile.set(inp.cmd_tile as u128);
-        op.set(inp.cmd_op as u128);
-        addr.set(inp.cmd_addr as u128);
-        data.set(inp.cmd_data as u128);
-        self.clk.set(0);
-        self.dut.eval();
-        let exp = self.model.outputs(inp);
-        for ((name, e), (_, port)) in output_values(&exp).iter().zip(&self.outs) {
-            let a = port.get();
-            if a != *e {
-                return Err(Box::new(Mismatch {
-                    cause: Cause::Port,
-                    cycle: self.cycle,
-                    signal: name.to_string(),
-                    expected: *e,
-                    actual: a,
-                    in_flight: vec![format!("last command: {}", self.last)],
-                    seed: self.seed,
-                    replay: self.replay.clone(),
-                    waves: None,
-                }));
-            }
-        }
-        self.clk.set(1);
-        self.dut.eval();
-        self.model.clock(inp);
-        self.cycle += 1;
-        Ok(exp)
+    fn cycle_with(&mut self, inp: &ArrayIn) -> std::result::Result<ArrayOut, Box<Mismatch>> {
+        let last = &self.last;
+        self.bench
+            .step(inp, |_| vec![format!("last command: {last}")])
+            .expect("an untraced bench opens no waveform")
     }
 
     /// Presents a command until it is accepted; returns its response when it is a read.
@@ -118,10 +65,10 @@ impl Session {
             cmd_data: data,
         };
         self.last = format!("tile {tile} {} addr {addr:#x} data {data:#x}", op.name());
-        while !self.cycle(&inp)?.cmd_ready {}
+        while !self.cycle_with(&inp)?.cmd_ready {}
         self.commands += 1;
         if matches!(op, Op::ReadY | Op::ReadStat) {
-            let out = self.cycle(&ArrayIn::default())?;
+            let out = self.cycle_with(&ArrayIn::default())?;
             self.responses += 1;
             return Ok(Some(out.rsp_data));
         }
@@ -130,7 +77,7 @@ impl Session {
 
     /// Runs idle cycles until every tile is idle.
     pub fn wait_idle(&mut self) -> std::result::Result<(), Box<Mismatch>> {
-        while self.cycle(&ArrayIn::default())?.busy != 0 {}
+        while self.cycle_with(&ArrayIn::default())?.busy != 0 {}
         Ok(())
     }
 }

@@ -490,7 +490,7 @@ pub fn generate(shape: &TileShape, initial: &[Cells], products: usize, seed: u64
     }
     // Commands to tile ids past the last tile, where the id space has them: the array must
     // drop them and raise bad_tile_o until the next CLEAR.
-    let ids = 1u32 << crate::ports::tile_bits(tiles);
+    let ids = 1u32 << pimforge_golden::array::tile_bits(tiles);
     if ids as usize > tiles && !commands.is_empty() {
         for _ in 0..(products / 50).max(1) {
             let at = g.rng.random_range(0..commands.len());

@@ -167,6 +167,64 @@ fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// The ports Verilator declares in a model's header (`VL_IN8(&name,msb,lsb);`, `VL_OUTW(...)`).
+pub fn declared_ports(header: &str) -> Vec<PortSpec> {
+    header
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let (output, rest) = if let Some(r) = l.strip_prefix("VL_IN") {
+                (false, r)
+            } else {
+                (true, l.strip_prefix("VL_OUT")?)
+            };
+            let args = rest.split_once("(&")?.1.split_once(')')?.0;
+            let mut a = args.split(',');
+            let name = a.next()?.trim().to_string();
+            let msb: u32 = a.next()?.trim().parse().ok()?;
+            let lsb: u32 = a.next()?.trim().parse().ok()?;
+            Some(PortSpec {
+                name,
+                width: msb - lsb + 1,
+                output,
+            })
+        })
+        .collect()
+}
+
+/// Checks a unit's port table (the harness's, from its golden `Interface`) against the ports
+/// the RTL really has, as Verilator declares them.
+pub fn check_ports(top: &str, table: &[PortSpec], header: &str) -> Result<()> {
+    let mut declared = declared_ports(header);
+    let mut want = table.to_vec();
+    declared.sort_by(|a, b| a.name.cmp(&b.name));
+    want.sort_by(|a, b| a.name.cmp(&b.name));
+    if declared == want {
+        return Ok(());
+    }
+    let show = |v: &[PortSpec]| {
+        v.iter()
+            .map(|p| {
+                format!(
+                    "{} {} [{}]",
+                    if p.output { "out" } else { "in" },
+                    p.name,
+                    p.width
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let only = |a: &[PortSpec], b: &[PortSpec]| -> Vec<PortSpec> {
+        a.iter().filter(|p| !b.contains(p)).cloned().collect()
+    };
+    bail!(
+        "the port table of {top} disagrees with its RTL\n  table only: {}\n  RTL only:   {}",
+        show(&only(&want, &declared)),
+        show(&only(&declared, &want))
+    )
+}
+
 /// Builds (or finds in the cache) the shared library of a design.
 pub fn build(spec: &BuildSpec) -> Result<Built> {
     let t0 = std::time::Instant::now();
@@ -189,6 +247,7 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
         h.update(format!("-G{name}={value}"));
     }
     h.update(&shim);
+    h.update(format!("{:?}", spec.ports));
     for f in &files {
         h.update(f);
         h.update(fs::read(spec.rtl_dir.join(f))?);
@@ -223,6 +282,10 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
         .args(["--top-module", spec.top, "--Mdir"])
         .arg(&obj)
         .args(&sources))?;
+    let header = obj.join(format!("V{}.h", spec.top));
+    let declared =
+        fs::read_to_string(&header).with_context(|| format!("cannot read {}", header.display()))?;
+    check_ports(spec.top, spec.ports, &declared)?;
     let root = verilator_root()?;
     let mut unit = String::new();
     let mut generated: Vec<PathBuf> = fs::read_dir(&obj)?
@@ -283,4 +346,48 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
         compiled: true,
         seconds: t0.elapsed().as_secs_f64(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "class Vpim_inv {\n  public:\n    VL_IN8(&clk_i,0,0);\n    VL_IN8(&prog_row_i,1,0);\n    VL_OUT16(&k_o,15,0);\n    VL_OUTW(&x_o,99,0,4);\n    VL_IN8(clk_i,0,0);\n";
+
+    fn port(name: &str, width: u32, output: bool) -> PortSpec {
+        PortSpec {
+            name: name.into(),
+            width,
+            output,
+        }
+    }
+
+    #[test]
+    fn declared_ports_are_read_from_the_verilated_header() {
+        let want = vec![
+            port("clk_i", 1, false),
+            port("prog_row_i", 2, false),
+            port("k_o", 16, true),
+            port("x_o", 100, true),
+        ];
+        assert_eq!(declared_ports(HEADER), want);
+        let mut shuffled = want.clone();
+        shuffled.reverse();
+        check_ports("pim_inv", &shuffled, HEADER).unwrap();
+    }
+
+    #[test]
+    fn a_port_table_that_differs_from_the_rtl_is_refused() {
+        let mut table = declared_ports(HEADER);
+        table[1].width = 3;
+        let e = check_ports("pim_inv", &table, HEADER)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("in prog_row_i [3]") && e.contains("in prog_row_i [2]"),
+            "{e}"
+        );
+        table.pop();
+        assert!(check_ports("pim_inv", &table, HEADER).is_err());
+    }
 }

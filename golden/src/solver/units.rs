@@ -2,6 +2,14 @@
 //! predict every output on every cycle for the lock-step harness.
 
 use super::{inv, refine_with, InvShape, Solve, Split, Status};
+use crate::cycle::{one_bit, CycleModel, Interface, Signal};
+use crate::num::clog2;
+use crate::protocol::{DIAG_SHIFT_BITS, EXP_BITS, ITERS_BITS, SOLVE_STATUS_BITS};
+
+/// Width of an index into `n` entries (at least one bit).
+fn index_bits(n: usize) -> u32 {
+    clog2(n as u64).max(1)
+}
 
 /// Inputs of the INV crossbar unit (`pim_inv`) in one cycle (raw port values).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -66,8 +74,13 @@ impl InvUnit {
             count: 0,
         }
     }
+}
 
-    pub fn outputs(&self, inp: &InvIn) -> InvOut {
+impl CycleModel for InvUnit {
+    type In = InvIn;
+    type Out = InvOut;
+
+    fn outputs(&self, inp: &InvIn) -> InvOut {
         let busy = self.count != 0;
         let mask = |v: i64, bits: u32| (v as u64) & ((1u64 << bits) - 1);
         InvOut {
@@ -76,7 +89,7 @@ impl InvUnit {
             k: if busy {
                 0
             } else {
-                mask(self.k as i64, crate::protocol::EXP_BITS)
+                mask(self.k as i64, EXP_BITS)
             },
             code: if busy {
                 0
@@ -86,7 +99,7 @@ impl InvUnit {
         }
     }
 
-    pub fn clock(&mut self, inp: &InvIn) {
+    fn clock(&mut self, inp: &InvIn) {
         let sext = |raw: u64, bits: u32| crate::num::sext(raw as u128, bits) as i64;
         if inp.start && self.count == 0 {
             self.split.dsh = inp.diag_shift as u32;
@@ -162,7 +175,6 @@ pub fn residual_bits(n: usize, a_bits: u32, x_bits: u32) -> u32 {
 pub struct RefineUnit {
     pub n: usize,
     pub shape: InvShape,
-    pub x_bits: u32,
     pub a: Vec<i64>,
     pub b: Vec<i64>,
     pub products: crate::solver::tile_products::TileProducts,
@@ -171,26 +183,35 @@ pub struct RefineUnit {
 }
 
 impl RefineUnit {
-    pub fn new(n: usize, shape: &InvShape, x_bits: u32, tile: &crate::shape::TileShape) -> Self {
+    pub fn new(n: usize, shape: &InvShape, tile: &crate::shape::TileShape) -> Self {
         RefineUnit {
             n,
             shape: shape.clone(),
-            x_bits,
             a: vec![0; n * n],
             b: vec![0; n],
-            products: crate::solver::tile_products::TileProducts::new(tile, n, x_bits),
+            products: crate::solver::tile_products::TileProducts::new(tile, n, shape.x_bits),
             result: None,
             count: 0,
         }
     }
 
-    pub fn outputs(&self, inp: &RefineIn) -> RefineOut {
+    /// The solve of the last START (for scoreboards).
+    pub fn result(&self) -> Option<&Solve> {
+        self.result.as_ref()
+    }
+}
+
+impl CycleModel for RefineUnit {
+    type In = RefineIn;
+    type Out = RefineOut;
+
+    fn outputs(&self, inp: &RefineIn) -> RefineOut {
         match (&self.result, self.count) {
             (Some(r), 0) => RefineOut {
                 busy: false,
                 status: status_code(r.status),
                 iters: r.steps.len() as u64,
-                x: crate::num::to_raw(r.x[inp.rd_idx], self.x_bits),
+                x: crate::num::to_raw(r.x[inp.rd_idx], self.shape.x_bits),
                 residual: r.residual,
             },
             (_, c) => RefineOut {
@@ -200,12 +221,7 @@ impl RefineUnit {
         }
     }
 
-    /// The solve of the last START (for scoreboards).
-    pub fn result(&self) -> Option<&Solve> {
-        self.result.as_ref()
-    }
-
-    pub fn clock(&mut self, inp: &RefineIn) {
+    fn clock(&mut self, inp: &RefineIn) {
         let sext = |raw: u64, bits: u32| crate::num::sext(raw as u128, bits) as i64;
         if inp.start && self.count == 0 {
             let sol = refine_with(&self.a, self.n, &self.b, &self.shape, &mut self.products);
@@ -219,6 +235,92 @@ impl RefineUnit {
         }
         if inp.b_we {
             self.b[inp.b_idx] = sext(inp.b_data, self.shape.a_bits);
+        }
+    }
+}
+
+/// What fixes the INV unit's ports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvGeometry {
+    pub n: usize,
+    pub h_bits: u32,
+    pub in_bits: u32,
+    pub out_bits: u32,
+}
+
+impl Interface for InvUnit {
+    type Geometry = InvGeometry;
+    const TOP: &'static str = "pim_inv";
+    const INPUTS: &'static [Signal<InvIn, InvGeometry>] = &[
+        Signal::new("prog_we_i", one_bit, |i| i.prog_we as u128),
+        Signal::new("prog_row_i", |m| index_bits(m.n), |i| i.prog_row as u128),
+        Signal::new("prog_col_i", |m| index_bits(m.n), |i| i.prog_col as u128),
+        Signal::new("prog_level_i", |m| m.h_bits, |i| i.prog_level as u128),
+        Signal::new("r_we_i", one_bit, |i| i.r_we as u128),
+        Signal::new("r_idx_i", |m| index_bits(m.n), |i| i.r_idx as u128),
+        Signal::new("r_data_i", |m| m.in_bits, |i| i.r_data as u128),
+        Signal::new("start_i", one_bit, |i| i.start as u128),
+        Signal::new(
+            "diag_shift_i",
+            |_| DIAG_SHIFT_BITS,
+            |i| i.diag_shift as u128,
+        ),
+        Signal::new("rd_idx_i", |m| index_bits(m.n), |i| i.rd_idx as u128),
+    ];
+    const OUTPUTS: &'static [Signal<InvOut, InvGeometry>] = &[
+        Signal::new("busy_o", one_bit, |o| o.busy as u128),
+        Signal::new("singular_o", one_bit, |o| o.singular as u128),
+        Signal::new("k_o", |_| EXP_BITS, |o| o.k as u128),
+        Signal::new("code_o", |m| m.out_bits, |o| o.code as u128),
+    ];
+
+    fn geometry(&self) -> InvGeometry {
+        InvGeometry {
+            n: self.split.n,
+            h_bits: self.h_bits,
+            in_bits: self.in_bits,
+            out_bits: self.out_bits,
+        }
+    }
+}
+
+/// What fixes the solver's ports: the system size and the solver's widths.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SolverGeometry {
+    pub n: usize,
+    pub shape: InvShape,
+}
+
+impl Interface for RefineUnit {
+    type Geometry = SolverGeometry;
+    const TOP: &'static str = "pim_solver";
+    const INPUTS: &'static [Signal<RefineIn, SolverGeometry>] = &[
+        Signal::new("a_we_i", one_bit, |i| i.a_we as u128),
+        Signal::new("a_row_i", |m| index_bits(m.n), |i| i.a_row as u128),
+        Signal::new("a_col_i", |m| index_bits(m.n), |i| i.a_col as u128),
+        Signal::new("a_data_i", |m| m.shape.a_bits, |i| i.a_data as u128),
+        Signal::new("b_we_i", one_bit, |i| i.b_we as u128),
+        Signal::new("b_idx_i", |m| index_bits(m.n), |i| i.b_idx as u128),
+        Signal::new("b_data_i", |m| m.shape.a_bits, |i| i.b_data as u128),
+        Signal::new("start_i", one_bit, |i| i.start as u128),
+        Signal::new("rd_idx_i", |m| index_bits(m.n), |i| i.rd_idx as u128),
+    ];
+    const OUTPUTS: &'static [Signal<RefineOut, SolverGeometry>] = &[
+        Signal::new("busy_o", one_bit, |o| o.busy as u128),
+        Signal::new("status_o", |_| SOLVE_STATUS_BITS, |o| o.status as u128),
+        Signal::new("iters_o", |_| ITERS_BITS, |o| o.iters as u128),
+        Signal::new("x_o", |m| m.shape.x_bits, |o| o.x),
+        Signal::new(
+            "residual_o",
+            |m| residual_bits(m.n, m.shape.a_bits, m.shape.x_bits),
+            |o| o.residual,
+        ),
+    ];
+
+    fn geometry(&self) -> SolverGeometry {
+        SolverGeometry {
+            n: self.n,
+            shape: self.shape.clone(),
         }
     }
 }

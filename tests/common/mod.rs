@@ -1,0 +1,24 @@
+//! What the integration tests share: the work directory `pimforge verify` uses (so `make verify`
+//! builds each Verilated model once) and designs from presets and configs.
+#![allow(dead_code)] // each test crate uses its own subset
+
+use pimforge::config::Config;
+use pimforge::design::Design;
+use pimforge::emit::Fault;
+use pimforge::presets::preset;
+use std::path::PathBuf;
+
+/// The work directory of `pimforge verify`, `build/` at the root.
+pub fn work() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("build")
+}
+
+/// The design of `cfg` (which must be valid), with `fault` injected.
+pub fn design_of(cfg: Config, fault: Option<Fault>) -> Design {
+    Design::new(cfg.validated().expect("a valid test config"), fault)
+}
+
+/// The design of preset `name`, with `fault` injected.
+pub fn design(name: &str, fault: Option<Fault>) -> Design {
+    design_of(preset(name).expect("a known preset"), fault)
+}
