@@ -88,8 +88,7 @@ module pim_tile #(
     .SelW      (SelW),
     .NumAdc    (NumAdc),
     .AccW      (AccW),
-    .RspW      (RspW),
-    .CntW      (32)
+    .RspW      (RspW)
   ) u_ctrl (
     .clk_i,
     .rst_ni,

@@ -52,8 +52,13 @@ module pim_array #(
 
   // Tile ids past the last tile exist only when Tiles is not a power of two: padded as absent.
   logic [2**TileW-1:0] present, ready_pad;
-  assign present   = {{ present_expr }};
-  assign ready_pad = {{ ready_expr }};
+{%- if pad == 0 %}
+  assign present   = '1;
+  assign ready_pad = tile_ready;
+{%- else %}
+  assign present   = {{ tiles + pad }}'b{{ present_bits }};
+  assign ready_pad = { {{ pad }}'b{{ "1".repeat(*pad) }}, tile_ready};
+{%- endif %}
   assign cmd_ready_o = ready_pad[cmd_tile_i];
 
   always_comb begin

@@ -146,7 +146,7 @@ module pim_refine #(
     end else if (s > WW'(pim_pkg::MaxShift)) begin
       shift_round = '0;
     end else begin
-      shift_round = (v + {{ refine_half }}) >>> s;
+      shift_round = (v + {% if fault.refine_round %}'0{% else %}((RW+64)'(1) <<< (s - 1)){% endif %}) >>> s;
     end
   endfunction
 

@@ -50,7 +50,10 @@ module pim_shift_add #(
       end else if (clear_i) begin
         acc_q[l] <= '0;
       end else if (valid_i && 32'(sel_i) == l % Share) begin
-        acc_q[l] <= acc_q[l] + term[l / Share]{{ fault_xor }};
+        acc_q[l] <= acc_q[l] + term[l / Share]
+{%- if let Some(f) = fault.acc_bit %}
+            ^ ((l == {{ f.line }} && 32'(plane_i) == {{ f.plane }}) ? (AccW'(1) << {{ f.bit }}) : '0)
+{%- endif %};
       end
     end
   end

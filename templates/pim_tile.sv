@@ -87,8 +87,7 @@ module pim_tile #(
     .SelW      (SelW),
     .NumAdc    (NumAdc),
     .AccW      (AccW),
-    .RspW      (RspW),
-    .CntW      ({{ counter_bits }})
+    .RspW      (RspW)
   ) u_ctrl (
     .clk_i,
     .rst_ni,
@@ -170,7 +169,7 @@ module pim_tile #(
   assign upd_en    = opa_en || xfer_en;
   assign upd_neg   = xfer_en ? xfer_neg : opa_neg;
   assign upd_row   = xfer_en ? xfer_row : opa_row;
-  assign upd_digit = xfer_en ? {{ xfer_digit_expr }} : opa_digit;
+  assign upd_digit = xfer_en ? {% if xfer_pad == 0 %}xfer_digit{% else %}{ {{ xfer_pad }}'0, xfer_digit}{% endif %} : opa_digit;
 {%- else %}
 
   // No mixed-precision unit: the OPA sequencer alone drives the update port.

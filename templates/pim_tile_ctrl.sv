@@ -31,8 +31,7 @@ module pim_tile_ctrl #(
   parameter int SelW      = {{ sel_bits }},
   parameter int NumAdc    = {{ adcs }},
   parameter int AccW      = {{ acc_bits }},
-  parameter int RspW      = {{ rsp_bits }},
-  parameter int CntW      = pim_pkg::CntW
+  parameter int RspW      = {{ rsp_bits }}
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
@@ -86,6 +85,7 @@ module pim_tile_ctrl #(
   input  logic [AccW-1:0]              acc_data_i
 );
 
+  localparam int CntW  = pim_pkg::CntW;
   localparam int Convs = Planes * Share;
   localparam int StepW = $clog2(Convs + 2);
   localparam int ClipW = $clog2(Slices * NumAdc + 1);
@@ -135,9 +135,9 @@ module pim_tile_ctrl #(
   logic [WeightW-1:0] crs_w;
 {%- for s in slice_info %}
   assign prog_level_o[{{ s.offset }} +: {{ s.cell_bits }}] =
-      crs_wr_q ? {{ s.cell_bits }}'({{ s.digit_signed }}(crs_w[{{ s.digit_lo }} +: ValueBits])) :
+      crs_wr_q ? {{ s.cell_bits }}'({% if s.top %}$signed{% else %}$unsigned{% endif %}(crs_w[{{ s.digit_lo }} +: ValueBits])) :
       (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[{{ s.cell_bits }}-1:0] :
-      {{ s.cell_bits }}'({{ s.digit_signed }}(cmd_data_i[{{ s.digit_lo }} +: ValueBits]));
+      {{ s.cell_bits }}'({% if s.top %}$signed{% else %}$unsigned{% endif %}(cmd_data_i[{{ s.digit_lo }} +: ValueBits]));
 {%- endfor %}
 
   always_comb begin
@@ -308,7 +308,7 @@ module pim_tile_ctrl #(
 
   for (genvar m = 0; m < Slices; m++) begin : g_digit_slice
     for (genvar c = 0; c < Cols; c++) begin : g_digit_col
-      assign upd_digit_o[(m*Cols + c)*ValueBits +: ValueBits] = dmag_q[c][m*ValueBits{{ opa_digit_offset }} +: ValueBits];
+      assign upd_digit_o[(m*Cols + c)*ValueBits +: ValueBits] = dmag_q[c][m*ValueBits{% if fault.opa_digit %} + 1{% endif %} +: ValueBits];
     end
   end
 

@@ -14,7 +14,9 @@ pub struct GenArgs {
     #[arg(long, default_value = "rtl")]
     pub out: PathBuf,
     /// Debug: build the RTL with a deliberate bug, to check that verification catches it:
-    /// LINE:PLANE:BIT (a flipped accumulator bit) or opa-digit (OPA digits from the wrong bits).
+    /// LINE:PLANE:BIT (a flipped accumulator bit), opa-digit (OPA digits from the wrong bits),
+    /// crs-shift (CRS recomposes slice 1 one bit too high) or refine-round (the refinement
+    /// controller truncates instead of rounding).
     #[arg(long, value_name = "FAULT", hide = true)]
     pub inject_fault: Option<Fault>,
 }

@@ -25,7 +25,8 @@ pub struct VerifyArgs {
     /// Work directory: generated designs, the Verilator build cache, waveforms.
     #[arg(long, default_value = "build")]
     pub work: PathBuf,
-    /// Debug: verify RTL built with a deliberate bug, LINE:PLANE:BIT or opa-digit (see `gen`).
+    /// Debug: verify RTL built with a deliberate bug: LINE:PLANE:BIT, opa-digit, crs-shift or
+    /// refine-round (see `gen`).
     #[arg(long, value_name = "FAULT", hide = true)]
     pub inject_fault: Option<Fault>,
 }

@@ -54,7 +54,7 @@ module pim_array #(
   // Tile ids past the last tile exist only when Tiles is not a power of two: padded as absent.
   logic [2**TileW-1:0] present, ready_pad;
   assign present   = 2'b01;
-  assign ready_pad = {1'b1, tile_ready};
+  assign ready_pad = { 1'b1, tile_ready};
   assign cmd_ready_o = ready_pad[cmd_tile_i];
 
   always_comb begin

@@ -32,8 +32,7 @@ module pim_tile_ctrl #(
   parameter int SelW      = 1,
   parameter int NumAdc    = 8,
   parameter int AccW      = 22,
-  parameter int RspW      = 32,
-  parameter int CntW      = pim_pkg::CntW
+  parameter int RspW      = 32
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
@@ -87,6 +86,7 @@ module pim_tile_ctrl #(
   input  logic [AccW-1:0]              acc_data_i
 );
 
+  localparam int CntW  = pim_pkg::CntW;
   localparam int Convs = Planes * Share;
   localparam int StepW = $clog2(Convs + 2);
   localparam int ClipW = $clog2(Slices * NumAdc + 1);

@@ -1,0 +1,110 @@
+//! Deliberate RTL bugs, to prove that the lock-step harness catches one. A fault reaches the
+//! templates as typed flags ([`Flags`]); the templates decide what the bug looks like, so no
+//! SystemVerilog is spelled here.
+
+/// A deliberate RTL bug (`--inject-fault`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The shift-and-add unit flips bit `bit` of line `line`'s accumulator when it adds plane
+    /// `plane` (`LINE:PLANE:BIT`).
+    AccBit { line: usize, plane: usize, bit: u32 },
+    /// The OPA sequencer takes each slice's column digit one bit too high (`opa-digit`).
+    OpaDigit,
+    /// Carry resolution recomposes slice 1 one bit too high (`crs-shift`).
+    CrsShift,
+    /// The refinement controller truncates where it should round half up (`refine-round`).
+    RefineRound,
+}
+
+/// Every fault's name on the command line, for help and errors.
+pub const NAMES: &str = "LINE:PLANE:BIT (acc-bit), opa-digit, crs-shift or refine-round";
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fault::AccBit { line, plane, bit } => write!(f, "{line}:{plane}:{bit}"),
+            Fault::OpaDigit => write!(f, "opa-digit"),
+            Fault::CrsShift => write!(f, "crs-shift"),
+            Fault::RefineRound => write!(f, "refine-round"),
+        }
+    }
+}
+
+impl std::str::FromStr for Fault {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "opa-digit" => return Ok(Fault::OpaDigit),
+            "crs-shift" => return Ok(Fault::CrsShift),
+            "refine-round" => return Ok(Fault::RefineRound),
+            _ => {}
+        }
+        let p: Vec<&str> = s.split(':').collect();
+        if p.len() != 3 {
+            return Err(format!("'{s}': expected {NAMES}"));
+        }
+        let n = |i: usize| p[i].parse::<u64>().map_err(|e| format!("'{s}': {e}"));
+        Ok(Fault::AccBit {
+            line: n(0)? as usize,
+            plane: n(1)? as usize,
+            bit: n(2)? as u32,
+        })
+    }
+}
+
+/// The accumulator bit flip of [`Fault::AccBit`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccBit {
+    pub line: usize,
+    pub plane: usize,
+    pub bit: u32,
+}
+
+/// A fault as the templates test it: at most one flag is set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flags {
+    pub acc_bit: Option<AccBit>,
+    pub opa_digit: bool,
+    pub crs_shift: bool,
+    pub refine_round: bool,
+}
+
+impl Flags {
+    pub fn of(fault: Option<Fault>) -> Flags {
+        let mut f = Flags::default();
+        match fault {
+            Some(Fault::AccBit { line, plane, bit }) => {
+                f.acc_bit = Some(AccBit { line, plane, bit })
+            }
+            Some(Fault::OpaDigit) => f.opa_digit = true,
+            Some(Fault::CrsShift) => f.crs_shift = true,
+            Some(Fault::RefineRound) => f.refine_round = true,
+            None => {}
+        }
+        f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_round_trip_through_their_names() {
+        for f in [
+            Fault::AccBit {
+                line: 1,
+                plane: 2,
+                bit: 3,
+            },
+            Fault::OpaDigit,
+            Fault::CrsShift,
+            Fault::RefineRound,
+        ] {
+            assert_eq!(f.to_string().parse::<Fault>(), Ok(f));
+        }
+        assert!("acc".parse::<Fault>().unwrap_err().contains("refine-round"));
+        assert!(Flags::of(Some(Fault::CrsShift)).crs_shift);
+        assert_eq!(Flags::of(None), Flags::default());
+    }
+}

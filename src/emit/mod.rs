@@ -1,0 +1,156 @@
+//! Renders the SystemVerilog of a design: the package of the hardware contract, one module per
+//! template, file lists, the resolved config and device files. Rendering is pure and
+//! deterministic: the same design gives byte-identical files. Everything the templates print is
+//! computed in [`context`], one typed context per template family.
+
+pub mod context;
+pub mod fault;
+
+use crate::config::Config;
+use crate::design::Design;
+use askama::Template;
+use context::{
+    AdcSv, ArraySv, DacSv, InvSv, MixedSv, PkgCtx, RefineSv, ShiftAddSv, SolverCtx, SolverSv,
+    TileCtrlSv, TileCtx, TileSv, XbarSv,
+};
+pub use fault::Fault;
+use pimforge_golden::solver::{InvUnit, RefineUnit};
+use pimforge_golden::{ArrayModel, Interface};
+use sha2::{Digest, Sha256};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Top module of the generated design.
+pub const TOP: &str = <ArrayModel as Interface>::TOP;
+/// The behavioral analog model: simulated, never synthesised.
+pub const ANALOG_MODULES: &[&str] = &["pim_xbar", "pim_inv"];
+/// Digital modules, leaves first (the order of the file list); `pim_mixed` only with a `mixed`
+/// config section, `pim_refine` only with an `inv` one (synthesis reports the solver
+/// `pim_solver` by its parts: `pim_refine` and `pim_tile`).
+pub const DIGITAL_MODULES: &[&str] = &[
+    "pim_dac",
+    "pim_adc",
+    "pim_shift_add",
+    "pim_tile_ctrl",
+    "pim_mixed",
+    "pim_tile",
+    "pim_array",
+    "pim_refine",
+];
+
+/// The digital modules a config's design has, leaves first.
+pub fn digital_modules(cfg: &Config) -> Vec<&'static str> {
+    DIGITAL_MODULES
+        .iter()
+        .copied()
+        .filter(|m| *m != "pim_mixed" || cfg.mixed.is_some())
+        .filter(|m| *m != "pim_refine" || cfg.inv.is_some())
+        .collect()
+}
+pub const FILE_LIST: &str = "pimforge.f";
+/// The package of the hardware contract, first in every file list.
+pub const PACKAGE: &str = "pim_pkg";
+pub const CONFIG_FILE: &str = "pimforge.yaml";
+/// File list of the standalone INV crossbar (configs with an `inv` section).
+pub const INV_FILE_LIST: &str = "pim_inv.f";
+/// Top of the standalone INV crossbar.
+pub const INV_TOP: &str = <InvUnit as Interface>::TOP;
+/// File list and top of the high-precision solver: the refinement controller, its INV crossbar
+/// and its tile.
+pub const SOLVER_FILE_LIST: &str = "pim_solver.f";
+pub const SOLVER_TOP: &str = <RefineUnit as Interface>::TOP;
+
+/// Identity of a generated design: the config (and any injected fault) hashed.
+pub fn config_hash(cfg: &Config, fault: Option<Fault>) -> String {
+    let mut h = Sha256::new();
+    h.update(serde_json::to_vec(cfg).expect("config serialises"));
+    if let Some(f) = fault {
+        h.update(format!("fault {f}"));
+    }
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Renders every file of the design: `(file name, contents)`, in file-list order.
+pub fn render(d: &Design) -> Vec<(String, String)> {
+    let cfg = d.config();
+    let ctx = TileCtx::new(d);
+    let modules: Vec<(&str, String)> = vec![
+        (PACKAGE, PkgCtx::new(d).render()),
+        ("pim_xbar", XbarSv { ctx: &ctx }.render()),
+        ("pim_dac", DacSv { ctx: &ctx }.render()),
+        ("pim_adc", AdcSv { ctx: &ctx }.render()),
+        ("pim_shift_add", ShiftAddSv { ctx: &ctx }.render()),
+        ("pim_tile_ctrl", TileCtrlSv { ctx: &ctx }.render()),
+        ("pim_mixed", MixedSv { ctx: &ctx }.render()),
+        ("pim_tile", TileSv { ctx: &ctx }.render()),
+        ("pim_array", ArraySv { ctx: &ctx }.render()),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n != "pim_mixed" || cfg.mixed.is_some())
+    .map(|(n, r)| (n, r.expect("templates render")))
+    .collect();
+    let mut files: Vec<(String, String)> = modules
+        .iter()
+        .map(|(n, text)| (format!("{n}.sv"), tidy(text)))
+        .collect();
+    let list: String = modules.iter().map(|(n, _)| format!("{n}.sv\n")).collect();
+    files.push((FILE_LIST.into(), list));
+    if let Some(ctx) = SolverCtx::new(d) {
+        // The solver beside the array: the INV crossbar, the refinement controller and its own
+        // tile (the array's tile modules).
+        let ctx = &ctx;
+        let solver = [
+            ("pim_inv", InvSv { ctx }.render()),
+            ("pim_refine", RefineSv { ctx }.render()),
+            ("pim_solver", SolverSv { ctx }.render()),
+        ];
+        let mut list: String = modules
+            .iter()
+            .filter(|(n, _)| *n != TOP)
+            .map(|(n, _)| format!("{n}.sv\n"))
+            .collect();
+        for (n, r) in solver {
+            files.push((format!("{n}.sv"), tidy(&r.expect("templates render"))));
+            list += &format!("{n}.sv\n");
+        }
+        files.push((INV_FILE_LIST.into(), format!("{PACKAGE}.sv\npim_inv.sv\n")));
+        files.push((SOLVER_FILE_LIST.into(), list));
+    }
+    if cfg.device.has_variation() {
+        for t in 0..d.tiles() {
+            for (m, devices) in d.devices(t).iter().enumerate() {
+                files.push((device_file(t, m), pimforge_golden::device::to_memh(devices)));
+            }
+        }
+    }
+    let yaml = serde_norway::to_string(cfg).expect("config serialises");
+    files.push((
+        CONFIG_FILE.into(),
+        format!(
+            "# Config of the design in this directory (pimforge {VERSION}, hash {}).\n{yaml}",
+            d.hash
+        ),
+    ));
+    files
+}
+
+/// Name of the device file of slice `slice` of tile `tile` (read by `pim_xbar` and the golden
+/// model).
+pub fn device_file(tile: usize, slice: usize) -> String {
+    format!("pim_dev_t{tile}_s{slice}.memh")
+}
+
+/// Strips trailing spaces and ends the file with exactly one newline.
+fn tidy(text: &str) -> String {
+    let mut out: String = text
+        .lines()
+        .map(|l| format!("{}\n", l.trim_end()))
+        .collect();
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
