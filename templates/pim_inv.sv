@@ -1,7 +1,7 @@
 {{ header }}
 // Behavioral model of the INV-mode crossbar (RePAST; docs/hardware.md, "High-precision solves"):
 // an N x N slice programmed with the levels of A_h in an op-amp feedback loop settles to
-// z = A_h^-1 r, and the output ADC digitises z to OutW bits with a per-vector gain 2^k. The
+// z = A_h^-1 r, and the output ADC digitises z to InvAdcW bits with a per-vector gain 2^k. The
 // diagonal cells sit in the op-amps' feedback paths with a gain of 2^diag_shift_i (the split
 // diagonal; 0 for a shared scale).
 //
@@ -10,11 +10,11 @@
 // non-finite pivot reports singular_o. A START takes Latency cycles (settling plus conversion);
 // the codes are then read one per cycle through rd_idx_i. Not synthesisable: a black box.
 module pim_inv #(
-  parameter int N       = {{ inv_size }},
-  parameter int HW      = {{ inv_cell_bits }},
-  parameter int InW     = {{ inv_input_bits }},
-  parameter int OutW    = {{ inv_bits }},
-  parameter int Latency = {{ inv_latency }}
+  parameter int N        = {{ inv_size }},
+  parameter int InvCellW = {{ inv_cell_bits }},
+  parameter int InvDacW  = {{ inv_input_bits }},
+  parameter int InvAdcW  = {{ inv_bits }},
+  parameter int Latency  = {{ inv_latency }}
 ) (
   input  logic                 clk_i,
   input  logic                 rst_ni,
@@ -22,11 +22,11 @@ module pim_inv #(
   input  logic                 prog_we_i,
   input  logic [$clog2(N)-1:0] prog_row_i,
   input  logic [$clog2(N)-1:0] prog_col_i,
-  input  logic [HW-1:0]        prog_level_i,
-  // The input vector r, one entry per cycle (the DAC range: InW bits, signed).
+  input  logic [InvCellW-1:0]        prog_level_i,
+  // The input vector r, one entry per cycle (the DAC range: InvDacW bits, signed).
   input  logic                 r_we_i,
   input  logic [$clog2(N)-1:0] r_idx_i,
-  input  logic [InW-1:0]       r_data_i,
+  input  logic [InvDacW-1:0]       r_data_i,
   // Solve; busy for Latency cycles.
   input  logic                 start_i,
   input  logic [pim_pkg::DiagShiftW-1:0] diag_shift_i,
@@ -34,15 +34,15 @@ module pim_inv #(
   output logic                 singular_o,
   output logic signed [pim_pkg::ExpW-1:0] k_o,
   input  logic [$clog2(N)-1:0] rd_idx_i,
-  output logic [OutW-1:0]      code_o
+  output logic [InvAdcW-1:0]      code_o
 );
 
-  localparam int ResW = N * OutW + pim_pkg::ExpW + 1;
+  localparam int ResW = N * InvAdcW + pim_pkg::ExpW + 1;
   localparam int CntW = $clog2(Latency + 1);
 
-  logic [N*N*HW-1:0]  ah_q;
-  logic [N*InW-1:0]   r_q;
-  logic [N*OutW-1:0]  codes_q;
+  logic [N*N*InvCellW-1:0]  ah_q;
+  logic [N*InvDacW-1:0]   r_q;
+  logic [N*InvAdcW-1:0]  codes_q;
   logic signed [pim_pkg::ExpW-1:0] k_q;
   logic               singular_q;
   logic [CntW-1:0]    cnt_q;
@@ -52,24 +52,24 @@ module pim_inv #(
   endfunction
 
   // {singular, k[ExpW-1:0], codes}.
-  function automatic logic [ResW-1:0] inv_solve(input logic [N*N*HW-1:0] ah,
+  function automatic logic [ResW-1:0] inv_solve(input logic [N*N*InvCellW-1:0] ah,
                                             input logic [pim_pkg::DiagShiftW-1:0] dsh,
-                                            input logic [N*InW-1:0] r);
+                                            input logic [N*InvDacW-1:0] r);
     real a [N*N];
     real y [N];
     real z [N];
     real p, f, s, m, hi, scale;
     int k;
     logic sing, fits;
-    logic [N*OutW-1:0] codes;
+    logic [N*InvAdcW-1:0] codes;
     sing = 1'b0;
     codes = '0;
     k = 0;
     for (int i = 0; i < N*N; i++) begin
-      a[i] = real'(longint'($signed(ah[i*HW +: HW])) <<< ((i / N == i % N) ? dsh : '0));
+      a[i] = real'(longint'($signed(ah[i*InvCellW +: InvCellW])) <<< ((i / N == i % N) ? dsh : '0));
     end
     for (int i = 0; i < N; i++) begin
-      y[i] = real'($signed(r[i*InW +: InW]));
+      y[i] = real'($signed(r[i*InvDacW +: InvDacW]));
       z[i] = 0.0;
     end
     for (int c = 0; c < N; c++) begin
@@ -106,7 +106,7 @@ module pim_inv #(
           m = z[i] < 0.0 ? -z[i] : z[i];
         end
       end
-      hi = real'((64'sd1 <<< (OutW - 1)) - 64'sd1);
+      hi = real'((64'sd1 <<< (InvAdcW - 1)) - 64'sd1);
       if (m > 0.0) begin
         // Start below the smallest exponent that fits, then search upward.
         k = int'($floor($ln(m / hi) / $ln(2.0))) - 2;
@@ -124,7 +124,7 @@ module pim_inv #(
           end
         end
         for (int i = 0; i < N; i++) begin
-          codes[i*OutW +: OutW] = OutW'(longint'($floor(z[i] * scale + 0.5)));
+          codes[i*InvAdcW +: InvAdcW] = InvAdcW'(longint'($floor(z[i] * scale + 0.5)));
         end
       end
     end
@@ -143,10 +143,10 @@ module pim_inv #(
 
   always_ff @(posedge clk_i) begin
     if (prog_we_i) begin
-      ah_q[(32'(prog_row_i)*N + 32'(prog_col_i))*HW +: HW] <= prog_level_i;
+      ah_q[(32'(prog_row_i)*N + 32'(prog_col_i))*InvCellW +: InvCellW] <= prog_level_i;
     end
     if (r_we_i) begin
-      r_q[32'(r_idx_i)*InW +: InW] <= r_data_i;
+      r_q[32'(r_idx_i)*InvDacW +: InvDacW] <= r_data_i;
     end
   end
 
@@ -167,6 +167,6 @@ module pim_inv #(
   assign busy_o     = cnt_q != '0;
   assign singular_o = singular_q && !busy_o;
   assign k_o        = busy_o ? '0 : k_q;
-  assign code_o     = busy_o ? '0 : codes_q[32'(rd_idx_i)*OutW +: OutW];
+  assign code_o     = busy_o ? '0 : codes_q[32'(rd_idx_i)*InvAdcW +: InvAdcW];
 
 endmodule : pim_inv

@@ -4,14 +4,14 @@
 // path (the tile's command port; pim_solver connects the two).
 //
 // The host writes A (N x N, AW-bit entries) and b, then START. The controller splits A into the
-// INV crossbar's levels A_h (rounded to HW bits with a power-of-two scale 2^sh; with SplitDiag,
+// INV crossbar's levels A_h (rounded to InvCellW bits with a power-of-two scale 2^sh; with SplitDiag,
 // the diagonal on its own scale 2^(sh + dsh), its gain in the INV's feedback paths) and programs
 // them, loading A (transposed, columns 0..N-1) into the tile in the same cycles and, with Taylor
 // terms, A_l = A - A_h 2^sh (columns N..2N-1) after them. Then it iterates: the residual
 // R = b 2^XFrac - A X, a divergence check and block-floating-point scaling of R into the INV's
 // input range, an INV solve, and the update X += code 2^(k + e - sh); each of Taylor terms adds
 // -INV(A_l term). A product (A X, or A_l term) takes Digits passes over the XW-bit operand's
-// digits of TInW-1 bits (the top one signed): write N inputs, MVM, wait while the tile is busy
+// digits of TileInW-1 bits (the top one signed): write N inputs, MVM, wait while the tile is busy
 // plus one cycle, read N results (each arrives a cycle after its READ_Y), shift and add.
 // It stops converged, after MaxIters, diverged (the residual grew past 4x its smallest value) or
 // singular (a zero INV pivot). A converged or max-iterations solve ends with one more residual
@@ -23,24 +23,24 @@
 //   final residual product and 1.
 // status_o: 0 converged, 1 max iterations, 2 diverged, 3 singular.
 module pim_refine #(
-  parameter int N        = {{ inv_size }},
-  parameter int AW       = {{ weight_bits }},
-  parameter int HW       = {{ inv_cell_bits }},
-  parameter int InW      = {{ inv_input_bits }},
-  parameter int OutW     = {{ inv_bits }},
-  parameter int Latency  = {{ inv_latency }},
-  parameter int XFrac    = {{ inv_x_frac }},
-  parameter int XW       = {{ inv_x_bits }},
-  parameter int Target   = {{ inv_target_bits }},
-  parameter int MaxIters = {{ inv_max_iters }},
-  parameter int Taylor   = {{ inv_taylor }},
+  parameter int N         = {{ inv_size }},
+  parameter int AW        = {{ weight_bits }},
+  parameter int InvCellW  = {{ inv_cell_bits }},
+  parameter int InvDacW   = {{ inv_input_bits }},
+  parameter int InvAdcW   = {{ inv_bits }},
+  parameter int Latency   = {{ inv_latency }},
+  parameter int XFrac     = {{ inv_x_frac }},
+  parameter int XW        = {{ inv_x_bits }},
+  parameter int Target    = {{ inv_target_bits }},
+  parameter int MaxIters  = {{ inv_max_iters }},
+  parameter int Taylor    = {{ inv_taylor }},
   parameter bit SplitDiag = 1'b{{ inv_split_diag }},
   // The tile's command port.
-  parameter int TCols    = {{ cols }},
-  parameter int TInW     = {{ input_bits }},
-  parameter int TAddrW   = {{ addr_bits }},
-  parameter int TDataW   = {{ data_bits }},
-  parameter int TRspW    = {{ rsp_bits }}
+  parameter int TileCols  = {{ cols }},
+  parameter int TileInW   = {{ input_bits }},
+  parameter int TileAddrW = {{ addr_bits }},
+  parameter int TileDataW = {{ data_bits }},
+  parameter int TileRspW  = {{ rsp_bits }}
 ) (
   input  logic                 clk_i,
   input  logic                 rst_ni,
@@ -62,10 +62,10 @@ module pim_refine #(
   output logic                 tile_cmd_valid_o,
   input  logic                 tile_cmd_ready_i,
   output logic [pim_pkg::OpW-1:0]     tile_cmd_op_o,
-  output logic [TAddrW-1:0]    tile_cmd_addr_o,
-  output logic [TDataW-1:0]    tile_cmd_data_o,
+  output logic [TileAddrW-1:0]    tile_cmd_addr_o,
+  output logic [TileDataW-1:0]    tile_cmd_data_o,
   input  logic                 tile_rsp_valid_i,
-  input  logic [TRspW-1:0]     tile_rsp_data_i,
+  input  logic [TileRspW-1:0]     tile_rsp_data_i,
   input  logic                 tile_busy_i
 );
 
@@ -79,13 +79,13 @@ module pim_refine #(
   localparam int CntW  = (CntW1 > $clog2((XW + 1) / 8 + 2)) ? CntW1 : $clog2((XW + 1) / 8 + 2);
   // Largest right shift computed (golden::inv::MAX_SHIFT); larger ones give 0.
   // Largest exponent of an INV answer in X units that cannot overflow X.
-  localparam int UpMax = XW - 1 - OutW;
+  localparam int UpMax = XW - 1 - InvAdcW;
 
   // Digits of a product's operand, and their width.
-  localparam int DW     = TInW - 1;
+  localparam int DW     = TileInW - 1;
   localparam int Digits = (XW + DW - 1) / DW;
   localparam int DigW   = $clog2(Digits + 1);
-  localparam int TColW  = $clog2(TCols);
+  localparam int TColW  = $clog2(TileCols);
 
   typedef enum logic [4:0] {
     SIdle, SScan, SSplit, SProg, SProgLow, SXw, SMvm, SMvmWait, SRdY, SCheck, SWrite, SStart, SWait,
@@ -159,17 +159,17 @@ module pim_refine #(
     end
   endfunction
 
-  localparam logic signed [63:0] HMax = (64'sd1 <<< (HW - 1)) - 64'sd1;
-  localparam logic signed [63:0] HMin = -(64'sd1 <<< (HW - 1));
-  localparam logic signed [63:0] RMax = (64'sd1 <<< (InW - 1)) - 64'sd1;
-  localparam logic signed [63:0] RMin = -(64'sd1 <<< (InW - 1));
+  localparam logic signed [63:0] HMax = (64'sd1 <<< (InvCellW - 1)) - 64'sd1;
+  localparam logic signed [63:0] HMin = -(64'sd1 <<< (InvCellW - 1));
+  localparam logic signed [63:0] RMax = (64'sd1 <<< (InvDacW - 1)) - 64'sd1;
+  localparam logic signed [63:0] RMin = -(64'sd1 <<< (InvDacW - 1));
 
   // The scale of entry (i, j): sh, or sh + dsh on the diagonal.
   function automatic logic signed [WW-1:0] scale(input int i, input int j);
     scale = sh_q + ((i == j) ? WW'(dsh_q) : '0);
   endfunction
 
-  // A_h level of entry (i, j): A / 2^scale rounded half up, clamped to HW bits.
+  // A_h level of entry (i, j): A / 2^scale rounded half up, clamped to InvCellW bits.
   function automatic logic signed [63:0] level(input int i, input int j);
     logic signed [NW-1:0] v;
     v = round_a(a_at(i, j), scale(i, j));
@@ -199,7 +199,7 @@ module pim_refine #(
   function automatic logic signed [WW-1:0] group_shift(input logic [AW:0] amax,
                                                        input logic signed [AW-1:0] apos);
     logic signed [WW-1:0] s;
-    s = bit_width(RW'(amax)) - WW'(HW - 1);
+    s = bit_width(RW'(amax)) - WW'(InvCellW - 1);
     s = (s < 0) ? '0 : s;
     if (round_a(NW'(apos), s) > NW'(HMax)) begin
       s = s + 1'b1;
@@ -260,20 +260,20 @@ module pim_refine #(
   // --------------------------------------------------------------------------------------------
   logic                 inv_prog_we, inv_r_we, inv_start, inv_busy, inv_singular;
   logic [IdxW-1:0]      inv_row, inv_col, inv_idx;
-  logic [HW-1:0]        inv_level;
-  logic [InW-1:0]       inv_r;
+  logic [InvCellW-1:0]        inv_level;
+  logic [InvDacW-1:0]       inv_r;
   logic signed [pim_pkg::ExpW-1:0] inv_k;
-  logic [OutW-1:0]      inv_code;
+  logic [InvAdcW-1:0]      inv_code;
 
   logic unused_inv_busy;
   assign unused_inv_busy = inv_busy;
 
   pim_inv #(
-    .N       (N),
-    .HW      (HW),
-    .InW     (InW),
-    .OutW    (OutW),
-    .Latency (Latency)
+    .N        (N),
+    .InvCellW (InvCellW),
+    .InvDacW  (InvDacW),
+    .InvAdcW  (InvAdcW),
+    .Latency  (Latency)
   ) u_inv (
     .clk_i,
     .rst_ni,
@@ -296,14 +296,14 @@ module pim_refine #(
   assign inv_prog_we = state_q == SProg;
   assign inv_row     = row;
   assign inv_col     = col;
-  assign inv_level   = HW'(level(32'(row), 32'(col)));
+  assign inv_level   = InvCellW'(level(32'(row), 32'(col)));
   assign inv_r_we    = state_q == SWrite;
   assign inv_idx     = col;
   assign inv_start   = state_q == SStart;
   always_comb begin
     logic signed [RW+64-1:0] r;
     r = shift_round((RW+64)'(v_q[col]), e_q);
-    inv_r = InW'((r > (RW+64)'(RMax)) ? RMax : (r < (RW+64)'(RMin)) ? RMin : 64'(r));
+    inv_r = InvDacW'((r > (RW+64)'(RMax)) ? RMax : (r < (RW+64)'(RMin)) ? RMin : 64'(r));
   end
 
   // The code being read, in X units: code 2^(k + e - sh), negated for Taylor terms.
@@ -323,10 +323,10 @@ module pim_refine #(
   assign low = term_idx_q != '0;
 
   // Digit d of a product operand: DW bits unsigned, or the signed rest for the top digit.
-  function automatic logic [TInW-1:0] digit(input logic signed [XW-1:0] v,
+  function automatic logic [TileInW-1:0] digit(input logic signed [XW-1:0] v,
                                             input logic [DigW-1:0] d);
-    logic [TInW-1:0] t;
-    t = TInW'(v >>> (32'(d) * DW));
+    logic [TileInW-1:0] t;
+    t = TileInW'(v >>> (32'(d) * DW));
     digit = (32'(d) == Digits - 1) ? t : {1'b0, t[DW-1:0]};
   endfunction
 
@@ -342,16 +342,16 @@ module pim_refine #(
         // Weight (col, block + row) = A (row, col), block N for A_l.
         tile_cmd_valid_o = 1'b1;
         tile_cmd_op_o    = pim_pkg::OpLoadW;
-        tile_cmd_addr_o  = TAddrW'((64'(col) << TColW)
+        tile_cmd_addr_o  = TileAddrW'((64'(col) << TColW)
                                    | ((state_q == SProgLow) ? 64'(N) : 64'd0) + 64'(row));
-        tile_cmd_data_o  = (state_q == SProg) ? TDataW'(a_q[(32'(row)*N + 32'(col))*AW +: AW])
-                                              : TDataW'(AW'(a_low(32'(row), 32'(col))));
+        tile_cmd_data_o  = (state_q == SProg) ? TileDataW'(a_q[(32'(row)*N + 32'(col))*AW +: AW])
+                                              : TileDataW'(AW'(a_low(32'(row), 32'(col))));
       end
       SXw: begin
         tile_cmd_valid_o = 1'b1;
         tile_cmd_op_o    = pim_pkg::OpWriteX;
-        tile_cmd_addr_o  = TAddrW'(col);
-        tile_cmd_data_o  = TDataW'(digit(low ? term_q[col] : x_q[col], dig_q));
+        tile_cmd_addr_o  = TileAddrW'(col);
+        tile_cmd_data_o  = TileDataW'(digit(low ? term_q[col] : x_q[col], dig_q));
       end
       SMvm: begin
         tile_cmd_valid_o = 1'b1;
@@ -361,7 +361,7 @@ module pim_refine #(
         if (cnt_q < CntW'(N)) begin
           tile_cmd_valid_o = 1'b1;
           tile_cmd_op_o    = pim_pkg::OpReadY;
-          tile_cmd_addr_o  = TAddrW'(base + 64'(cnt_q));
+          tile_cmd_addr_o  = TileAddrW'(base + 64'(cnt_q));
         end
       end
       default: ;
@@ -420,15 +420,15 @@ module pim_refine #(
                               : (PW'(u_q) << pim_pkg::StopMarginLog2) <= PW'(t_q);
 
   // The solution: cleared by START, updated by UPDATE (one process per entry, so that Verilator
-  // need not delay-assign an unpacked array in a loop). dx_q, term_q and v_q need no reset: each
-  // entry is written before it is read in every solve.
+  // need not delay-assign an unpacked array in a loop).
+  logic x_clear, x_update;
   for (genvar i = 0; i < N; i++) begin : g_x
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin
         x_q[i] <= '0;
-      end else if (state_q == SIdle && start_i) begin
+      end else if (x_clear) begin
         x_q[i] <= '0;
-      end else if (state_q == SUpdate) begin
+      end else if (x_update) begin
         x_q[i] <= x_q[i] + dx_q[i];
       end
     end
@@ -438,7 +438,8 @@ module pim_refine #(
   localparam logic [CntW-1:0] LastN  = CntW'(N - 1);
 
   // --------------------------------------------------------------------------------------------
-  // Sequencer
+  // Sequencer: the next state and the registers' next values, defaults first; the register
+  // processes below only latch them.
   // --------------------------------------------------------------------------------------------
   always_ff @(posedge clk_i) begin
     if (a_we_i) begin
@@ -447,6 +448,230 @@ module pim_refine #(
     if (b_we_i) begin
       b_q[32'(b_idx_i)*AW +: AW] <= b_data_i;
     end
+  end
+
+  state_e                     state_d;
+  logic [CntW-1:0]            cnt_d;
+  logic [DigW-1:0]            dig_d;
+  logic [RW-1:0]              res_d, vmax_d, best_d;
+  logic                       final_d, have_best_d, have_prev_d;
+  logic [XW:0]                prev_d;
+  logic signed [WW-1:0]       sh_d, e_d;
+  logic [pim_pkg::DiagShiftW-1:0] dsh_d;
+  logic [pim_pkg::ItersW-1:0] iters_d;
+  logic [pim_pkg::StatusW-1:0] status_d;
+  logic [TIdxW-1:0]           term_idx_d;
+  logic [XW:0]                u_d, t_d;
+  logic [DgW-1:0]             du_d, dp_d;
+  logic [PW-1:0]              uu_d, tp_d;
+  logic                       ratio_d;
+  // Writes of one entry of the vectors: a product pass's sum, the vector INV solves next, the
+  // code read (the term and the update DX).
+  logic                       prod_we, v_we, read_we;
+
+  always_comb begin
+    state_d     = state_q;
+    cnt_d       = cnt_q;
+    dig_d       = dig_q;
+    res_d       = res_q;
+    final_d     = final_q;
+    vmax_d      = vmax_q;
+    best_d      = best_q;
+    have_best_d = have_best_q;
+    prev_d      = prev_q;
+    have_prev_d = have_prev_q;
+    sh_d        = sh_q;
+    dsh_d       = dsh_q;
+    e_d         = e_q;
+    iters_d     = iters_q;
+    status_d    = status_q;
+    term_idx_d  = term_idx_q;
+    u_d         = u_q;
+    t_d         = t_q;
+    du_d        = du_q;
+    dp_d        = dp_q;
+    uu_d        = uu_q;
+    tp_d        = tp_q;
+    ratio_d     = ratio_q;
+    prod_we     = 1'b0;
+    v_we        = 1'b0;
+    read_we     = 1'b0;
+    x_clear     = 1'b0;
+    x_update    = 1'b0;
+    unique case (state_q)
+      SIdle: begin
+        if (start_i) begin
+          cnt_d       = '0;
+          state_d     = SScan;
+          iters_d     = '0;
+          status_d    = '0;
+          have_best_d = 1'b0;
+          have_prev_d = 1'b0;
+          x_clear     = 1'b1;
+        end
+      end
+      // The N x N steps: scan A, program A_h (and load A), load A_l.
+      SScan, SProg, SProgLow: begin
+        cnt_d = cnt_q + 1'b1;
+        if (cnt_q == LastSq) begin
+          cnt_d   = '0;
+          vmax_d  = '0;
+          dig_d   = '0;
+          if (state_q == SScan) begin
+            state_d = SSplit;
+          end else if (state_q == SProg && Taylor > 0) begin
+            state_d = SProgLow;
+          end else begin
+            state_d = SXw;
+          end
+        end
+      end
+      SSplit: begin
+        sh_d    = split_sh;
+        dsh_d   = split_dsh;
+        cnt_d   = '0;
+        state_d = SProg;
+      end
+      SXw: begin
+        cnt_d = cnt_q + 1'b1;
+        if (cnt_q == LastN) begin
+          cnt_d   = '0;
+          state_d = SMvm;
+        end
+      end
+      SMvm: state_d = SMvmWait;
+      SMvmWait: begin
+        if (!tile_busy_i) begin
+          cnt_d   = '0;
+          state_d = SRdY;
+        end
+      end
+      SRdY: begin
+        cnt_d = cnt_q + 1'b1;
+        if (cnt_q != '0) begin
+          prod_we = 1'b1;
+          if (32'(dig_q) == Digits - 1) begin
+            v_we = 1'b1;
+            if (mag(v_next) > vmax_q) begin
+              vmax_d = mag(v_next);
+            end
+          end
+        end
+        if (cnt_q == CntW'(N)) begin
+          cnt_d = '0;
+          if (32'(dig_q) == Digits - 1) begin
+            dig_d   = '0;
+            state_d = SCheck;
+            if (final_q) begin
+              state_d = SDone;
+            end
+          end else begin
+            dig_d   = dig_q + 1'b1;
+            state_d = SXw;
+          end
+        end
+      end
+      SCheck: begin
+        e_d = bit_width(vmax_q) - WW'(InvDacW - 1);
+        if (term_idx_q == '0) begin
+          res_d = vmax_q;
+        end
+        if (term_idx_q == '0 && have_best_q
+            && vmax_q > (best_q << pim_pkg::DivergenceLog2)) begin
+          status_d = pim_pkg::StatusDiverged;
+          state_d  = SIdle;
+        end else begin
+          if (term_idx_q == '0) begin
+            best_d      = (have_best_q && best_q < vmax_q) ? best_q : vmax_q;
+            have_best_d = 1'b1;
+          end
+          cnt_d   = '0;
+          state_d = SWrite;
+        end
+      end
+      SWrite: begin
+        cnt_d = cnt_q + 1'b1;
+        if (cnt_q == LastN) begin
+          cnt_d   = '0;
+          state_d = SStart;
+        end
+      end
+      SStart: begin
+        cnt_d   = '0;
+        state_d = SWait;
+      end
+      SWait: begin
+        cnt_d = cnt_q + 1'b1;
+        if (cnt_q == CntW'(Latency - 1)) begin
+          cnt_d   = '0;
+          state_d = SRead;
+        end
+      end
+      SRead: begin
+        if (inv_singular) begin
+          status_d = pim_pkg::StatusSingular;
+          state_d  = SIdle;
+        end else if (up > WW'(UpMax)) begin
+          status_d = pim_pkg::StatusDiverged;  // the answer could overflow X: diverged
+          state_d  = SIdle;
+        end else begin
+          read_we = 1'b1;
+          cnt_d   = cnt_q + 1'b1;
+          if (cnt_q == LastN) begin
+            cnt_d  = '0;
+            vmax_d = '0;
+            if (term_idx_q != TIdxW'(Taylor)) begin
+              term_idx_d = term_idx_q + 1'b1;
+              state_d    = SXw;
+            end else begin
+              state_d = SUpdate;
+            end
+          end
+        end
+      end
+      SUpdate: begin
+        x_update    = 1'b1;
+        iters_d     = iters_q + 1'b1;
+        prev_d      = upd_max;
+        have_prev_d = 1'b1;
+        term_idx_d  = '0;
+        vmax_d      = '0;
+        cnt_d       = '0;
+        u_d         = upd_max;
+        t_d         = xnew_max >> Target;
+        du_d        = DgW'(upd_max) << (DgW - XW - 1);
+        dp_d        = DgW'(prev_q) << (DgW - XW - 1);
+        uu_d        = '0;
+        tp_d        = '0;
+        ratio_d     = have_prev_q && prev_q != '0 && upd_max < prev_q;
+        state_d     = SStop;
+      end
+      SStop: begin
+        uu_d  = uu_next;
+        tp_d  = tp_next;
+        du_d  = du_q << SdW;
+        dp_d  = dp_q << SdW;
+        cnt_d = cnt_q + 1'b1;
+        if (cnt_q == CntW'(StopCycles - 1)) begin
+          cnt_d = '0;
+          // Converged or out of iterations: the final residual product, then done.
+          if (converged) begin
+            status_d = pim_pkg::StatusConverged;
+            final_d  = 1'b1;
+          end else if (32'(iters_q) == MaxIters) begin
+            status_d = pim_pkg::StatusMaxIters;
+            final_d  = 1'b1;
+          end
+          state_d = SXw;
+        end
+      end
+      SDone: begin
+        res_d   = vmax_q;
+        final_d = 1'b0;
+        state_d = SIdle;
+      end
+      default: state_d = SIdle;
+    endcase
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -468,170 +693,44 @@ module pim_refine #(
       status_q    <= '0;
       term_idx_q  <= '0;
     end else begin
-      unique case (state_q)
-        SIdle: begin
-          if (start_i) begin
-            cnt_q       <= '0;
-            state_q     <= SScan;
-            iters_q     <= '0;
-            status_q    <= '0;
-            have_best_q <= 1'b0;
-            have_prev_q <= 1'b0;
-          end
-        end
-        // The N x N steps: scan A, program A_h (and load A), load A_l.
-        SScan, SProg, SProgLow: begin
-          cnt_q <= cnt_q + 1'b1;
-          if (cnt_q == LastSq) begin
-            cnt_q   <= '0;
-            vmax_q  <= '0;
-            dig_q   <= '0;
-            state_q <= (state_q == SScan) ? SSplit
-                     : (state_q == SProg && Taylor > 0) ? SProgLow : SXw;
-          end
-        end
-        SSplit: begin
-          sh_q    <= split_sh;
-          dsh_q   <= split_dsh;
-          cnt_q   <= '0;
-          state_q <= SProg;
-        end
-        SXw: begin
-          cnt_q <= cnt_q + 1'b1;
-          if (cnt_q == LastN) begin
-            cnt_q   <= '0;
-            state_q <= SMvm;
-          end
-        end
-        SMvm: state_q <= SMvmWait;
-        SMvmWait: begin
-          if (!tile_busy_i) begin
-            cnt_q   <= '0;
-            state_q <= SRdY;
-          end
-        end
-        SRdY: begin
-          cnt_q <= cnt_q + 1'b1;
-          if (cnt_q != '0) begin
-            prod_q[rd_entry] <= prod_next;
-            if (32'(dig_q) == Digits - 1) begin
-              v_q[rd_entry] <= v_next;
-              if (mag(v_next) > vmax_q) begin
-                vmax_q <= mag(v_next);
-              end
-            end
-          end
-          if (cnt_q == CntW'(N)) begin
-            cnt_q <= '0;
-            if (32'(dig_q) == Digits - 1) begin
-              dig_q   <= '0;
-              state_q <= final_q ? SDone : SCheck;
-            end else begin
-              dig_q   <= dig_q + 1'b1;
-              state_q <= SXw;
-            end
-          end
-        end
-        SCheck: begin
-          e_q <= bit_width(vmax_q) - WW'(InW - 1);
-          if (term_idx_q == '0) begin
-            res_q <= vmax_q;
-          end
-          if (term_idx_q == '0 && have_best_q && vmax_q > (best_q << pim_pkg::DivergenceLog2)) begin
-            status_q <= pim_pkg::StatusDiverged;
-            state_q  <= SIdle;
-          end else begin
-            if (term_idx_q == '0) begin
-              best_q      <= (have_best_q && best_q < vmax_q) ? best_q : vmax_q;
-              have_best_q <= 1'b1;
-            end
-            cnt_q   <= '0;
-            state_q <= SWrite;
-          end
-        end
-        SWrite: begin
-          cnt_q <= cnt_q + 1'b1;
-          if (cnt_q == LastN) begin
-            cnt_q   <= '0;
-            state_q <= SStart;
-          end
-        end
-        SStart: begin
-          cnt_q   <= '0;
-          state_q <= SWait;
-        end
-        SWait: begin
-          cnt_q <= cnt_q + 1'b1;
-          if (cnt_q == CntW'(Latency - 1)) begin
-            cnt_q   <= '0;
-            state_q <= SRead;
-          end
-        end
-        SRead: begin
-          if (inv_singular) begin
-            status_q <= pim_pkg::StatusSingular;
-            state_q  <= SIdle;
-          end else if (up > WW'(UpMax)) begin
-            status_q <= pim_pkg::StatusDiverged;  // the answer could overflow X: diverged
-            state_q  <= SIdle;
-          end else begin
-            term_q[col] <= read_val;
-            dx_q[col]   <= (term_idx_q == '0) ? read_val : dx_q[col] + read_val;
-            cnt_q <= cnt_q + 1'b1;
-            if (cnt_q == LastN) begin
-              cnt_q  <= '0;
-              vmax_q <= '0;
-              if (term_idx_q != TIdxW'(Taylor)) begin
-                term_idx_q <= term_idx_q + 1'b1;
-                state_q    <= SXw;
-              end else begin
-                state_q <= SUpdate;
-              end
-            end
-          end
-        end
-        SUpdate: begin
-          iters_q     <= iters_q + 1'b1;
-          prev_q      <= upd_max;
-          have_prev_q <= 1'b1;
-          term_idx_q  <= '0;
-          vmax_q      <= '0;
-          cnt_q       <= '0;
-          u_q         <= upd_max;
-          t_q         <= xnew_max >> Target;
-          du_q        <= DgW'(upd_max) << (DgW - XW - 1);
-          dp_q        <= DgW'(prev_q) << (DgW - XW - 1);
-          uu_q        <= '0;
-          tp_q        <= '0;
-          ratio_q     <= have_prev_q && prev_q != '0 && upd_max < prev_q;
-          state_q     <= SStop;
-        end
-        SStop: begin
-          uu_q  <= uu_next;
-          tp_q  <= tp_next;
-          du_q  <= du_q << SdW;
-          dp_q  <= dp_q << SdW;
-          cnt_q <= cnt_q + 1'b1;
-          if (cnt_q == CntW'(StopCycles - 1)) begin
-            cnt_q <= '0;
-            // Converged or out of iterations: the final residual product, then done.
-            if (converged) begin
-              status_q <= pim_pkg::StatusConverged;
-              final_q  <= 1'b1;
-            end else if (32'(iters_q) == MaxIters) begin
-              status_q <= pim_pkg::StatusMaxIters;
-              final_q  <= 1'b1;
-            end
-            state_q <= SXw;
-          end
-        end
-        SDone: begin
-          res_q   <= vmax_q;
-          final_q <= 1'b0;
-          state_q <= SIdle;
-        end
-        default: state_q <= SIdle;
-      endcase
+      state_q     <= state_d;
+      cnt_q       <= cnt_d;
+      dig_q       <= dig_d;
+      res_q       <= res_d;
+      final_q     <= final_d;
+      vmax_q      <= vmax_d;
+      best_q      <= best_d;
+      have_best_q <= have_best_d;
+      prev_q      <= prev_d;
+      have_prev_q <= have_prev_d;
+      sh_q        <= sh_d;
+      dsh_q       <= dsh_d;
+      e_q         <= e_d;
+      iters_q     <= iters_d;
+      status_q    <= status_d;
+      term_idx_q  <= term_idx_d;
+    end
+  end
+
+  // The stop rule's operands and the vectors: written before they are read in every solve, so
+  // they need no reset.
+  always_ff @(posedge clk_i) begin
+    u_q     <= u_d;
+    t_q     <= t_d;
+    du_q    <= du_d;
+    dp_q    <= dp_d;
+    uu_q    <= uu_d;
+    tp_q    <= tp_d;
+    ratio_q <= ratio_d;
+    if (prod_we) begin
+      prod_q[rd_entry] <= prod_next;
+    end
+    if (v_we) begin
+      v_q[rd_entry] <= v_next;
+    end
+    if (read_we) begin
+      term_q[col] <= read_val;
+      dx_q[col]   <= (term_idx_q == '0) ? read_val : dx_q[col] + read_val;
     end
   end
 
