@@ -1,8 +1,9 @@
 {{ header }}
-// Array top: {{ tiles }} tiles behind one host command interface. A command goes to tile cmd_tile_i and
-// cmd_ready_o is that tile's ready; commands to a tile id beyond the array are accepted, dropped
-// and flagged in bad_tile_o (sticky until a CLEAR). Responses follow their command by one cycle,
-// so at most one tile answers per cycle and the response port ORs the tiles' answers.
+// Array top: {{ tiles }} tiles behind one host command interface. A command goes to tile
+// cmd_tile_i and cmd_ready_o is that tile's ready; commands to a tile id beyond the array are
+// accepted, dropped and flagged in bad_tile_o (sticky until a CLEAR). Responses follow their
+// command by one cycle, so at most one tile answers per cycle and the response port ORs the
+// tiles' answers.
 module pim_array #(
   parameter int Tiles = {{ tiles }},
   parameter int TileW = {{ tile_bits }},

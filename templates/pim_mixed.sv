@@ -1,6 +1,6 @@
 {{ header }}
-// Mixed-precision accumulate-and-threshold unit (docs/hardware.md, Mixed precision): a digital accumulator chi per
-// weight, Rows x Cols of ChiW bits.
+// Mixed-precision accumulate-and-threshold unit (docs/hardware.md, Mixed precision): a digital
+// accumulator chi per weight, Rows x Cols of ChiW bits.
 //
 // ACCUMULATE adds x[r] * d[c] to row r of chi, one row per cycle (Rows cycles, Cols multipliers),
 // saturating at ChiW bits; chi_sat_o counts the saturating columns of the current step.

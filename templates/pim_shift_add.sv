@@ -52,7 +52,8 @@ module pim_shift_add #(
       end else if (valid_i && 32'(sel_i) == l % Share) begin
         acc_q[l] <= acc_q[l] + term[l / Share]
 {%- if let Some(f) = fault.acc_bit %}
-            ^ ((l == {{ f.line }} && 32'(plane_i) == {{ f.plane }}) ? (AccW'(1) << {{ f.bit }}) : '0)
+            ^ ((l == {{ f.line }} && 32'(plane_i) == {{ f.plane }}) ? (AccW'(1) << {{ f.bit }})
+                                                                   : '0)
 {%- endif %};
       end
     end

@@ -1,6 +1,6 @@
 {{ header }}
-// One PIM tile: control, DAC, {{ slices }} crossbar slices of {{ rows }}x{{ cols }} cells (one per {{ value_bits }}-bit weight digit), an ADC bank
-// per slice and the shift-and-add unit.
+// One PIM tile: control, DAC, {{ slices }} crossbar slices of {{ rows }}x{{ cols }} cells (one per
+// {{ value_bits }}-bit weight digit), an ADC bank per slice and the shift-and-add unit.
 module pim_tile #(
   parameter int Rows      = {{ rows }},
   parameter int Cols      = {{ cols }},
@@ -169,7 +169,11 @@ module pim_tile #(
   assign upd_en    = opa_en || xfer_en;
   assign upd_neg   = xfer_en ? xfer_neg : opa_neg;
   assign upd_row   = xfer_en ? xfer_row : opa_row;
-  assign upd_digit = xfer_en ? {% if xfer_pad == 0 %}xfer_digit{% else %}{ {{ xfer_pad }}'0, xfer_digit}{% endif %} : opa_digit;
+{%- if xfer_pad == 0 %}
+  assign upd_digit = xfer_en ? xfer_digit : opa_digit;
+{%- else %}
+  assign upd_digit = xfer_en ? { {{ xfer_pad }}'0, xfer_digit} : opa_digit;
+{%- endif %}
 {%- else %}
 
   // No mixed-precision unit: the OPA sequencer alone drives the update port.

@@ -82,3 +82,23 @@ fn solver4_snapshot_is_what_gen_writes() {
         "tests/snapshots/solver4",
     );
 }
+
+/// Every generated SystemVerilog line of the snapshots fits 100 columns (lowRISC style).
+#[test]
+fn generated_lines_fit_100_columns() {
+    for dir in ["rtl", "tests/snapshots/tiny", "tests/snapshots/solver4"] {
+        for (name, text) in tree(&root().join(dir)) {
+            if !name.ends_with(".sv") {
+                continue;
+            }
+            for (i, line) in text.lines().enumerate() {
+                assert!(
+                    line.chars().count() <= 100,
+                    "{dir}/{name}:{}: {} columns",
+                    i + 1,
+                    line.chars().count()
+                );
+            }
+        }
+    }
+}

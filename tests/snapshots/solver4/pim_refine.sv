@@ -5,8 +5,9 @@
 // path (the tile's command port; pim_solver connects the two).
 //
 // The host writes A (N x N, AW-bit entries) and b, then START. The controller splits A into the
-// INV crossbar's levels A_h (rounded to InvCellW bits with a power-of-two scale 2^sh; with SplitDiag,
-// the diagonal on its own scale 2^(sh + dsh), its gain in the INV's feedback paths) and programs
+// INV crossbar's levels A_h (rounded to InvCellW bits with a power-of-two scale 2^sh; with
+// SplitDiag, the diagonal on its own scale 2^(sh + dsh), its gain in the INV's feedback paths) and
+// programs
 // them, loading A (transposed, columns 0..N-1) into the tile in the same cycles and, with Taylor
 // terms, A_l = A - A_h 2^sh (columns N..2N-1) after them. Then it iterates: the residual
 // R = b 2^XFrac - A X, a divergence check and block-floating-point scaling of R into the INV's
@@ -71,6 +72,17 @@ module pim_refine #(
 );
 
   localparam int IdxW = $clog2(N);
+
+  // Invariants, checked at elaboration (Icarus 11 has no elaboration tasks): X holds A's width
+  // above its fraction, and the tile holds A (and A_l with Taylor terms).
+`ifndef __ICARUS__
+  if (XW <= XFrac + AW) begin : g_bad_x
+    $error("XW (%0d) must exceed XFrac + AW (%0d)", XW, XFrac + AW);
+  end
+  if (TileCols < N * ((Taylor > 0) ? 2 : 1)) begin : g_bad_tile
+    $error("the tile's %0d columns cannot hold A (and A_l) of size %0d", TileCols, N);
+  end
+`endif
   // Residuals and A_l products: AW-bit entries times XW-bit values, summed over N, plus b.
   localparam int RW   = AW + XW + IdxW + 2;
   localparam int WW   = pim_pkg::ExpW;  // shift amounts and exponents

@@ -87,6 +87,16 @@ module pim_tile_ctrl #(
 );
 
   localparam int CntW  = pim_pkg::CntW;
+
+  // Invariants of the geometry, checked at elaboration (Icarus 11 has no elaboration tasks).
+`ifndef __ICARUS__
+  if (Slices * ValueBits != WeightW) begin : g_bad_slices
+    $error("Slices * ValueBits (%0d) must equal WeightW (%0d)", Slices * ValueBits, WeightW);
+  end
+  if (Lines != ((Rows > Cols) ? Rows : Cols) || NumAdc * Share != Lines) begin : g_bad_lines
+    $error("Lines (%0d) must be max(Rows, Cols), served by NumAdc * Share ADC inputs", Lines);
+  end
+`endif
   localparam int Convs = Planes * Share;
   localparam int StepW = $clog2(Convs + 2);
   localparam int ClipW = $clog2(Slices * NumAdc + 1);
@@ -95,8 +105,17 @@ module pim_tile_ctrl #(
   // State
   // ---------------------------------------------------------------------------------------------
   logic [InW-1:0]    x_q [Lines];
-  logic              run_q, transpose_q;
-  logic [StepW-1:0]  step_q;
+  // The three sequencers (MVM/MTVM, OPA, CRS) and their busy state.
+  typedef enum logic {MvmIdle, MvmRun} mvm_state_e;
+  typedef enum logic [1:0] {OpaIdle, OpaStep, OpaDrain} opa_state_e;
+  // CRS reads cell i while it writes back cell i - 1: FIRST reads only, DRAIN writes only.
+  typedef enum logic [1:0] {CrsIdle, CrsFirst, CrsRun, CrsDrain} crs_state_e;
+  mvm_state_e        mvm_state_q, mvm_state_d;
+  opa_state_e        opa_state_q, opa_state_d;
+  crs_state_e        crs_state_q, crs_state_d;
+  logic              run, busy;
+  logic              transpose_q, transpose_d;
+  logic [StepW-1:0]  step_q, step_d;
   logic              v2_q, v3_q;
   logic [PlaneW-1:0] k2_q, k3_q;
   logic [SelW-1:0]   s2_q, s3_q;
@@ -112,26 +131,40 @@ module pim_tile_ctrl #(
   logic [SliceW-1:0]         addr_slice;
   logic [$clog2(Rows)-1:0]   addr_row;
   logic [$clog2(Cols)-1:0]   addr_col;
-  logic                      line_ok, slice_ok, level_ok;
+  logic                      line_ok, col_ok, stat_ok, slice_ok, level_ok;
 
-  logic opa_q, crs_q, crs_wr_q;
-  assign cmd_ready_o = !(run_q || opa_q || crs_q || crs_wr_q || mix_busy_i);
+  logic crs_read, crs_write;
+  assign run         = mvm_state_q == MvmRun;
+  assign crs_read    = crs_state_q == CrsFirst || crs_state_q == CrsRun;
+  assign crs_write   = crs_state_q == CrsRun || crs_state_q == CrsDrain;
+  assign busy        = run || opa_state_q != OpaIdle || crs_state_q != CrsIdle || mix_busy_i;
+  assign cmd_ready_o = !busy;
   assign accept      = cmd_valid_i && cmd_ready_o;
   assign {addr_slice, addr_row, addr_col} = cmd_addr_i;
   assign line_ok  = ({1'b0, cmd_addr_i} < (AddrW+1)'(Lines));
+  assign col_ok   = ({1'b0, cmd_addr_i} < (AddrW+1)'(Cols));
+  assign stat_ok  = ({1'b0, cmd_addr_i} < (AddrW+1)'(pim_pkg::StatCount));
   assign slice_ok = ({1'b0, addr_slice} < (SliceW+1)'(Slices));
 
   // Raw level range of each slice's cells (signed, generated per slice).
   always_comb begin
     unique case (addr_slice)
-      SliceW'(0): level_ok = ($signed(cmd_data_i) >= DataW'(-32)) && ($signed(cmd_data_i) <= DataW'(31));
-      SliceW'(1): level_ok = ($signed(cmd_data_i) >= DataW'(-32)) && ($signed(cmd_data_i) <= DataW'(31));
-      SliceW'(2): level_ok = ($signed(cmd_data_i) >= DataW'(-32)) && ($signed(cmd_data_i) <= DataW'(31));
-      SliceW'(3): level_ok = ($signed(cmd_data_i) >= DataW'(-32)) && ($signed(cmd_data_i) <= DataW'(31));
-      SliceW'(4): level_ok = ($signed(cmd_data_i) >= DataW'(-16)) && ($signed(cmd_data_i) <= DataW'(15));
-      SliceW'(5): level_ok = ($signed(cmd_data_i) >= DataW'(-16)) && ($signed(cmd_data_i) <= DataW'(15));
-      SliceW'(6): level_ok = ($signed(cmd_data_i) >= DataW'(-16)) && ($signed(cmd_data_i) <= DataW'(15));
-      SliceW'(7): level_ok = ($signed(cmd_data_i) >= DataW'(-16)) && ($signed(cmd_data_i) <= DataW'(15));
+      SliceW'(0): level_ok = ($signed(cmd_data_i) >= DataW'(-32))
+                    && ($signed(cmd_data_i) <= DataW'(31));
+      SliceW'(1): level_ok = ($signed(cmd_data_i) >= DataW'(-32))
+                    && ($signed(cmd_data_i) <= DataW'(31));
+      SliceW'(2): level_ok = ($signed(cmd_data_i) >= DataW'(-32))
+                    && ($signed(cmd_data_i) <= DataW'(31));
+      SliceW'(3): level_ok = ($signed(cmd_data_i) >= DataW'(-32))
+                    && ($signed(cmd_data_i) <= DataW'(31));
+      SliceW'(4): level_ok = ($signed(cmd_data_i) >= DataW'(-16))
+                    && ($signed(cmd_data_i) <= DataW'(15));
+      SliceW'(5): level_ok = ($signed(cmd_data_i) >= DataW'(-16))
+                    && ($signed(cmd_data_i) <= DataW'(15));
+      SliceW'(6): level_ok = ($signed(cmd_data_i) >= DataW'(-16))
+                    && ($signed(cmd_data_i) <= DataW'(15));
+      SliceW'(7): level_ok = ($signed(cmd_data_i) >= DataW'(-16))
+                    && ($signed(cmd_data_i) <= DataW'(15));
       default: level_ok = 1'b0;
     endcase
   end
@@ -140,41 +173,41 @@ module pim_tile_ctrl #(
   // or the raw level (WRITE_CELL).
   logic [WeightW-1:0] crs_w;
   assign prog_level_o[0 +: 6] =
-      crs_wr_q ? 6'($unsigned(crs_w[0 +: ValueBits])) :
+      crs_write ? 6'($unsigned(crs_w[0 +: ValueBits])) :
       (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[6-1:0] :
       6'($unsigned(cmd_data_i[0 +: ValueBits]));
   assign prog_level_o[6 +: 6] =
-      crs_wr_q ? 6'($unsigned(crs_w[2 +: ValueBits])) :
+      crs_write ? 6'($unsigned(crs_w[2 +: ValueBits])) :
       (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[6-1:0] :
       6'($unsigned(cmd_data_i[2 +: ValueBits]));
   assign prog_level_o[12 +: 6] =
-      crs_wr_q ? 6'($unsigned(crs_w[4 +: ValueBits])) :
+      crs_write ? 6'($unsigned(crs_w[4 +: ValueBits])) :
       (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[6-1:0] :
       6'($unsigned(cmd_data_i[4 +: ValueBits]));
   assign prog_level_o[18 +: 6] =
-      crs_wr_q ? 6'($unsigned(crs_w[6 +: ValueBits])) :
+      crs_write ? 6'($unsigned(crs_w[6 +: ValueBits])) :
       (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[6-1:0] :
       6'($unsigned(cmd_data_i[6 +: ValueBits]));
   assign prog_level_o[24 +: 5] =
-      crs_wr_q ? 5'($unsigned(crs_w[8 +: ValueBits])) :
+      crs_write ? 5'($unsigned(crs_w[8 +: ValueBits])) :
       (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[5-1:0] :
       5'($unsigned(cmd_data_i[8 +: ValueBits]));
   assign prog_level_o[29 +: 5] =
-      crs_wr_q ? 5'($unsigned(crs_w[10 +: ValueBits])) :
+      crs_write ? 5'($unsigned(crs_w[10 +: ValueBits])) :
       (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[5-1:0] :
       5'($unsigned(cmd_data_i[10 +: ValueBits]));
   assign prog_level_o[34 +: 5] =
-      crs_wr_q ? 5'($unsigned(crs_w[12 +: ValueBits])) :
+      crs_write ? 5'($unsigned(crs_w[12 +: ValueBits])) :
       (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[5-1:0] :
       5'($unsigned(cmd_data_i[12 +: ValueBits]));
   assign prog_level_o[39 +: 5] =
-      crs_wr_q ? 5'($signed(crs_w[14 +: ValueBits])) :
+      crs_write ? 5'($signed(crs_w[14 +: ValueBits])) :
       (cmd_op_i == pim_pkg::OpWriteCell) ? cmd_data_i[5-1:0] :
       5'($signed(cmd_data_i[14 +: ValueBits]));
 
   always_comb begin
     prog_we_o = '0;
-    if (crs_wr_q) begin
+    if (crs_write) begin
       prog_we_o = '1;
     end else if (accept && cmd_op_i == pim_pkg::OpLoadW && addr_slice == '0) begin
       prog_we_o = '1;
@@ -184,8 +217,8 @@ module pim_tile_ctrl #(
   end
   logic [$clog2(Rows)-1:0] crs_row_q, crs_wr_row_q;
   logic [$clog2(Cols)-1:0] crs_col_q, crs_wr_col_q;
-  assign prog_row_o = crs_wr_q ? crs_wr_row_q : addr_row;
-  assign prog_col_o = crs_wr_q ? crs_wr_col_q : addr_col;
+  assign prog_row_o = crs_write ? crs_wr_row_q : addr_row;
+  assign prog_col_o = crs_write ? crs_wr_col_q : addr_col;
 
   logic [pim_pkg::ErrW-1:0] err_set;
   always_comb begin
@@ -193,13 +226,20 @@ module pim_tile_ctrl #(
     if (accept) begin
       unique case (cmd_op_i)
         pim_pkg::OpWriteX, pim_pkg::OpReadY: if (!line_ok) err_set = pim_pkg::ErrBadAddr;
-        pim_pkg::OpWriteD:          if ({1'b0, cmd_addr_i} >= (AddrW+1)'(Cols)) err_set = pim_pkg::ErrBadAddr;
-        pim_pkg::OpLoadW:           if (addr_slice != '0) err_set = pim_pkg::ErrBadAddr;
-        pim_pkg::OpWriteCell:       err_set = !slice_ok ? pim_pkg::ErrBadAddr : (!level_ok ? pim_pkg::ErrBadLevel : '0);
-        pim_pkg::OpReadStat:        if ({1'b0, cmd_addr_i} >= (AddrW+1)'(pim_pkg::StatCount)) err_set = pim_pkg::ErrBadAddr;
-        pim_pkg::OpMvm, pim_pkg::OpMtvm, pim_pkg::OpClear, pim_pkg::OpOpa, pim_pkg::OpCrs: err_set = '0;
+        pim_pkg::OpWriteD: if (!col_ok) err_set = pim_pkg::ErrBadAddr;
+        pim_pkg::OpLoadW: if (addr_slice != '0) err_set = pim_pkg::ErrBadAddr;
+        pim_pkg::OpWriteCell: begin
+          if (!slice_ok) begin
+            err_set = pim_pkg::ErrBadAddr;
+          end else if (!level_ok) begin
+            err_set = pim_pkg::ErrBadLevel;
+          end
+        end
+        pim_pkg::OpReadStat: if (!stat_ok) err_set = pim_pkg::ErrBadAddr;
+        pim_pkg::OpMvm, pim_pkg::OpMtvm, pim_pkg::OpClear, pim_pkg::OpOpa,
+        pim_pkg::OpCrs: err_set = '0;
         pim_pkg::OpAccumulate, pim_pkg::OpTransfer: if (!HasMixed) err_set = pim_pkg::ErrBadOp;
-        default:           err_set = pim_pkg::ErrBadOp;
+        default: err_set = pim_pkg::ErrBadOp;
       endcase
     end
   end
@@ -226,15 +266,38 @@ module pim_tile_ctrl #(
   // ---------------------------------------------------------------------------------------------
   logic start, stage1, done;
   assign start  = accept && (cmd_op_i == pim_pkg::OpMvm || cmd_op_i == pim_pkg::OpMtvm);
-  assign stage1 = run_q && (step_q < StepW'(Convs));
-  assign done   = run_q && (step_q == StepW'(Convs + 1));
+  assign stage1 = run && (step_q < StepW'(Convs));
+  assign done   = run && (step_q == StepW'(Convs + 1));
 
   assign plane_o  = PlaneW'(step_q / StepW'(Share));
   assign sample_o = stage1 && ((step_q % StepW'(Share)) == '0);
 
+  always_comb begin
+    mvm_state_d = mvm_state_q;
+    transpose_d = transpose_q;
+    step_d      = step_q;
+    unique case (mvm_state_q)
+      MvmIdle: begin
+        if (start) begin
+          mvm_state_d = MvmRun;
+          transpose_d = cmd_op_i == pim_pkg::OpMtvm;
+          step_d      = '0;
+        end
+      end
+      MvmRun: begin
+        if (done) begin
+          mvm_state_d = MvmIdle;
+        end else begin
+          step_d = step_q + 1'b1;
+        end
+      end
+      default: mvm_state_d = MvmIdle;
+    endcase
+  end
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      run_q       <= 1'b0;
+      mvm_state_q <= MvmIdle;
       transpose_q <= 1'b0;
       step_q      <= '0;
       v2_q        <= 1'b0;
@@ -244,21 +307,16 @@ module pim_tile_ctrl #(
       s2_q        <= '0;
       s3_q        <= '0;
     end else begin
+      mvm_state_q <= mvm_state_d;
+      transpose_q <= transpose_d;
+      step_q      <= step_d;
+      // Pipeline tags of stages 2 and 3.
       v2_q <= stage1;
       k2_q <= plane_o;
       s2_q <= SelW'(step_q % StepW'(Share));
       v3_q <= v2_q;
       k3_q <= k2_q;
       s3_q <= s2_q;
-      if (start) begin
-        run_q       <= 1'b1;
-        transpose_q <= (cmd_op_i == pim_pkg::OpMtvm);
-        step_q      <= '0;
-      end else if (done) begin
-        run_q <= 1'b0;
-      end else if (run_q) begin
-        step_q <= step_q + 1'b1;
-      end
     end
   end
 
@@ -270,7 +328,7 @@ module pim_tile_ctrl #(
   assign acc_plane_o = k3_q;
   assign acc_sel_o   = s3_q;
   assign acc_line_o  = cmd_addr_i[$clog2(Lines)-1:0];
-  assign busy_o      = run_q || opa_q || crs_q || crs_wr_q || mix_busy_i;
+  assign busy_o      = busy;
   assign mix_acc_o   = HasMixed && accept && cmd_op_i == pim_pkg::OpAccumulate;
   assign mix_xfer_o  = HasMixed && accept && cmd_op_i == pim_pkg::OpTransfer;
 
@@ -284,20 +342,19 @@ module pim_tile_ctrl #(
   logic [WeightW-1:0]     d_q [Cols];
   logic [InW-1:0]         xmag_q [Rows];
   logic [WeightW-1:0]     dmag_q [Cols];
-  logic                   opa_drain_q;
-  logic [1:0]             phase_q;
-  logic [$clog2(InW)-1:0] bit_q;
+  logic [1:0]             phase_q, phase_d;
+  logic [$clog2(InW)-1:0] bit_q, bit_d;
   logic                   start_opa, opa_step, last_bit, opa_load;
   logic [1:0]             load_phase;
 
   assign start_opa  = accept && cmd_op_i == pim_pkg::OpOpa;
-  assign opa_step   = opa_q && !opa_drain_q;
+  assign opa_step   = opa_state_q == OpaStep;
   assign last_bit   = (32'(bit_q) == InW - 1);
   assign opa_load   = start_opa || (opa_step && last_bit && phase_q != 2'd3);
   assign load_phase = start_opa ? 2'd0 : phase_q + 2'd1;
 
   logic d_we;
-  assign d_we = accept && cmd_op_i == pim_pkg::OpWriteD && ({1'b0, cmd_addr_i} < (AddrW+1)'(Cols));
+  assign d_we = accept && cmd_op_i == pim_pkg::OpWriteD && col_ok;
 
   for (genvar c = 0; c < Cols; c++) begin : g_d
     always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -340,38 +397,52 @@ module pim_tile_ctrl #(
 
   for (genvar m = 0; m < Slices; m++) begin : g_digit_slice
     for (genvar c = 0; c < Cols; c++) begin : g_digit_col
-      assign upd_digit_o[(m*Cols + c)*ValueBits +: ValueBits] = dmag_q[c][m*ValueBits +: ValueBits];
+      assign upd_digit_o[(m*Cols + c)*ValueBits +: ValueBits] =
+          dmag_q[c][m*ValueBits +: ValueBits];
     end
   end
 
   assign upd_en_o  = opa_step;
   assign upd_neg_o = {Cols{phase_q == 2'd1 || phase_q == 2'd2}};
 
+  always_comb begin
+    opa_state_d = opa_state_q;
+    phase_d     = phase_q;
+    bit_d       = bit_q;
+    unique case (opa_state_q)
+      OpaIdle: begin
+        if (start_opa) begin
+          opa_state_d = OpaStep;
+          phase_d     = '0;
+          bit_d       = '0;
+        end
+      end
+      OpaStep: begin
+        if (last_bit) begin
+          bit_d = '0;
+          if (phase_q == 2'd3) begin
+            opa_state_d = OpaDrain;
+          end else begin
+            phase_d = phase_q + 2'd1;
+          end
+        end else begin
+          bit_d = bit_q + 1'b1;
+        end
+      end
+      OpaDrain: opa_state_d = OpaIdle;
+      default:  opa_state_d = OpaIdle;
+    endcase
+  end
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      opa_q       <= 1'b0;
-      opa_drain_q <= 1'b0;
+      opa_state_q <= OpaIdle;
       phase_q     <= '0;
       bit_q       <= '0;
-    end else if (start_opa) begin
-      opa_q       <= 1'b1;
-      opa_drain_q <= 1'b0;
-      phase_q     <= '0;
-      bit_q       <= '0;
-    end else if (opa_drain_q) begin
-      opa_q       <= 1'b0;
-      opa_drain_q <= 1'b0;
-    end else if (opa_q) begin
-      if (last_bit) begin
-        bit_q <= '0;
-        if (phase_q == 2'd3) begin
-          opa_drain_q <= 1'b1;
-        end else begin
-          phase_q <= phase_q + 2'd1;
-        end
-      end else begin
-        bit_q <= bit_q + 1'b1;
-      end
+    end else begin
+      opa_state_q <= opa_state_d;
+      phase_q     <= phase_d;
+      bit_q       <= bit_d;
     end
   end
 
@@ -388,45 +459,81 @@ module pim_tile_ctrl #(
   logic                   crs_sat, crs_last;
   always_comb begin
     crs_sum = '0;
-    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[0 +: 6])) <<< 0);
-    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[6 +: 6])) <<< 2);
-    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[12 +: 6])) <<< 4);
-    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[18 +: 6])) <<< 6);
-    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[24 +: 5])) <<< 8);
-    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[29 +: 5])) <<< 10);
-    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[34 +: 5])) <<< 12);
-    crs_sum = crs_sum + (RecW'($signed(crs_levels_q[39 +: 5])) <<< 14);
+    crs_sum = crs_sum
+              + (RecW'($signed(crs_levels_q[0 +: 6])) <<< 0);
+    crs_sum = crs_sum
+              + (RecW'($signed(crs_levels_q[6 +: 6])) <<< 2);
+    crs_sum = crs_sum
+              + (RecW'($signed(crs_levels_q[12 +: 6])) <<< 4);
+    crs_sum = crs_sum
+              + (RecW'($signed(crs_levels_q[18 +: 6])) <<< 6);
+    crs_sum = crs_sum
+              + (RecW'($signed(crs_levels_q[24 +: 5])) <<< 8);
+    crs_sum = crs_sum
+              + (RecW'($signed(crs_levels_q[29 +: 5])) <<< 10);
+    crs_sum = crs_sum
+              + (RecW'($signed(crs_levels_q[34 +: 5])) <<< 12);
+    crs_sum = crs_sum
+              + (RecW'($signed(crs_levels_q[39 +: 5])) <<< 14);
   end
-  assign crs_sat  = crs_wr_q && (crs_sum > WMax || crs_sum < WMin);
-  assign crs_w    = (crs_sum > WMax) ? WeightW'(WMax) : (crs_sum < WMin) ? WeightW'(WMin) : WeightW'(crs_sum);
+  assign crs_sat  = crs_write && (crs_sum > WMax || crs_sum < WMin);
+  assign crs_w    = (crs_sum > WMax) ? WeightW'(WMax)
+                  : (crs_sum < WMin) ? WeightW'(WMin) : WeightW'(crs_sum);
   assign crs_last = (crs_row_q == '1) && (crs_col_q == '1);
   assign rd_row_o = crs_row_q;
   assign rd_col_o = crs_col_q;
 
+  logic [$clog2(Rows)-1:0] crs_row_d, crs_wr_row_d;
+  logic [$clog2(Cols)-1:0] crs_col_d, crs_wr_col_d;
+  logic [LevelW-1:0]       crs_levels_d;
+  always_comb begin
+    crs_state_d  = crs_state_q;
+    crs_row_d    = crs_row_q;
+    crs_col_d    = crs_col_q;
+    crs_wr_row_d = crs_wr_row_q;
+    crs_wr_col_d = crs_wr_col_q;
+    crs_levels_d = crs_levels_q;
+    if (crs_read) begin
+      // Read the next cell; it is written back in the next cycle.
+      crs_levels_d           = rd_level_i;
+      crs_wr_row_d           = crs_row_q;
+      crs_wr_col_d           = crs_col_q;
+      {crs_row_d, crs_col_d} = {crs_row_q, crs_col_q} + 1'b1;
+    end
+    unique case (crs_state_q)
+      CrsIdle: begin
+        if (accept && cmd_op_i == pim_pkg::OpCrs) begin
+          crs_state_d = CrsFirst;
+          crs_row_d   = '0;
+          crs_col_d   = '0;
+        end
+      end
+      CrsFirst, CrsRun: begin
+        crs_state_d = CrsRun;
+        if (crs_last) begin
+          crs_state_d = CrsDrain;
+        end
+      end
+      CrsDrain: crs_state_d = CrsIdle;
+      default:  crs_state_d = CrsIdle;
+    endcase
+  end
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      crs_q        <= 1'b0;
-      crs_wr_q     <= 1'b0;
+      crs_state_q  <= CrsIdle;
       crs_row_q    <= '0;
       crs_col_q    <= '0;
       crs_wr_row_q <= '0;
       crs_wr_col_q <= '0;
       crs_levels_q <= '0;
-    end else if (accept && cmd_op_i == pim_pkg::OpCrs) begin
-      crs_q     <= 1'b1;
-      crs_row_q <= '0;
-      crs_col_q <= '0;
     end else begin
-      crs_wr_q <= crs_q;
-      if (crs_q) begin
-        crs_levels_q <= rd_level_i;
-        crs_wr_row_q <= crs_row_q;
-        crs_wr_col_q <= crs_col_q;
-        {crs_row_q, crs_col_q} <= {crs_row_q, crs_col_q} + 1'b1;
-        if (crs_last) begin
-          crs_q <= 1'b0;
-        end
-      end
+      crs_state_q  <= crs_state_d;
+      crs_row_q    <= crs_row_d;
+      crs_col_q    <= crs_col_d;
+      crs_wr_row_q <= crs_wr_row_d;
+      crs_wr_col_q <= crs_wr_col_d;
+      crs_levels_q <= crs_levels_d;
     end
   end
 

@@ -34,7 +34,8 @@ module pim_xbar #(
   parameter int SliceIndex = 0,
   parameter logic [31:0] Seed = 1,
   parameter logic signed [63:0] GMinNom = -(64'(1) <<< (CellW - 1 + FracBits)),
-  parameter logic signed [63:0] GMaxNom = (64'(1) <<< (CellW - 1 + FracBits)) - (64'(1) <<< FracBits)
+  parameter logic signed [63:0] GMaxNom =
+      (64'(1) <<< (CellW - 1 + FracBits)) - (64'(1) <<< FracBits)
 ) (
   input  logic                    clk_i,
   // Serial programming port: one cell per cycle.
@@ -276,7 +277,8 @@ module pim_xbar #(
 
   assign upd_clips_o = clips_q;
   assign upd_pulses_o = pulses_q;
-  assign rd_level_o = CellW'(longint'($signed(g_q[(32'(rd_row_i)*Cols + 32'(rd_col_i))*GW +: GW])) >>> FracBits);
+  assign rd_level_o =
+      CellW'(longint'($signed(g_q[(32'(rd_row_i)*Cols + 32'(rd_col_i))*GW +: GW])) >>> FracBits);
 
   // Sample-and-hold: every sensed line's current, plus read noise (one word of the line's LFSR
   // per sample) when ReadQ16 != 0.
