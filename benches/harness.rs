@@ -9,16 +9,16 @@
 //!
 //! `PIMFORGE_BENCH_QUICK=1` skips the 64-tile default (its model takes minutes to compile).
 
-use pimforge::config::Config;
-use pimforge::design::Design;
-use pimforge::output::write_tree;
-use pimforge::presets::preset;
-use pimforge::train::backend::{Backend, Golden};
-use pimforge::train::digits::{default_path, load, split, Sample};
-use pimforge::train::network::{Algorithm, Network, TrainConfig, LAYER_TILES};
-use pimforge::train::reference::Mlp;
-use pimforge::train::rtl::Lockstep;
-use pimforge::verify::prepare;
+use pimforge_flows::verify::prepare;
+use pimforge_gen::config::Config;
+use pimforge_gen::design::Design;
+use pimforge_gen::output::write_tree;
+use pimforge_gen::presets::preset;
+use pimforge_studies::train::backend::{Backend, Golden};
+use pimforge_studies::train::digits::{default_path, load, split, Sample};
+use pimforge_studies::train::network::{Algorithm, Network, TrainConfig, LAYER_TILES};
+use pimforge_studies::train::reference::Mlp;
+use pimforge_studies::train::rtl::Lockstep;
 use pimforge_tb::{generate, run, run_bare, Options};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -89,7 +89,7 @@ fn gen_time(cfg: &Config, reps: u32) -> f64 {
     let t0 = Instant::now();
     for _ in 0..reps {
         let design = Design::new(cfg.clone().validated().unwrap(), None);
-        write_tree(&out, &design.render()).unwrap();
+        write_tree(&out, &pimforge_gen::emit::render(&design)).unwrap();
     }
     t0.elapsed().as_secs_f64() / reps as f64
 }

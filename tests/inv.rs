@@ -3,8 +3,8 @@
 //! every output compared on every cycle and every code checked against the functional model.
 //! Needs Verilator (`make deps` installs it).
 
-use pimforge::presets::solver;
-use pimforge::verify::prepare_inv;
+use pimforge_flows::verify::prepare_inv;
+use pimforge_gen::presets::solver;
 use pimforge_golden::solver::{random_system, split, InvShape};
 use pimforge_tb::inv::{run_inv, InvJob};
 use rand::{Rng, SeedableRng};

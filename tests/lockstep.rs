@@ -2,9 +2,9 @@
 //! on every cycle, on several configurations; and proof that the harness catches an RTL bug.
 //! Needs Verilator (`make deps` installs it).
 
-use pimforge::config::Config;
-use pimforge::emit::Fault;
-use pimforge::verify::{prepare, verify, Prepared};
+use pimforge_flows::verify::{prepare, verify, Prepared};
+use pimforge_gen::config::Config;
+use pimforge_gen::fault::Fault;
 use pimforge_golden::Op;
 use pimforge_tb::{generate, Cause, Options, Summary};
 use std::path::PathBuf;

@@ -4,9 +4,9 @@
 //! solves are also checked against a float64 reference solution. Needs Verilator (`make deps`
 //! installs it).
 
-use pimforge::config::Diagonal;
-use pimforge::presets::solver;
-use pimforge::verify::prepare_refine;
+use pimforge_flows::verify::prepare_refine;
+use pimforge_gen::config::Diagonal;
+use pimforge_gen::presets::solver;
 use pimforge_golden::solver::{accuracy_bits, random_system, reference_solution, Status};
 use pimforge_tb::refine::run_refine;
 
@@ -77,9 +77,9 @@ fn refinement_controller_matches_the_golden_model_on_210_systems() {
 /// leave the network exactly where the golden model's refined solves leave it.
 #[test]
 fn kfac_steps_with_rtl_solves_match_the_golden_model() {
-    use pimforge::refine::RtlSolver;
-    use pimforge::train::digits::{default_path, load, split};
-    use pimforge::train::kfac::{train_with, GoldenSolver, Layers, Method, Setup};
+    use pimforge_studies::refine::RtlSolver;
+    use pimforge_studies::train::digits::{default_path, load, split};
+    use pimforge_studies::train::kfac::{train_with, GoldenSolver, Layers, Method, Setup};
     let all = load(&default_path()).unwrap();
     let (tr, te) = split(&all);
     let setup = Setup {
@@ -109,7 +109,7 @@ fn kfac_steps_with_rtl_solves_match_the_golden_model() {
 /// A controller that truncates its shifts instead of rounding them is caught.
 #[test]
 fn injected_refine_rounding_fault_is_caught() {
-    use pimforge::emit::Fault;
+    use pimforge_gen::fault::Fault;
     let faulty = design_of(solver(4, 0), Some(Fault::RefineRound));
     let (library, model) = prepare_refine(&faulty, &work()).unwrap();
     let systems: Vec<_> = (0..5).map(|i| random_system(4, 10.0, 16, i)).collect();

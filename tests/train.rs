@@ -3,12 +3,12 @@
 //! with the same seed; after every sample the two hold identical crossbars (conductances, noise
 //! generators) and accumulators. Needs Verilator (`make deps` installs it).
 
-use pimforge::train::backend::{Backend, Golden};
-use pimforge::train::digits::{default_path, load, split};
-use pimforge::train::network::{Algorithm, Network, TrainConfig, LAYER_TILES};
-use pimforge::train::reference::Mlp;
-use pimforge::train::rtl::Lockstep;
-use pimforge::verify::prepare;
+use pimforge_flows::verify::prepare;
+use pimforge_studies::train::backend::{Backend, Golden};
+use pimforge_studies::train::digits::{default_path, load, split};
+use pimforge_studies::train::network::{Algorithm, Network, TrainConfig, LAYER_TILES};
+use pimforge_studies::train::reference::Mlp;
+use pimforge_studies::train::rtl::Lockstep;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

@@ -2,9 +2,9 @@
 
 use super::ConfigArgs;
 use clap::Args;
-use pimforge::config::Config;
-use pimforge::emit::config_hash;
-use pimforge::presets::PRESETS;
+use pimforge_gen::config::Config;
+use pimforge_gen::design::config_hash;
+use pimforge_gen::presets::PRESETS;
 use serde::Serialize;
 
 #[derive(Args, Debug)]

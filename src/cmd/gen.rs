@@ -2,7 +2,7 @@
 
 use super::ConfigArgs;
 use clap::Args;
-use pimforge::emit::Fault;
+use pimforge_gen::fault::Fault;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -24,7 +24,7 @@ pub struct GenArgs {
 pub fn run(a: &GenArgs) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let design = a.cfg.design(a.inject_fault)?;
-    let files = design.write(&a.out)?;
+    let files = pimforge_gen::emit::write(&design, &a.out)?;
     let s = &design.shape;
     println!(
         "pimforge: wrote {} files to {} in {:.0} ms (config {}): {} tiles of {}x{} crossbars, {} slices, {}-bit ADC{}, accumulators {} bits, MVM {} cycles",

@@ -3,10 +3,10 @@
 
 use anyhow::Result;
 use clap::Args;
-use pimforge::output::write_tree;
-use pimforge::plot::{line_png, Frame, Series};
-use pimforge::train::digits::{default_path, load, split};
-use pimforge::train::kfac::{train, Layers, Method, Run, Setup};
+use pimforge_gen::output::write_tree;
+use pimforge_studies::plot::{line_png, Frame, Series};
+use pimforge_studies::train::digits::{default_path, load, split};
+use pimforge_studies::train::kfac::{train, Layers, Method, Run, Setup};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]

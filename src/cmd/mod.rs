@@ -9,10 +9,10 @@ pub mod train;
 pub mod verify;
 
 use clap::Args;
-use pimforge::config::Valid;
-use pimforge::design::Design;
-use pimforge::emit::Fault;
-use pimforge::load::{resolve, Source};
+use pimforge_gen::config::Valid;
+use pimforge_gen::design::Design;
+use pimforge_gen::fault::Fault;
+use pimforge_gen::load::{resolve, Source};
 use std::path::PathBuf;
 
 /// Where the config comes from: shared by every subcommand.
@@ -30,12 +30,17 @@ pub struct ConfigArgs {
 }
 
 impl ConfigArgs {
-    pub fn resolve(&self) -> anyhow::Result<Valid> {
-        resolve(&Source {
+    /// Where the config comes from.
+    pub fn source(&self) -> Source<'_> {
+        Source {
             preset: self.preset.as_deref(),
             file: self.config.as_deref(),
             tiles: self.tiles,
-        })
+        }
+    }
+
+    pub fn resolve(&self) -> anyhow::Result<Valid> {
+        resolve(&self.source())
     }
 
     /// The design of the resolved config, with `fault` injected into its RTL.

@@ -3,9 +3,9 @@
 
 use anyhow::Result;
 use clap::Args;
-use pimforge::output::write_tree;
-use pimforge::plot::{line_png, Frame, Series};
-use pimforge::refine::{study, table, Case};
+use pimforge_gen::output::write_tree;
+use pimforge_studies::plot::{line_png, Frame, Series};
+use pimforge_studies::refine::{study, table, Case};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]

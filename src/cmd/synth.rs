@@ -2,9 +2,9 @@
 
 use super::ConfigArgs;
 use clap::Args;
-use pimforge::emit::digital_modules;
-use pimforge::synth::synth_module;
-use pimforge::tools::require;
+use pimforge_flows::synth::synth_module;
+use pimforge_flows::tools::require;
+use pimforge_gen::emit::digital_modules;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -26,7 +26,7 @@ pub fn run(a: &SynthArgs) -> anyhow::Result<()> {
     let hash = &design.hash;
     let base = a.work.join("synth").join(hash);
     let rtl = base.join("rtl");
-    design.write(&rtl)?;
+    pimforge_gen::emit::write(&design, &rtl)?;
     let label = match (&a.cfg.preset, &a.cfg.config) {
         (_, Some(file)) => file.display().to_string(),
         (Some(p), None) => p.clone(),

@@ -5,15 +5,15 @@ use super::ConfigArgs;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use pimforge::design::Design;
-use pimforge::output::write_tree;
-use pimforge::train::backend::{Backend, Counters, Golden};
-use pimforge::train::digits::{default_path, load, split};
-use pimforge::train::network::{check_shape, train, Algorithm, TrainConfig};
-use pimforge::train::reference;
-use pimforge::train::report::{group_runs, plot_png, Curve, Report, Run, TOOL};
-use pimforge::train::rtl::Lockstep;
-use pimforge::verify::prepare;
+use pimforge_flows::verify::prepare;
+use pimforge_gen::design::Design;
+use pimforge_gen::output::write_tree;
+use pimforge_studies::train::backend::{Backend, Counters, Golden};
+use pimforge_studies::train::digits::{default_path, load, split};
+use pimforge_studies::train::network::{check_shape, train, Algorithm, TrainConfig};
+use pimforge_studies::train::reference;
+use pimforge_studies::train::report::{group_runs, plot_png, Curve, Report, Run, TOOL};
+use pimforge_studies::train::rtl::Lockstep;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -113,21 +113,12 @@ pub fn run(a: &TrainArgs) -> Result<()> {
     let all = load(&default_path())?;
     let (tr, te) = split(&all);
     let formats = (cfg.input.frac, cfg.weight.frac);
-    let replay = format!(
-        "pimforge train --backend rtl --algorithm {:?} --seed {}{}",
-        a.algorithm,
-        a.seed,
-        a.cfg
-            .preset
-            .as_ref()
-            .map(|p| format!(" --preset {p}"))
-            .unwrap_or_default()
-    )
-    .to_lowercase();
+    let algorithm = format!("{:?}", a.algorithm);
+    let replay = pimforge_flows::replay::train(&source.source(), &algorithm, a.seed);
     let mut backend: Box<dyn Backend> = match a.backend {
         BackendKind::Golden => Box::new(Golden::new(shape, hw.cells().to_vec())),
         BackendKind::Rtl => {
-            pimforge::tools::require("verilator")?;
+            pimforge_flows::tools::require("verilator")?;
             eprintln!(
                 "pimforge: building the RTL model of {design} (cached in {})",
                 a.work.display()
@@ -179,13 +170,13 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         }
     };
     let mut counters = Counters::default();
-    for t in pimforge::train::network::LAYER_TILES {
+    for t in pimforge_studies::train::network::LAYER_TILES {
         counters += backend.counters(t);
     }
     let samples = (n_train * a.epochs) as u64;
     let report = Report {
         tool: TOOL,
-        version: pimforge::emit::VERSION,
+        version: pimforge_gen::emit::VERSION,
         design: design.clone(),
         config_hash: hw.hash.clone(),
         backend: format!("{:?}", a.backend).to_lowercase(),

@@ -3,9 +3,10 @@
 use super::ConfigArgs;
 use anyhow::bail;
 use clap::Args;
-use pimforge::emit::Fault;
-use pimforge::tools::require;
-use pimforge::verify::{add_traced, prepare, verify};
+use pimforge_flows::replay;
+use pimforge_flows::tools::require;
+use pimforge_flows::verify::{add_traced, prepare, verify};
+use pimforge_gen::fault::Fault;
 use pimforge_tb::Options;
 use std::path::PathBuf;
 
@@ -33,20 +34,8 @@ pub struct VerifyArgs {
 
 impl VerifyArgs {
     fn replay(&self) -> String {
-        let mut s = String::from("cargo run --release -- verify");
-        if let Some(p) = &self.cfg.preset {
-            s += &format!(" --preset {p}");
-        }
-        if let Some(c) = &self.cfg.config {
-            s += &format!(" --config {}", c.display());
-        }
-        if let Some(t) = self.cfg.tiles {
-            s += &format!(" --tiles {t}");
-        }
-        if let Some(f) = self.inject_fault {
-            s += &format!(" --inject-fault {f}");
-        }
-        s + &format!(" --seed {} --transactions {}", self.seed, self.transactions)
+        let src = self.cfg.source();
+        replay::verify(&src, self.inject_fault, self.seed, self.transactions)
     }
 }
 

@@ -2,10 +2,10 @@
 //! builds each Verilated model once) and designs from presets and configs.
 #![allow(dead_code)] // each test crate uses its own subset
 
-use pimforge::config::Config;
-use pimforge::design::Design;
-use pimforge::emit::Fault;
-use pimforge::presets::preset;
+use pimforge_gen::config::Config;
+use pimforge_gen::design::Design;
+use pimforge_gen::fault::Fault;
+use pimforge_gen::presets::preset;
 use std::path::PathBuf;
 
 /// The work directory of `pimforge verify`, `build/` at the root.

@@ -3,10 +3,10 @@
 //! prints is computed here from the design; the templates hold no arithmetic beyond what reads
 //! better in SystemVerilog, and no SystemVerilog is spelled here.
 
-use super::fault::Flags;
 use super::{CONFIG_FILE, VERSION};
 use crate::config::Diagonal;
 use crate::design::Design;
+use crate::fault::Flags;
 use askama::Template;
 use pimforge_golden::array::tile_bits;
 use pimforge_golden::num::clog2;

@@ -228,9 +228,9 @@ impl crate::train::kfac::Solver for RtlSolver {
     ) -> anyhow::Result<pimforge_golden::solver::Solve> {
         let size = n.next_power_of_two().max(4);
         if !self.models.contains_key(&size) {
-            let cfg = crate::presets::solver(size, 0).validated()?;
-            let design = crate::design::Design::new(cfg, None);
-            let built = crate::verify::prepare_refine(&design, &self.work)?;
+            let cfg = pimforge_gen::presets::solver(size, 0).validated()?;
+            let design = pimforge_gen::design::Design::new(cfg, None);
+            let built = pimforge_flows::verify::prepare_refine(&design, &self.work)?;
             self.models.insert(size, built);
         }
         let (library, unit) = &self.models[&size];

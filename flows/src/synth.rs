@@ -7,9 +7,9 @@
 //! synthesised flattened (so its depth crosses its submodules) except the array top, which keeps
 //! its tiles as one shared hierarchical module and reports totals over the hierarchy.
 
-use crate::emit::{ANALOG_MODULES, PACKAGE, TOP};
 use crate::tools::run;
 use anyhow::{anyhow, Result};
+use pimforge_gen::emit::{ANALOG_MODULES, PACKAGE, TOP};
 use serde::Serialize;
 use std::path::Path;
 use std::process::Command;

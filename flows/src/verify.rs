@@ -1,9 +1,9 @@
 //! Verification of a design: its RTL Verilated (cached) and run in lock-step with the golden
 //! model. The design itself (config, shapes, device cells, files) comes from [`Design`].
 
-use crate::design::Design;
-use crate::emit::{FILE_LIST, INV_FILE_LIST, SOLVER_FILE_LIST};
 use anyhow::{anyhow, Result};
+use pimforge_gen::design::Design;
+use pimforge_gen::emit::{work_dir, FILE_LIST, INV_FILE_LIST, SOLVER_FILE_LIST};
 use pimforge_golden::solver::{InvUnit, RefineUnit};
 use pimforge_golden::{ArrayGeometry, ArrayModel, Interface};
 use pimforge_tb::verilate::{build, BuildSpec, Built, PortSpec};
@@ -52,7 +52,7 @@ fn build_unit(
 /// Writes `design` into `work/designs/<hash>/` and builds its array's Verilated model (cached in
 /// `work/verilator/`); with `traced`, also the variant with waveform support.
 pub fn prepare(design: &Design, work: &Path, traced: bool) -> Result<Prepared> {
-    let rtl_dir = design.work_dir(work)?;
+    let rtl_dir = work_dir(design, work)?;
     let ports = array_ports(design);
     let params = top_params(design, &rtl_dir)?;
     let top = ArrayModel::TOP;
@@ -102,7 +102,7 @@ pub fn prepare_inv(design: &Design, work: &Path) -> Result<(PathBuf, InvUnit)> {
         inv.bits,
         inv.latency,
     );
-    let rtl_dir = design.work_dir(work)?;
+    let rtl_dir = work_dir(design, work)?;
     let ports = ports::<InvUnit>(&model.geometry());
     let built = build_unit(
         &rtl_dir,
@@ -122,7 +122,7 @@ pub fn prepare_refine(design: &Design, work: &Path) -> Result<(PathBuf, RefineUn
     let model = design
         .solver_model()
         .ok_or_else(|| anyhow!("the config has no `inv` section"))?;
-    let rtl_dir = design.work_dir(work)?;
+    let rtl_dir = work_dir(design, work)?;
     let ports = ports::<RefineUnit>(&model.geometry());
     let top = RefineUnit::TOP;
     let built = build_unit(&rtl_dir, SOLVER_FILE_LIST, top, &ports, work, false, &[])?;

@@ -4,19 +4,19 @@
 //! computed in [`context`], one typed context per template family.
 
 pub mod context;
-pub mod fault;
 
 use crate::config::Config;
 use crate::design::Design;
+use crate::output::write_tree;
+use anyhow::Result;
 use askama::Template;
 use context::{
     AdcSv, ArraySv, DacSv, InvSv, MixedSv, PkgCtx, RefineSv, ShiftAddSv, SolverCtx, SolverSv,
     TileCtrlSv, TileCtx, TileSv, XbarSv,
 };
-pub use fault::Fault;
 use pimforge_golden::solver::{InvUnit, RefineUnit};
 use pimforge_golden::{ArrayModel, Interface};
-use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -59,19 +59,6 @@ pub const INV_TOP: &str = <InvUnit as Interface>::TOP;
 /// and its tile.
 pub const SOLVER_FILE_LIST: &str = "pim_solver.f";
 pub const SOLVER_TOP: &str = <RefineUnit as Interface>::TOP;
-
-/// Identity of a generated design: the config (and any injected fault) hashed.
-pub fn config_hash(cfg: &Config, fault: Option<Fault>) -> String {
-    let mut h = Sha256::new();
-    h.update(serde_json::to_vec(cfg).expect("config serialises"));
-    if let Some(f) = fault {
-        h.update(format!("fault {f}"));
-    }
-    h.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// Renders every file of the design: `(file name, contents)`, in file-list order.
 pub fn render(d: &Design) -> Vec<(String, String)> {
@@ -137,6 +124,34 @@ pub fn render(d: &Design) -> Vec<(String, String)> {
     files
 }
 
+/// Writes the design's files into `dir` (atomically; see [`write_tree`]) and returns them.
+pub fn write(d: &Design, dir: &Path) -> Result<Vec<(String, String)>> {
+    let files = render(d);
+    write_tree(dir, &files)?;
+    Ok(files)
+}
+
+/// Writes the design into `work/designs/<hash>/` and returns that directory. Designs there are
+/// shared by concurrent runs (parallel tests): only files that differ are written, and losing the
+/// race to a writer of the same files is fine.
+pub fn work_dir(d: &Design, work: &Path) -> Result<PathBuf> {
+    let dir = work.join("designs").join(&d.hash);
+    let files = render(d);
+    let current = || {
+        files
+            .iter()
+            .all(|(name, text)| std::fs::read_to_string(dir.join(name)).is_ok_and(|t| &t == text))
+    };
+    if !current() {
+        if let Err(e) = write_tree(&dir, &files) {
+            if !current() {
+                return Err(e);
+            }
+        }
+    }
+    Ok(dir)
+}
+
 /// Name of the device file of slice `slice` of tile `tile` (read by `pim_xbar` and the golden
 /// model).
 pub fn device_file(tile: usize, slice: usize) -> String {
@@ -153,4 +168,27 @@ fn tidy(text: &str) -> String {
         out.pop();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::preset;
+    use pimforge_golden::device::{from_memh, to_memh};
+
+    /// The device files the RTL reads hold exactly the devices of the design's cells.
+    #[test]
+    fn device_files_hold_the_cells_devices() {
+        let d = Design::new(preset("noisy").unwrap().validated().unwrap(), None);
+        let files = render(&d);
+        for (t, cells) in d.cells().iter().enumerate() {
+            for (m, devices) in cells.devices.iter().enumerate() {
+                let name = device_file(t, m);
+                let text = &files.iter().find(|(n, _)| *n == name).unwrap().1;
+                assert_eq!(text, &to_memh(devices));
+                assert_eq!(&from_memh(text).unwrap(), devices);
+            }
+        }
+        assert!(d.cells().iter().any(|c| c.devices[0][0] != c.devices[0][1]));
+    }
 }

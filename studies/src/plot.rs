@@ -4,7 +4,7 @@
 use anyhow::{anyhow, Result};
 use plotters::prelude::*;
 
-const FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 /// One line of a plot.
 pub struct Series {

@@ -5,18 +5,15 @@
 //! `inv` section), the injected fault if any and the config hash; it draws each tile's devices
 //! from the config's seed ([`Design::devices`]: what the generator writes into the device files
 //! the RTL reads) and makes every tile's crossbars after power-up from them once, when a flow
-//! first asks ([`Design::cells`]; `gen` never does). [`Design::render`] gives its files;
-//! [`Design::write`] puts them in a directory, [`Design::work_dir`] under a work directory named
-//! by its hash.
+//! first asks ([`Design::cells`]; `gen` never does). The emitter renders its files
+//! (`emit::render`, `emit::write`, `emit::work_dir`).
 
 use crate::config::{Config, Valid};
-use crate::emit::{config_hash, render, Fault};
-use crate::output::write_tree;
-use anyhow::Result;
+use crate::fault::Fault;
 use pimforge_golden::device::CellDevice;
 use pimforge_golden::solver::{InvShape, RefineUnit};
 use pimforge_golden::{Cells, TileShape};
-use std::path::{Path, PathBuf};
+use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 #[derive(Clone, Debug)]
@@ -78,39 +75,6 @@ impl Design {
         self.config.tiles
     }
 
-    /// Every file of the design: `(file name, contents)`, in file-list order.
-    pub fn render(&self) -> Vec<(String, String)> {
-        render(self)
-    }
-
-    /// Writes the design into `dir` (atomically; see [`write_tree`]).
-    pub fn write(&self, dir: &Path) -> Result<Vec<(String, String)>> {
-        let files = self.render();
-        write_tree(dir, &files)?;
-        Ok(files)
-    }
-
-    /// Writes the design into `work/designs/<hash>/` and returns that directory. Designs there are
-    /// shared by concurrent runs (parallel tests): only files that differ are written, and losing
-    /// the race to a writer of the same files is fine.
-    pub fn work_dir(&self, work: &Path) -> Result<PathBuf> {
-        let dir = work.join("designs").join(&self.hash);
-        let files = self.render();
-        let current = || {
-            files.iter().all(|(name, text)| {
-                std::fs::read_to_string(dir.join(name)).is_ok_and(|t| &t == text)
-            })
-        };
-        if !current() {
-            if let Err(e) = write_tree(&dir, &files) {
-                if !current() {
-                    return Err(e);
-                }
-            }
-        }
-        Ok(dir)
-    }
-
     /// The solver's golden cycle model, idle (`None` without an `inv` section).
     pub fn solver_model(&self) -> Option<RefineUnit> {
         let (n, shape) = self.solver.as_ref()?;
@@ -118,25 +82,15 @@ impl Design {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::presets::preset;
-    use pimforge_golden::device::{from_memh, to_memh};
-
-    /// The device files the RTL reads hold exactly the devices of the design's cells.
-    #[test]
-    fn device_files_hold_the_cells_devices() {
-        let d = Design::new(preset("noisy").unwrap().validated().unwrap(), None);
-        let files = d.render();
-        for (t, cells) in d.cells().iter().enumerate() {
-            for (m, devices) in cells.devices.iter().enumerate() {
-                let name = crate::emit::device_file(t, m);
-                let text = &files.iter().find(|(n, _)| *n == name).unwrap().1;
-                assert_eq!(text, &to_memh(devices));
-                assert_eq!(&from_memh(text).unwrap(), devices);
-            }
-        }
-        assert!(d.cells().iter().any(|c| c.devices[0][0] != c.devices[0][1]));
+/// Identity of a generated design: the config (and any injected fault) hashed.
+pub fn config_hash(cfg: &Config, fault: Option<Fault>) -> String {
+    let mut h = Sha256::new();
+    h.update(serde_json::to_vec(cfg).expect("config serialises"));
+    if let Some(f) = fault {
+        h.update(format!("fault {f}"));
     }
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -19,7 +19,7 @@ pub struct Sample {
 
 /// The copy shipped with the project.
 pub fn default_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/digits.csv.gz")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/digits.csv.gz")
 }
 
 /// Parses the gzipped CSV: 64 pixel values then the label on each line.

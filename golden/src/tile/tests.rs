@@ -1,0 +1,175 @@
+//! Tests of the tile module.
+
+use super::*;
+use crate::mvm::mvm;
+use crate::shape::tests::small;
+
+/// Issues one command and waits until it is accepted; returns the response, if any.
+fn issue(t: &mut TileModel, c: TileIn) -> (usize, Option<u128>) {
+    let mut cycles = 0;
+    while !t.outputs().cmd_ready {
+        t.clock(&TileIn::default());
+        cycles += 1;
+    }
+    t.clock(&c);
+    let o = t.outputs();
+    (cycles, o.rsp_valid.then_some(o.rsp_data))
+}
+
+#[test]
+fn cycle_model_matches_functional_mvm_and_latency() {
+    let s = small();
+    let mut t = TileModel::new(&s);
+    for r in 0..s.rows {
+        for c in 0..s.cols {
+            let w = (r as i64 * 37 - c as i64 * 11) % 128;
+            issue(
+                &mut t,
+                TileIn::command(
+                    Op::LoadW,
+                    ((r << 2) | c) as u64,
+                    to_raw(w as i128, 8) as u64,
+                ),
+            );
+        }
+    }
+    let x: Vec<i64> = (0..8).map(|i| (i * 29 - 100) % 128).collect();
+    for (i, &v) in x.iter().enumerate() {
+        issue(
+            &mut t,
+            TileIn::command(Op::WriteX, i as u64, to_raw(v as i128, 8) as u64),
+        );
+    }
+    for (op, dir, n) in [
+        (Op::Mvm, Direction::Forward, 8),
+        (Op::Mtvm, Direction::Transpose, 4),
+    ] {
+        issue(&mut t, TileIn::command(op, 0, 0));
+        let want = mvm(&s, &mut t.cells.clone(), &x[..n], dir);
+        let mut busy = 0;
+        while t.outputs().busy {
+            t.clock(&TileIn::default());
+            busy += 1;
+        }
+        assert_eq!(busy, s.mvm_cycles());
+        for (l, &y) in want.y.iter().enumerate() {
+            let (_, rsp) = issue(&mut t, TileIn::command(Op::ReadY, l as u64, 0));
+            assert_eq!(sext(rsp.unwrap(), s.rsp_bits()), y, "{op:?} line {l}");
+        }
+        let (_, sat) = issue(&mut t, TileIn::command(Op::ReadStat, stat::SATURATIONS, 0));
+        assert_eq!(sat.unwrap() as u64, want.clipped);
+        issue(&mut t, TileIn::command(Op::Clear, 0, 0));
+    }
+}
+
+#[test]
+fn opa_and_crs_commands_match_the_functional_model_and_latency() {
+    let s = small();
+    let mut t = TileModel::new(&s);
+    let x: Vec<i64> = vec![3, -2, 0, 1, -1, 2, 0, -3];
+    let d: Vec<i64> = vec![5, -7, 2, 0];
+    for (i, &v) in x.iter().enumerate() {
+        issue(
+            &mut t,
+            TileIn::command(Op::WriteX, i as u64, to_raw(v as i128, 8) as u64),
+        );
+    }
+    for (c, &v) in d.iter().enumerate() {
+        issue(
+            &mut t,
+            TileIn::command(Op::WriteD, c as u64, to_raw(v as i128, 8) as u64),
+        );
+    }
+    let mut want = t.cells.clone();
+    let clips = crate::opa::opa(&s, &mut want, &x, &d);
+    issue(&mut t, TileIn::command(Op::Opa, 0, 0));
+    let mut busy = 0;
+    while t.outputs().busy {
+        t.clock(&TileIn::default());
+        busy += 1;
+    }
+    assert_eq!(busy, s.opa_cycles());
+    assert_eq!(t.cells, want);
+    let (_, rsp) = issue(&mut t, TileIn::command(Op::ReadStat, stat::UPDATE_CLIPS, 0));
+    assert_eq!(rsp, Some(clips as u128));
+    let sats = crate::opa::crs(&s, &mut want);
+    issue(&mut t, TileIn::command(Op::Crs, 0, 0));
+    let (wait, _) = issue(
+        &mut t,
+        TileIn::command(Op::ReadStat, stat::CRS_SATURATIONS, 0),
+    );
+    assert_eq!(wait, s.crs_cycles());
+    assert_eq!(t.cells, want);
+    assert_eq!(t.outputs().rsp_data, sats as u128);
+}
+
+#[test]
+fn accumulate_and_transfer_keep_every_update() {
+    let mut s = small();
+    s.cell_bits = vec![8];
+    s.weight_bits = 2;
+    s.mixed = Some(crate::shape::MixedShape {
+        chi_bits: 16,
+        epsilon_log2: 4,
+        max_pulses: 3,
+    });
+    let mut t = TileModel::new(&s);
+    let x: Vec<i64> = vec![3, -2, 0, 1, -1, 2, 0, -3];
+    let d: Vec<i64> = vec![1, -2, 0, -1];
+    for (i, &v) in x.iter().enumerate() {
+        issue(
+            &mut t,
+            TileIn::command(Op::WriteX, i as u64, to_raw(v as i128, 8) as u64),
+        );
+    }
+    for (c, &v) in d.iter().enumerate() {
+        issue(
+            &mut t,
+            TileIn::command(Op::WriteD, c as u64, to_raw(v as i128, 2) as u64),
+        );
+    }
+    for _ in 0..5 {
+        issue(&mut t, TileIn::command(Op::Accumulate, 0, 0));
+    }
+    issue(&mut t, TileIn::command(Op::Transfer, 0, 0));
+    let mut busy = 0;
+    while t.outputs().busy {
+        t.clock(&TileIn::default());
+        busy += 1;
+    }
+    assert_eq!(busy, s.transfer_cycles());
+    let mut sent = 0;
+    for (r, xr) in x.iter().enumerate() {
+        for (c, dc) in d.iter().enumerate() {
+            let (n, level) = (t.cells.get(0, r, c), t.chi[r * s.cols + c]);
+            assert_eq!(level + n * 16, 5 * xr * dc, "cell ({r}, {c})");
+            assert!(n.abs() <= 3 && (n == 3 || level.abs() < 16 || n == -3));
+            sent += n.abs();
+        }
+    }
+    assert!(sent > 0);
+    let (_, p) = issue(&mut t, TileIn::command(Op::ReadStat, stat::PULSES, 0));
+    assert_eq!(p, Some(sent as u128));
+}
+
+#[test]
+fn bad_commands_set_sticky_flags() {
+    let s = small();
+    let mut t = TileModel::new(&s);
+    issue(&mut t, TileIn::command(Op::WriteX, 8, 0));
+    assert_eq!(t.errors, err::BAD_ADDR);
+    issue(
+        &mut t,
+        TileIn {
+            cmd_op: 15,
+            ..TileIn::command(Op::Clear, 0, 0)
+        },
+    );
+    issue(&mut t, TileIn::command(Op::WriteCell, 0, 100));
+    assert_eq!(t.errors, err::BAD_ADDR | err::BAD_OP | err::BAD_LEVEL);
+    assert!(t.outputs().err);
+    let (_, rsp) = issue(&mut t, TileIn::command(Op::ReadStat, stat::ERRORS, 0));
+    assert_eq!(rsp, Some(7));
+    issue(&mut t, TileIn::command(Op::Clear, 0, 0));
+    assert!(!t.outputs().err);
+}

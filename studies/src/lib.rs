@@ -1,0 +1,7 @@
+//! The pimforge studies: the digits MLP trained in memory on the golden model or the RTL in
+//! lock-step ([`train`]), the refinement controller's convergence ([`refine`]), K-FAC with
+//! refined solves ([`train::kfac`]), and the plots of their reports ([`plot`]).
+
+pub mod plot;
+pub mod refine;
+pub mod train;
