@@ -31,7 +31,7 @@ enum Cmd {
     /// Train the 64-32-10 digits MLP in memory (golden model, or RTL in lock-step).
     Train(cmd::train::TrainArgs),
     /// Plot the test accuracy of several `train` reports in one PNG.
-    Plot(cmd::train::PlotArgs),
+    Plot(cmd::plot::PlotArgs),
     /// Convergence of high-precision solves from a low-precision INV crossbar (golden model).
     Refine(cmd::refine::RefineArgs),
     /// Second-order (K-FAC) training with refined inverses against SGD (golden model).
@@ -46,11 +46,11 @@ fn main() -> ExitCode {
         Cmd::Verify(a) => cmd::verify::run(a),
         Cmd::Synth(a) => cmd::synth::run(a),
         Cmd::Train(a) => cmd::train::run(a),
-        Cmd::Plot(a) => cmd::train::plot(a),
+        Cmd::Plot(a) => cmd::plot::run(a),
         Cmd::Refine(a) => cmd::refine::run(a),
         Cmd::Kfac(a) => cmd::kfac::run(a),
         Cmd::Presets => {
-            cmd::config::presets();
+            cmd::presets::run();
             Ok(())
         }
     };

@@ -89,8 +89,5 @@ pub fn config_hash(cfg: &Config, fault: Option<Fault>) -> String {
     if let Some(f) = fault {
         h.update(format!("fault {f}"));
     }
-    h.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    pimforge_golden::num::hex(&h.finalize()[..8])
 }

@@ -15,10 +15,7 @@ use std::path::{Path, PathBuf};
 pub const MANIFEST: &str = ".pimforge-manifest.json";
 
 fn digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    pimforge_golden::num::hex(&Sha256::digest(bytes))
 }
 
 /// Files in `dir` that pimforge may not replace: not in its manifest, or edited since.

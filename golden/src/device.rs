@@ -140,9 +140,6 @@ pub fn draw(nominal: &Nominal, frac_bits: u32, cells: usize, seed: u64) -> Vec<C
         .collect()
 }
 
-/// Width of one packed entry of a device file ([`crate::protocol::entry`]).
-pub const ENTRY_BITS: u32 = entry::BITS;
-
 fn pack(d: &CellDevice) -> u128 {
     let fits = |v: i64, f: Field, signed: bool| {
         let (lo, hi) = if signed {

@@ -32,6 +32,11 @@ pub fn signed_width(lo: &BigInt, hi: &BigInt) -> u32 {
     }
 }
 
+/// Lower-case hexadecimal of `bytes` (digests, cache keys).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// `ceil(log2(n))`, with `clog2(1) == 0`, as SystemVerilog's `$clog2`.
 pub fn clog2(n: u64) -> u32 {
     assert!(n > 0);

@@ -21,11 +21,6 @@ use crate::shape::TileShape;
 /// The four sign phases `(sign of x, sign of d)`, in the order the sequencer runs them.
 pub const PHASES: [(i64, i64); 4] = [(1, 1), (1, -1), (-1, 1), (-1, -1)];
 
-/// Steps of one OPA: four phases of `input_bits` steps.
-pub fn opa_steps(shape: &TileShape) -> usize {
-    4 * shape.input_bits as usize
-}
-
 /// Whether row `r` is driven in `phase` at step `j`.
 pub fn row_active(x: i64, phase: (i64, i64), j: u32) -> bool {
     x.signum() == phase.0 && (x.unsigned_abs() >> j) & 1 == 1

@@ -128,15 +128,6 @@ impl TileShape {
         self.rows + 1
     }
 
-    /// Range of the canonical digit of slice `m` (the top slice is signed).
-    pub fn digit_range(&self, m: usize) -> (i64, i64) {
-        if m + 1 == self.slices() {
-            signed_range(self.value_bits)
-        } else {
-            unsigned_range(self.value_bits)
-        }
-    }
-
     /// Range of the DAC drive of plane `k` (the top plane is signed).
     pub fn drive_range(&self, k: usize) -> (i64, i64) {
         if k + 1 == self.planes() {
@@ -243,6 +234,20 @@ impl TileShape {
     /// `{slice, row, col}`.
     pub fn addr_bits(&self) -> u32 {
         self.slice_bits() + self.row_bits() + self.col_bits()
+    }
+
+    /// The command address of cell `(slice, row, col)`: the fields `{slice, row, col}` (`LOAD_W`
+    /// addresses slice 0, all slices at once).
+    pub fn cell_addr(&self, slice: usize, row: usize, col: usize) -> u64 {
+        let (rb, cb) = (self.row_bits(), self.col_bits());
+        ((slice as u64) << (rb + cb)) | ((row as u64) << cb) | col as u64
+    }
+
+    /// The fields `(slice, row, col)` of a command address (see [`Self::cell_addr`]).
+    pub fn cell_of(&self, addr: u64) -> (u64, usize, usize) {
+        let (rb, cb) = (self.row_bits(), self.col_bits());
+        let row = ((addr >> cb) & ((1 << rb) - 1)) as usize;
+        (addr >> (rb + cb), row, (addr & ((1 << cb) - 1)) as usize)
     }
 
     pub fn row_bits(&self) -> u32 {

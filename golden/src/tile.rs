@@ -301,9 +301,7 @@ impl TileModel {
         let s = &self.shape;
         let addr = inp.cmd_addr;
         let lines = s.lines() as u64;
-        let (rb, cb) = (s.row_bits(), s.col_bits());
-        let row = ((addr >> cb) & ((1 << rb) - 1)) as usize;
-        let col = (addr & ((1 << cb) - 1)) as usize;
+        let (slice, row, col) = s.cell_of(addr);
         match Op::from_code(inp.cmd_op) {
             Some(Op::WriteX) => {
                 if addr < lines {
@@ -325,7 +323,7 @@ impl TileModel {
             Some(Op::Accumulate) => self.accumulate = Some(0),
             Some(Op::Transfer) => self.transfer = Some(0),
             Some(Op::LoadW) => {
-                if addr >> (rb + cb) == 0 {
+                if slice == 0 {
                     let w = sext(inp.cmd_data as u128, s.weight_bits) as i64;
                     self.cells.load_weight(&self.shape, row, col, w);
                 } else {
@@ -333,7 +331,7 @@ impl TileModel {
                 }
             }
             Some(Op::WriteCell) => {
-                let m = (addr >> (rb + cb)) as usize;
+                let m = slice as usize;
                 let level = sext(inp.cmd_data as u128, s.data_bits()) as i64;
                 if m >= s.slices() {
                     self.errors |= err::BAD_ADDR;

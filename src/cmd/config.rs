@@ -1,10 +1,9 @@
-//! `pimforge config` and `pimforge presets`: show the resolved config and what follows from it.
+//! `pimforge config`: show the resolved config and what follows from it.
 
 use super::ConfigArgs;
 use clap::Args;
 use pimforge_gen::config::Config;
 use pimforge_gen::design::config_hash;
-use pimforge_gen::presets::PRESETS;
 use serde::Serialize;
 
 #[derive(Args, Debug)]
@@ -70,10 +69,4 @@ pub fn run(a: &ConfigCmd) -> anyhow::Result<()> {
         print!("{}", serde_norway::to_string(&r)?);
     }
     Ok(())
-}
-
-pub fn presets() {
-    for (name, what) in PRESETS {
-        println!("{name:<12} {what}");
-    }
 }

@@ -3,6 +3,8 @@
 pub mod config;
 pub mod gen;
 pub mod kfac;
+pub mod plot;
+pub mod presets;
 pub mod refine;
 pub mod synth;
 pub mod train;

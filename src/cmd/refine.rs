@@ -3,9 +3,7 @@
 
 use anyhow::Result;
 use clap::Args;
-use pimforge_gen::output::write_tree;
-use pimforge_studies::plot::{line_png, Frame, Series};
-use pimforge_studies::refine::{study, table, Case};
+use pimforge_studies::refine::{run as study, RefineStudy};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -37,90 +35,17 @@ pub struct RefineArgs {
 }
 
 pub fn run(a: &RefineArgs) -> Result<()> {
-    let mut cases: Vec<Case> = Vec::new();
-    for &n in &a.sizes {
-        for &cond in &a.conds {
-            for d in &a.diagonal {
-                for &t in &a.taylor {
-                    cases.push(study(n, cond, 8, t, d == "split", a.systems));
-                }
-            }
-        }
-    }
-    let split = a.diagonal.first().is_none_or(|d| d == "split");
-    let mut plotted: Vec<Case> = Vec::new();
-    for &cond in &a.conds {
-        for &bits in &a.inv_bits {
-            plotted.push(study(a.plot_size, cond, bits, 0, split, a.systems));
-        }
-    }
-    let text = format!(
-        "Refinement with an 8-bit INV crossbar (A_h in 8-bit cells, 8-bit output ADC, 16-bit input), {} random systems per row:\n\n{}\nINV precision at n = {} (plain refinement):\n\n{}",
-        a.systems,
-        table(&cases),
-        a.plot_size,
-        table(&plotted)
-    );
+    let text = study(&RefineStudy {
+        sizes: a.sizes.clone(),
+        conds: a.conds.clone(),
+        inv_bits: a.inv_bits.clone(),
+        taylor: a.taylor.clone(),
+        split_diagonal: a.diagonal.iter().map(|d| d == "split").collect(),
+        systems: a.systems,
+        plot_size: a.plot_size,
+        out: a.out.clone(),
+    })?;
     print!("{text}");
-    let mut series = Vec::new();
-    let iters = plotted
-        .iter()
-        .map(|c| c.bits.len())
-        .max()
-        .unwrap_or(1)
-        .max(2);
-    for c in &plotted {
-        series.push(Series {
-            label: format!("cond {}, inv.bits {}", c.cond, c.inv_bits),
-            points: std::iter::once((0.0, 0.0))
-                .chain(
-                    c.bits
-                        .iter()
-                        .enumerate()
-                        .map(|(i, b)| ((i + 1) as f64, b.max(-4.0))),
-                )
-                .collect(),
-            dashed: false,
-        });
-        series.push(Series {
-            label: format!("  theory: {:.1} bits/iteration", c.theory_bits_per_iter),
-            points: (0..=iters)
-                .map(|i| {
-                    (
-                        i as f64,
-                        (i as f64 * c.theory_bits_per_iter).clamp(-4.0, 52.0),
-                    )
-                })
-                .collect(),
-            dashed: true,
-        });
-    }
-    let png = line_png(
-        &Frame {
-            title: &format!(
-                "Refinement: bits of accuracy, n = {}, mean of {} systems",
-                a.plot_size, a.systems
-            ),
-            x_desc: "iteration",
-            y_desc: "bits of accuracy (-log2 relative error)",
-            x: (0.0, iters as f64),
-            y: (-4.0, 52.0),
-        },
-        &series,
-    )?;
-    let json = serde_json::to_string_pretty(&serde_json::json!({
-        "tool": "pimforge refine",
-        "table": cases,
-        "plot": plotted,
-    }))? + "\n";
-    write_tree(
-        &a.out,
-        &[
-            ("report.json".to_string(), json.into_bytes()),
-            ("table.md".to_string(), text.into_bytes()),
-            ("convergence.png".to_string(), png),
-        ],
-    )?;
     println!("pimforge: wrote {}", a.out.display());
     Ok(())
 }

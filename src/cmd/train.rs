@@ -1,30 +1,15 @@
 //! `pimforge train`: the digits MLP trained in memory on the golden model or on the RTL in
-//! lock-step; `pimforge plot`: accuracy curves of several runs in one PNG.
+//! lock-step, with a progress bar.
 
 use super::ConfigArgs;
-use anyhow::{Context, Result};
-use clap::{Args, ValueEnum};
+use anyhow::Result;
+use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use pimforge_flows::verify::prepare;
 use pimforge_gen::design::Design;
-use pimforge_gen::output::write_tree;
-use pimforge_studies::train::backend::{Backend, Counters, Golden};
-use pimforge_studies::train::digits::{default_path, load, split};
-use pimforge_studies::train::network::{check_shape, train, Algorithm, TrainConfig};
+use pimforge_studies::train::network::{Algorithm, TrainConfig};
 use pimforge_studies::train::reference;
-use pimforge_studies::train::report::{group_runs, plot_png, Curve, Report, Run, TOOL};
-use pimforge_studies::train::rtl::Lockstep;
+use pimforge_studies::train::run::{run as train, BackendKind, TrainRun};
 use std::path::PathBuf;
-use std::time::Instant;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum BackendKind {
-    /// The golden model's functional form (fast; full-length runs).
-    Golden,
-    /// The Verilated RTL in lock-step with the cycle-level golden model, every output compared
-    /// on every cycle (slow; short runs).
-    Rtl,
-}
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
@@ -68,21 +53,10 @@ pub struct TrainArgs {
     pub quiet: bool,
 }
 
-#[derive(Args, Debug)]
-pub struct PlotArgs {
-    /// Reports written by `pimforge train`.
-    #[arg(required = true)]
-    pub reports: Vec<PathBuf>,
-    /// Output directory (accuracy.png).
-    #[arg(long)]
-    pub out: PathBuf,
-    #[arg(long, default_value = "Digits MLP 64-32-10: test accuracy")]
-    pub title: String,
-}
-
 pub fn run(a: &TrainArgs) -> Result<()> {
+    // The default design follows the algorithm.
     let mut source = a.cfg.clone();
-    let design = match (&source.preset, &source.config) {
+    let name = match (&source.preset, &source.config) {
         (None, None) => {
             let p = match a.algorithm {
                 Algorithm::Opa => "digits",
@@ -96,43 +70,25 @@ pub fn run(a: &TrainArgs) -> Result<()> {
             .file_stem()
             .map_or("config".into(), |s| s.to_string_lossy().into_owned()),
     };
-    let hw = Design::new(source.resolve()?, None);
-    let (cfg, shape) = (hw.config(), &hw.shape);
-    check_shape(shape, cfg.tiles, a.algorithm)?;
-    let tc = TrainConfig {
-        algorithm: a.algorithm,
-        epochs: a.epochs,
-        lr: a.lr,
-        seed: a.seed,
-        crs_every: a.crs_every,
-        transfer_every: a.transfer_every,
-        x_frac: a.x_frac,
-        train_limit: a.train_limit,
-        test_limit: a.test_limit,
-    };
-    let all = load(&default_path())?;
-    let (tr, te) = split(&all);
-    let formats = (cfg.input.frac, cfg.weight.frac);
+    let design = Design::new(source.resolve()?, None);
     let algorithm = format!("{:?}", a.algorithm);
-    let replay = pimforge_flows::replay::train(&source.source(), &algorithm, a.seed);
-    let mut backend: Box<dyn Backend> = match a.backend {
-        BackendKind::Golden => Box::new(Golden::new(shape, hw.cells().to_vec())),
-        BackendKind::Rtl => {
-            pimforge_flows::tools::require("verilator")?;
-            eprintln!(
-                "pimforge: building the RTL model of {design} (cached in {})",
-                a.work.display()
-            );
-            let p = prepare(&hw, &a.work, false)?;
-            Box::new(Lockstep::new(&p.built, a.seed, replay)?)
-        }
-    };
-
-    let n_train = a.train_limit.unwrap_or(tr.len()).min(tr.len());
+    let out = a.out.clone().unwrap_or_else(|| {
+        PathBuf::from("build/train").join(format!(
+            "{name}-{}-s{}",
+            algorithm.to_lowercase(),
+            a.seed
+        ))
+    });
+    if a.backend == BackendKind::Rtl {
+        eprintln!(
+            "pimforge: building the RTL model of {name} (cached in {})",
+            a.work.display()
+        );
+    }
     let bar = if a.quiet {
         ProgressBar::hidden()
     } else {
-        ProgressBar::new((n_train * a.epochs) as u64)
+        ProgressBar::new(0)
     };
     bar.set_style(
         ProgressStyle::with_template(
@@ -140,155 +96,60 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         )
         .expect("valid template"),
     );
-    let t0 = Instant::now();
-    let (epochs, clips) = train(backend.as_mut(), tr, te, &tc, formats, &mut |e, i, done| {
-        bar.set_position((e * n_train + i) as u64);
-        if let Some(ep) = done {
+    let run = TrainRun {
+        design: &design,
+        name: name.clone(),
+        backend: a.backend,
+        train: TrainConfig {
+            algorithm: a.algorithm,
+            epochs: a.epochs,
+            lr: a.lr,
+            seed: a.seed,
+            crs_every: a.crs_every,
+            transfer_every: a.transfer_every,
+            x_frac: a.x_frac,
+            train_limit: a.train_limit,
+            test_limit: a.test_limit,
+        },
+        replay: pimforge_flows::replay::train(&source.source(), &algorithm, a.seed),
+        work: a.work.clone(),
+        out: out.clone(),
+    };
+    let report = train(&run, &mut |done, total, epoch| {
+        bar.set_length(total);
+        bar.set_position(done);
+        if let Some(ep) = epoch {
             bar.println(format!(
-                    "epoch {:>3}: test accuracy {:6.2}%  train loss {:.4}  pulses {}  CRS {} ({} saturated)  update clips {}",
-                    ep.epoch,
-                    100.0 * ep.test_accuracy,
-                    ep.train_loss,
-                    ep.counters.pulses,
-                    ep.counters.crs_passes,
-                    ep.counters.crs_saturations,
-                    ep.counters.update_clips
-                ));
+                "epoch {:>3}: test accuracy {:6.2}%  train loss {:.4}  pulses {}  CRS {} ({} saturated)  update clips {}",
+                ep.epoch,
+                100.0 * ep.test_accuracy,
+                ep.train_loss,
+                ep.counters.pulses,
+                ep.counters.crs_passes,
+                ep.counters.crs_saturations,
+                ep.counters.update_clips
+            ));
         }
     })?;
     bar.finish_and_clear();
-    let seconds = t0.elapsed().as_secs_f64();
-
-    let reference = {
-        let acc = reference::train(tr, te, a.epochs, a.lr, a.seed);
-        Curve {
-            label: format!(
-                "float64 SGD reference ({:.2}%)",
-                100.0 * acc.last().copied().unwrap_or(0.0)
-            ),
-            accuracy: acc,
-        }
-    };
-    let mut counters = Counters::default();
-    for t in pimforge_studies::train::network::LAYER_TILES {
-        counters += backend.counters(t);
-    }
-    let samples = (n_train * a.epochs) as u64;
-    let report = Report {
-        tool: TOOL,
-        version: pimforge_gen::emit::VERSION,
-        design: design.clone(),
-        config_hash: hw.hash.clone(),
-        backend: format!("{:?}", a.backend).to_lowercase(),
-        train: tc,
-        input_frac: formats.0,
-        weight_frac: formats.1,
-        final_test_accuracy: epochs.last().map_or(0.0, |e| e.test_accuracy),
-        epochs,
-        reference,
-        counters,
-        host_clips: clips,
-        samples_trained: samples,
-        seconds,
-        train_samples_per_second: samples as f64 / seconds.max(1e-9),
-        lockstep: backend.evidence(),
-    };
-    let out = a.out.clone().unwrap_or_else(|| {
-        PathBuf::from("build/train").join(format!(
-            "{design}-{}-s{}",
-            format!("{:?}", a.algorithm).to_lowercase(),
-            a.seed
-        ))
-    });
-    let json = serde_json::to_string_pretty(&report)? + "\n";
-    let curves = vec![report.curve(), report.reference.clone()];
-    let png = plot_png(
-        &format!(
-            "Digits MLP 64-32-10 trained on {design} ({:?})",
-            a.algorithm
-        ),
-        &curves,
-    )?;
-    write_tree(
-        &out,
-        &[
-            ("report.json".to_string(), json.into_bytes()),
-            ("accuracy.png".to_string(), png),
-        ],
-    )?;
+    let c = &report.counters;
     println!(
-        "pimforge: {:?} on {design} ({} backend): test accuracy {:.2}% after {} epochs (float64 reference, same seed: {:.2}%); {} pulses, {} CRS passes ({} saturated weights), {} clipped cell updates, {} chi saturations; {:.0} samples/s; report in {}",
+        "pimforge: {:?} on {name} ({} backend): test accuracy {:.2}% after {} epochs (float64 reference, same seed: {:.2}%); {} pulses, {} CRS passes ({} saturated weights), {} clipped cell updates, {} chi saturations; {:.0} samples/s; report in {}",
         a.algorithm,
         report.backend,
         100.0 * report.final_test_accuracy,
         a.epochs,
         100.0 * report.reference.accuracy.last().copied().unwrap_or(0.0),
-        counters.pulses,
-        counters.crs_passes,
-        counters.crs_saturations,
-        counters.update_clips,
-        counters.chi_saturations,
+        c.pulses,
+        c.crs_passes,
+        c.crs_saturations,
+        c.update_clips,
+        c.chi_saturations,
         report.train_samples_per_second,
         out.display()
     );
     if let Some(l) = &report.lockstep {
         println!("pimforge: lock-step: {l}");
     }
-    Ok(())
-}
-
-pub fn plot(a: &PlotArgs) -> Result<()> {
-    let mut runs = Vec::new();
-    for r in &a.reports {
-        let text =
-            std::fs::read_to_string(r).with_context(|| format!("cannot read {}", r.display()))?;
-        runs.push(Run::parse(&text).with_context(|| format!("{}", r.display()))?);
-    }
-    let groups = group_runs(&runs);
-    println!("| design | algorithm | seeds | test accuracy (mean, range) | float64 reference (mean) | gap | pulses | CRS passes | CRS saturations | clipped updates | chi saturations |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    let mut curves = Vec::new();
-    for g in &groups {
-        println!(
-            "| {} | {} | {} | {:.2}% ({:.2}-{:.2}) | {:.2}% | {:+.2} | {} | {} | {} | {} | {} |",
-            g.design,
-            g.algorithm,
-            g.seeds,
-            100.0 * g.mean,
-            100.0 * g.min,
-            100.0 * g.max,
-            100.0 * g.reference,
-            100.0 * (g.mean - g.reference),
-            g.counters.pulses / g.seeds as u64,
-            g.counters.crs_passes / g.seeds as u64,
-            g.counters.crs_saturations / g.seeds as u64,
-            g.counters.update_clips / g.seeds as u64,
-            g.counters.chi_saturations / g.seeds as u64,
-        );
-        curves.push(Curve {
-            label: format!(
-                "{} on {} ({:.2}%, {} seeds)",
-                g.algorithm,
-                g.design,
-                100.0 * g.mean,
-                g.seeds
-            ),
-            accuracy: g.curve.clone(),
-        });
-    }
-    println!("(counts are per run; the gap is to the float64 reference of the same seeds)");
-    if let Some(g) = groups.first() {
-        curves.push(Curve {
-            label: format!(
-                "float64 SGD reference ({:.2}%, {} seeds)",
-                100.0 * g.reference,
-                g.seeds
-            ),
-            accuracy: g.reference_curve.clone(),
-        });
-    }
-    let png = plot_png(&a.title, &curves)?;
-    write_tree(&a.out, &[("accuracy.png".to_string(), png)])?;
-    println!("pimforge: wrote {}", a.out.join("accuracy.png").display());
     Ok(())
 }

@@ -54,35 +54,27 @@ pub fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         if prepared.compiled { "built" } else { "cached" },
         prepared.build_seconds
     );
-    let opts = Options {
+    let no_waves = Options {
         seed: a.seed,
         replay: a.replay(),
-        wave_dir: Some(a.work.join("waves")),
+        wave_dir: None,
         wave_window: a.wave_window,
     };
-    let no_waves = Options {
-        wave_dir: None,
-        ..opts.clone()
-    };
-    match verify(&prepared, a.transactions, &no_waves)? {
-        Ok(summary) => {
-            println!("PASS {label} seed {}: {summary}", a.seed);
-            Ok(())
-        }
-        Err(_) if opts.wave_dir.is_some() => {
-            // Replay with the traced model, which writes the waveforms.
-            eprintln!("mismatch: building the traced model for waveforms");
-            add_traced(&design, &mut prepared, &a.work)?;
-            let m = match verify(&prepared, a.transactions, &opts)? {
-                Err(m) => m,
-                Ok(_) => bail!("the mismatch did not reproduce with the traced model"),
-            };
-            eprint!("FAIL {label} seed {}\n{m}", a.seed);
-            bail!("verification failed at cycle {}", m.cycle)
-        }
-        Err(m) => {
-            eprint!("FAIL {label} seed {}\n{m}", a.seed);
-            bail!("verification failed at cycle {}", m.cycle)
-        }
+    if let Ok(summary) = verify(&prepared, a.transactions, &no_waves)? {
+        println!("PASS {label} seed {}: {summary}", a.seed);
+        return Ok(());
     }
+    // Replay with the traced model, which writes the waveforms of the cycles before the mismatch.
+    eprintln!("mismatch: building the traced model for waveforms");
+    add_traced(&design, &mut prepared, &a.work)?;
+    let opts = Options {
+        wave_dir: Some(a.work.join("waves")),
+        ..no_waves
+    };
+    let m = match verify(&prepared, a.transactions, &opts)? {
+        Err(m) => m,
+        Ok(_) => bail!("the mismatch did not reproduce with the traced model"),
+    };
+    eprint!("FAIL {label} seed {}\n{m}", a.seed);
+    bail!("verification failed at cycle {}", m.cycle)
 }

@@ -2,6 +2,7 @@
 //! lock-step ([`train`]), the refinement controller's convergence ([`refine`]), K-FAC with
 //! refined solves ([`train::kfac`]), and the plots of their reports ([`plot`]).
 
+pub mod kfac_study;
 pub mod plot;
 pub mod refine;
 pub mod train;

@@ -3,8 +3,11 @@
 //! precisions and Taylor terms, next to the theory of about `inv.bits - log2(cond)` bits per
 //! iteration.
 
+use crate::plot::{line_png, Frame, Series};
+use pimforge_gen::output::write_tree;
 use pimforge_golden::solver::{accuracy_bits, random_system, reference_solution, refine, InvShape};
 use serde::Serialize;
+use std::path::PathBuf;
 
 /// One configuration of the study, over several random systems.
 #[derive(Clone, Debug, Serialize)]
@@ -261,4 +264,109 @@ impl crate::train::kfac::Solver for RtlSolver {
         sol.x.truncate(n);
         Ok(sol)
     }
+}
+
+/// What the convergence study runs.
+#[derive(Clone, Debug)]
+pub struct RefineStudy {
+    pub sizes: Vec<usize>,
+    pub conds: Vec<f64>,
+    /// INV precisions of the plot (at `plot_size`, plain refinement).
+    pub inv_bits: Vec<u32>,
+    pub taylor: Vec<u32>,
+    /// The diagonal scalings of the table: split (true) or shared.
+    pub split_diagonal: Vec<bool>,
+    pub systems: usize,
+    pub plot_size: usize,
+    /// Directory of the report, the table and the plot.
+    pub out: PathBuf,
+}
+
+/// Runs the study, writes `report.json`, `table.md` and `convergence.png` into `a.out`, and
+/// returns the tables.
+pub fn run(a: &RefineStudy) -> anyhow::Result<String> {
+    let mut cases: Vec<Case> = Vec::new();
+    for &n in &a.sizes {
+        for &cond in &a.conds {
+            for &split in &a.split_diagonal {
+                for &t in &a.taylor {
+                    cases.push(study(n, cond, 8, t, split, a.systems));
+                }
+            }
+        }
+    }
+    let split = a.split_diagonal.first().copied().unwrap_or(true);
+    let mut plotted: Vec<Case> = Vec::new();
+    for &cond in &a.conds {
+        for &bits in &a.inv_bits {
+            plotted.push(study(a.plot_size, cond, bits, 0, split, a.systems));
+        }
+    }
+    let text = format!(
+        "Refinement with an 8-bit INV crossbar (A_h in 8-bit cells, 8-bit output ADC, 16-bit input), {} random systems per row:\n\n{}\nINV precision at n = {} (plain refinement):\n\n{}",
+        a.systems,
+        table(&cases),
+        a.plot_size,
+        table(&plotted)
+    );
+    let mut series = Vec::new();
+    let iters = plotted
+        .iter()
+        .map(|c| c.bits.len())
+        .max()
+        .unwrap_or(1)
+        .max(2);
+    for c in &plotted {
+        series.push(Series {
+            label: format!("cond {}, inv.bits {}", c.cond, c.inv_bits),
+            points: std::iter::once((0.0, 0.0))
+                .chain(
+                    c.bits
+                        .iter()
+                        .enumerate()
+                        .map(|(i, b)| ((i + 1) as f64, b.max(-4.0))),
+                )
+                .collect(),
+            dashed: false,
+        });
+        series.push(Series {
+            label: format!("  theory: {:.1} bits/iteration", c.theory_bits_per_iter),
+            points: (0..=iters)
+                .map(|i| {
+                    (
+                        i as f64,
+                        (i as f64 * c.theory_bits_per_iter).clamp(-4.0, 52.0),
+                    )
+                })
+                .collect(),
+            dashed: true,
+        });
+    }
+    let png = line_png(
+        &Frame {
+            title: &format!(
+                "Refinement: bits of accuracy, n = {}, mean of {} systems",
+                a.plot_size, a.systems
+            ),
+            x_desc: "iteration",
+            y_desc: "bits of accuracy (-log2 relative error)",
+            x: (0.0, iters as f64),
+            y: (-4.0, 52.0),
+        },
+        &series,
+    )?;
+    let json = serde_json::to_string_pretty(&serde_json::json!({
+        "tool": "pimforge refine",
+        "table": cases,
+        "plot": plotted,
+    }))? + "\n";
+    write_tree(
+        &a.out,
+        &[
+            ("report.json".to_string(), json.into_bytes()),
+            ("table.md".to_string(), text.clone().into_bytes()),
+            ("convergence.png".to_string(), png),
+        ],
+    )?;
+    Ok(text)
 }

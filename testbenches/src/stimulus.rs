@@ -165,7 +165,7 @@ impl Gen<'_> {
             for c in 0..s.cols {
                 let w = self.value(s.weight_bits, style);
                 t.cells.load_weight(s, r, c, w);
-                let addr = ((r << s.col_bits()) | c) as u64;
+                let addr = s.cell_addr(0, r, c);
                 self.push(
                     t,
                     Op::LoadW,
@@ -194,7 +194,7 @@ impl Gen<'_> {
                 self.rng.random_range(lo..=hi)
             };
             t.cells.set(m, r, c, level);
-            let addr = ((m << (s.row_bits() + s.col_bits())) | (r << s.col_bits()) | c) as u64;
+            let addr = s.cell_addr(m, r, c);
             self.push(
                 t,
                 Op::WriteCell,
@@ -415,7 +415,7 @@ impl Gen<'_> {
         let m = self.rng.random_range(0..s.slices());
         let (_, hi) = s.cell_range(m);
         if s.cell_bits[m] < s.data_bits() {
-            let addr = (m as u64) << (s.row_bits() + s.col_bits());
+            let addr = s.cell_addr(m, 0, 0);
             self.push(t, Op::WriteCell, addr, (hi + 1) as u64, None);
             flags |= err::BAD_LEVEL;
         }

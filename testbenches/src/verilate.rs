@@ -252,10 +252,7 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
         h.update(f);
         h.update(fs::read(spec.rtl_dir.join(f))?);
     }
-    let key: String = h.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let key = pimforge_golden::num::hex(&h.finalize()[..8]);
     let variant = if spec.trace { "-traced" } else { "" };
     let dir = spec.cache.join(format!("{}{variant}-{key}", spec.top));
     let library = dir.join(format!("libV{}.so", spec.top));

@@ -54,11 +54,11 @@ impl TileProducts {
     }
 
     fn load_block(&mut self, m: &[i64], block: usize) {
-        let s = &self.tile.shape;
-        let (cb, wb) = (s.col_bits(), s.weight_bits);
+        let s = self.tile.shape.clone();
+        let wb = s.weight_bits;
         for i in 0..self.n {
             for j in 0..self.n {
-                let addr = ((j as u64) << cb) | (block * self.n + i) as u64;
+                let addr = s.cell_addr(0, j, block * self.n + i);
                 let data = to_raw(m[i * self.n + j] as i128, wb) as u64;
                 self.tile.clock(&TileIn::command(Op::LoadW, addr, data));
             }

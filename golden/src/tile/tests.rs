@@ -25,11 +25,7 @@ fn cycle_model_matches_functional_mvm_and_latency() {
             let w = (r as i64 * 37 - c as i64 * 11) % 128;
             issue(
                 &mut t,
-                TileIn::command(
-                    Op::LoadW,
-                    ((r << 2) | c) as u64,
-                    to_raw(w as i128, 8) as u64,
-                ),
+                TileIn::command(Op::LoadW, s.cell_addr(0, r, c), to_raw(w as i128, 8) as u64),
             );
         }
     }

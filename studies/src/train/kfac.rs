@@ -15,7 +15,7 @@
 //! With [`Layers::Output`] the hidden layer takes plain SGD steps (at [`SGD_LR`]).
 
 use super::digits::{Sample, CLASSES, FEATURES};
-use super::reference::{Mlp, HIDDEN};
+use super::reference::{input, Mlp, HIDDEN};
 use pimforge_golden::solver::{reference_solution, refine, InvShape, Solve, Status};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -68,13 +68,7 @@ impl Run {
     }
 }
 
-fn input(s: &Sample) -> [f64; FEATURES] {
-    s.pixels.map(|p| p as f64 / 16.0)
-}
-
-/// Solves `m y = rhs` (`m` symmetric positive definite, `n x n`) in float64 terms: by
-/// refinement on 16-bit integer scalings, or exactly.
-/// Solves integer systems by refinement: the golden model, or the RTL controller.
+/// Solves integer systems by refinement: on the golden model, or on the RTL controller.
 pub trait Solver {
     fn solve(&mut self, a: &[i64], n: usize, b: &[i64]) -> anyhow::Result<Solve>;
 }
@@ -88,6 +82,8 @@ impl Solver for GoldenSolver {
     }
 }
 
+/// Solves `m y = rhs` (`m` symmetric positive definite, `n x n`) in float64 terms: by refinement
+/// on 16-bit integer scalings, or exactly.
 fn solve(
     m: &[f64],
     n: usize,

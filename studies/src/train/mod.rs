@@ -9,3 +9,4 @@ pub mod network;
 pub mod reference;
 pub mod report;
 pub mod rtl;
+pub mod run;

@@ -25,7 +25,8 @@ pub struct Mlp {
     pub b2: Vec<f64>,
 }
 
-fn input(s: &Sample) -> [f64; FEATURES] {
+/// A sample's pixels scaled into [0, 1].
+pub(crate) fn input(s: &Sample) -> [f64; FEATURES] {
     s.pixels.map(|p| p as f64 / 16.0)
 }
 

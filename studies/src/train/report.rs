@@ -4,8 +4,10 @@
 use super::backend::Counters;
 use super::network::{Epoch, HostClips, TrainConfig};
 use crate::plot::{line_png, Frame, Series};
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
+use pimforge_gen::output::write_tree;
 use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 
 /// Marks a report as written by `pimforge train` (its files may be replaced by a later run).
 pub const TOOL: &str = "pimforge train";
@@ -207,4 +209,62 @@ pub fn plot_png(title: &str, curves: &[Curve]) -> Result<Vec<u8>> {
         y: (y0, 100.0),
     };
     line_png(&frame, &series)
+}
+
+/// The runs of several reports grouped by design and algorithm: a Markdown table of their
+/// accuracy and counts (returned) and their mean curves in `out/accuracy.png`.
+pub fn plot_reports(reports: &[PathBuf], title: &str, out: &Path) -> anyhow::Result<String> {
+    let mut runs = Vec::new();
+    let mut text = String::new();
+    for r in reports {
+        let text =
+            std::fs::read_to_string(r).with_context(|| format!("cannot read {}", r.display()))?;
+        runs.push(Run::parse(&text).with_context(|| format!("{}", r.display()))?);
+    }
+    let groups = group_runs(&runs);
+    text += "| design | algorithm | seeds | test accuracy (mean, range) | float64 reference (mean) | gap | pulses | CRS passes | CRS saturations | clipped updates | chi saturations |\n";
+    text += "|---|---|---|---|---|---|---|---|---|---|---|\n";
+    let mut curves = Vec::new();
+    for g in &groups {
+        text += &format!(
+            "| {} | {} | {} | {:.2}% ({:.2}-{:.2}) | {:.2}% | {:+.2} | {} | {} | {} | {} | {} |\n",
+            g.design,
+            g.algorithm,
+            g.seeds,
+            100.0 * g.mean,
+            100.0 * g.min,
+            100.0 * g.max,
+            100.0 * g.reference,
+            100.0 * (g.mean - g.reference),
+            g.counters.pulses / g.seeds as u64,
+            g.counters.crs_passes / g.seeds as u64,
+            g.counters.crs_saturations / g.seeds as u64,
+            g.counters.update_clips / g.seeds as u64,
+            g.counters.chi_saturations / g.seeds as u64,
+        );
+        curves.push(Curve {
+            label: format!(
+                "{} on {} ({:.2}%, {} seeds)",
+                g.algorithm,
+                g.design,
+                100.0 * g.mean,
+                g.seeds
+            ),
+            accuracy: g.curve.clone(),
+        });
+    }
+    text += "(counts are per run; the gap is to the float64 reference of the same seeds)\n";
+    if let Some(g) = groups.first() {
+        curves.push(Curve {
+            label: format!(
+                "float64 SGD reference ({:.2}%, {} seeds)",
+                100.0 * g.reference,
+                g.seeds
+            ),
+            accuracy: g.reference_curve.clone(),
+        });
+    }
+    let png = plot_png(title, &curves)?;
+    write_tree(out, &[("accuracy.png".to_string(), png)])?;
+    Ok(text)
 }

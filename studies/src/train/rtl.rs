@@ -77,7 +77,7 @@ impl Backend for Lockstep {
         let s = self.shape.clone();
         for r in 0..s.rows {
             for c in 0..s.cols {
-                let addr = ((r << s.col_bits()) | c) as u64;
+                let addr = s.cell_addr(0, r, c);
                 let raw = to_raw(w[r * s.cols + c] as i128, s.data_bits()) as u64;
                 self.cmd(tile, Op::LoadW, addr, raw)?;
             }

@@ -1,0 +1,24 @@
+//! `pimforge plot`: the test accuracy of several `train` reports in one PNG, and their table.
+
+use anyhow::Result;
+use clap::Args;
+use pimforge_studies::train::report::plot_reports;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// Reports written by `pimforge train`.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Output directory (accuracy.png).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value = "Digits MLP 64-32-10: test accuracy")]
+    pub title: String,
+}
+
+pub fn run(a: &PlotArgs) -> Result<()> {
+    print!("{}", plot_reports(&a.reports, &a.title, &a.out)?);
+    println!("pimforge: wrote {}", a.out.join("accuracy.png").display());
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! `pimforge presets`: the named presets, one line each.
+
+use pimforge_gen::presets::PRESETS;
+
+pub fn run() {
+    for (name, what) in PRESETS {
+        println!("{name:<12} {what}");
+    }
+}
