@@ -23,52 +23,42 @@
 //   product, check 1, INV block; update 1 and the stop check StopCycles (13); at the end, the
 //   final residual product and 1.
 // status_o: 0 converged, 1 max iterations, 2 diverged, 3 singular.
-module pim_refine #(
-  parameter int N         = {{ inv_size }},
-  parameter int AW        = {{ weight_bits }},
-  parameter int InvCellW  = {{ inv_cell_bits }},
-  parameter int InvDacW   = {{ inv_input_bits }},
-  parameter int InvAdcW   = {{ inv_bits }},
-  parameter int Latency   = {{ inv_latency }},
-  parameter int XFrac     = {{ inv_x_frac }},
-  parameter int XW        = {{ inv_x_bits }},
-  parameter int Target    = {{ inv_target_bits }},
-  parameter int MaxIters  = {{ inv_max_iters }},
-  parameter int Taylor    = {{ inv_taylor }},
-  parameter bit SplitDiag = 1'b{{ inv_split_diag }},
-  // The tile's command port.
-  parameter int TileCols  = {{ cols }},
-  parameter int TileInW   = {{ input_bits }},
-  parameter int TileAddrW = {{ addr_bits }},
-  parameter int TileDataW = {{ data_bits }},
-  parameter int TileRspW  = {{ rsp_bits }}
-) (
-  input  logic                 clk_i,
-  input  logic                 rst_ni,
-  input  logic                 a_we_i,
-  input  logic [$clog2(N)-1:0] a_row_i,
-  input  logic [$clog2(N)-1:0] a_col_i,
-  input  logic [AW-1:0]        a_data_i,
-  input  logic                 b_we_i,
-  input  logic [$clog2(N)-1:0] b_idx_i,
-  input  logic [AW-1:0]        b_data_i,
-  input  logic                 start_i,
-  output logic                 busy_o,
-  output logic [pim_pkg::StatusW-1:0] status_o,
-  output logic [pim_pkg::ItersW-1:0]  iters_o,
-  input  logic [$clog2(N)-1:0] rd_idx_i,
-  output logic [XW-1:0]        x_o,
-  output logic [AW+XW+$clog2(N)+1:0] residual_o,
+module pim_refine (
+  input  logic clk_i,
+  input  logic rst_ni,
+  // Host ports: from the golden solver's port table (pimforge_golden::solver::units).
+{%- for p in host_ports %}
+  {% if p.output %}output{% else %}input {% endif %} logic {{ p.range }} {{ p.name }},
+{%- endfor %}
   // Master of the tile's command port.
-  output logic                 tile_cmd_valid_o,
-  input  logic                 tile_cmd_ready_i,
-  output logic [pim_pkg::OpW-1:0]     tile_cmd_op_o,
-  output logic [TileAddrW-1:0]    tile_cmd_addr_o,
-  output logic [TileDataW-1:0]    tile_cmd_data_o,
-  input  logic                 tile_rsp_valid_i,
-  input  logic [TileRspW-1:0]     tile_rsp_data_i,
-  input  logic                 tile_busy_i
+  output logic                    tile_cmd_valid_o,
+  input  logic                    tile_cmd_ready_i,
+  output logic [pim_pkg::OpW-1:0] tile_cmd_op_o,
+  output logic {{ tile_addr_range }} tile_cmd_addr_o,
+  output logic {{ tile_data_range }} tile_cmd_data_o,
+  input  logic                    tile_rsp_valid_i,
+  input  logic {{ tile_rsp_range }} tile_rsp_data_i,
+  input  logic                    tile_busy_i
 );
+
+  // Fixed by the config: the host ports above are generated for these values.
+  localparam int N         = {{ inv_size }};
+  localparam int AW        = {{ weight_bits }};
+  localparam int InvCellW  = {{ inv_cell_bits }};
+  localparam int InvDacW   = {{ inv_input_bits }};
+  localparam int InvAdcW   = {{ inv_bits }};
+  localparam int Latency   = {{ inv_latency }};
+  localparam int XFrac     = {{ inv_x_frac }};
+  localparam int XW        = {{ inv_x_bits }};
+  localparam int Target    = {{ inv_target_bits }};
+  localparam int MaxIters  = {{ inv_max_iters }};
+  localparam int Taylor    = {{ inv_taylor }};
+  localparam bit SplitDiag = 1'b{{ inv_split_diag }};
+  // The tile's command port.
+  localparam int TileCols  = {{ cols }};
+  localparam int TileInW   = {{ input_bits }};
+  localparam int TileAddrW = {{ addr_bits }};
+  localparam int TileDataW = {{ data_bits }};
 
   localparam int IdxW = $clog2(N);
 

@@ -3,28 +3,13 @@
 // controller pim_refine with its INV crossbar, and a tile (pim_tile, this design's geometry)
 // whose bit-sliced VMM path computes the controller's exact residuals and A_l products. The
 // tile belongs to the solver: the controller is the only master of its command port.
-module pim_solver #(
-  parameter int N  = {{ inv_size }},
-  parameter int AW = {{ weight_bits }},
-  parameter int XW = {{ inv_x_bits }}
-) (
-  input  logic                 clk_i,
-  input  logic                 rst_ni,
-  input  logic                 a_we_i,
-  input  logic [$clog2(N)-1:0] a_row_i,
-  input  logic [$clog2(N)-1:0] a_col_i,
-  input  logic [AW-1:0]        a_data_i,
-  input  logic                 b_we_i,
-  input  logic [$clog2(N)-1:0] b_idx_i,
-  input  logic [AW-1:0]        b_data_i,
-  input  logic                 start_i,
-  output logic                 busy_o,
-  output logic [pim_pkg::StatusW-1:0] status_o,
-  output logic [pim_pkg::ItersW-1:0]  iters_o,
-  input  logic [$clog2(N)-1:0] rd_idx_i,
-  output logic [XW-1:0]        x_o,
-  // Largest entry of the last residual |b 2^48 - A X| (of the returned X when converged).
-  output logic [AW+XW+$clog2(N)+1:0] residual_o
+module pim_solver (
+  input  logic clk_i,
+  input  logic rst_ni,
+  // Host ports: from the golden solver's port table (pimforge_golden::solver::units).
+{%- for p in host_ports %}
+  {% if p.output %}output{% else %}input {% endif %} logic {{ p.range }} {{ p.name }}{% if !loop.last %},{% endif %}
+{%- endfor %}
 );
 
   logic                       cmd_valid, cmd_ready, rsp_valid, tile_busy, tile_err;
@@ -33,11 +18,7 @@ module pim_solver #(
   logic [{{ data_bits }}-1:0] cmd_data;
   logic [{{ rsp_bits }}-1:0]  rsp_data;
 
-  pim_refine #(
-    .N  (N),
-    .AW (AW),
-    .XW (XW)
-  ) u_refine (
+  pim_refine u_refine (
     .clk_i,
     .rst_ni,
     .a_we_i,

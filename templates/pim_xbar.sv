@@ -134,7 +134,7 @@ module pim_xbar #(
   // Power-up: device parameters loaded, every cell programmed to level 0, LFSRs seeded.
   initial begin
     if (DevFiles) begin
-      $readmemh($sformatf("%s/pim_dev_t%0d_s%0d.memh", DeviceDir, TileIndex, SliceIndex), dev_mem);
+      $readmemh($sformatf("{{ device_file_format }}", DeviceDir, TileIndex, SliceIndex), dev_mem);
     end else begin
       for (int i = 0; i < Cells; i++) begin
         dev_mem[i] = '0;

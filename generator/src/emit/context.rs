@@ -11,6 +11,8 @@ use askama::Template;
 use pimforge_golden::array::tile_bits;
 use pimforge_golden::num::clog2;
 use pimforge_golden::protocol::constants;
+use pimforge_golden::solver::RefineUnit;
+use pimforge_golden::Interface;
 
 /// The generated-file header: version, config hash, "do not edit".
 fn header(d: &Design) -> String {
@@ -144,6 +146,8 @@ pub struct TileCtx {
     pub max_pulses: i64,
     /// Width of the mixed unit's per-step count of saturated accumulators.
     pub chi_sat_bits: u32,
+    /// The device files' `$sformatf` pattern: directory, tile and slice.
+    pub device_file_format: String,
     /// Idle bits above the transfer's slice-0 digits on the packed update bus (0: one slice).
     pub xfer_pad: usize,
     pub fault: Flags,
@@ -232,16 +236,67 @@ impl TileCtx {
             max_pulses: mixed.map_or(0, |m| m.max_pulses),
             chi_sat_bits: clog2(s.cols as u64 + 1),
             xfer_pad: (s.slices() - 1) * s.cols * s.value_bits as usize,
+            device_file_format: {
+                let [prefix, between, ext] = super::DEVICE_FILE;
+                format!("%s/{prefix}%0d{between}%0d{ext}")
+            },
             fault,
             slice_info,
         }
     }
 }
 
+/// One host port of a unit, as its golden model's port table describes it.
+pub struct PortDecl {
+    pub output: bool,
+    /// `[msb:0]` padded to the widest range of the list, or blanks for a one-bit port.
+    pub range: String,
+    pub name: &'static str,
+}
+
+/// The host ports of unit `M` (after `clk_i` and `rst_ni`), in its table's order: inputs, then
+/// outputs.
+fn host_ports<M: Interface>(g: &M::Geometry) -> Vec<PortDecl> {
+    let ports: Vec<(bool, u32, &'static str)> = M::INPUTS
+        .iter()
+        .map(|s| (false, (s.width)(g), s.name))
+        .chain(M::OUTPUTS.iter().map(|s| (true, (s.width)(g), s.name)))
+        .collect();
+    let range = |w: u32| {
+        if w > 1 {
+            format!("[{}:0]", w - 1)
+        } else {
+            String::new()
+        }
+    };
+    let pad = ports.iter().map(|p| range(p.1).len()).max().unwrap_or(0);
+    ports
+        .into_iter()
+        .map(|(output, w, name)| PortDecl {
+            output,
+            range: format!("{:<pad$}", range(w)),
+            name,
+        })
+        .collect()
+}
+
+/// `[w-1:0]`, padded to the width of the opcode's range `[pim_pkg::OpW-1:0]`.
+fn padded_range(w: u32) -> String {
+    format!("{:<18}", format!("[{}:0]", w - 1))
+}
+
 /// Everything the solver templates print: the INV crossbar, the refinement controller and the
 /// widths of the solver's tile.
 pub struct SolverCtx {
     pub header: String,
+    /// The solver's host ports (`pim_solver` and `pim_refine` alike), from the golden solver's
+    /// port table.
+    pub host_ports: Vec<PortDecl>,
+    /// Ranges of the tile command port's address, data and response, padded to line up with
+    /// the opcode's.
+    pub tile_addr_range: String,
+    pub tile_data_range: String,
+    pub tile_rsp_range: String,
     pub inv_size: usize,
     pub inv_bits: u32,
     pub inv_cell_bits: u32,
@@ -269,8 +324,13 @@ impl SolverCtx {
     pub fn new(d: &Design) -> Option<SolverCtx> {
         let inv = d.config().inv.as_ref()?;
         let s = &d.shape;
+        let model = d.solver_model()?;
         Some(SolverCtx {
             header: header(d),
+            host_ports: host_ports::<RefineUnit>(&model.geometry()),
+            tile_addr_range: padded_range(s.addr_bits()),
+            tile_data_range: padded_range(s.data_bits()),
+            tile_rsp_range: padded_range(s.rsp_bits()),
             inv_size: inv.size,
             inv_bits: inv.bits,
             inv_cell_bits: inv.cell_bits,

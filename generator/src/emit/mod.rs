@@ -152,10 +152,15 @@ pub fn work_dir(d: &Design, work: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// The device files' name, around the tile and slice numbers (the RTL builds it with
+/// `$sformatf` from the same pieces).
+pub const DEVICE_FILE: [&str; 3] = ["pim_dev_t", "_s", ".memh"];
+
 /// Name of the device file of slice `slice` of tile `tile` (read by `pim_xbar` and the golden
 /// model).
 pub fn device_file(tile: usize, slice: usize) -> String {
-    format!("pim_dev_t{tile}_s{slice}.memh")
+    let [prefix, between, ext] = DEVICE_FILE;
+    format!("{prefix}{tile}{between}{slice}{ext}")
 }
 
 /// Strips trailing spaces and ends the file with exactly one newline.

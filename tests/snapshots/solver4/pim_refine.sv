@@ -24,52 +24,53 @@
 //   product, check 1, INV block; update 1 and the stop check StopCycles (13); at the end, the
 //   final residual product and 1.
 // status_o: 0 converged, 1 max iterations, 2 diverged, 3 singular.
-module pim_refine #(
-  parameter int N         = 4,
-  parameter int AW        = 16,
-  parameter int InvCellW  = 8,
-  parameter int InvDacW   = 16,
-  parameter int InvAdcW   = 8,
-  parameter int Latency   = 4,
-  parameter int XFrac     = 48,
-  parameter int XW        = 100,
-  parameter int Target    = 16,
-  parameter int MaxIters  = 20,
-  parameter int Taylor    = 1,
-  parameter bit SplitDiag = 1'b1,
-  // The tile's command port.
-  parameter int TileCols  = 32,
-  parameter int TileInW   = 16,
-  parameter int TileAddrW = 12,
-  parameter int TileDataW = 16,
-  parameter int TileRspW  = 41
-) (
-  input  logic                 clk_i,
-  input  logic                 rst_ni,
-  input  logic                 a_we_i,
-  input  logic [$clog2(N)-1:0] a_row_i,
-  input  logic [$clog2(N)-1:0] a_col_i,
-  input  logic [AW-1:0]        a_data_i,
-  input  logic                 b_we_i,
-  input  logic [$clog2(N)-1:0] b_idx_i,
-  input  logic [AW-1:0]        b_data_i,
-  input  logic                 start_i,
-  output logic                 busy_o,
-  output logic [pim_pkg::StatusW-1:0] status_o,
-  output logic [pim_pkg::ItersW-1:0]  iters_o,
-  input  logic [$clog2(N)-1:0] rd_idx_i,
-  output logic [XW-1:0]        x_o,
-  output logic [AW+XW+$clog2(N)+1:0] residual_o,
+module pim_refine (
+  input  logic clk_i,
+  input  logic rst_ni,
+  // Host ports: from the golden solver's port table (pimforge_golden::solver::units).
+  input  logic         a_we_i,
+  input  logic [1:0]   a_row_i,
+  input  logic [1:0]   a_col_i,
+  input  logic [15:0]  a_data_i,
+  input  logic         b_we_i,
+  input  logic [1:0]   b_idx_i,
+  input  logic [15:0]  b_data_i,
+  input  logic         start_i,
+  input  logic [1:0]   rd_idx_i,
+  output logic         busy_o,
+  output logic [1:0]   status_o,
+  output logic [7:0]   iters_o,
+  output logic [99:0]  x_o,
+  output logic [119:0] residual_o,
   // Master of the tile's command port.
-  output logic                 tile_cmd_valid_o,
-  input  logic                 tile_cmd_ready_i,
-  output logic [pim_pkg::OpW-1:0]     tile_cmd_op_o,
-  output logic [TileAddrW-1:0]    tile_cmd_addr_o,
-  output logic [TileDataW-1:0]    tile_cmd_data_o,
-  input  logic                 tile_rsp_valid_i,
-  input  logic [TileRspW-1:0]     tile_rsp_data_i,
-  input  logic                 tile_busy_i
+  output logic                    tile_cmd_valid_o,
+  input  logic                    tile_cmd_ready_i,
+  output logic [pim_pkg::OpW-1:0] tile_cmd_op_o,
+  output logic [11:0]             tile_cmd_addr_o,
+  output logic [15:0]             tile_cmd_data_o,
+  input  logic                    tile_rsp_valid_i,
+  input  logic [40:0]             tile_rsp_data_i,
+  input  logic                    tile_busy_i
 );
+
+  // Fixed by the config: the host ports above are generated for these values.
+  localparam int N         = 4;
+  localparam int AW        = 16;
+  localparam int InvCellW  = 8;
+  localparam int InvDacW   = 16;
+  localparam int InvAdcW   = 8;
+  localparam int Latency   = 4;
+  localparam int XFrac     = 48;
+  localparam int XW        = 100;
+  localparam int Target    = 16;
+  localparam int MaxIters  = 20;
+  localparam int Taylor    = 1;
+  localparam bit SplitDiag = 1'b1;
+  // The tile's command port.
+  localparam int TileCols  = 32;
+  localparam int TileInW   = 16;
+  localparam int TileAddrW = 12;
+  localparam int TileDataW = 16;
 
   localparam int IdxW = $clog2(N);
 
