@@ -129,11 +129,15 @@ impl<M: Interface> Bench<M> {
         Ok(())
     }
 
-    fn in_window(&self) -> Option<u64> {
-        self.trace
-            .as_ref()
-            .filter(|t| (t.waves.first..=t.waves.last).contains(&self.cycle))
-            .map(|_| self.cycle)
+    /// Records the golden outputs `out` at `time` in the golden waveform, when cycle `cycle` is
+    /// in a traced bench's window.
+    fn sample_golden(&mut self, cycle: u64, time: u64, out: &M::Out) {
+        if let Some(t) = self.trace.as_mut() {
+            if (t.waves.first..=t.waves.last).contains(&cycle) {
+                let values: Vec<u128> = M::OUTPUTS.iter().map(|s| (s.value)(out)).collect();
+                t.vcd.sample(time, &values);
+            }
+        }
     }
 
     /// Drives the inputs with the clock low (the first half of a cycle).
@@ -171,14 +175,8 @@ impl<M: Interface> Bench<M> {
     ) -> Result<std::result::Result<M::Out, Box<Mismatch>>> {
         self.drive(inp)?;
         let exp = self.model.outputs(inp);
-        if let Some(c) = self.in_window() {
-            let values: Vec<u128> = M::OUTPUTS.iter().map(|s| (s.value)(&exp)).collect();
-            self.trace
-                .as_mut()
-                .expect("traced")
-                .vcd
-                .sample(2 * c, &values);
-        }
+        let c = self.cycle;
+        self.sample_golden(c, 2 * c, &exp);
         for (s, port) in M::OUTPUTS.iter().zip(&self.outs) {
             let (expected, actual) = ((s.value)(&exp), port.get());
             if expected != actual {
@@ -195,13 +193,9 @@ impl<M: Interface> Bench<M> {
         }
         self.edge();
         self.model.clock(inp);
-        if let Some(t) = self.trace.as_mut() {
-            let c = self.cycle - 1;
-            if (t.waves.first..=t.waves.last).contains(&c) {
-                let after = self.model.outputs(inp);
-                let values: Vec<u128> = M::OUTPUTS.iter().map(|s| (s.value)(&after)).collect();
-                t.vcd.sample(2 * c + 1, &values);
-            }
+        if self.trace.is_some() {
+            let after = self.model.outputs(inp);
+            self.sample_golden(c, 2 * c + 1, &after);
         }
         Ok(Ok(exp))
     }
