@@ -3,26 +3,13 @@
 
 use assert_cmd::Command;
 use std::fs;
-use std::path::Path;
 
 fn pimforge() -> Command {
     Command::cargo_bin("pimforge").unwrap()
 }
 
-fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<_> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
+mod common;
+use common::tree;
 
 #[test]
 fn gen_64_tiles_is_deterministic() {

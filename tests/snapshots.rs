@@ -4,24 +4,20 @@
 //! them. None of these tests needs Verilator.
 
 use assert_cmd::Command;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+mod common;
+
+/// Every file of `dir`, as text.
 fn tree(dir: &Path) -> Vec<(String, String)> {
-    let mut v: Vec<_> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| {
-            let e = e.unwrap();
-            let text = fs::read_to_string(e.path()).unwrap();
-            (e.file_name().to_string_lossy().into_owned(), text)
-        })
-        .collect();
-    v.sort();
-    v
+    common::tree(dir)
+        .into_iter()
+        .map(|(name, bytes)| (name, String::from_utf8(bytes).expect("UTF-8 text")))
+        .collect()
 }
 
 /// The first difference between two versions of a file, with its line number.

@@ -6,7 +6,21 @@ use pimforge_gen::config::Config;
 use pimforge_gen::design::Design;
 use pimforge_gen::fault::Fault;
 use pimforge_gen::presets::preset;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Every file of `dir` (not below it) with its contents, by name.
+pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| {
+            let e = e.unwrap();
+            let bytes = std::fs::read(e.path()).unwrap();
+            (e.file_name().to_string_lossy().into_owned(), bytes)
+        })
+        .collect();
+    v.sort();
+    v
+}
 
 /// The work directory of `pimforge verify`, `build/` at the root.
 pub fn work() -> PathBuf {
