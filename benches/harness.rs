@@ -89,7 +89,7 @@ fn gen_time(cfg: &Config, reps: u32) -> f64 {
     let t0 = Instant::now();
     for _ in 0..reps {
         let design = Design::new(cfg.clone().validated().unwrap(), None);
-        write_tree(&out, &pimforge_gen::emit::render(&design)).unwrap();
+        write_tree(&out, &pimforge_gen::emit::render(&design), "--out").unwrap();
     }
     t0.elapsed().as_secs_f64() / reps as f64
 }

@@ -1,5 +1,6 @@
 //! The `pimforge` command line.
 
+#[macro_use]
 mod cmd;
 
 use clap::{Parser, Subcommand};
@@ -40,6 +41,13 @@ enum Cmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ctrl-C, SIGTERM or SIGHUP: remove the scratch directories of unfinished output (finished
+    // files, such as the per-epoch reports of `train`, stay) and exit with the shell's code.
+    let _ = ctrlc::set_handler(|| {
+        pimforge_scratch::remove_all();
+        warn!("pimforge: interrupted; unfinished output removed");
+        std::process::exit(130);
+    });
     let result = match &cli.cmd {
         Cmd::Gen(a) => cmd::gen::run(a),
         Cmd::Config(a) => cmd::config::run(a),
@@ -57,7 +65,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("pimforge: error: {e:#}");
+            warn!("pimforge: error: {e:#}");
             ExitCode::FAILURE
         }
     }

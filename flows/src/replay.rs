@@ -53,6 +53,7 @@ mod tests {
             preset: Some("tiny"),
             file: Some(Path::new("my.yaml")),
             tiles: Some(3),
+            ..Default::default()
         };
         assert_eq!(
             verify(&src, Some(Fault::OpaDigit), 7, 100),

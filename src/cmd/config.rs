@@ -64,9 +64,9 @@ pub fn run(a: &ConfigCmd) -> anyhow::Result<()> {
         derived: derived(&cfg),
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        say!("{}", serde_json::to_string_pretty(&r)?);
     } else {
-        print!("{}", serde_norway::to_string(&r)?);
+        say_raw!("{}", serde_norway::to_string(&r)?);
     }
     Ok(())
 }

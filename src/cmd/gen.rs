@@ -24,9 +24,9 @@ pub struct GenArgs {
 pub fn run(a: &GenArgs) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let design = a.cfg.design(a.inject_fault)?;
-    let files = pimforge_gen::emit::write(&design, &a.out)?;
+    let files = pimforge_gen::emit::write(&design, &a.out, "--out")?;
     let s = &design.shape;
-    println!(
+    say!(
         "pimforge: wrote {} files to {} in {:.0} ms (config {}): {} tiles of {}x{} crossbars, {} slices, {}-bit ADC{}, accumulators {} bits, MVM {} cycles",
         files.len(),
         a.out.display(),

@@ -54,7 +54,7 @@ pub fn run(a: &KfacArgs) -> Result<()> {
         target: a.target,
         out: a.out.clone(),
     })?;
-    print!("{text}");
-    println!("pimforge: wrote {}", a.out.display());
+    say_raw!("{text}");
+    say!("pimforge: wrote {}", a.out.display());
     Ok(())
 }

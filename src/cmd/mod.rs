@@ -1,5 +1,7 @@
 //! One module per `pimforge` subcommand.
 
+#[macro_use]
+pub mod say;
 pub mod config;
 pub mod gen;
 pub mod kfac;
@@ -20,7 +22,9 @@ use std::path::PathBuf;
 /// Where the config comes from: shared by every subcommand.
 #[derive(Args, Debug, Clone)]
 pub struct ConfigArgs {
-    /// Named preset to start from (see `pimforge presets`); default `puma`.
+    /// Named preset to start from (see `pimforge presets`); default `puma` (for `train`:
+    /// `digits`, or `digits-mixed` with `--algorithm mixed`). A config file's `preset:` key
+    /// must agree with it.
     #[arg(long)]
     pub preset: Option<String>,
     /// YAML config file; its fields override the preset's.
@@ -38,6 +42,7 @@ impl ConfigArgs {
             preset: self.preset.as_deref(),
             file: self.config.as_deref(),
             tiles: self.tiles,
+            default_preset: None,
         }
     }
 

@@ -18,7 +18,7 @@ pub struct PlotArgs {
 }
 
 pub fn run(a: &PlotArgs) -> Result<()> {
-    print!("{}", plot_reports(&a.reports, &a.title, &a.out)?);
-    println!("pimforge: wrote {}", a.out.join("accuracy.png").display());
+    say_raw!("{}", plot_reports(&a.reports, &a.title, &a.out)?);
+    say!("pimforge: wrote {}", a.out.join("accuracy.png").display());
     Ok(())
 }

@@ -4,6 +4,6 @@ use pimforge_gen::presets::PRESETS;
 
 pub fn run() {
     for (name, what) in PRESETS {
-        println!("{name:<12} {what}");
+        say!("{name:<12} {what}");
     }
 }

@@ -45,7 +45,7 @@ pub fn run(a: &RefineArgs) -> Result<()> {
         plot_size: a.plot_size,
         out: a.out.clone(),
     })?;
-    print!("{text}");
-    println!("pimforge: wrote {}", a.out.display());
+    say_raw!("{text}");
+    say!("pimforge: wrote {}", a.out.display());
     Ok(())
 }

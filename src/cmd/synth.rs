@@ -26,36 +26,44 @@ pub fn run(a: &SynthArgs) -> anyhow::Result<()> {
     let hash = &design.hash;
     let base = a.work.join("synth").join(hash);
     let rtl = base.join("rtl");
-    pimforge_gen::emit::write(&design, &rtl)?;
+    pimforge_gen::emit::write(&design, &rtl, "--work")?;
     let label = match (&a.cfg.preset, &a.cfg.config) {
         (_, Some(file)) => file.display().to_string(),
         (Some(p), None) => p.clone(),
         (None, None) => "puma".into(),
     };
-    println!(
+    say!(
         "pimforge synth: {label} ({} tiles of {}x{}), Yosys logs in {}",
         cfg.tiles,
         cfg.crossbar.rows,
         cfg.crossbar.cols,
         base.join("yosys").display()
     );
-    println!(
+    say!(
         "{:<16} {:>12} {:>14} {:>8} {:>9}",
-        "module", "cells", "transistors", "depth", "seconds"
+        "module",
+        "cells",
+        "transistors",
+        "depth",
+        "seconds"
     );
     let mut reports = Vec::new();
     let modules = digital_modules(cfg);
     for m in &modules {
         let r = synth_module(&rtl, &base.join("yosys"), &modules, m)?;
-        println!(
+        say!(
             "{:<16} {:>12} {:>14} {:>8} {:>9.1}",
-            r.module, r.cells, r.transistors, r.depth, r.seconds
+            r.module,
+            r.cells,
+            r.transistors,
+            r.depth,
+            r.seconds
         );
         reports.push(r);
     }
-    println!("(pim_tile: one whole tile, flattened, crossbars as black boxes; pim_array: totals over all tiles, depth of the array's own logic)");
+    say!("(pim_tile: one whole tile, flattened, crossbars as black boxes; pim_array: totals over all tiles, depth of the array's own logic)");
     if cfg.inv.is_some() {
-        println!("(pim_refine: the refinement controller, flattened, its INV crossbar pim_inv as a black box)");
+        say!("(pim_refine: the refinement controller, flattened, its INV crossbar pim_inv as a black box)");
     }
     if let Some(path) = &a.json {
         let doc = serde_json::json!({ "config": cfg, "config_hash": hash, "modules": reports });

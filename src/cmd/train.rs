@@ -80,7 +80,7 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         ))
     });
     if a.backend == BackendKind::Rtl {
-        eprintln!(
+        warn!(
             "pimforge: building the RTL model of {name} (cached in {})",
             a.work.display()
         );
@@ -133,7 +133,7 @@ pub fn run(a: &TrainArgs) -> Result<()> {
     })?;
     bar.finish_and_clear();
     let c = &report.counters;
-    println!(
+    say!(
         "pimforge: {:?} on {name} ({} backend): test accuracy {:.2}% after {} epochs (float64 reference, same seed: {:.2}%); {} pulses, {} CRS passes ({} saturated weights), {} clipped cell updates, {} chi saturations; {:.0} samples/s; report in {}",
         a.algorithm,
         report.backend,
@@ -149,7 +149,7 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         out.display()
     );
     if let Some(l) = &report.lockstep {
-        println!("pimforge: lock-step: {l}");
+        say!("pimforge: lock-step: {l}");
     }
     Ok(())
 }

@@ -45,7 +45,7 @@ pub fn run(a: &VerifyArgs) -> anyhow::Result<()> {
     require("verilator")?;
     let label = a.cfg.preset.as_deref().unwrap_or("puma");
     let mut prepared = prepare(&design, &a.work, false)?;
-    println!(
+    say!(
         "pimforge verify: {label}: {} tiles of {}x{}, RTL in {}; Verilator model {} in {:.1} s",
         cfg.tiles,
         cfg.crossbar.rows,
@@ -61,11 +61,11 @@ pub fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         wave_window: a.wave_window,
     };
     if let Ok(summary) = verify(&prepared, a.transactions, &no_waves)? {
-        println!("PASS {label} seed {}: {summary}", a.seed);
+        say!("PASS {label} seed {}: {summary}", a.seed);
         return Ok(());
     }
     // Replay with the traced model, which writes the waveforms of the cycles before the mismatch.
-    eprintln!("mismatch: building the traced model for waveforms");
+    warn!("mismatch: building the traced model for waveforms");
     add_traced(&design, &mut prepared, &a.work)?;
     let opts = Options {
         wave_dir: Some(a.work.join("waves")),
@@ -75,6 +75,6 @@ pub fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         Err(m) => m,
         Ok(_) => bail!("the mismatch did not reproduce with the traced model"),
     };
-    eprint!("FAIL {label} seed {}\n{m}", a.seed);
+    warn!("FAIL {label} seed {}\n{}", a.seed, m.to_string().trim_end());
     bail!("verification failed at cycle {}", m.cycle)
 }

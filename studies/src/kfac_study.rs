@@ -170,6 +170,7 @@ pub fn run(a: &KfacStudy) -> Result<String> {
             ("table.md".to_string(), text.clone().into_bytes()),
             ("kfac.png".to_string(), png),
         ],
+        "--out",
     )?;
     Ok(text)
 }

@@ -367,6 +367,7 @@ pub fn run(a: &RefineStudy) -> anyhow::Result<String> {
             ("table.md".to_string(), text.clone().into_bytes()),
             ("convergence.png".to_string(), png),
         ],
+        "--out",
     )?;
     Ok(text)
 }

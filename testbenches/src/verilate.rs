@@ -6,6 +6,7 @@
 //! into them, so each design is compiled once.
 
 use anyhow::{bail, Context, Result};
+use pimforge_scratch::Scratch;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::fs;
@@ -225,6 +226,9 @@ pub fn check_ports(top: &str, table: &[PortSpec], header: &str) -> Result<()> {
     )
 }
 
+/// Prefix of the build directories in the cache while a build runs.
+const BUILD_PREFIX: &str = ".build-";
+
 /// Builds (or finds in the cache) the shared library of a design.
 pub fn build(spec: &BuildSpec) -> Result<Built> {
     let t0 = std::time::Instant::now();
@@ -266,10 +270,10 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
 
     // Build in a private directory, then rename it into the cache: concurrent builds of the
     // same design (parallel tests) never see a half-written library.
-    fs::create_dir_all(spec.cache)?;
-    let work = tempfile::Builder::new()
-        .prefix(".build-")
-        .tempdir_in(spec.cache)?;
+    // A scratch directory: removed on an error or an interrupt, and swept by a later build if
+    // this process dies.
+    pimforge_scratch::sweep(spec.cache, BUILD_PREFIX);
+    let work = Scratch::new_in(spec.cache, BUILD_PREFIX)?;
     let obj = work.path().join("obj");
     let sources: Vec<PathBuf> = files.iter().map(|f| spec.rtl_dir.join(f)).collect();
     run(Command::new("verilator")
@@ -329,13 +333,10 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
         .arg("-o")
         .arg(&out_lib)
         .arg("-pthread"))?;
-    let staged = work.keep();
-    match fs::rename(&staged, &dir) {
+    match work.persist(&dir) {
         Ok(()) => {}
-        Err(_) if library.is_file() => {
-            // Another process finished the same build first.
-            let _ = fs::remove_dir_all(&staged);
-        }
+        // Another process finished the same build first (the scratch is removed).
+        Err(_) if library.is_file() => {}
         Err(e) => return Err(e).context("cannot move the build into the cache"),
     }
     Ok(Built {

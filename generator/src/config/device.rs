@@ -150,7 +150,7 @@ pub(super) fn validate(cfg: &Config, errs: &mut Vec<FieldError>) {
             bad(
                 errs,
                 "device.bounds",
-                format!("[{lo}, {hi}]"),
+                super::shown(&[lo, hi]),
                 format!(
                     "[min, max] with {clo} <= min < 0 < max <= {chi} (every slice's cell range)"
                 ),
@@ -195,10 +195,12 @@ pub(super) fn validate(cfg: &Config, errs: &mut Vec<FieldError>) {
         if cfg.slices() != 1 {
             bad(
                 errs,
-                "mixed",
-                format!("with {} slices", cfg.slices()),
-                "one slice per weight (crossbar.value_bits = weight.bits): one multi-level cell"
-                    .into(),
+                "crossbar.value_bits",
+                cfg.crossbar.value_bits.to_string(),
+                format!(
+                    "weight.bits ({}) when the config has a mixed section: one slice, one multi-level cell per weight",
+                    cfg.weight.bits
+                ),
             );
         }
         if !(2..=62).contains(&m.chi_bits) || cfg.input.bits + cfg.weight.bits > 62 {

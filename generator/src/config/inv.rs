@@ -172,7 +172,7 @@ pub(super) fn validate_tile(cfg: &Config, inv: &Inv, errs: &mut Vec<FieldError>)
     for (field, value, ok) in [
         (
             "device.model",
-            format!("{:?}", d.model).to_lowercase(),
+            super::shown(&d.model),
             d.model == DeviceModel::Ideal,
         ),
         ("device.c2c", d.c2c.to_string(), d.c2c == 0.0),
@@ -188,11 +188,7 @@ pub(super) fn validate_tile(cfg: &Config, inv: &Inv, errs: &mut Vec<FieldError>)
             d.stuck_off.to_string(),
             d.stuck_off == 0.0,
         ),
-        (
-            "device.bounds",
-            format!("{:?}", d.bounds),
-            d.bounds.is_none(),
-        ),
+        ("device.bounds", super::shown(&d.bounds), d.bounds.is_none()),
     ] {
         if !ok {
             bad(

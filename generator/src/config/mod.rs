@@ -8,6 +8,7 @@
 
 mod device;
 mod inv;
+pub mod locate;
 
 pub use device::{Device, DeviceModel, Mixed};
 pub use inv::{Diagonal, Inv};
@@ -121,9 +122,36 @@ impl std::error::Error for ConfigErrors {}
 pub(crate) fn bad(errs: &mut Vec<FieldError>, field: &str, value: String, allowed: String) {
     errs.push(FieldError {
         field: field.into(),
-        value,
+        value: truncated(value),
         allowed,
     });
+}
+
+/// Longest value a message echoes.
+const SHOWN_CHARS: usize = 60;
+
+/// `v` cut to [`SHOWN_CHARS`] characters (a 20-million-entry list is not echoed whole).
+pub fn truncated(v: String) -> String {
+    truncated_to(v, SHOWN_CHARS)
+}
+
+/// `v` cut to `n` characters.
+pub fn truncated_to(v: String, n: usize) -> String {
+    match v.char_indices().nth(n) {
+        Some((at, _)) => format!("{}... ({} characters)", &v[..at], v.chars().count()),
+        None => v,
+    }
+}
+
+/// A value as the user writes it in YAML (`soft_bounds`, `[-4, 3]`), truncated.
+pub fn shown<T: Serialize>(v: &T) -> String {
+    let json = serde_json::to_value(v).expect("config values serialise");
+    let text = match &json {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "null".into(),
+        other => other.to_string().replace(',', ", "),
+    };
+    truncated(text)
 }
 
 /// A config that passed [`Config::validate`]: only [`Config::validated`] makes one, so a function
@@ -183,6 +211,7 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigErrors> {
         let mut errs = Vec::new();
         let pow2 = |v: u64| v.is_power_of_two();
+        let mut lines_ok = true;
 
         if !(1..=MAX_TILES).contains(&self.tiles) {
             bad(
@@ -203,6 +232,7 @@ impl Config {
                     v.to_string(),
                     "a power of two in 2..=1024".into(),
                 );
+                lines_ok = false;
             }
         }
         let vb = self.crossbar.value_bits;
@@ -242,13 +272,14 @@ impl Config {
         }
         let slices_ok =
             (1..=16).contains(&vb) && (2..=32).contains(&w.bits) && w.bits.is_multiple_of(vb);
+        let errs_before_cells = errs.len();
         if slices_ok {
             let cells = self.cell_bits();
             if cells.len() != self.slices() {
                 bad(
                     &mut errs,
                     "crossbar.cell_bits",
-                    format!("{cells:?} ({} entries)", cells.len()),
+                    format!("{} ({} entries)", shown(&cells), cells.len()),
                     format!(
                         "one width, or {} widths (weight.bits / crossbar.value_bits)",
                         self.slices()
@@ -295,17 +326,26 @@ impl Config {
             );
         }
         let min_lines = self.crossbar.rows.min(self.crossbar.cols);
-        if !pow2(a.share as u64) || a.share > min_lines.max(1) {
+        if !pow2(a.share as u64) || lines_ok && a.share > min_lines {
             bad(
                 &mut errs,
                 "adc.share",
                 a.share.to_string(),
-                format!(
-                    "a power of two in 1..={min_lines} (dividing crossbar.rows and crossbar.cols)"
-                ),
+                match lines_ok {
+                    true => format!(
+                        "a power of two in 1..={min_lines} (dividing crossbar.rows and crossbar.cols)"
+                    ),
+                    false => "a power of two dividing crossbar.rows and crossbar.cols".into(),
+                },
             );
         }
-        if slices_ok && self.cell_bits().len() == self.slices() {
+        // The device section is checked against sound cell widths only.
+        let cells_ok = slices_ok
+            && self.cell_bits().len() == self.slices()
+            && errs[errs_before_cells..]
+                .iter()
+                .all(|e| !e.field.starts_with("crossbar.cell_bits"));
+        if cells_ok {
             device::validate(self, &mut errs);
         }
         if let Some(inv) = &self.inv {
@@ -323,32 +363,39 @@ impl Config {
             let (lo, hi) = (0..shape.slices())
                 .map(|m| shape.current_range(m))
                 .fold((0, 0), |(a, b), (lo, hi)| (lo.min(a), hi.max(b)));
-            bad(
-                &mut errs,
-                if self.adc.step != 1 {
-                    "adc.step"
-                } else {
-                    "crossbar.rows"
-                },
-                if self.adc.step != 1 {
-                    self.adc.step.to_string()
-                } else {
+            let lines = self.crossbar.rows.max(self.crossbar.cols);
+            let (field, value, allowed) = if self.adc.step != 1 {
+                (
+                    "adc.step",
+                    self.adc.step.to_string(),
+                    "1 when adc.exact is true".to_string(),
+                )
+            } else if max_rows < 2 {
+                (
+                    "adc.bits",
+                    self.adc.bits.to_string(),
                     format!(
-                        "{} (lines reach currents {lo}..={hi}, beyond a {}-bit ADC)",
-                        self.crossbar.rows.max(self.crossbar.cols),
+                        "at least {} for an exact ADC on {lines}-line crossbars (no crossbar is exact with {} bits); or set adc.exact: false to allow counted clipping",
+                        self.exact_adc_bits(),
                         self.adc.bits
-                    )
-                },
-                if self.adc.step != 1 {
-                    "1 when adc.exact is true".into()
-                } else {
+                    ),
+                )
+            } else {
+                (
+                    "crossbar.rows",
+                    format!("{lines} (lines reach currents {lo}..={hi}, beyond a {}-bit ADC)", self.adc.bits),
                     format!(
                         "at most {max_rows} lines (rows and cols) for an exact {}-bit ADC; or raise adc.bits to {}, or set adc.exact: false to allow counted clipping",
                         self.adc.bits,
                         self.exact_adc_bits()
-                    )
-                },
-            );
+                    ),
+                )
+            };
+            errs.push(FieldError {
+                field: field.into(),
+                value,
+                allowed,
+            });
         }
         let acc = shape.acc_bits();
         if acc > 128 {

@@ -124,10 +124,11 @@ pub fn render(d: &Design) -> Vec<(String, String)> {
     files
 }
 
-/// Writes the design's files into `dir` (atomically; see [`write_tree`]) and returns them.
-pub fn write(d: &Design, dir: &Path) -> Result<Vec<(String, String)>> {
+/// Writes the design's files into `dir` (atomically; see [`write_tree`]) and returns them;
+/// `flag` names the option `dir` came from, for messages.
+pub fn write(d: &Design, dir: &Path, flag: &str) -> Result<Vec<(String, String)>> {
     let files = render(d);
-    write_tree(dir, &files)?;
+    write_tree(dir, &files, flag)?;
     Ok(files)
 }
 
@@ -143,7 +144,7 @@ pub fn work_dir(d: &Design, work: &Path) -> Result<PathBuf> {
             .all(|(name, text)| std::fs::read_to_string(dir.join(name)).is_ok_and(|t| &t == text))
     };
     if !current() {
-        if let Err(e) = write_tree(&dir, &files) {
+        if let Err(e) = write_tree(&dir, &files, "--work") {
             if !current() {
                 return Err(e);
             }

@@ -265,6 +265,6 @@ pub fn plot_reports(reports: &[PathBuf], title: &str, out: &Path) -> anyhow::Res
         });
     }
     let png = plot_png(title, &curves)?;
-    write_tree(out, &[("accuracy.png".to_string(), png)])?;
+    write_tree(out, &[("accuracy.png".to_string(), png)], "--out")?;
     Ok(text)
 }

@@ -112,6 +112,7 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
             ("report.json".to_string(), json.into_bytes()),
             ("accuracy.png".to_string(), png),
         ],
+        "--out",
     )?;
     Ok(report)
 }

@@ -1,0 +1,165 @@
+//! Scratch directories: where pimforge stages output (a generated tree, a Verilator build)
+//! before renaming it into place.
+//!
+//! A [`Scratch`] is removed when it is dropped, unless it was [`Scratch::keep`]t. Every live
+//! scratch directory is also listed in a process-wide registry, so that an interrupt handler can
+//! remove them all ([`remove_all`]) before the process exits. Each one holds an advisory lock on
+//! its own directory for its whole life; a directory with the right prefix whose lock nobody
+//! holds belongs to a process that died (SIGKILL, power loss) and [`sweep`] removes it.
+
+use anyhow::{Context, Result};
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The scratch directories of this process that still exist.
+static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A fresh directory `<parent>/<prefix><random>`, locked and registered.
+#[derive(Debug)]
+pub struct Scratch {
+    path: PathBuf,
+    /// Held open (and locked) while the directory is in use.
+    _lock: File,
+}
+
+impl Scratch {
+    pub fn new_in(parent: &Path, prefix: &str) -> Result<Scratch> {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create directory {}", parent.display()))?;
+        let path = tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir_in(parent)
+            .with_context(|| format!("cannot write to {}", parent.display()))?
+            .keep();
+        let lock = File::open(&path)?;
+        lock.lock()
+            .with_context(|| format!("cannot lock {}", path.display()))?;
+        live().push(path.clone());
+        Ok(Scratch { path, _lock: lock })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Renames the directory to `to` (which must not exist, or be an empty directory).
+    pub fn persist(self, to: &Path) -> std::io::Result<()> {
+        fs::rename(&self.path, to)?;
+        self.forget();
+        Ok(())
+    }
+
+    fn forget(&self) {
+        live().retain(|p| p != &self.path);
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if live().contains(&self.path) {
+            let _ = fs::remove_dir_all(&self.path);
+            self.forget();
+        }
+    }
+}
+
+/// Removes every scratch directory of this process (from an interrupt handler, before exiting).
+pub fn remove_all() {
+    let paths = std::mem::take(&mut *live());
+    for p in paths {
+        let _ = fs::remove_dir_all(p);
+    }
+}
+
+/// Removes the directories `<parent>/<prefix>*` that no live process holds: leftovers of runs that
+/// died before they could clean up. Returns how many it removed.
+pub fn sweep(parent: &Path, prefix: &str) -> usize {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        if !name.to_string_lossy().starts_with(prefix) || !e.path().is_dir() {
+            continue;
+        }
+        let Ok(f) = File::open(e.path()) else {
+            continue;
+        };
+        if f.try_lock().is_ok() && fs::remove_dir_all(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Holds an exclusive advisory lock on directory `dir` (created if missing) until dropped:
+/// writers of the same output take turns.
+pub fn lock_dir(dir: &Path) -> Result<File> {
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create directory {}", dir.display()))?;
+    let f = File::open(dir).with_context(|| format!("cannot open {}", dir.display()))?;
+    f.lock()
+        .with_context(|| format!("cannot lock {}", dir.display()))?;
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `remove_all` removes the scratch of every thread: the tests take turns.
+    static SERIAL: Mutex<()> = Mutex::new(());
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn dropped_scratch_is_removed_and_persisted_scratch_stays() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let tmp = tempfile::tempdir().unwrap();
+        {
+            let s = Scratch::new_in(tmp.path(), ".s-").unwrap();
+            fs::write(s.path().join("f"), "x").unwrap();
+        }
+        assert!(names(tmp.path()).is_empty());
+        let s = Scratch::new_in(tmp.path(), ".s-").unwrap();
+        fs::write(s.path().join("f"), "x").unwrap();
+        s.persist(&tmp.path().join("out")).unwrap();
+        assert_eq!(names(tmp.path()), ["out"]);
+        assert!(!live().iter().any(|p| p.starts_with(tmp.path())));
+    }
+
+    #[test]
+    fn sweep_keeps_live_scratch_and_remove_all_clears_it() {
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let tmp = tempfile::tempdir().unwrap();
+        let held = Scratch::new_in(tmp.path(), ".s-").unwrap();
+        // A leftover of a process that died: same prefix, nobody holds its lock.
+        fs::create_dir(tmp.path().join(".s-dead")).unwrap();
+        fs::write(tmp.path().join(".s-dead/f"), "x").unwrap();
+        fs::create_dir(tmp.path().join("other")).unwrap();
+        assert_eq!(sweep(tmp.path(), ".s-"), 1);
+        let held_name = held
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert_eq!(names(tmp.path()), [held_name, "other".to_string()]);
+        let other = Scratch::new_in(&tmp.path().join("other"), ".r-").unwrap();
+        remove_all();
+        assert!(!held.path().exists() && !other.path().exists());
+    }
+}
