@@ -19,20 +19,24 @@ fn config_flags(src: &Source) -> String {
     s
 }
 
+/// The program the commands run: `pimforge`, as installed or copied (`cargo run --release --`
+/// from the source tree runs the same).
+const PROGRAM: &str = "pimforge";
+
 /// `pimforge verify` of a config with a fault, a seed and a number of transactions.
 pub fn verify(src: &Source, fault: Option<Fault>, seed: u64, transactions: usize) -> String {
     let fault = fault.map_or(String::new(), |f| format!(" --inject-fault {f}"));
     format!(
-        "cargo run --release -- verify{}{fault} --seed {seed} --transactions {transactions}",
+        "{PROGRAM} verify{}{fault} --seed {seed} --transactions {transactions}",
         config_flags(src)
     )
 }
 
-/// `pimforge train` on the RTL in lock-step, with an algorithm and a seed.
-pub fn train(src: &Source, algorithm: &str, seed: u64) -> String {
+/// `pimforge train` on the RTL in lock-step, with the flags of the training run (`--algorithm
+/// opa --seed 2 ...`).
+pub fn train(src: &Source, run_flags: &str) -> String {
     format!(
-        "cargo run --release -- train --backend rtl --algorithm {}{} --seed {seed}",
-        algorithm.to_lowercase(),
+        "{PROGRAM} train --backend rtl{} {run_flags}",
         config_flags(src)
     )
 }
@@ -57,12 +61,12 @@ mod tests {
         };
         assert_eq!(
             verify(&src, Some(Fault::OpaDigit), 7, 100),
-            "cargo run --release -- verify --preset tiny --config my.yaml --tiles 3 \
+            "pimforge verify --preset tiny --config my.yaml --tiles 3 \
              --inject-fault opa-digit --seed 7 --transactions 100"
         );
         assert_eq!(
-            train(&Source::default(), "Mixed", 2),
-            "cargo run --release -- train --backend rtl --algorithm mixed --seed 2"
+            train(&Source::default(), "--algorithm mixed --seed 2"),
+            "pimforge train --backend rtl --algorithm mixed --seed 2"
         );
         assert_eq!(
             test("inv", "size 4"),

@@ -3,6 +3,7 @@
 #[macro_use]
 pub mod say;
 pub mod config;
+pub mod flags;
 pub mod gen;
 pub mod kfac;
 pub mod plot;

@@ -26,19 +26,16 @@ pub fn stderr(args: std::fmt::Arguments) {
 }
 
 /// `println!` that survives a closed stdout.
-
 macro_rules! say {
     ($($t:tt)*) => { $crate::cmd::say::stdout(format_args!("{}\n", format_args!($($t)*))) };
 }
 
 /// `print!` that survives a closed stdout.
-
 macro_rules! say_raw {
     ($($t:tt)*) => { $crate::cmd::say::stdout(format_args!($($t)*)) };
 }
 
 /// `eprintln!` that survives a closed stderr.
-
 macro_rules! warn {
     ($($t:tt)*) => { $crate::cmd::say::stderr(format_args!("{}\n", format_args!($($t)*))) };
 }

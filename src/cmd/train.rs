@@ -1,28 +1,35 @@
 //! `pimforge train`: the digits MLP trained in memory on the golden model or on the RTL in
-//! lock-step, with a progress bar.
+//! lock-step, with a progress bar (and a line per epoch, on a terminal or not).
 
+use super::flags::{count, positive};
 use super::ConfigArgs;
-use anyhow::Result;
+use anyhow::{bail, Result};
+use clap::builder::RangedU64ValueParser;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pimforge_gen::design::Design;
-use pimforge_studies::train::network::{Algorithm, TrainConfig};
+use pimforge_studies::train::network::{Algorithm, Epoch, TrainConfig};
 use pimforge_studies::train::reference;
 use pimforge_studies::train::run::{run as train, BackendKind, TrainRun};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
-    /// The design (default preset: `digits` for opa, `digits-mixed` for mixed).
+    /// The design (default preset: `digits` for opa, `digits-mixed` for mixed; also the base of
+    /// a `--config` file without a `preset:` key).
     #[command(flatten)]
     pub cfg: ConfigArgs,
     #[arg(long, value_enum, default_value_t = Algorithm::Opa)]
     pub algorithm: Algorithm,
     #[arg(long, value_enum, default_value_t = BackendKind::Golden)]
     pub backend: BackendKind,
-    #[arg(long, default_value_t = reference::REFERENCE_EPOCHS)]
+    /// Epochs (1..=10000).
+    #[arg(long, default_value_t = reference::REFERENCE_EPOCHS,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000))]
     pub epochs: usize,
-    #[arg(long, default_value_t = reference::REFERENCE_LR)]
+    /// Learning rate (finite, above 0).
+    #[arg(long, default_value_t = reference::REFERENCE_LR, value_parser = positive)]
     pub lr: f64,
     /// Seed of the initial weights, the sample order and the stochastic rounding.
     #[arg(long, default_value_t = 0)]
@@ -30,72 +37,99 @@ pub struct TrainArgs {
     /// OPA: carry resolution of every tile after this many samples (0: never).
     #[arg(long, default_value_t = 256)]
     pub crs_every: usize,
-    /// Mixed precision: transfer after this many samples.
-    #[arg(long, default_value_t = 64)]
+    /// Mixed precision: transfer after this many samples (at least 1).
+    #[arg(long, default_value_t = 64,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     pub transfer_every: usize,
-    /// Fraction bits of the update's row operand (activations).
+    /// Fraction bits of the update's row operand (activations): 0 up to the design's
+    /// input.bits - 1.
     #[arg(long, default_value_t = 4)]
     pub x_frac: u32,
-    /// Train on the first N samples of each epoch only.
-    #[arg(long, value_name = "N")]
+    /// Train on the first N samples of each epoch only (at least 1).
+    #[arg(long, value_name = "N", value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     pub train_limit: Option<usize>,
-    /// Evaluate on the first N test samples only.
-    #[arg(long, value_name = "N")]
+    /// Evaluate on the first N test samples only (at least 1).
+    #[arg(long, value_name = "N", value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     pub test_limit: Option<usize>,
-    /// Report directory (report.json, accuracy.png); default build/train/<design>-<algorithm>-s<seed>.
+    /// Data set: CSV (gzipped or not) of 64 pixels 0..=16 and a label per line, as the shipped
+    /// digits data (the default); the first 1347 lines train, the rest test.
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: Option<PathBuf>,
+    /// Report directory (report.json, accuracy.png), rewritten after every epoch; default
+    /// build/train/<design>-<algorithm>-<backend>-s<seed>. A report of another run there is
+    /// never replaced.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Work directory of RTL builds.
     #[arg(long, default_value = "build")]
     pub work: PathBuf,
-    /// No progress bar.
+    /// No progress bar and no per-epoch lines.
     #[arg(long)]
     pub quiet: bool,
 }
 
-pub fn run(a: &TrainArgs) -> Result<()> {
-    // The default design follows the algorithm.
-    let mut source = a.cfg.clone();
-    let name = match (&source.preset, &source.config) {
-        (None, None) => {
-            let p = match a.algorithm {
-                Algorithm::Opa => "digits",
-                Algorithm::Mixed => "digits-mixed",
-            };
-            source.preset = Some(p.into());
-            p.to_string()
+impl TrainArgs {
+    /// The flags of the run itself, as a replay command spells them.
+    fn run_flags(&self) -> String {
+        let mut s = format!(
+            "--algorithm {} --seed {} --epochs {} --lr {} --x-frac {} --crs-every {} --transfer-every {}",
+            self.algorithm, self.seed, self.epochs, self.lr, self.x_frac, self.crs_every,
+            self.transfer_every
+        );
+        if let Some(n) = self.train_limit {
+            s += &format!(" --train-limit {n}");
         }
-        (Some(p), None) => p.clone(),
+        if let Some(n) = self.test_limit {
+            s += &format!(" --test-limit {n}");
+        }
+        if let Some(d) = &self.data {
+            s += &format!(" --data {}", d.display());
+        }
+        s
+    }
+}
+
+fn epoch_line(ep: &Epoch) -> String {
+    format!(
+        "epoch {:>3}: test accuracy {:6.2}%  train loss {:.4}  pulses {}  CRS {} ({} saturated)  update clips {}",
+        ep.epoch,
+        100.0 * ep.test_accuracy,
+        ep.train_loss,
+        ep.counters.pulses,
+        ep.counters.crs_passes,
+        ep.counters.crs_saturations,
+        ep.counters.update_clips
+    )
+}
+
+pub fn run(a: &TrainArgs) -> Result<()> {
+    // The default design follows the algorithm, for a preset and a config file's base alike.
+    let default = match a.algorithm {
+        Algorithm::Opa => "digits",
+        Algorithm::Mixed => "digits-mixed",
+    };
+    let mut src = a.cfg.source();
+    src.default_preset = Some(default);
+    let name = match (&a.cfg.preset, &a.cfg.config) {
         (_, Some(f)) => f
             .file_stem()
             .map_or("config".into(), |s| s.to_string_lossy().into_owned()),
+        (Some(p), None) => p.clone(),
+        (None, None) => default.to_string(),
     };
-    let design = Design::new(source.resolve()?, None);
-    let algorithm = format!("{:?}", a.algorithm);
-    let out = a.out.clone().unwrap_or_else(|| {
-        PathBuf::from("build/train").join(format!(
-            "{name}-{}-s{}",
-            algorithm.to_lowercase(),
-            a.seed
-        ))
-    });
-    if a.backend == BackendKind::Rtl {
-        warn!(
-            "pimforge: building the RTL model of {name} (cached in {})",
-            a.work.display()
+    let design = Design::new(pimforge_gen::load::resolve(&src)?, None);
+    let input_bits = design.config().input.bits;
+    if a.x_frac >= input_bits {
+        bail!(
+            "--x-frac {}: allowed 0..={} (the row operand is an input.bits = {input_bits}-bit number)",
+            a.x_frac,
+            input_bits - 1
         );
     }
-    let bar = if a.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(0)
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} samples ({per_sec}, eta {eta}) {msg}",
-        )
-        .expect("valid template"),
-    );
+    let out = a.out.clone().unwrap_or_else(|| {
+        PathBuf::from("build/train")
+            .join(format!("{name}-{}-{}-s{}", a.algorithm, a.backend, a.seed))
+    });
     let run = TrainRun {
         design: &design,
         name: name.clone(),
@@ -111,34 +145,45 @@ pub fn run(a: &TrainArgs) -> Result<()> {
             train_limit: a.train_limit,
             test_limit: a.test_limit,
         },
-        replay: pimforge_flows::replay::train(&source.source(), &algorithm, a.seed),
+        data: a.data.clone(),
+        replay: pimforge_flows::replay::train(&src, &a.run_flags()),
         work: a.work.clone(),
         out: out.clone(),
     };
+    // Refuse an unusable report directory before any work.
+    pimforge_studies::train::run::check_out(&run)?;
+    if a.backend == BackendKind::Rtl {
+        warn!(
+            "pimforge: building the RTL model of {name} (cached in {})",
+            a.work.display()
+        );
+    }
+    let bar = if a.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(0)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} samples ({per_sec}, eta {eta}) {msg}",
+        )
+        .expect("valid template"),
+    );
     let report = train(&run, &mut |done, total, epoch| {
         bar.set_length(total);
         bar.set_position(done);
-        if let Some(ep) = epoch {
-            bar.println(format!(
-                "epoch {:>3}: test accuracy {:6.2}%  train loss {:.4}  pulses {}  CRS {} ({} saturated)  update clips {}",
-                ep.epoch,
-                100.0 * ep.test_accuracy,
-                ep.train_loss,
-                ep.counters.pulses,
-                ep.counters.crs_passes,
-                ep.counters.crs_saturations,
-                ep.counters.update_clips
-            ));
+        if let (Some(ep), false) = (epoch, a.quiet) {
+            bar.suspend(|| say!("{}", epoch_line(ep)));
         }
     })?;
     bar.finish_and_clear();
     let c = &report.counters;
     say!(
-        "pimforge: {:?} on {name} ({} backend): test accuracy {:.2}% after {} epochs (float64 reference, same seed: {:.2}%); {} pulses, {} CRS passes ({} saturated weights), {} clipped cell updates, {} chi saturations; {:.0} samples/s; report in {}",
+        "pimforge: {} on {name} ({} backend): test accuracy {:.2}% after {} (float64 reference, same seed and samples: {:.2}%); {} pulses, {} CRS passes ({} saturated weights), {} clipped cell updates, {} chi saturations; {:.0} samples/s; report in {}",
         a.algorithm,
         report.backend,
         100.0 * report.final_test_accuracy,
-        a.epochs,
+        count(a.epochs, "epoch"),
         100.0 * report.reference.accuracy.last().copied().unwrap_or(0.0),
         c.pulses,
         c.crs_passes,

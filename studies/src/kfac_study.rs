@@ -3,7 +3,7 @@
 //! test accuracy; a table and a plot of the best curves.
 
 use crate::plot::{line_png, Frame, Series};
-use crate::train::digits::{default_path, load, split};
+use crate::train::digits::{load, split};
 use crate::train::kfac::{train, Layers, Method, Run, Setup};
 use anyhow::Result;
 use pimforge_gen::output::write_tree;
@@ -21,7 +21,9 @@ pub struct KfacStudy {
     pub layers: Layers,
     /// Test accuracy to count steps to.
     pub target: f64,
-    /// Directory of the table and the plot.
+    /// The data set (`None`: the shipped digits data).
+    pub data: Option<PathBuf>,
+    /// Directory of the report, the table and the plot.
     pub out: PathBuf,
 }
 
@@ -48,48 +50,65 @@ impl Row {
         let s: Option<Vec<usize>> = self.runs.iter().map(|r| r.steps_to(target)).collect();
         s.map(|v| v.iter().sum::<usize>() as f64 / v.len() as f64)
     }
+    fn sum(&self, f: impl Fn(&Run) -> u64) -> u64 {
+        self.runs.iter().map(f).sum()
+    }
 }
 
-/// Runs the study, writes `table.md` and `kfac.png` into `a.out`, and returns the table.
-pub fn run(a: &KfacStudy) -> Result<String> {
-    let all = load(&default_path())?;
+/// Progress of the study: `(rows done, rows in all, the method and rate of the row just done)`.
+pub type Progress<'a> = dyn FnMut(usize, usize, &str) + 'a;
+
+/// Runs the study; after every row of the grid writes `report.json`, `table.md` and `kfac.png`
+/// into `a.out` (so an interrupted study keeps its finished rows, marked incomplete); returns
+/// the table.
+pub fn run(a: &KfacStudy, progress: &mut Progress) -> Result<String> {
+    pimforge_gen::output::check_out(&a.out, "--out")?;
+    let all = load(a.data.as_deref())?;
     let (tr, te) = split(&all);
-    let mut rows = Vec::new();
-    let layers = a.layers;
-    let grid = a
+    let grid: Vec<(Method, f64)> = a
         .sgd_lr
         .iter()
         .map(|&lr| (Method::Sgd, lr))
         .chain(a.kfac_lr.iter().map(|&lr| (Method::KfacRefine, lr)))
-        .chain(a.kfac_lr.iter().map(|&lr| (Method::KfacExact, lr)));
-    for (method, lr) in grid {
+        .chain(a.kfac_lr.iter().map(|&lr| (Method::KfacExact, lr)))
+        .collect();
+    let mut rows = Vec::new();
+    for (i, &(method, lr)) in grid.iter().enumerate() {
         let runs = a
             .seeds
             .iter()
             .map(|&seed| {
-                train(
-                    tr,
-                    te,
-                    &Setup {
-                        method,
-                        layers,
-                        batch: a.batch,
-                        lr,
-                        damping: a.damping,
-                        epochs: a.epochs,
-                        seed,
-                    },
-                )
+                let setup = Setup {
+                    method,
+                    layers: a.layers,
+                    batch: a.batch,
+                    lr,
+                    damping: a.damping,
+                    epochs: a.epochs,
+                    seed,
+                };
+                train(tr, te, &setup)
             })
-            .collect();
+            .collect::<Result<Vec<Run>>>()?;
         rows.push(Row { method, lr, runs });
+        write(a, &rows, false)?;
+        progress(i + 1, grid.len(), &format!("{method} lr {lr}"));
     }
+    write(a, &rows, true)
+}
+
+/// The table of the rows so far, written with its report and plot; returns the table.
+fn write(a: &KfacStudy, rows: &[Row], complete: bool) -> Result<String> {
     let mut text = format!(
-        "Digits MLP, mini-batches of {}, {} epochs, seeds {:?}; K-FAC on {} (damping {}), factors inverted by refinement around an 8-bit INV crossbar (KfacRefine) or exactly in float64 (KfacExact):\n\n| method | lr | steps to {:.0}% (mean) | final test accuracy (mean) | solves | refinement iterations per solve | unconverged solves |\n|---|---|---|---|---|---|---|\n",
+        "Digits MLP, mini-batches of {}, {} epochs, seeds {}; K-FAC on {} (damping {}), factors inverted by refinement around an 8-bit INV crossbar (kfac-refine) or exactly in float64 (kfac-exact):\n\n| method | lr | steps to {:.0}% (mean) | final test accuracy (mean) | solves | refinement iterations per solve | unconverged solves |\n|---|---|---|---|---|---|---|\n",
         a.batch,
         a.epochs,
-        a.seeds,
-        if layers == Layers::Both {
+        a.seeds
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        if a.layers == Layers::Both {
             "both layers"
         } else {
             "the output layer"
@@ -97,25 +116,34 @@ pub fn run(a: &KfacStudy) -> Result<String> {
         a.damping,
         100.0 * a.target
     );
-    for r in &rows {
-        let solves: u64 = r.runs.iter().map(|x| x.solves).sum();
-        let iters: u64 = r.runs.iter().map(|x| x.refine_iterations).sum();
-        let failed: u64 = r.runs.iter().map(|x| x.failed_solves).sum();
+    let mut table = Vec::new();
+    for r in rows {
+        let solves = r.sum(|x| x.solves);
+        let failed = r.sum(|x| x.failed_solves);
+        let per_solve = (solves > 0 && r.method == Method::KfacRefine)
+            .then(|| r.sum(|x| x.refine_iterations) as f64 / solves as f64);
+        let steps = r.steps(a.target);
+        let last = r.mean_curve().last().copied();
         text += &format!(
-            "| {:?} | {} | {} | {:.2}% | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
             r.method,
             r.lr,
-            r.steps(a.target)
-                .map_or("not reached".into(), |s| format!("{s:.1}")),
-            100.0 * r.mean_curve().last().copied().unwrap_or(0.0),
+            steps.map_or("not reached".into(), |s| format!("{s:.1}")),
+            last.map_or("-".into(), |v| format!("{:.2}%", 100.0 * v)),
             solves,
-            if solves > 0 && r.method == Method::KfacRefine {
-                format!("{:.2}", iters as f64 / solves as f64)
-            } else {
-                "-".into()
-            },
+            per_solve.map_or("-".into(), |v| format!("{v:.2}")),
             failed
         );
+        table.push(serde_json::json!({
+            "method": r.method,
+            "lr": r.lr,
+            "steps_to_target_mean": steps,
+            "final_test_accuracy_mean": last,
+            "solves": solves,
+            "refinement_iterations_per_solve": per_solve,
+            "unconverged_solves": failed,
+            "seeds": r.runs.iter().map(|x| &x.accuracy).collect::<Vec<_>>(),
+        }));
     }
     let best = |m: Method| {
         rows.iter().filter(|r| r.method == m).min_by(|x, y| {
@@ -128,15 +156,14 @@ pub fn run(a: &KfacStudy) -> Result<String> {
     for m in [Method::Sgd, Method::KfacRefine, Method::KfacExact] {
         if let Some(r) = best(m) {
             text += &format!(
-                "\nbest {:?}: lr {}, {} steps to {:.0}%",
-                m,
+                "\nbest {m}: lr {}, {} steps to {:.0}%",
                 r.lr,
                 r.steps(a.target)
                     .map_or("never".into(), |s| format!("{s:.1}")),
                 100.0 * a.target
             );
             series.push(Series {
-                label: format!("{m:?} (lr {})", r.lr),
+                label: format!("{m} (lr {})", r.lr),
                 points: r
                     .mean_curve()
                     .iter()
@@ -164,9 +191,25 @@ pub fn run(a: &KfacStudy) -> Result<String> {
         },
         &series,
     )?;
+    let report = serde_json::json!({
+        "tool": "pimforge kfac",
+        "complete": complete,
+        "batch": a.batch,
+        "epochs": a.epochs,
+        "seeds": a.seeds,
+        "damping": a.damping,
+        "layers": a.layers,
+        "target": a.target,
+        "data": a.data.as_ref().map_or("digits (shipped)".into(), |p| p.display().to_string()),
+        "rows": table,
+    });
     write_tree(
         &a.out,
         &[
+            (
+                "report.json".to_string(),
+                (serde_json::to_string_pretty(&report)? + "\n").into_bytes(),
+            ),
             ("table.md".to_string(), text.clone().into_bytes()),
             ("kfac.png".to_string(), png),
         ],

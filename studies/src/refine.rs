@@ -285,6 +285,7 @@ pub struct RefineStudy {
 /// Runs the study, writes `report.json`, `table.md` and `convergence.png` into `a.out`, and
 /// returns the tables.
 pub fn run(a: &RefineStudy) -> anyhow::Result<String> {
+    pimforge_gen::output::check_out(&a.out, "--out")?;
     let mut cases: Vec<Case> = Vec::new();
     for &n in &a.sizes {
         for &cond in &a.conds {

@@ -1,10 +1,10 @@
 //! The UCI optical handwritten digits set (1797 8x8 images, 64 pixels 0..16, 10 classes), shipped
-//! in `data/digits.csv.gz`. Reference split: the first 1347 rows train, the last 450 test.
+//! in `data/digits.csv.gz` and compiled into the binary. Reference split: the first 1347 rows train, the last 450 test.
 
 use anyhow::{bail, Context, Result};
 use flate2::read::GzDecoder;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub const FEATURES: usize = 64;
 pub const CLASSES: usize = 10;
@@ -17,20 +17,35 @@ pub struct Sample {
     pub label: u8,
 }
 
-/// The copy shipped with the project.
-pub fn default_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/digits.csv.gz")
+/// The copy shipped with the project, compiled into the binary (57 KB): a copied or installed
+/// `pimforge` needs no source tree.
+const SHIPPED: &[u8] = include_bytes!("../../../data/digits.csv.gz");
+
+/// The data set: `file` (gzipped or plain CSV in the same layout), or the shipped copy.
+pub fn load(file: Option<&Path>) -> Result<Vec<Sample>> {
+    match file {
+        None => parse(SHIPPED, "the shipped digits data"),
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            parse(&bytes, &path.display().to_string())
+        }
+    }
 }
 
-/// Parses the gzipped CSV: 64 pixel values then the label on each line.
-pub fn load(path: &Path) -> Result<Vec<Sample>> {
+/// Parses CSV (gzipped or not): 64 pixel values then the label on each line.
+fn parse(bytes: &[u8], origin: &str) -> Result<Vec<Sample>> {
     let mut text = String::new();
-    GzDecoder::new(
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
-    )
-    .read_to_string(&mut text)
-    .with_context(|| format!("{} is not gzipped text", path.display()))?;
-    text.lines()
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        GzDecoder::new(bytes)
+            .read_to_string(&mut text)
+            .with_context(|| format!("{origin}: not gzipped text"))?;
+    } else {
+        text = String::from_utf8(bytes.to_vec())
+            .map_err(|_| anyhow::anyhow!("{origin}: not text (nor gzipped text)"))?;
+    }
+    let all: Vec<Sample> = text
+        .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
@@ -38,16 +53,13 @@ pub fn load(path: &Path) -> Result<Vec<Sample>> {
                 .split(',')
                 .map(|f| f.trim().parse::<u8>())
                 .collect::<Result<_, _>>()
-                .with_context(|| {
-                    format!("{} line {}: not a list of integers", path.display(), i + 1)
-                })?;
+                .with_context(|| format!("{origin} line {}: not a list of integers", i + 1))?;
             if v.len() != FEATURES + 1
                 || v[..FEATURES].iter().any(|&p| p > 16)
                 || v[FEATURES] >= CLASSES as u8
             {
                 bail!(
-                    "{} line {}: expected 64 pixels 0..=16 and a label 0..=9",
-                    path.display(),
+                    "{origin} line {}: expected 64 pixels 0..=16 and a label 0..=9",
                     i + 1
                 );
             }
@@ -58,7 +70,14 @@ pub fn load(path: &Path) -> Result<Vec<Sample>> {
                 label: v[FEATURES],
             })
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    if all.len() <= TRAIN_ROWS {
+        bail!(
+            "{origin}: {} samples; the reference split trains on the first {TRAIN_ROWS} and tests on the rest",
+            all.len()
+        );
+    }
+    Ok(all)
 }
 
 /// The reference split: (train, test).
@@ -72,7 +91,7 @@ mod tests {
 
     #[test]
     fn the_shipped_data_has_the_reference_shape() {
-        let all = load(&default_path()).unwrap();
+        let all = load(None).unwrap();
         assert_eq!(all.len(), 1797);
         let (train, test) = split(&all);
         assert_eq!((train.len(), test.len()), (1347, 450));

@@ -23,6 +23,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Method {
     Sgd,
     /// K-FAC with the factors' inverses applied by refinement around the INV crossbar.
@@ -31,8 +32,19 @@ pub enum Method {
     KfacExact,
 }
 
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Method::Sgd => "sgd",
+            Method::KfacRefine => "kfac-refine",
+            Method::KfacExact => "kfac-exact",
+        })
+    }
+}
+
 /// The layers K-FAC preconditions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Layers {
     Output,
     Both,
@@ -105,7 +117,7 @@ fn solve(
     let back = rs / ms;
     if exact {
         return Ok(reference_solution(&a, n, &b)
-            .expect("damped factors are nonsingular")
+            .ok_or_else(|| anyhow::anyhow!("a damped factor is singular: raise --damping"))?
             .iter()
             .map(|x| x * back)
             .collect());
@@ -202,10 +214,8 @@ fn add_outer(f: &mut [f64], u: &[f64], m: f64) {
 
 /// Trains with `setup` (the refined method on the golden model); returns the accuracy after
 /// every step.
-pub fn train(train: &[Sample], test: &[Sample], setup: &Setup) -> Run {
-    train_with(train, test, setup, &mut GoldenSolver, usize::MAX)
-        .expect("golden solves do not fail")
-        .0
+pub fn train(train: &[Sample], test: &[Sample], setup: &Setup) -> anyhow::Result<Run> {
+    Ok(train_with(train, test, setup, &mut GoldenSolver, usize::MAX)?.0)
 }
 
 /// [`train`] with the refined solves on `solver`, for at most `max_steps` steps; also returns

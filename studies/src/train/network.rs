@@ -37,6 +37,16 @@ pub enum Algorithm {
     Mixed,
 }
 
+impl std::fmt::Display for Algorithm {
+    /// The spelling of `--algorithm` and of the reports.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Algorithm::Opa => "opa",
+            Algorithm::Mixed => "mixed",
+        })
+    }
+}
+
 /// How to train (the tile itself is the design's config).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TrainConfig {
@@ -262,14 +272,14 @@ pub struct Epoch {
 
 /// Trains for `cfg.epochs` epochs with inputs and weights of `in_frac` and `w_frac` fraction
 /// bits; `progress` is called after every sample with (epoch, samples done in the epoch), and
-/// after every epoch with its result.
+/// after every epoch with its result (an error from it stops the run).
 pub fn train(
     b: &mut dyn Backend,
     train: &[Sample],
     test: &[Sample],
     cfg: &TrainConfig,
     (in_frac, w_frac): (u32, u32),
-    progress: &mut dyn FnMut(usize, usize, Option<&Epoch>),
+    progress: &mut dyn FnMut(usize, usize, Option<&Epoch>) -> Result<()>,
 ) -> Result<(Vec<Epoch>, HostClips)> {
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let init = Mlp::new(&mut rng);
@@ -298,7 +308,7 @@ pub fn train(
                 }
                 _ => {}
             }
-            progress(e, i + 1, None);
+            progress(e, i + 1, None)?;
         }
         let mut right = 0;
         for s in test {
@@ -314,7 +324,7 @@ pub fn train(
             train_loss: loss / n_train.max(1) as f64,
             counters,
         };
-        progress(e, n_train, Some(&ep));
+        progress(e, n_train, Some(&ep))?;
         epochs.push(ep);
     }
     Ok((epochs, net.clips))

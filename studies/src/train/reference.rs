@@ -114,13 +114,27 @@ impl Mlp {
 /// Trains for `epochs` epochs (samples shuffled each epoch); returns the test accuracy after
 /// every epoch.
 pub fn train(train: &[Sample], test: &[Sample], epochs: usize, lr: f64, seed: u64) -> Vec<f64> {
+    train_limited(train, test, epochs, lr, seed, train.len())
+}
+
+/// [`train`] on the first `n_train` samples of each epoch's order only: the same samples, in
+/// the same order, as a hardware run with that train limit.
+pub fn train_limited(
+    train: &[Sample],
+    test: &[Sample],
+    epochs: usize,
+    lr: f64,
+    seed: u64,
+    n_train: usize,
+) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut net = Mlp::new(&mut rng);
     let mut order: Vec<usize> = (0..train.len()).collect();
+    let n_train = n_train.min(train.len());
     (0..epochs)
         .map(|_| {
             order.shuffle(&mut rng);
-            for &i in &order {
+            for &i in &order[..n_train] {
                 net.step(&train[i], lr);
             }
             net.accuracy(test)
@@ -131,11 +145,11 @@ pub fn train(train: &[Sample], test: &[Sample], epochs: usize, lr: f64, seed: u6
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::digits::{default_path, load, split};
+    use crate::train::digits::{load, split};
 
     #[test]
     fn float_sgd_reaches_the_reference_accuracy() {
-        let all = load(&default_path()).unwrap();
+        let all = load(None).unwrap();
         let (tr, te) = split(&all);
         let accs: Vec<f64> = (0..5)
             .map(|seed| {

@@ -28,7 +28,12 @@ pub struct Report {
     pub design: String,
     pub config_hash: String,
     pub backend: String,
+    /// The data set trained on.
+    pub data: String,
     pub train: TrainConfig,
+    /// False while the run is going (the report is rewritten after every epoch) and when it was
+    /// interrupted: `epochs` then holds the epochs finished.
+    pub complete: bool,
     pub input_frac: u32,
     pub weight_frac: u32,
     pub epochs: Vec<Epoch>,
@@ -46,6 +51,16 @@ pub struct Report {
 }
 
 impl Report {
+    /// The totals after the epochs so far, `seconds` into the run.
+    pub fn update(&mut self, seconds: f64, n_train: usize) {
+        let last = self.epochs.last();
+        self.final_test_accuracy = last.map_or(0.0, |e| e.test_accuracy);
+        self.counters = last.map_or_else(Counters::default, |e| e.counters);
+        self.samples_trained = (self.epochs.len() * n_train) as u64;
+        self.seconds = seconds;
+        self.train_samples_per_second = self.samples_trained as f64 / seconds.max(1e-9);
+    }
+
     pub fn curve(&self) -> Curve {
         Curve {
             label: format!(
@@ -67,6 +82,12 @@ impl Report {
 pub struct Run {
     pub design: String,
     pub algorithm: String,
+    /// Everything that makes runs comparable but the seed: the design's hash, the backend, the
+    /// data and every training setting, in words (`golden, 2 epochs, lr 0.01, ...`).
+    pub settings: String,
+    /// The settings and the seed: two reports of the same run have the same identity.
+    pub identity: String,
+    pub complete: bool,
     pub accuracy: Vec<f64>,
     pub reference: Vec<f64>,
     pub counters: Counters,
@@ -84,9 +105,31 @@ impl Run {
                 .unwrap_or_default()
         };
         let counter = |k: &str| v["counters"][k].as_u64().unwrap_or(0);
+        let t = &v["train"];
+        let text = |x: &serde_json::Value| match x {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => "none".into(),
+            other => other.to_string(),
+        };
+        let settings = format!(
+            "{}, {} epochs, lr {}, x_frac {}, crs_every {}, transfer_every {}, train limit {}, test limit {}, data {}, config {}",
+            text(&v["backend"]),
+            text(&t["epochs"]),
+            text(&t["lr"]),
+            text(&t["x_frac"]),
+            text(&t["crs_every"]),
+            text(&t["transfer_every"]),
+            text(&t["train_limit"]),
+            text(&t["test_limit"]),
+            text(&v["data"]),
+            text(&v["config_hash"]),
+        );
         Ok(Run {
             design: v["design"].as_str().unwrap_or("?").into(),
-            algorithm: v["train"]["algorithm"].as_str().unwrap_or("?").into(),
+            algorithm: t["algorithm"].as_str().unwrap_or("?").into(),
+            identity: format!("{settings}, seed {}", text(&t["seed"])),
+            settings,
+            complete: v["complete"].as_bool().unwrap_or(true),
             accuracy: v["epochs"]
                 .as_array()
                 .map(|a| {
@@ -108,11 +151,12 @@ impl Run {
     }
 }
 
-/// Runs of one design and algorithm (over seeds), averaged.
+/// Runs of one design, algorithm and settings (over seeds), averaged.
 #[derive(Clone, Debug)]
 pub struct Group {
     pub design: String,
     pub algorithm: String,
+    pub settings: String,
     pub seeds: usize,
     pub mean: f64,
     pub min: f64,
@@ -132,21 +176,19 @@ fn mean_curve(curves: &[&Vec<f64>]) -> Vec<f64> {
         .collect()
 }
 
-/// Groups runs by (design, algorithm), in order of first appearance.
+/// Groups runs by (design, algorithm, settings), in order of first appearance: only runs that
+/// differ in their seed alone are averaged.
 pub fn group_runs(runs: &[Run]) -> Vec<Group> {
-    let mut keys: Vec<(String, String)> = Vec::new();
+    let key = |r: &Run| (r.design.clone(), r.algorithm.clone(), r.settings.clone());
+    let mut keys: Vec<(String, String, String)> = Vec::new();
     for r in runs {
-        let k = (r.design.clone(), r.algorithm.clone());
-        if !keys.contains(&k) {
-            keys.push(k);
+        if !keys.contains(&key(r)) {
+            keys.push(key(r));
         }
     }
     keys.into_iter()
-        .map(|(design, algorithm)| {
-            let rs: Vec<&Run> = runs
-                .iter()
-                .filter(|r| r.design == design && r.algorithm == algorithm)
-                .collect();
+        .map(|k| {
+            let rs: Vec<&Run> = runs.iter().filter(|r| key(r) == k).collect();
             let finals: Vec<f64> = rs
                 .iter()
                 .map(|r| *r.accuracy.last().unwrap_or(&0.0))
@@ -159,6 +201,7 @@ pub fn group_runs(runs: &[Run]) -> Vec<Group> {
             for r in &rs {
                 counters += r.counters;
             }
+            let (design, algorithm, settings) = k;
             Group {
                 seeds: rs.len(),
                 mean: finals.iter().sum::<f64>() / finals.len() as f64,
@@ -170,6 +213,7 @@ pub fn group_runs(runs: &[Run]) -> Vec<Group> {
                 counters,
                 design,
                 algorithm,
+                settings,
             }
         })
         .collect()
@@ -211,25 +255,54 @@ pub fn plot_png(title: &str, curves: &[Curve]) -> Result<Vec<u8>> {
     line_png(&frame, &series)
 }
 
-/// The runs of several reports grouped by design and algorithm: a Markdown table of their
-/// accuracy and counts (returned) and their mean curves in `out/accuracy.png`.
+/// The runs of several reports grouped by design, algorithm and settings: a Markdown table of
+/// their accuracy and counts (returned) and their mean curves in `out/accuracy.png`. A report
+/// given twice (the same file, or the same run) counts once; incomplete reports are left out;
+/// both are said in the returned text.
 pub fn plot_reports(reports: &[PathBuf], title: &str, out: &Path) -> anyhow::Result<String> {
-    let mut runs = Vec::new();
-    let mut text = String::new();
+    pimforge_gen::output::check_out(out, "--out")?;
+    let mut runs: Vec<Run> = Vec::new();
+    let mut notes = String::new();
+    let mut seen_files = Vec::new();
     for r in reports {
+        let canonical = r.canonicalize().unwrap_or_else(|_| r.clone());
+        if seen_files.contains(&canonical) {
+            notes += &format!("(skipped {}: given twice)\n", r.display());
+            continue;
+        }
+        seen_files.push(canonical);
         let text =
             std::fs::read_to_string(r).with_context(|| format!("cannot read {}", r.display()))?;
-        runs.push(Run::parse(&text).with_context(|| format!("{}", r.display()))?);
+        let run = Run::parse(&text).with_context(|| format!("{}", r.display()))?;
+        if !run.complete {
+            notes += &format!(
+                "(skipped {}: an incomplete run, {} epochs done)\n",
+                r.display(),
+                run.accuracy.len()
+            );
+        } else if runs.iter().any(|o| o.identity == run.identity) {
+            notes += &format!(
+                "(skipped {}: the same run as an earlier report)\n",
+                r.display()
+            );
+        } else {
+            runs.push(run);
+        }
+    }
+    if runs.is_empty() {
+        anyhow::bail!("no complete report to plot\n{notes}");
     }
     let groups = group_runs(&runs);
-    text += "| design | algorithm | seeds | test accuracy (mean, range) | float64 reference (mean) | gap | pulses | CRS passes | CRS saturations | clipped updates | chi saturations |\n";
-    text += "|---|---|---|---|---|---|---|---|---|---|---|\n";
+    let mut text = String::new();
+    text += "| design | algorithm | settings | seeds | test accuracy (mean, range) | float64 reference (mean) | gap | pulses | CRS passes | CRS saturations | clipped updates | chi saturations |\n";
+    text += "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     let mut curves = Vec::new();
     for g in &groups {
         text += &format!(
-            "| {} | {} | {} | {:.2}% ({:.2}-{:.2}) | {:.2}% | {:+.2} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {:.2}% ({:.2}-{:.2}) | {:.2}% | {:+.2} | {} | {} | {} | {} | {} |\n",
             g.design,
             g.algorithm,
+            g.settings,
             g.seeds,
             100.0 * g.mean,
             100.0 * g.min,
@@ -242,9 +315,22 @@ pub fn plot_reports(reports: &[PathBuf], title: &str, out: &Path) -> anyhow::Res
             g.counters.update_clips / g.seeds as u64,
             g.counters.chi_saturations / g.seeds as u64,
         );
+        let which = if groups
+            .iter()
+            .filter(|o| o.design == g.design && o.algorithm == g.algorithm)
+            .count()
+            > 1
+        {
+            format!(
+                ", {}",
+                g.settings.split(", data").next().unwrap_or_default()
+            )
+        } else {
+            String::new()
+        };
         curves.push(Curve {
             label: format!(
-                "{} on {} ({:.2}%, {} seeds)",
+                "{} on {}{which} ({:.2}%, {} seeds)",
                 g.algorithm,
                 g.design,
                 100.0 * g.mean,
@@ -252,18 +338,21 @@ pub fn plot_reports(reports: &[PathBuf], title: &str, out: &Path) -> anyhow::Res
             ),
             accuracy: g.curve.clone(),
         });
+        // Groups on the same samples and seeds share one reference curve.
+        if !curves.iter().any(|c| c.accuracy == g.reference_curve) {
+            curves.push(Curve {
+                label: format!(
+                    "float64 SGD reference ({:.2}%, {} seeds)",
+                    100.0 * g.reference,
+                    g.seeds
+                ),
+                accuracy: g.reference_curve.clone(),
+            });
+        }
     }
-    text += "(counts are per run; the gap is to the float64 reference of the same seeds)\n";
-    if let Some(g) = groups.first() {
-        curves.push(Curve {
-            label: format!(
-                "float64 SGD reference ({:.2}%, {} seeds)",
-                100.0 * g.reference,
-                g.seeds
-            ),
-            accuracy: g.reference_curve.clone(),
-        });
-    }
+    text +=
+        "(counts are per run; the gap is to the float64 reference of the same seeds and samples)\n";
+    text += &notes;
     let png = plot_png(title, &curves)?;
     write_tree(out, &[("accuracy.png".to_string(), png)], "--out")?;
     Ok(text)

@@ -3,12 +3,12 @@
 //! accuracy plot written into a directory.
 
 use super::backend::{Backend, Counters, Golden};
-use super::digits::{default_path, load, split};
+use super::digits::{load, split};
 use super::network::{check_shape, train, Epoch, TrainConfig, LAYER_TILES};
 use super::reference;
 use super::report::{plot_png, Curve, Report, TOOL};
 use super::rtl::Lockstep;
-use anyhow::Result;
+use anyhow::{bail, Result};
 use pimforge_flows::verify::prepare;
 use pimforge_gen::design::Design;
 use pimforge_gen::output::write_tree;
@@ -25,6 +25,15 @@ pub enum BackendKind {
     Rtl,
 }
 
+impl std::fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            BackendKind::Golden => "golden",
+            BackendKind::Rtl => "rtl",
+        })
+    }
+}
+
 /// A training run.
 pub struct TrainRun<'a> {
     pub design: &'a Design,
@@ -32,6 +41,8 @@ pub struct TrainRun<'a> {
     pub name: String,
     pub backend: BackendKind,
     pub train: TrainConfig,
+    /// The data set (`None`: the shipped digits data).
+    pub data: Option<PathBuf>,
     /// The command that replays an RTL run (printed on a mismatch).
     pub replay: String,
     /// Work directory of RTL builds.
@@ -43,13 +54,56 @@ pub struct TrainRun<'a> {
 /// Progress of a run: `(samples done, samples in all, the epoch just finished)`.
 pub type Progress<'a> = dyn FnMut(u64, u64, Option<&Epoch>) + 'a;
 
-/// Trains, writes the report and its plot into `r.out`, and returns the report.
+/// Checks, before any work, that the report can be written into `r.out`: the directory is
+/// writable, holds only pimforge's files, and any report in it is of this same run (a rerun
+/// replaces it; another run's report is never replaced).
+pub fn check_out(r: &TrainRun) -> Result<()> {
+    let dir = pimforge_gen::output::check_out(&r.out, "--out")?;
+    let Ok(text) = std::fs::read_to_string(dir.join("report.json")) else {
+        return Ok(());
+    };
+    let old: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let ours = [
+        ("design", serde_json::json!(r.name)),
+        ("config_hash", serde_json::json!(r.design.hash)),
+        ("backend", serde_json::json!(r.backend.to_string())),
+        ("train", serde_json::to_value(&r.train)?),
+    ];
+    let differ: Vec<&str> = ours
+        .iter()
+        .filter(|(k, v)| &old[*k] != v)
+        .map(|(k, _)| *k)
+        .collect();
+    if !differ.is_empty() {
+        bail!(
+            "--out {} holds the report of another run (its {} differ from this run's); choose another --out, or remove it",
+            r.out.display(),
+            differ.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Trains, writes the report and its plot into `r.out` after every epoch (so an interrupted
+/// run keeps the epochs it finished, marked incomplete), and returns the final report.
 pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
     let (cfg, shape) = (r.design.config(), &r.design.shape);
     let tc = r.train.clone();
     check_shape(shape, cfg.tiles, tc.algorithm)?;
-    let all = load(&default_path())?;
+    check_out(r)?;
+    let all = load(r.data.as_deref())?;
     let (tr, te) = split(&all);
+    let te = &te[..tc.test_limit.unwrap_or(te.len()).min(te.len())];
+    let n_train = tc.train_limit.unwrap_or(tr.len()).min(tr.len());
+    // The float64 reference on the same samples: computed first, so every report has it.
+    let acc = reference::train_limited(tr, te, tc.epochs, tc.lr, tc.seed, n_train);
+    let reference = Curve {
+        label: format!(
+            "float64 SGD reference ({:.2}%)",
+            100.0 * acc.last().copied().unwrap_or(0.0)
+        ),
+        accuracy: acc,
+    };
     let formats = (cfg.input.frac, cfg.weight.frac);
     let mut backend: Box<dyn Backend> = match r.backend {
         BackendKind::Golden => Box::new(Golden::new(shape, r.design.cells().to_vec())),
@@ -59,51 +113,62 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
             Box::new(Lockstep::new(&p.built, tc.seed, r.replay.clone())?)
         }
     };
-    let n_train = tc.train_limit.unwrap_or(tr.len()).min(tr.len());
     let total = (n_train * tc.epochs) as u64;
-    let t0 = Instant::now();
-    let (epochs, clips) = train(backend.as_mut(), tr, te, &tc, formats, &mut |e, i, done| {
-        progress((e * n_train + i) as u64, total, done)
-    })?;
-    let seconds = t0.elapsed().as_secs_f64();
-    let reference = {
-        let acc = reference::train(tr, te, tc.epochs, tc.lr, tc.seed);
-        Curve {
-            label: format!(
-                "float64 SGD reference ({:.2}%)",
-                100.0 * acc.last().copied().unwrap_or(0.0)
-            ),
-            accuracy: acc,
-        }
-    };
-    let mut counters = Counters::default();
-    for t in LAYER_TILES {
-        counters += backend.counters(t);
-    }
-    let report = Report {
+    let mut report = Report {
         tool: TOOL,
         version: pimforge_gen::emit::VERSION,
         design: r.name.clone(),
         config_hash: r.design.hash.clone(),
-        backend: format!("{:?}", r.backend).to_lowercase(),
+        backend: r.backend.to_string(),
+        data: r
+            .data
+            .as_ref()
+            .map_or("digits (shipped)".into(), |p| p.display().to_string()),
         train: tc.clone(),
+        complete: false,
         input_frac: formats.0,
         weight_frac: formats.1,
-        final_test_accuracy: epochs.last().map_or(0.0, |e| e.test_accuracy),
-        epochs,
+        epochs: vec![],
+        final_test_accuracy: 0.0,
         reference,
-        counters,
-        host_clips: clips,
-        samples_trained: total,
-        seconds,
-        train_samples_per_second: total as f64 / seconds.max(1e-9),
-        lockstep: backend.evidence(),
+        counters: Counters::default(),
+        host_clips: Default::default(),
+        samples_trained: 0,
+        seconds: 0.0,
+        train_samples_per_second: 0.0,
+        lockstep: None,
     };
-    let json = serde_json::to_string_pretty(&report)? + "\n";
+    let t0 = Instant::now();
+    let (epochs, clips) = train(backend.as_mut(), tr, te, &tc, formats, &mut |e, i, done| {
+        progress((e * n_train + i) as u64, total, done);
+        if let Some(ep) = done {
+            report.epochs.push(ep.clone());
+            report.update(t0.elapsed().as_secs_f64(), n_train);
+            write(r, &report)?;
+        }
+        Ok(())
+    })?;
+    let mut counters = Counters::default();
+    for t in LAYER_TILES {
+        counters += backend.counters(t);
+    }
+    report.epochs = epochs;
+    report.update(t0.elapsed().as_secs_f64(), n_train);
+    report.counters = counters;
+    report.host_clips = clips;
+    report.lockstep = backend.evidence();
+    report.complete = true;
+    write(r, &report)?;
+    Ok(report)
+}
+
+/// Writes `report.json` and `accuracy.png` (atomically).
+fn write(r: &TrainRun, report: &Report) -> Result<()> {
+    let json = serde_json::to_string_pretty(report)? + "\n";
     let curves = vec![report.curve(), report.reference.clone()];
     let title = format!(
-        "Digits MLP 64-32-10 trained on {} ({:?})",
-        r.name, tc.algorithm
+        "Digits MLP 64-32-10 trained on {} ({})",
+        r.name, report.train.algorithm
     );
     let png = plot_png(&title, &curves)?;
     write_tree(
@@ -113,6 +178,5 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
             ("accuracy.png".to_string(), png),
         ],
         "--out",
-    )?;
-    Ok(report)
+    )
 }
