@@ -15,7 +15,7 @@ use pimforge_gen::design::Design;
 use pimforge_gen::output::write_tree;
 use pimforge_gen::presets::preset;
 use pimforge_studies::train::backend::{Backend, Golden};
-use pimforge_studies::train::digits::{default_path, load, split, Sample};
+use pimforge_studies::train::digits::{load, split, Sample};
 use pimforge_studies::train::network::{Algorithm, Network, TrainConfig, LAYER_TILES};
 use pimforge_studies::train::reference::Mlp;
 use pimforge_studies::train::rtl::Lockstep;
@@ -45,7 +45,7 @@ fn train_rate(b: &mut dyn Backend, cfg: &Config, tc: &TrainConfig, samples: &[Sa
 }
 
 fn training_throughput() {
-    let all = load(&default_path()).unwrap();
+    let all = load(None).unwrap();
     let (train, _) = split(&all);
     println!(
         "\n{:<14} {:<6} {:>16} {:>16} {:>10}",

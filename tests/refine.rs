@@ -78,9 +78,9 @@ fn refinement_controller_matches_the_golden_model_on_210_systems() {
 #[test]
 fn kfac_steps_with_rtl_solves_match_the_golden_model() {
     use pimforge_studies::refine::RtlSolver;
-    use pimforge_studies::train::digits::{default_path, load, split};
+    use pimforge_studies::train::digits::{load, split};
     use pimforge_studies::train::kfac::{train_with, GoldenSolver, Layers, Method, Setup};
-    let all = load(&default_path()).unwrap();
+    let all = load(None).unwrap();
     let (tr, te) = split(&all);
     let setup = Setup {
         method: Method::KfacRefine,

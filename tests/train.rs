@@ -5,7 +5,7 @@
 
 use pimforge_flows::verify::prepare;
 use pimforge_studies::train::backend::{Backend, Golden};
-use pimforge_studies::train::digits::{default_path, load, split};
+use pimforge_studies::train::digits::{load, split};
 use pimforge_studies::train::network::{Algorithm, Network, TrainConfig, LAYER_TILES};
 use pimforge_studies::train::reference::Mlp;
 use pimforge_studies::train::rtl::Lockstep;
@@ -39,7 +39,7 @@ fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: u
     let formats = (hw.config().input.frac, hw.config().weight.frac);
     let mut net_r = Network::new(&mut rtl, &init, formats.0, formats.1, seed).unwrap();
     let mut net_g = Network::new(&mut golden, &init, formats.0, formats.1, seed).unwrap();
-    let all = load(&default_path()).unwrap();
+    let all = load(None).unwrap();
     let (train, _) = split(&all);
     for (i, s) in train[..samples].iter().enumerate() {
         let lr = net_r

@@ -4,10 +4,11 @@
 use anyhow::{anyhow, Result};
 use pimforge_gen::design::Design;
 use pimforge_gen::emit::{work_dir, FILE_LIST, INV_FILE_LIST, SOLVER_FILE_LIST};
-use pimforge_golden::solver::{InvUnit, RefineUnit};
+use pimforge_golden::solver::{random_system, InvUnit, RefineUnit, Status};
 use pimforge_golden::{ArrayGeometry, ArrayModel, Interface};
+use pimforge_tb::refine::run_refine;
 use pimforge_tb::verilate::{build, BuildSpec, Built, PortSpec};
-use pimforge_tb::{generate, ports, ArrayBuild, Mismatch, Options, Summary};
+use pimforge_tb::{ports, run_stream, ArrayBuild, Mismatch, Options, Stream, Summary};
 use std::path::{Path, PathBuf};
 
 /// A design's array, generated and Verilated under a work directory.
@@ -76,15 +77,22 @@ pub fn prepare(design: &Design, work: &Path, traced: bool) -> Result<Prepared> {
     })
 }
 
-/// Runs `products` random products (plus loads, cell writes, error probes) from `seed`.
+/// Products per chunk of streamed stimulus: a run holds one chunk's commands in memory.
+pub const CHUNK_PRODUCTS: usize = 1000;
+
+/// Runs `products` random products (plus loads, cell writes, error probes) from `seed`, the
+/// stimulus made and driven [`CHUNK_PRODUCTS`] products at a time.
 pub fn verify(
     prepared: &Prepared,
     products: usize,
     opts: &Options,
 ) -> Result<std::result::Result<Summary, Mismatch>> {
     let d = &prepared.built;
-    let stim = generate(&d.shape, &d.cells, products, opts.seed);
-    pimforge_tb::run(d, &stim, opts)
+    let mut make = || -> Box<pimforge_tb::lockstep::Source<'_>> {
+        let mut stream = Stream::new(&d.shape, &d.cells, products, opts.seed);
+        Box::new(move || stream.next_chunk(CHUNK_PRODUCTS))
+    };
+    run_stream(d, &mut make, opts)
 }
 
 /// Builds the standalone INV crossbar of a design with an `inv` section; returns the library and
@@ -127,6 +135,68 @@ pub fn prepare_refine(design: &Design, work: &Path) -> Result<(PathBuf, RefineUn
     let top = RefineUnit::TOP;
     let built = build_unit(&rtl_dir, SOLVER_FILE_LIST, top, &ports, work, false, &[])?;
     Ok((built.library, model))
+}
+
+/// What a passing lock-step run of the solver checked.
+#[derive(Clone, Debug)]
+pub struct SolverSummary {
+    pub systems: usize,
+    pub cycles: u64,
+    /// Solves by status: converged, max-iterations, diverged, singular.
+    pub by_status: [usize; 4],
+}
+
+impl std::fmt::Display for SolverSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let [c, m, d, s] = self.by_status;
+        write!(
+            f,
+            "{} systems, {} cycles matched on every output (converged {c}, max-iterations {m}, diverged {d}, singular {s})",
+            self.systems, self.cycles
+        )
+    }
+}
+
+/// Solves `systems` random systems (condition numbers 10 to 10^4, indefinite and singular ones
+/// among them, from `seed`) on the design's solver in lock-step with its golden cycle model.
+pub fn verify_solver(
+    design: &Design,
+    work: &Path,
+    systems: usize,
+    seed: u64,
+    replay: &str,
+) -> Result<std::result::Result<SolverSummary, Box<Mismatch>>> {
+    let (library, model) = prepare_refine(design, work)?;
+    let n = model.n;
+    let a_bits = model.shape.a_bits;
+    let list: Vec<(Vec<i64>, Vec<i64>)> = (0..systems)
+        .map(|i| {
+            let cond = [10.0, 30.0, 100.0, 1000.0, 1e4, -10.0, f64::INFINITY][i % 7];
+            let (mut a, b) = random_system(n, cond, a_bits, seed.wrapping_mul(7919) ^ i as u64);
+            if i % 11 == 10 {
+                a[0] = 0; // a zero first pivot: singular
+            }
+            (a, b)
+        })
+        .collect();
+    Ok(
+        run_refine(&library, model, &list, seed, replay)?.map(|(solved, cycles)| {
+            let mut by_status = [0; 4];
+            for s in &solved {
+                by_status[match s.solve.status {
+                    Status::Converged => 0,
+                    Status::MaxIters => 1,
+                    Status::Diverged => 2,
+                    Status::Singular => 3,
+                }] += 1;
+            }
+            SolverSummary {
+                systems,
+                cycles,
+                by_status,
+            }
+        }),
+    )
 }
 
 /// Top-level parameters of a build: where the RTL finds its device files, if it has any.

@@ -29,7 +29,21 @@ pub struct Derived {
     pub data_port_bits: u32,
     pub response_port_bits: u32,
     pub address_bits: u32,
+    /// Busy cycles of each tile operation (a solve's cycles depend on its iterations: see
+    /// `inv_solve_cycles` and `stop_check_cycles`).
     pub mvm_cycles: usize,
+    pub opa_cycles: usize,
+    pub crs_cycles: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accumulate_cycles: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transfer_cycles: Option<usize>,
+    /// Cycles of one INV-crossbar solve (settling and conversion).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inv_solve_cycles: Option<u32>,
+    /// Cycles of the refinement controller's stop check after each update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_check_cycles: Option<u64>,
 }
 
 pub fn derived(cfg: &Config) -> Derived {
@@ -47,6 +61,15 @@ pub fn derived(cfg: &Config) -> Derived {
         response_port_bits: s.rsp_bits(),
         address_bits: s.addr_bits(),
         mvm_cycles: s.mvm_cycles(),
+        opa_cycles: s.opa_cycles(),
+        crs_cycles: s.crs_cycles(),
+        accumulate_cycles: cfg.mixed.as_ref().map(|_| s.acc_cycles()),
+        transfer_cycles: cfg.mixed.as_ref().map(|_| s.transfer_cycles()),
+        inv_solve_cycles: cfg.inv.as_ref().map(|i| i.latency),
+        stop_check_cycles: cfg
+            .inv
+            .as_ref()
+            .map(|i| i.shape(cfg.weight.bits).stop_cycles()),
     }
 }
 

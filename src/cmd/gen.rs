@@ -1,5 +1,6 @@
 //! `pimforge gen`: write the SystemVerilog of a config.
 
+use super::flags::count;
 use super::ConfigArgs;
 use clap::Args;
 use pimforge_gen::fault::Fault;
@@ -19,20 +20,25 @@ pub struct GenArgs {
     /// controller truncates instead of rounding).
     #[arg(long, value_name = "FAULT", hide = true)]
     pub inject_fault: Option<Fault>,
+    /// Go ahead with a design estimated to write more than 1 GiB of files, or to need more
+    /// than 8 GiB to build with Verilator.
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 pub fn run(a: &GenArgs) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let design = a.cfg.design(a.inject_fault)?;
+    pimforge_gen::emit::estimate(&design).check(a.allow_large)?;
     let files = pimforge_gen::emit::write(&design, &a.out, "--out")?;
     let s = &design.shape;
     say!(
-        "pimforge: wrote {} files to {} in {:.0} ms (config {}): {} tiles of {}x{} crossbars, {} slices, {}-bit ADC{}, accumulators {} bits, MVM {} cycles",
+        "pimforge: wrote {} files to {} in {:.0} ms (config {}): {} of {}x{} crossbars, {} slices, {}-bit ADC{}, accumulators {} bits, MVM {} cycles",
         files.len(),
         a.out.display(),
         t0.elapsed().as_secs_f64() * 1e3,
         design.hash,
-        design.tiles(),
+        count(design.tiles(), "tile"),
         s.rows,
         s.cols,
         s.slices(),

@@ -47,6 +47,19 @@ impl ConfigArgs {
         }
     }
 
+    /// How reports name the config: the file, else the preset, else the default preset.
+    pub fn label(&self) -> String {
+        let base = match (&self.config, &self.preset) {
+            (Some(f), _) => f.display().to_string(),
+            (None, Some(p)) => p.clone(),
+            (None, None) => pimforge_gen::load::DEFAULT_PRESET.into(),
+        };
+        match self.tiles {
+            Some(t) => format!("{base} --tiles {t}"),
+            None => base,
+        }
+    }
+
     pub fn resolve(&self) -> anyhow::Result<Valid> {
         resolve(&self.source())
     }

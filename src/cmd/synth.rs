@@ -1,10 +1,13 @@
 //! `pimforge synth`: Yosys synthesis of every digital module, with a per-module report.
 
+use super::flags::count;
 use super::ConfigArgs;
+use anyhow::Context;
 use clap::Args;
 use pimforge_flows::synth::synth_module;
 use pimforge_flows::tools::require;
 use pimforge_gen::emit::digital_modules;
+use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -17,24 +20,29 @@ pub struct SynthArgs {
     /// Also write the report as JSON to this file.
     #[arg(long, value_name = "FILE.json")]
     pub json: Option<PathBuf>,
+    /// Go ahead with a design estimated above the limits (see `gen --allow-large`).
+    #[arg(long)]
+    pub allow_large: bool,
 }
 
 pub fn run(a: &SynthArgs) -> anyhow::Result<()> {
     let design = a.cfg.design(None)?;
+    pimforge_gen::emit::estimate(&design).check(a.allow_large)?;
     let cfg = design.config();
     require("yosys")?;
+    // The report's file is checked, and made, before the synthesis runs.
+    let json = match &a.json {
+        Some(path) => Some(JsonOut::create(path)?),
+        None => None,
+    };
     let hash = &design.hash;
     let base = a.work.join("synth").join(hash);
     let rtl = base.join("rtl");
     pimforge_gen::emit::write(&design, &rtl, "--work")?;
-    let label = match (&a.cfg.preset, &a.cfg.config) {
-        (_, Some(file)) => file.display().to_string(),
-        (Some(p), None) => p.clone(),
-        (None, None) => "puma".into(),
-    };
+    let label = a.cfg.label();
     say!(
-        "pimforge synth: {label} ({} tiles of {}x{}), Yosys logs in {}",
-        cfg.tiles,
+        "pimforge synth: {label} ({} of {}x{}), Yosys logs in {}",
+        count(cfg.tiles, "tile"),
         cfg.crossbar.rows,
         cfg.crossbar.cols,
         base.join("yosys").display()
@@ -65,9 +73,51 @@ pub fn run(a: &SynthArgs) -> anyhow::Result<()> {
     if cfg.inv.is_some() {
         say!("(pim_refine: the refinement controller, flattened, its INV crossbar pim_inv as a black box)");
     }
-    if let Some(path) = &a.json {
+    if let Some(out) = json {
         let doc = serde_json::json!({ "config": cfg, "config_hash": hash, "modules": reports });
-        std::fs::write(path, serde_json::to_string_pretty(&doc)? + "\n")?;
+        out.finish(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
     }
     Ok(())
+}
+
+/// A JSON report file: a temporary file beside it from the start (so an unwritable path fails
+/// before the work), renamed over it when the report is done.
+struct JsonOut {
+    path: PathBuf,
+    tmp: tempfile::NamedTempFile,
+}
+
+impl JsonOut {
+    fn create(path: &std::path::Path) -> anyhow::Result<JsonOut> {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => std::path::Path::new("."),
+        };
+        // A file there already is replaced only if it is an earlier report of `synth`.
+        if let Ok(old) = std::fs::read_to_string(path) {
+            let v: serde_json::Value = serde_json::from_str(&old).unwrap_or_default();
+            if v.get("modules").is_none() || v.get("config_hash").is_none() {
+                anyhow::bail!(
+                    "--json {}: the file exists and is not a report of pimforge synth; choose another path",
+                    path.display()
+                );
+            }
+        }
+        let tmp = tempfile::Builder::new()
+            .prefix(".pimforge-json-")
+            .tempfile_in(dir)
+            .with_context(|| format!("--json {}: cannot write there", path.display()))?;
+        Ok(JsonOut {
+            path: path.to_path_buf(),
+            tmp,
+        })
+    }
+
+    fn finish(mut self, text: &str) -> anyhow::Result<()> {
+        self.tmp.write_all(text.as_bytes())?;
+        self.tmp
+            .persist(&self.path)
+            .with_context(|| format!("--json {}: cannot write", self.path.display()))?;
+        Ok(())
+    }
 }

@@ -1,14 +1,21 @@
-//! `pimforge verify`: lock-step regression of a generated design against the golden model.
+//! `pimforge verify`: lock-step regression of a generated design against the golden model: the
+//! array, and the solver when the design has one.
 
+use super::flags::count;
 use super::ConfigArgs;
 use anyhow::bail;
+use clap::builder::RangedU64ValueParser;
 use clap::Args;
 use pimforge_flows::replay;
 use pimforge_flows::tools::require;
-use pimforge_flows::verify::{add_traced, prepare, verify};
+use pimforge_flows::verify::{add_traced, prepare, verify, verify_solver, CHUNK_PRODUCTS};
 use pimforge_gen::fault::Fault;
 use pimforge_tb::Options;
 use std::path::PathBuf;
+
+/// Most products one run takes: the stimulus streams in chunks, so memory stays flat; at about
+/// 10,000 products a minute on a small preset this is a day's run.
+pub const MAX_TRANSACTIONS: u64 = 10_000_000;
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
@@ -17,15 +24,26 @@ pub struct VerifyArgs {
     /// Seed of everything random: stimulus, idle gaps, values on idle inputs.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Random MVM/MTVM products to run (weight loads, cell writes and error probes come with them).
-    #[arg(long, default_value_t = 1000)]
+    /// Random MVM/MTVM products to run (1..=10000000; weight loads, cell writes, updates and
+    /// error probes come with them). The stimulus is made and driven 1000 products at a time.
+    #[arg(long, default_value_t = 1000,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_TRANSACTIONS))]
     pub transactions: usize,
+    /// Random systems solved in lock-step when the design has a solver (an `inv` section).
+    #[arg(long, default_value_t = 20,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    pub solves: usize,
     /// Cycles of waveform to write before a mismatch.
-    #[arg(long, default_value_t = 40)]
+    #[arg(long, default_value_t = 40,
+          value_parser = RangedU64ValueParser::<u64>::new().range(1..=1_000_000))]
     pub wave_window: u64,
     /// Work directory: generated designs, the Verilator build cache, waveforms.
     #[arg(long, default_value = "build")]
     pub work: PathBuf,
+    /// Go ahead with a design whose output or Verilator build is estimated above the limits
+    /// (see `gen --allow-large`).
+    #[arg(long)]
+    pub allow_large: bool,
     /// Debug: verify RTL built with a deliberate bug: LINE:PLANE:BIT, opa-digit, crs-shift or
     /// refine-round (see `gen`).
     #[arg(long, value_name = "FAULT", hide = true)]
@@ -41,18 +59,31 @@ impl VerifyArgs {
 
 pub fn run(a: &VerifyArgs) -> anyhow::Result<()> {
     let design = a.cfg.design(a.inject_fault)?;
+    pimforge_gen::emit::estimate(&design).check(a.allow_large)?;
     let cfg = design.config();
     require("verilator")?;
-    let label = a.cfg.preset.as_deref().unwrap_or("puma");
+    let label = a.cfg.label();
+    warn!(
+        "pimforge verify: {label}: preparing the Verilator model of {} of {}x{} (cached in {}; a first build of a large array takes minutes)",
+        count(cfg.tiles, "tile"),
+        cfg.crossbar.rows,
+        cfg.crossbar.cols,
+        a.work.join("verilator").display()
+    );
     let mut prepared = prepare(&design, &a.work, false)?;
     say!(
-        "pimforge verify: {label}: {} tiles of {}x{}, RTL in {}; Verilator model {} in {:.1} s",
-        cfg.tiles,
+        "pimforge verify: {label}: {} of {}x{}, RTL in {}; Verilator model {} in {:.1} s",
+        count(cfg.tiles, "tile"),
         cfg.crossbar.rows,
         cfg.crossbar.cols,
         prepared.rtl_dir.display(),
         if prepared.compiled { "built" } else { "cached" },
         prepared.build_seconds
+    );
+    warn!(
+        "pimforge verify: running {} in lock-step ({} per chunk)",
+        count(a.transactions, "product"),
+        CHUNK_PRODUCTS
     );
     let no_waves = Options {
         seed: a.seed,
@@ -60,21 +91,46 @@ pub fn run(a: &VerifyArgs) -> anyhow::Result<()> {
         wave_dir: None,
         wave_window: a.wave_window,
     };
-    if let Ok(summary) = verify(&prepared, a.transactions, &no_waves)? {
-        say!("PASS {label} seed {}: {summary}", a.seed);
+    let summary = match verify(&prepared, a.transactions, &no_waves)? {
+        Ok(summary) => summary,
+        Err(_) => {
+            // Replay with the traced model, which writes the waveforms of the cycles before
+            // the mismatch, named by the design and the seed.
+            warn!("mismatch: building the traced model for waveforms");
+            add_traced(&design, &mut prepared, &a.work)?;
+            let opts = Options {
+                wave_dir: Some(a.work.join("waves").join(&design.hash)),
+                ..no_waves
+            };
+            let m = match verify(&prepared, a.transactions, &opts)? {
+                Err(m) => m,
+                Ok(_) => bail!("the mismatch did not reproduce with the traced model"),
+            };
+            warn!("FAIL {label} seed {}\n{}", a.seed, m.to_string().trim_end());
+            bail!("verification failed at cycle {}", m.cycle)
+        }
+    };
+    say!("PASS {label} seed {}: array: {summary}", a.seed);
+    if cfg.inv.is_none() {
         return Ok(());
     }
-    // Replay with the traced model, which writes the waveforms of the cycles before the mismatch.
-    warn!("mismatch: building the traced model for waveforms");
-    add_traced(&design, &mut prepared, &a.work)?;
-    let opts = Options {
-        wave_dir: Some(a.work.join("waves")),
-        ..no_waves
-    };
-    let m = match verify(&prepared, a.transactions, &opts)? {
-        Err(m) => m,
-        Ok(_) => bail!("the mismatch did not reproduce with the traced model"),
-    };
-    warn!("FAIL {label} seed {}\n{}", a.seed, m.to_string().trim_end());
-    bail!("verification failed at cycle {}", m.cycle)
+    warn!(
+        "pimforge verify: {label}: the solver (pim_solver) on {} in lock-step",
+        count(a.solves, "random system")
+    );
+    let replay = format!("{} --solves {}", a.replay(), a.solves);
+    match verify_solver(&design, &a.work, a.solves, a.seed, &replay)? {
+        Ok(s) => {
+            say!("PASS {label} seed {}: solver: {s}", a.seed);
+            Ok(())
+        }
+        Err(m) => {
+            warn!(
+                "FAIL {label} seed {} (solver)\n{}",
+                a.seed,
+                m.to_string().trim_end()
+            );
+            bail!("solver verification failed at cycle {}", m.cycle)
+        }
+    }
 }

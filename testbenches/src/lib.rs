@@ -17,6 +17,6 @@ pub mod vcd;
 pub mod verilate;
 
 pub use bench::{ports, Bench, Waves};
-pub use lockstep::{run, run_bare, ArrayBuild, Cause, Mismatch, Options, Summary};
+pub use lockstep::{run, run_bare, run_stream, ArrayBuild, Cause, Mismatch, Options, Summary};
 pub use session::Session;
-pub use stimulus::{generate, Stimulus};
+pub use stimulus::{generate, Stimulus, Stream};

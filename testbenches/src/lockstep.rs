@@ -245,104 +245,186 @@ fn in_flight(
     v
 }
 
-/// One lock-step run, with waveforms of a window of cycles when `waves` is given.
+/// Where a run's stimulus comes from: the next chunk, or `None` at the end. A source can be
+/// made again from the start (a mismatch is replayed from cycle 0 with waveforms).
+pub type Source<'a> = dyn FnMut() -> Option<Stimulus> + 'a;
+
+/// How one chunk of a run ended.
+enum ChunkEnd {
+    Drained,
+    /// The waveform window is past: the replay has written what it was for.
+    WindowDone,
+    Mismatch(Box<Mismatch>),
+}
+
+/// The state of a run that carries over from chunk to chunk.
+struct Run<'a> {
+    design: &'a ArrayBuild,
+    bench: Bench<ArrayModel>,
+    summary: Summary,
+    last_accept: u64,
+    /// Record the cycle of every accepted command (a run of one chunk, for tests).
+    record: bool,
+}
+
+impl Run<'_> {
+    /// Drives one chunk until its commands are accepted, its responses checked and the tiles idle.
+    fn chunk(&mut self, stim: &Stimulus, seed: u64) -> Result<ChunkEnd> {
+        let design = self.design;
+        let bench = &mut self.bench;
+        let mut driver = Driver::new(stim, &design.shape, design.tiles, seed);
+        let mut pending: VecDeque<usize> = VecDeque::new();
+        let mut running: Vec<Option<usize>> = vec![None; design.tiles];
+        let mut drain = 0u32;
+        loop {
+            if driver.done() && pending.is_empty() {
+                // Let the last products finish and the outputs settle.
+                drain += 1;
+                if drain as u64 > longest_op(&design.shape) + 2 {
+                    return Ok(ChunkEnd::Drained);
+                }
+            }
+            let inp = driver.inputs();
+            let context = |_: &ArrayModel| in_flight(stim, &driver, &pending, &running);
+            let exp = match bench.step(&inp, context)? {
+                Ok(o) => o,
+                Err(m) => return Ok(ChunkEnd::Mismatch(m)),
+            };
+            let cycle = bench.cycle - 1;
+            if exp.rsp_valid {
+                self.summary.responses += 1;
+                // What was in flight is described only for a report: never on the passing path.
+                let flight = || in_flight(stim, &driver, &pending, &running);
+                let Some(&i) = pending.front() else {
+                    let what = "rsp_valid_o (no read outstanding)";
+                    let m = bench.mismatch(cycle, Cause::Scoreboard, what, 0, 1, flight());
+                    return Ok(ChunkEnd::Mismatch(m));
+                };
+                let want = stim.commands[i].expect.unwrap_or_default();
+                if exp.rsp_data != want {
+                    let what = format!("rsp_data_o for {}", describe_command(stim, i));
+                    let got = exp.rsp_data;
+                    let m = bench.mismatch(cycle, Cause::Scoreboard, &what, want, got, flight());
+                    return Ok(ChunkEnd::Mismatch(m));
+                }
+                pending.pop_front();
+            }
+            for (t, r) in running.iter_mut().enumerate() {
+                if exp.busy >> t & 1 == 0 {
+                    *r = None;
+                }
+            }
+            if let Some(i) = driver.advance(&inp, exp.cmd_ready) {
+                let c = &stim.commands[i];
+                self.summary.commands += 1;
+                if self.record {
+                    self.summary.accepted.push(cycle);
+                }
+                self.last_accept = cycle;
+                if c.expect.is_some() {
+                    pending.push_back(i);
+                }
+                if [Op::Mvm, Op::Mtvm, Op::Opa, Op::Crs]
+                    .iter()
+                    .any(|&o| c.op == o as u8)
+                {
+                    running[c.tile as usize] = Some(c.txn);
+                }
+            }
+            if bench.past_window() {
+                return Ok(ChunkEnd::WindowDone);
+            }
+            if bench.cycle - self.last_accept > stall_limit(&design.shape) && !driver.done() {
+                let flight = in_flight(stim, &driver, &pending, &running);
+                let at = bench.cycle;
+                let m = bench.mismatch(at, Cause::Stall, "cmd_ready_o", 1, 0, flight);
+                return Ok(ChunkEnd::Mismatch(m));
+            }
+        }
+    }
+}
+
+/// One lock-step run over every chunk of `source`, with waveforms of a window of cycles when
+/// `waves` is given.
 fn run_once(
     design: &ArrayBuild,
     library: &Path,
-    stim: &Stimulus,
+    source: &mut Source,
     opts: &Options,
     waves: Option<Waves>,
+    record: bool,
 ) -> Result<std::result::Result<Summary, Mismatch>> {
     let t0 = Instant::now();
     let model = ArrayModel::with_cells(&design.shape, design.cells.clone());
-    let mut bench = match waves {
+    let bench = match waves {
         Some(w) => Bench::traced(library, model, opts.seed, &opts.replay, w)?,
         None => Bench::load(library, model, opts.seed, &opts.replay)?,
     };
-    let mut driver = Driver::new(stim, &design.shape, design.tiles, opts.seed);
-    let mut pending: VecDeque<usize> = VecDeque::new();
-    let mut running: Vec<Option<usize>> = vec![None; design.tiles];
-    let mut summary = Summary::default();
-    let (mut last_accept, mut drain) = (0u64, 0u32);
-
-    let mismatch = loop {
-        if driver.done() && pending.is_empty() {
-            // Let the last products finish and the outputs settle.
-            drain += 1;
-            if drain as u64 > longest_op(&design.shape) + 2 {
-                break None;
-            }
-        }
-        let inp = driver.inputs();
-        let context = |_: &ArrayModel| in_flight(stim, &driver, &pending, &running);
-        let exp = match bench.step(&inp, context)? {
-            Ok(o) => o,
-            Err(m) => break Some(*m),
-        };
-        let cycle = bench.cycle - 1;
-        if exp.rsp_valid {
-            summary.responses += 1;
-            // What was in flight is described only for a report: never on the passing path.
-            let flight = || in_flight(stim, &driver, &pending, &running);
-            let Some(&i) = pending.front() else {
-                let what = "rsp_valid_o (no read outstanding)";
-                break Some(*bench.mismatch(cycle, Cause::Scoreboard, what, 0, 1, flight()));
-            };
-            let want = stim.commands[i].expect.unwrap_or_default();
-            if exp.rsp_data != want {
-                let what = format!("rsp_data_o for {}", describe_command(stim, i));
-                let got = exp.rsp_data;
-                break Some(*bench.mismatch(cycle, Cause::Scoreboard, &what, want, got, flight()));
-            }
-            pending.pop_front();
-        }
-        for (t, r) in running.iter_mut().enumerate() {
-            if exp.busy >> t & 1 == 0 {
-                *r = None;
-            }
-        }
-        if let Some(i) = driver.advance(&inp, exp.cmd_ready) {
-            let c = &stim.commands[i];
-            summary.commands += 1;
-            summary.accepted.push(cycle);
-            last_accept = cycle;
-            if c.expect.is_some() {
-                pending.push_back(i);
-            }
-            if [Op::Mvm, Op::Mtvm, Op::Opa, Op::Crs]
-                .iter()
-                .any(|&o| c.op == o as u8)
-            {
-                running[c.tile as usize] = Some(c.txn);
-            }
-        }
-        if bench.past_window() {
-            break None;
-        }
-        if bench.cycle - last_accept > stall_limit(&design.shape) && !driver.done() {
-            let flight = in_flight(stim, &driver, &pending, &running);
-            let at = bench.cycle;
-            break Some(*bench.mismatch(at, Cause::Stall, "cmd_ready_o", 1, 0, flight));
-        }
+    let mut run = Run {
+        design,
+        bench,
+        summary: Summary::default(),
+        last_accept: 0,
+        record,
     };
+    let mut mismatch = None;
+    let mut chunk = 0u64;
+    while let Some(stim) = source() {
+        // Each chunk's idle-input noise has its own seed; the first chunk's is the run's.
+        match run.chunk(&stim, opts.seed ^ chunk.wrapping_mul(0x9e37_79b9_7f4a_7c15))? {
+            ChunkEnd::Drained => summarise(&stim, &mut run.summary),
+            ChunkEnd::WindowDone => break,
+            ChunkEnd::Mismatch(m) => {
+                mismatch = Some(*m);
+                break;
+            }
+        }
+        chunk += 1;
+    }
+    let Run {
+        bench, mut summary, ..
+    } = run;
     summary.cycles = bench.cycle;
     bench.finish()?;
     if let Some(m) = mismatch {
         return Ok(Err(m));
     }
     summary.seconds = t0.elapsed().as_secs_f64();
-    summarise(stim, &mut summary);
     Ok(Ok(summary))
 }
 
 /// Runs the stimulus in lock-step. On a mismatch, replays the same run with waveforms of the
-/// cycles around it (when `opts.wave_dir` is set).
+/// cycles around it (when `opts.wave_dir` is set). The summary records the cycle in which each
+/// command was accepted.
 pub fn run(
     design: &ArrayBuild,
     stim: &Stimulus,
     opts: &Options,
 ) -> Result<std::result::Result<Summary, Mismatch>> {
-    let first = run_once(design, &design.library, stim, opts, None)?;
+    let once = || {
+        let mut given = Some(stim.clone());
+        move || given.take()
+    };
+    run_source(design, &mut || Box::new(once()), opts, true)
+}
+
+/// Runs a stream of stimulus chunks in lock-step: `make` makes the stream from its start (again
+/// for the waveform replay of a mismatch). The summary does not record accepted cycles.
+pub fn run_stream<'s>(
+    design: &ArrayBuild,
+    make: &mut dyn FnMut() -> Box<Source<'s>>,
+    opts: &Options,
+) -> Result<std::result::Result<Summary, Mismatch>> {
+    run_source(design, make, opts, false)
+}
+
+fn run_source<'s>(
+    design: &ArrayBuild,
+    make: &mut dyn FnMut() -> Box<Source<'s>>,
+    opts: &Options,
+    record: bool,
+) -> Result<std::result::Result<Summary, Mismatch>> {
+    let first = run_once(design, &design.library, &mut *make(), opts, None, record)?;
     let Err(mut m) = first else {
         return Ok(first);
     };
@@ -361,7 +443,7 @@ pub fn run(
             waves.last,
         );
         // The replay stops at the same mismatch; it exists to write the waveforms.
-        let _ = run_once(design, traced, stim, opts, Some(waves))?;
+        let _ = run_once(design, traced, &mut *make(), opts, Some(waves), record)?;
         m.waves = Some((rtl, golden, a, b));
     }
     Ok(Err(m))

@@ -428,91 +428,142 @@ impl Gen<'_> {
 
 /// Generates `products` random MVM/MTVM products over the tiles whose power-up crossbars are
 /// `initial`, with weight loads, raw cell writes, updates (OPA, CRS, and accumulate/transfer
-/// when the tile has a mixed-precision unit) and error probes between them, all from `seed`.
+/// when the tile has a mixed-precision unit) and error probes between them, all from `seed`:
+/// the whole of a [`Stream`] in one [`Stimulus`].
 pub fn generate(shape: &TileShape, initial: &[Cells], products: usize, seed: u64) -> Stimulus {
-    let tiles = initial.len();
-    let mut g = Gen {
-        shape,
-        rng: ChaCha8Rng::seed_from_u64(seed),
-        txns: Vec::new(),
-    };
-    let mut gens: Vec<TileGen> = initial
-        .iter()
-        .enumerate()
-        .map(|(i, cells)| TileGen {
-            tile: i as u32,
-            cells: cells.clone(),
-            chi: vec![0; shape.rows * shape.cols],
-            commands: Vec::new(),
-        })
-        .collect();
-    // Directed start on every tile: an all-zero product, a weight load, and an error probe.
-    for t in gens.iter_mut() {
-        g.product(t, Direction::Forward);
-        g.load_weights(t);
-        g.error_probe(t);
-    }
-    for _ in 0..products.saturating_sub(tiles) {
-        let i = g.rng.random_range(0..tiles);
-        let t = &mut gens[i];
-        match g.rng.random_range(0..100) {
-            0..=3 => g.load_weights(t),
-            4..=7 => g.write_cells(t),
-            8 => g.error_probe(t),
-            9..=14 => g.opa(t),
-            15..=17 => g.crs(t),
-            18..=25 if shape.mixed.is_some() => g.mixed(t),
-            _ => {}
-        }
-        let dir = if g.rng.random_bool(0.5) {
-            Direction::Forward
-        } else {
-            Direction::Transpose
-        };
-        g.product(t, dir);
-    }
-    // Interleave the tiles' streams, keeping each stream in order.
-    let mut cursors = vec![0usize; tiles];
-    let mut commands = Vec::new();
-    loop {
-        let open: Vec<usize> = (0..tiles)
-            .filter(|&i| cursors[i] < gens[i].commands.len())
+    Stream::new(shape, initial, products, seed)
+        .next_chunk(usize::MAX)
+        .unwrap_or_default()
+}
+
+/// The stimulus of [`generate`] made a chunk at a time, so that a long run holds one chunk of
+/// commands in memory, not all of them. The generator's state (its random source and the
+/// shadow of every tile's cells) carries over from chunk to chunk.
+pub struct Stream<'a> {
+    g: Gen<'a>,
+    gens: Vec<TileGen>,
+    products: usize,
+    left: usize,
+    started: bool,
+}
+
+impl<'a> Stream<'a> {
+    pub fn new(shape: &'a TileShape, initial: &[Cells], products: usize, seed: u64) -> Self {
+        let gens = initial
+            .iter()
+            .enumerate()
+            .map(|(i, cells)| TileGen {
+                tile: i as u32,
+                cells: cells.clone(),
+                chi: vec![0; shape.rows * shape.cols],
+                commands: Vec::new(),
+            })
             .collect();
-        let Some(&i) = open.choose(&mut g.rng) else {
-            break;
-        };
-        let run = g.rng.random_range(1..=8);
-        for _ in 0..run {
-            if let Some(c) = gens[i].commands.get(cursors[i]) {
-                commands.push(c.clone());
-                cursors[i] += 1;
+        Stream {
+            g: Gen {
+                shape,
+                rng: ChaCha8Rng::seed_from_u64(seed),
+                txns: Vec::new(),
+            },
+            gens,
+            products,
+            left: products.saturating_sub(initial.len()),
+            started: false,
+        }
+    }
+
+    /// The next chunk: at most `max` random products (the first chunk also holds the directed
+    /// start: an all-zero product, a weight load and an error probe on every tile); `None` once
+    /// every product was made. Transaction numbers count from 0 in each chunk.
+    pub fn next_chunk(&mut self, max: usize) -> Option<Stimulus> {
+        if self.started && self.left == 0 {
+            return None;
+        }
+        let (g, gens) = (&mut self.g, &mut self.gens);
+        let shape = g.shape;
+        let tiles = gens.len();
+        g.txns = Vec::new();
+        let first = !self.started;
+        self.started = true;
+        if first {
+            for t in gens.iter_mut() {
+                g.product(t, Direction::Forward);
+                g.load_weights(t);
+                g.error_probe(t);
             }
         }
-    }
-    // Commands to tile ids past the last tile, where the id space has them: the array must
-    // drop them and raise bad_tile_o until the next CLEAR.
-    let ids = 1u32 << pimforge_golden::array::tile_bits(tiles);
-    if ids as usize > tiles && !commands.is_empty() {
-        for _ in 0..(products / 50).max(1) {
-            let at = g.rng.random_range(0..commands.len());
-            commands.insert(
-                at,
-                Command {
-                    tile: g.rng.random_range(tiles as u32..ids),
-                    op: Op::WriteX as u8,
-                    addr: 0,
-                    data: 0,
-                    idle: 0,
-                    txn: g.txns.len(),
-                    expect: None,
-                },
-            );
-            g.record(tiles as u32, Kind::BadTile);
+        let n = self.left.min(max);
+        self.left -= n;
+        for _ in 0..n {
+            let i = g.rng.random_range(0..tiles);
+            let t = &mut gens[i];
+            match g.rng.random_range(0..100) {
+                0..=3 => g.load_weights(t),
+                4..=7 => g.write_cells(t),
+                8 => g.error_probe(t),
+                9..=14 => g.opa(t),
+                15..=17 => g.crs(t),
+                18..=25 if shape.mixed.is_some() => g.mixed(t),
+                _ => {}
+            }
+            let dir = if g.rng.random_bool(0.5) {
+                Direction::Forward
+            } else {
+                Direction::Transpose
+            };
+            g.product(t, dir);
         }
-    }
-    Stimulus {
-        commands,
-        txns: g.txns,
+        // Interleave the tiles' streams, keeping each stream in order.
+        let mut cursors = vec![0usize; tiles];
+        let mut commands = Vec::new();
+        loop {
+            let open: Vec<usize> = (0..tiles)
+                .filter(|&i| cursors[i] < gens[i].commands.len())
+                .collect();
+            let Some(&i) = open.choose(&mut g.rng) else {
+                break;
+            };
+            let run = g.rng.random_range(1..=8);
+            for _ in 0..run {
+                if let Some(c) = gens[i].commands.get(cursors[i]) {
+                    commands.push(c.clone());
+                    cursors[i] += 1;
+                }
+            }
+        }
+        for t in gens.iter_mut() {
+            t.commands.clear();
+        }
+        // Commands to tile ids past the last tile, where the id space has them: the array must
+        // drop them and raise bad_tile_o until the next CLEAR.
+        let made = if first {
+            self.products.min(n + tiles)
+        } else {
+            n
+        };
+        let ids = 1u32 << pimforge_golden::array::tile_bits(tiles);
+        if ids as usize > tiles && !commands.is_empty() {
+            for _ in 0..(made / 50).max(1) {
+                let at = g.rng.random_range(0..commands.len());
+                commands.insert(
+                    at,
+                    Command {
+                        tile: g.rng.random_range(tiles as u32..ids),
+                        op: Op::WriteX as u8,
+                        addr: 0,
+                        data: 0,
+                        idle: 0,
+                        txn: g.txns.len(),
+                        expect: None,
+                    },
+                );
+                g.record(tiles as u32, Kind::BadTile);
+            }
+        }
+        Some(Stimulus {
+            commands,
+            txns: std::mem::take(&mut g.txns),
+        })
     }
 }
 

@@ -153,6 +153,72 @@ pub fn work_dir(d: &Design, work: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// What a design costs to write and to build, estimated before any work.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    /// Bytes of the generated files (device files dominate; the modules are ~100 KB).
+    pub output_bytes: u64,
+    /// Peak memory of Verilator elaborating the design (`--lint-only` measured 3.8 KB per cell
+    /// with Verilator 5.006: 138 MB for 2 tiles of 128x128, 508 MB for 8, 3.9 GB for 64; the C++
+    /// compile of a model comes on top and is not estimated).
+    pub verilator_bytes: u64,
+}
+
+/// Largest output written without `--allow-large`.
+pub const MAX_OUTPUT_BYTES: u64 = 1 << 30;
+/// Largest estimated Verilator memory accepted without `--allow-large` (the default 64-tile
+/// array needs 3.9 GB; 128 tiles of 128x128 about 8 GB).
+pub const MAX_VERILATOR_BYTES: u64 = 8 << 30;
+/// Verilator's memory per cell, measured (see [`Estimate::verilator_bytes`]).
+const VERILATOR_BYTES_PER_CELL: u64 = 3_800;
+const VERILATOR_BASE_BYTES: u64 = 100 << 20;
+const MODULE_BYTES: u64 = 200 << 10;
+
+fn gib(b: u64) -> String {
+    format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64)
+}
+
+/// The output size and Verilator memory of a design, from its shape alone.
+pub fn estimate(d: &Design) -> Estimate {
+    let cells = (d.tiles() * d.shape.rows * d.shape.cols) as u64;
+    let device_files = match d.config().device.has_variation() {
+        true => {
+            cells
+                * d.shape.slices() as u64
+                * (pimforge_golden::protocol::entry::HEX_DIGITS as u64 + 1)
+        }
+        false => 0,
+    };
+    Estimate {
+        output_bytes: MODULE_BYTES + device_files,
+        verilator_bytes: VERILATOR_BASE_BYTES + cells * VERILATOR_BYTES_PER_CELL,
+    }
+}
+
+impl Estimate {
+    /// Refuses a design above [`MAX_OUTPUT_BYTES`] or [`MAX_VERILATOR_BYTES`] unless `allow`.
+    pub fn check(&self, allow: bool) -> Result<()> {
+        if allow {
+            return Ok(());
+        }
+        if self.output_bytes > MAX_OUTPUT_BYTES {
+            anyhow::bail!(
+                "this design writes about {} of files (device files of every cell of every tile); the limit is {}: use fewer or smaller tiles, no device variation, or --allow-large",
+                gib(self.output_bytes),
+                gib(MAX_OUTPUT_BYTES)
+            );
+        }
+        if self.verilator_bytes > MAX_VERILATOR_BYTES {
+            anyhow::bail!(
+                "Verilator would need about {} of memory to build this design (3.8 KB per cell, measured); the limit is {}: use fewer or smaller tiles, or --allow-large",
+                gib(self.verilator_bytes),
+                gib(MAX_VERILATOR_BYTES)
+            );
+        }
+        Ok(())
+    }
+}
+
 /// The device files' name, around the tile and slice numbers (the RTL builds it with
 /// `$sformatf` from the same pieces).
 pub const DEVICE_FILE: [&str; 3] = ["pim_dev_t", "_s", ".memh"];

@@ -270,6 +270,10 @@ pub struct Epoch {
     pub counters: Counters,
 }
 
+/// Called after every sample with (epoch, samples done in the epoch) and after every epoch with
+/// its result; an error stops the run.
+pub type EpochProgress<'a> = dyn FnMut(usize, usize, Option<&Epoch>) -> Result<()> + 'a;
+
 /// Trains for `cfg.epochs` epochs with inputs and weights of `in_frac` and `w_frac` fraction
 /// bits; `progress` is called after every sample with (epoch, samples done in the epoch), and
 /// after every epoch with its result (an error from it stops the run).
@@ -279,7 +283,7 @@ pub fn train(
     test: &[Sample],
     cfg: &TrainConfig,
     (in_frac, w_frac): (u32, u32),
-    progress: &mut dyn FnMut(usize, usize, Option<&Epoch>) -> Result<()>,
+    progress: &mut EpochProgress,
 ) -> Result<(Vec<Epoch>, HostClips)> {
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let init = Mlp::new(&mut rng);
