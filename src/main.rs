@@ -15,6 +15,10 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
+    /// Check the config, every flag and the output paths, say what would run, and stop before
+    /// any work.
+    #[arg(long, global = true)]
+    dry_run: bool,
 }
 
 #[derive(Subcommand)]
@@ -48,15 +52,16 @@ fn main() -> ExitCode {
         warn!("pimforge: interrupted; unfinished output removed");
         std::process::exit(130);
     });
+    let dry = cli.dry_run;
     let result = match &cli.cmd {
-        Cmd::Gen(a) => cmd::gen::run(a),
+        Cmd::Gen(a) => cmd::gen::run(a, dry),
         Cmd::Config(a) => cmd::config::run(a),
-        Cmd::Verify(a) => cmd::verify::run(a),
-        Cmd::Synth(a) => cmd::synth::run(a),
-        Cmd::Train(a) => cmd::train::run(a),
-        Cmd::Plot(a) => cmd::plot::run(a),
-        Cmd::Refine(a) => cmd::refine::run(a),
-        Cmd::Kfac(a) => cmd::kfac::run(a),
+        Cmd::Verify(a) => cmd::verify::run(a, dry),
+        Cmd::Synth(a) => cmd::synth::run(a, dry),
+        Cmd::Train(a) => cmd::train::run(a, dry),
+        Cmd::Plot(a) => cmd::plot::run(a, dry),
+        Cmd::Refine(a) => cmd::refine::run(a, dry),
+        Cmd::Kfac(a) => cmd::kfac::run(a, dry),
         Cmd::Presets => {
             cmd::presets::run();
             Ok(())

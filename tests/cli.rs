@@ -185,7 +185,10 @@ fn train_writes_a_report_and_a_plot_and_plot_combines_runs() {
         .success();
     let table = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(
-        table.contains("| digits | opa | 1 |") && table.contains("| digits-mixed | mixed | 1 |")
+        table.contains("| digits | opa | golden, 2 epochs, lr 0.01,")
+            && table.contains("| digits-mixed | mixed | golden, 2 epochs,")
+            && table.contains("train limit 40, test limit 30, data digits (shipped), config "),
+        "{table}"
     );
     assert!(plot.join("accuracy.png").is_file());
 }
@@ -297,11 +300,15 @@ fn kfac_compares_refined_second_order_steps_with_sgd() {
             .map(|c| c.trim().to_string())
             .collect::<Vec<_>>()
     };
-    let (refined, exact, sgd) = (row("KfacRefine"), row("KfacExact"), row("Sgd"));
+    let (refined, exact, sgd) = (row("kfac-refine"), row("kfac-exact"), row("sgd"));
     assert_eq!(refined[3..5], exact[3..5], "same steps and accuracy");
     assert_eq!(refined[7], "0", "every solve converged");
     // Second-order steps on both layers (the default) reach 80% in fewer steps than SGD.
     let steps = |r: &[String]| r[3].parse::<f64>().unwrap_or(f64::MAX);
     assert!(steps(&refined) < steps(&sgd), "{text}");
     assert!(tmp.path().join("k").join("kfac.png").is_file());
+    let report: serde_json::Value =
+        serde_json::from_slice(&fs::read(tmp.path().join("k/report.json")).unwrap()).unwrap();
+    assert_eq!(report["complete"], true);
+    assert_eq!(report["rows"].as_array().unwrap().len(), 3);
 }

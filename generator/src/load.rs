@@ -129,11 +129,7 @@ pub fn from_yaml(text: &str, origin: &str, src: &Source) -> Result<Config> {
         Some(other) => bail!(
             "{origin}: preset: expected a preset name ({}), not {}",
             names().join(", "),
-            truncated(
-                serde_norway::to_string(&other)?
-                    .trim_end()
-                    .replace('\n', " ")
-            )
+            truncated(serde_json::to_string(&other)?)
         ),
         None => None,
     };
@@ -236,7 +232,7 @@ mod tests {
             "{e}"
         );
         let e = from_yaml("preset: [tiny]", "f", &src).unwrap_err();
-        assert!(e.to_string().contains("not - tiny"), "{e}");
+        assert!(e.to_string().contains(r#"not ["tiny"]"#), "{e}");
     }
 
     #[test]

@@ -147,6 +147,8 @@ fn refuse_foreign(dir: &Path, flag: &str) -> Result<()> {
 pub fn write_tree<C: AsRef<[u8]>>(out: &Path, files: &[(String, C)], flag: &str) -> Result<()> {
     let out = target(out).with_context(|| format!("{flag} {}", out.display()))?;
     let parent = out.parent().expect("target() is never the root");
+    fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create output directory {}", parent.display()))?;
     let _turn = pimforge_scratch::lock_dir(parent)?;
     let name = out
         .file_name()

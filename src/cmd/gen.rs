@@ -26,10 +26,19 @@ pub struct GenArgs {
     pub allow_large: bool,
 }
 
-pub fn run(a: &GenArgs) -> anyhow::Result<()> {
+pub fn run(a: &GenArgs, dry: bool) -> anyhow::Result<()> {
     let t0 = Instant::now();
     let design = a.cfg.design(a.inject_fault)?;
     pimforge_gen::emit::estimate(&design).check(a.allow_large)?;
+    if dry {
+        pimforge_gen::output::check_out(&a.out, "--out")?;
+        say!(
+            "pimforge: dry run: would write {} (config {})",
+            a.out.display(),
+            design.hash
+        );
+        return Ok(());
+    }
     let files = pimforge_gen::emit::write(&design, &a.out, "--out")?;
     let s = &design.shape;
     say!(

@@ -49,7 +49,13 @@ pub struct KfacArgs {
     pub out: PathBuf,
 }
 
-pub fn run(a: &KfacArgs) -> Result<()> {
+pub fn run(a: &KfacArgs, dry: bool) -> Result<()> {
+    if dry {
+        pimforge_gen::output::check_out(&a.out, "--out")?;
+        pimforge_studies::train::digits::load(a.data.as_deref())?;
+        say!("pimforge: dry run: would write {}", a.out.display());
+        return Ok(());
+    }
     let text = study(
         &KfacStudy {
             batch: a.batch,

@@ -17,7 +17,16 @@ pub struct PlotArgs {
     pub title: String,
 }
 
-pub fn run(a: &PlotArgs) -> Result<()> {
+pub fn run(a: &PlotArgs, dry: bool) -> Result<()> {
+    if dry {
+        pimforge_gen::output::check_out(&a.out, "--out")?;
+        say!(
+            "pimforge: dry run: would plot {} into {}",
+            a.reports.len(),
+            a.out.display()
+        );
+        return Ok(());
+    }
     say_raw!("{}", plot_reports(&a.reports, &a.title, &a.out)?);
     say!("pimforge: wrote {}", a.out.join("accuracy.png").display());
     Ok(())

@@ -41,7 +41,12 @@ pub struct RefineArgs {
     pub out: PathBuf,
 }
 
-pub fn run(a: &RefineArgs) -> Result<()> {
+pub fn run(a: &RefineArgs, dry: bool) -> Result<()> {
+    if dry {
+        pimforge_gen::output::check_out(&a.out, "--out")?;
+        say!("pimforge: dry run: would write {}", a.out.display());
+        return Ok(());
+    }
     let text = study(&RefineStudy {
         sizes: a.sizes.clone(),
         conds: a.conds.clone(),

@@ -25,7 +25,7 @@ pub struct SynthArgs {
     pub allow_large: bool,
 }
 
-pub fn run(a: &SynthArgs) -> anyhow::Result<()> {
+pub fn run(a: &SynthArgs, dry: bool) -> anyhow::Result<()> {
     let design = a.cfg.design(None)?;
     pimforge_gen::emit::estimate(&design).check(a.allow_large)?;
     let cfg = design.config();
@@ -35,6 +35,14 @@ pub fn run(a: &SynthArgs) -> anyhow::Result<()> {
         Some(path) => Some(JsonOut::create(path)?),
         None => None,
     };
+    if dry {
+        say!(
+            "pimforge: dry run: would synthesise {} (config {})",
+            a.cfg.label(),
+            design.hash
+        );
+        return Ok(());
+    }
     let hash = &design.hash;
     let base = a.work.join("synth").join(hash);
     let rtl = base.join("rtl");

@@ -102,7 +102,7 @@ fn epoch_line(ep: &Epoch) -> String {
     )
 }
 
-pub fn run(a: &TrainArgs) -> Result<()> {
+pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
     // The default design follows the algorithm, for a preset and a config file's base alike.
     let default = match a.algorithm {
         Algorithm::Opa => "digits",
@@ -152,6 +152,16 @@ pub fn run(a: &TrainArgs) -> Result<()> {
     };
     // Refuse an unusable report directory before any work.
     pimforge_studies::train::run::check_out(&run)?;
+    if dry {
+        pimforge_studies::train::digits::load(a.data.as_deref())?;
+        say!(
+            "pimforge: dry run: would train {} on {name} ({} backend) and write {}",
+            a.algorithm,
+            a.backend,
+            out.display()
+        );
+        return Ok(());
+    }
     if a.backend == BackendKind::Rtl {
         warn!(
             "pimforge: building the RTL model of {name} (cached in {})",

@@ -57,12 +57,25 @@ impl VerifyArgs {
     }
 }
 
-pub fn run(a: &VerifyArgs) -> anyhow::Result<()> {
+pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
     let design = a.cfg.design(a.inject_fault)?;
     pimforge_gen::emit::estimate(&design).check(a.allow_large)?;
     let cfg = design.config();
-    require("verilator")?;
     let label = a.cfg.label();
+    if dry {
+        say!(
+            "pimforge: dry run: would verify {label} (config {}) with seed {}: {}{}",
+            design.hash,
+            a.seed,
+            count(a.transactions, "product"),
+            match cfg.inv {
+                Some(_) => format!(", and the solver on {}", count(a.solves, "system")),
+                None => String::new(),
+            }
+        );
+        return Ok(());
+    }
+    require("verilator")?;
     warn!(
         "pimforge verify: {label}: preparing the Verilator model of {} of {}x{} (cached in {}; a first build of a large array takes minutes)",
         count(cfg.tiles, "tile"),
