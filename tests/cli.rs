@@ -222,16 +222,7 @@ fn train_refuses_a_design_that_cannot_run_it_and_foreign_report_dirs() {
     let tmp = tempfile::tempdir().unwrap();
     fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
     let err = pimforge()
-        .args([
-            "train",
-            "--quiet",
-            "--epochs",
-            "1",
-            "--train-limit",
-            "5",
-            "--test-limit",
-            "5",
-        ])
+        .args(common::SHORT_TRAIN)
         .arg("--out")
         .arg(tmp.path())
         .assert()

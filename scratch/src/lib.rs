@@ -10,7 +10,14 @@
 use anyhow::{Context, Result};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
+
+/// Names of this process's scratch directories count up from here.
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+/// Set by [`remove_all`]: no scratch directory is made after it.
+static STOPPED: AtomicBool = AtomicBool::new(false);
 
 /// The scratch directories of this process that still exist.
 static LIVE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
@@ -31,15 +38,28 @@ impl Scratch {
     pub fn new_in(parent: &Path, prefix: &str) -> Result<Scratch> {
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create directory {}", parent.display()))?;
-        let path = tempfile::Builder::new()
-            .prefix(prefix)
-            .tempdir_in(parent)
-            .with_context(|| format!("cannot write to {}", parent.display()))?
-            .keep();
+        // Registered before it exists, so that an interrupt at any moment finds it.
+        let mut live = live();
+        if STOPPED.load(Ordering::Relaxed) {
+            anyhow::bail!("interrupted");
+        }
+        let path = loop {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let path = parent.join(format!("{prefix}{}-{n}", std::process::id()));
+            match fs::create_dir(&path) {
+                Ok(()) => break path,
+                // A leftover of a dead process with this process id: take the next name.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot write to {}", parent.display()))
+                }
+            }
+        };
+        live.push(path.clone());
+        drop(live);
         let lock = File::open(&path)?;
         lock.lock()
             .with_context(|| format!("cannot lock {}", path.display()))?;
-        live().push(path.clone());
         Ok(Scratch { path, _lock: lock })
     }
 
@@ -69,10 +89,18 @@ impl Drop for Scratch {
 }
 
 /// Removes every scratch directory of this process (from an interrupt handler, before exiting).
+/// Another thread may still be writing into one: each is removed again until it is gone, and no
+/// new one is made after (the process is about to exit).
 pub fn remove_all() {
-    let paths = std::mem::take(&mut *live());
-    for p in paths {
-        let _ = fs::remove_dir_all(p);
+    let mut live = live();
+    STOPPED.store(true, Ordering::Relaxed);
+    for p in live.drain(..) {
+        for _ in 0..1000 {
+            if fs::remove_dir_all(&p).is_ok() || !p.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
     }
 }
 
@@ -161,5 +189,10 @@ mod tests {
         let other = Scratch::new_in(&tmp.path().join("other"), ".r-").unwrap();
         remove_all();
         assert!(!held.path().exists() && !other.path().exists());
+        assert!(
+            Scratch::new_in(tmp.path(), ".s-").is_err(),
+            "none after remove_all"
+        );
+        STOPPED.store(false, Ordering::Relaxed);
     }
 }

@@ -36,3 +36,78 @@ pub fn design_of(cfg: Config, fault: Option<Fault>) -> Design {
 pub fn design(name: &str, fault: Option<Fault>) -> Design {
     design_of(preset(name).expect("a known preset"), fault)
 }
+
+/// The `pimforge` binary of this build, as a command.
+pub fn pimforge() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("pimforge").unwrap()
+}
+
+/// Runs `pimforge args` expecting a clean failure (exit 1 or 2, never a panic): returns stderr.
+pub fn fails(args: &[&str]) -> String {
+    let out = pimforge().args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        matches!(out.status.code(), Some(1 | 2)),
+        "pimforge {}: {:?}\n{err}",
+        args.join(" "),
+        out.status
+    );
+    assert!(
+        !err.contains("panicked"),
+        "pimforge {}: {err}",
+        args.join(" ")
+    );
+    err
+}
+
+/// Runs `pimforge args` expecting success: returns stdout.
+pub fn succeeds(args: &[&str]) -> String {
+    let out = pimforge().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "pimforge {}: {:?}\n{}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Names in `dir` that start with `.` and hold `pimforge-` (staging directories, locks).
+pub fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n != ".pimforge-manifest.json")
+                .filter(|n| {
+                    n.starts_with('.') && (n.contains("pimforge-") || n.starts_with(".build-"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A training run of seconds: one epoch of 5 samples, tested on 5.
+pub const SHORT_TRAIN: [&str; 8] = [
+    "train",
+    "--quiet",
+    "--epochs",
+    "1",
+    "--train-limit",
+    "5",
+    "--test-limit",
+    "5",
+];
+
+/// Runs `pimforge args` expecting a clean failure whose message holds every one of `needles`.
+pub fn refused(args: &[&str], needles: &[&str]) {
+    let err = fails(args);
+    for n in needles {
+        assert!(
+            err.contains(n),
+            "pimforge {}: expected '{n}' in: {err}",
+            args.join(" ")
+        );
+    }
+}
