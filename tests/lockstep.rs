@@ -25,7 +25,7 @@ fn regress(name: &str, products: usize, seed: u64) -> (Config, Summary) {
     let hw = design(name, None);
     let cfg = hw.config().clone();
     let prepared = prepare(&hw, &work(), false).unwrap();
-    let summary = match verify(&prepared, products, &options(seed, None)).unwrap() {
+    let summary = match verify(&prepared, products, &options(seed, None), &|_, _| {}).unwrap() {
         Ok(s) => s,
         Err(m) => panic!("{name}:\n{m}"),
     };

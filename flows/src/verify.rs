@@ -81,16 +81,26 @@ pub fn prepare(design: &Design, work: &Path, traced: bool) -> Result<Prepared> {
 pub const CHUNK_PRODUCTS: usize = 1000;
 
 /// Runs `products` random products (plus loads, cell writes, error probes) from `seed`, the
-/// stimulus made and driven [`CHUNK_PRODUCTS`] products at a time.
+/// stimulus made and driven [`CHUNK_PRODUCTS`] products at a time; `progress` hears of every
+/// chunk done (products done, products in all).
 pub fn verify(
     prepared: &Prepared,
     products: usize,
     opts: &Options,
+    progress: &dyn Fn(usize, usize),
 ) -> Result<std::result::Result<Summary, Mismatch>> {
     let d = &prepared.built;
     let mut make = || -> Box<pimforge_tb::lockstep::Source<'_>> {
         let mut stream = Stream::new(&d.shape, &d.cells, products, opts.seed);
-        Box::new(move || stream.next_chunk(CHUNK_PRODUCTS))
+        let mut made = 0;
+        Box::new(move || {
+            if made > 0 {
+                progress(made, products);
+            }
+            let chunk = stream.next_chunk(CHUNK_PRODUCTS)?;
+            made = (made + CHUNK_PRODUCTS).min(products);
+            Some(chunk)
+        })
     };
     run_stream(d, &mut make, opts)
 }

@@ -189,7 +189,7 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
     bar.finish_and_clear();
     let c = &report.counters;
     say!(
-        "pimforge: {} on {name} ({} backend): test accuracy {:.2}% after {} (float64 reference, same seed and samples: {:.2}%); {} pulses, {} CRS passes ({} saturated weights), {} clipped cell updates, {} chi saturations; {:.0} samples/s; report in {}",
+        "pimforge: {} on {name} ({} backend): test accuracy {:.2}% after {} (float64 reference, same seed and samples: {:.2}%); {} pulses, {} CRS passes ({} saturated weights), {} clipped cell updates, {} chi saturations; host operands clamped: {} activations, {} update operands, {} weights; {:.0} samples/s; report in {}",
         a.algorithm,
         report.backend,
         100.0 * report.final_test_accuracy,
@@ -200,6 +200,9 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
         c.crs_saturations,
         c.update_clips,
         c.chi_saturations,
+        report.host_clips.activations,
+        report.host_clips.update_operands,
+        report.host_clips.weights,
         report.train_samples_per_second,
         out.display()
     );

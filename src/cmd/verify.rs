@@ -104,7 +104,17 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
         wave_dir: None,
         wave_window: a.wave_window,
     };
-    let summary = match verify(&prepared, a.transactions, &no_waves)? {
+    // A line every 10 chunks (10,000 products) and when done, on stderr.
+    let t0 = std::time::Instant::now();
+    let progress = |done: usize, all: usize| {
+        if done.is_multiple_of(10 * CHUNK_PRODUCTS) || done == all {
+            warn!(
+                "pimforge verify: {done}/{all} products matched ({:.0} s)",
+                t0.elapsed().as_secs_f64()
+            );
+        }
+    };
+    let summary = match verify(&prepared, a.transactions, &no_waves, &progress)? {
         Ok(summary) => summary,
         Err(_) => {
             // Replay with the traced model, which writes the waveforms of the cycles before
@@ -115,7 +125,7 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
                 wave_dir: Some(a.work.join("waves").join(&design.hash)),
                 ..no_waves
             };
-            let m = match verify(&prepared, a.transactions, &opts)? {
+            let m = match verify(&prepared, a.transactions, &opts, &|_, _| {})? {
                 Err(m) => m,
                 Ok(_) => bail!("the mismatch did not reproduce with the traced model"),
             };
