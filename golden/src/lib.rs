@@ -23,6 +23,7 @@ pub mod opa;
 pub mod protocol;
 pub mod shape;
 pub mod solver;
+pub mod tiki;
 pub mod tile;
 
 pub use adc::AdcShape;

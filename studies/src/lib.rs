@@ -5,4 +5,5 @@
 pub mod kfac_study;
 pub mod plot;
 pub mod refine;
+pub mod tiki;
 pub mod train;
