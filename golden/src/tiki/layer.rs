@@ -94,12 +94,28 @@ impl Layer {
     /// The stochastic pulse update of A: in each of `op.slots` slots the lines draw, and every
     /// coincidence is one pulse (its sign from the operands and the choppers).
     pub fn update(&mut self, op: &PulseOperands) {
+        self.pulse_update(op, false);
+    }
+
+    /// The same pulse update straight into C, without choppers: plain analog SGD.
+    pub fn update_c(&mut self, op: &PulseOperands) {
+        self.pulse_update(op, true);
+    }
+
+    fn pulse_update(&mut self, op: &PulseOperands, into_c: bool) {
+        let none = (vec![false; self.rows], vec![false; self.cols]);
         for _ in 0..op.slots {
             let (r, c) = slot(op, &mut self.row_lfsr, &mut self.col_lfsr);
             for k in (0..self.rows).filter(|&k| r[k]) {
                 for j in (0..self.cols).filter(|&j| c[j]) {
-                    let up = raises(op, &self.transfer.c_in, &self.transfer.c_out, k, j);
-                    self.a.pulse(&self.model, k * self.cols + j, up);
+                    let i = k * self.cols + j;
+                    if into_c {
+                        let up = raises(op, &none.0, &none.1, k, j);
+                        self.c.pulse(&self.model, i, up);
+                    } else {
+                        let up = raises(op, &self.transfer.c_in, &self.transfer.c_out, k, j);
+                        self.a.pulse(&self.model, i, up);
+                    }
                 }
             }
         }

@@ -11,7 +11,7 @@ use pimforge_golden::device::{c2c_gain, draw, Kind, Model, Nominal};
 use pimforge_golden::tiki::{
     beta_q16, period, symmetry_point, Flavor, Layer, Schedule, TransferShape,
 };
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 /// What one run does.
@@ -58,10 +58,7 @@ pub fn run(s: &Setup) -> Outcome {
     let a_dev = draw(&nominal, FRAC_BITS, N * N, s.seed ^ 0xA);
     let c_dev = draw(&nominal, FRAC_BITS, N * N, s.seed ^ 0xC);
     let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
-    let mut gauss = move || {
-        let (u1, u2): (f64, f64) = (rng.random_range(f64::EPSILON..1.0), rng.random());
-        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-    };
+    let mut gauss = move || super::gauss(&mut rng);
     let one = (1i64 << FRAC_BITS) as f64;
     let a_ref: Vec<i64> = a_dev
         .iter()

@@ -16,6 +16,9 @@ pub struct PulseHost {
     pub dw_min: f64,
     /// Weight of a new maximum in the running averages (`(1 - 0.99) / batch`).
     pub tau: f64,
+    /// `Some(lr)`: a fixed pulse-count learning rate (plain analog SGD) instead of `fast_lr`'s
+    /// auto-scaling.
+    pub fixed_lr: Option<f64>,
     m_x: Option<f64>,
     m_d: Option<f64>,
 }
@@ -27,6 +30,7 @@ impl PulseHost {
             fast_lr,
             dw_min,
             tau: (1.0 - 0.99) / batch as f64,
+            fixed_lr: None,
             m_x: None,
             m_d: None,
         }
@@ -59,7 +63,9 @@ impl PulseHost {
             return silent;
         }
         let bl = self.desired_bl as f64;
-        let lr = self.fast_lr * bl * self.dw_min / (m_x * m_d);
+        let lr = self
+            .fixed_lr
+            .unwrap_or(self.fast_lr * bl * self.dw_min / (m_x * m_d));
         // Update management: as few slots as the largest product needs, the scales balanced
         // between rows and columns.
         let k = lr * x_max * d_max / self.dw_min;

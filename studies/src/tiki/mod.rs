@@ -4,3 +4,13 @@
 
 pub mod correlation;
 pub mod host;
+pub mod mlp;
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+/// A standard normal draw (Box-Muller).
+pub fn gauss(rng: &mut ChaCha8Rng) -> f64 {
+    let (u1, u2): (f64, f64) = (rng.random_range(f64::EPSILON..1.0), rng.random());
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
