@@ -240,7 +240,8 @@ mod tests {
     }
 }
 
-/// Opt-in: `cargo test --release -p pimforge-studies offset_check -- --ignored --nocapture`.
+/// Opt-in: `cargo test --release -p pimforge-studies offset_check -- --ignored --nocapture`
+/// (transfer learning rates from `PIMFORGE_TIKI_LR`, comma-separated; default 1).
 #[cfg(test)]
 mod offset_check {
     use super::*;
@@ -251,7 +252,10 @@ mod offset_check {
     fn offset_check() {
         let all = load(None).unwrap();
         let (tr, te) = split(&all);
-        for rule in RULES {
+        let lrs: Vec<f64> = std::env::var("PIMFORGE_TIKI_LR")
+            .map(|v| v.split(',').filter_map(|x| x.parse().ok()).collect())
+            .unwrap_or_else(|_| vec![1.0]);
+        for (rule, lr) in RULES.iter().flat_map(|&r| lrs.iter().map(move |&l| (r, l))) {
             for offset in [0.0, 50.0, 150.0] {
                 let o = train(
                     tr,
@@ -261,7 +265,7 @@ mod offset_check {
                         offset_mean: offset,
                         offset_std: offset / 2.0,
                         epochs: 20,
-                        lr: if rule == Rule::Sgd { 0.01 } else { 1.0 },
+                        lr: if rule == Rule::Sgd { 0.01 } else { lr },
                         bias_lr: 0.01,
                         fast_lr: 0.5,
                         seed: 1,
@@ -270,7 +274,7 @@ mod offset_check {
                 );
                 let best = o.accuracy.iter().cloned().fold(0.0, f64::max);
                 println!(
-                    "{rule:?} offset {offset}: last {:.3} best {best:.3}; A {} C {}",
+                    "{rule:?} lr {lr} offset {offset}: last {:.3} best {best:.3}; A {} C {}",
                     o.accuracy.last().unwrap(),
                     o.a_pulses,
                     o.c_pulses
