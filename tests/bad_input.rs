@@ -274,6 +274,54 @@ fn item_21_counts_and_names_are_spelled_for_people() {
 }
 
 #[test]
+fn item_20_long_commands_report_progress_when_not_on_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("t").display().to_string();
+    // SHORT_TRAIN without --quiet; stdout is a pipe here, not a terminal.
+    let mut args = vec![
+        "train",
+        "--epochs",
+        "2",
+        "--train-limit",
+        "5",
+        "--test-limit",
+        "5",
+    ];
+    args.extend(["--out", &out]);
+    let text = succeeds(&args);
+    assert!(
+        text.contains("epoch   1: test accuracy") && text.contains("epoch   2:"),
+        "{text}"
+    );
+    let k = tmp.path().join("k").display().to_string();
+    let o = pimforge()
+        .args([
+            "kfac",
+            "--epochs",
+            "1",
+            "--seeds",
+            "0",
+            "--sgd-lr",
+            "0.5",
+            "--kfac-lr",
+            "0.1",
+        ])
+        .args(["--out", &k])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("pimforge kfac: 1/3 settings done (sgd lr 0.5)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("3/3 settings done (kfac-exact lr 0.1)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn item_22_the_data_set_is_built_in_and_a_file_can_replace_it() {
     let tmp = tempfile::tempdir().unwrap();
     // The binary copied away from the source tree still trains.
