@@ -48,9 +48,7 @@ fn main() -> ExitCode {
     // Ctrl-C, SIGTERM or SIGHUP: remove the scratch directories of unfinished output (finished
     // files, such as the per-epoch reports of `train`, stay) and exit with the shell's code.
     let _ = ctrlc::set_handler(|| {
-        pimforge_scratch::remove_all();
-        warn!("pimforge: interrupted; unfinished output removed");
-        std::process::exit(130);
+        interrupted();
     });
     let dry = cli.dry_run;
     let result = match &cli.cmd {
@@ -69,9 +67,21 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // A tool killed by the same Ctrl-C can fail the work before the handler runs.
+        Err(e) if e.is::<pimforge_scratch::Interrupted>() || pimforge_scratch::stopped() => {
+            interrupted()
+        }
         Err(e) => {
             warn!("pimforge: error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Removes the scratch directories of unfinished output and exits with the shell's code of an
+/// interrupt.
+fn interrupted() -> ! {
+    pimforge_scratch::remove_all();
+    warn!("pimforge: interrupted; unfinished output removed");
+    std::process::exit(130);
 }

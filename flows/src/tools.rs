@@ -22,6 +22,9 @@ pub fn run(cmd: &mut Command, dir: &Path) -> Result<Output> {
         .current_dir(dir)
         .output()
         .with_context(|| format!("cannot start {shown}"))?;
+    if pimforge_scratch::killed_by_interrupt(&out.status) {
+        return Err(pimforge_scratch::Interrupted.into());
+    }
     if !out.status.success() {
         bail!(
             "{shown} failed ({}):\n{}{}",

@@ -152,8 +152,9 @@ pub fn from_yaml(text: &str, origin: &str, src: &Source) -> Result<Config> {
 pub fn resolve(src: &Source) -> Result<Valid> {
     let mut cfg = match src.file {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read config file {}", path.display()))?;
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("--config {}: cannot read the config file", path.display())
+            })?;
             from_yaml(&text, &path.display().to_string(), src)?
         }
         None => named(src.preset.or(src.default_preset).unwrap_or(DEFAULT_PRESET))?,

@@ -104,6 +104,29 @@ pub fn remove_all() {
     }
 }
 
+/// The error of work stopped by an interrupt: the caller cleans up and exits with status 130.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("interrupted")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// Whether a child process ended on SIGINT, SIGTERM or SIGHUP (an interrupt of its job).
+pub fn killed_by_interrupt(status: &std::process::ExitStatus) -> bool {
+    use std::os::unix::process::ExitStatusExt;
+    matches!(status.signal(), Some(1 | 2 | 15))
+}
+
+/// Whether [`remove_all`] ran: the process is being interrupted.
+pub fn stopped() -> bool {
+    STOPPED.load(Ordering::Relaxed)
+}
+
 /// Removes the directories `<parent>/<prefix>*` that no live process holds: leftovers of runs that
 /// died before they could clean up. Returns how many it removed.
 pub fn sweep(parent: &Path, prefix: &str) -> usize {
@@ -194,5 +217,19 @@ mod tests {
             "none after remove_all"
         );
         STOPPED.store(false, Ordering::Relaxed);
+    }
+
+    #[test]
+    fn a_child_ended_by_an_interrupt_is_told_from_one_that_failed() {
+        let run = |script: &str| {
+            std::process::Command::new("sh")
+                .args(["-c", script])
+                .status()
+                .unwrap()
+        };
+        assert!(killed_by_interrupt(&run("kill -INT $$")));
+        assert!(killed_by_interrupt(&run("kill -TERM $$")));
+        assert!(!killed_by_interrupt(&run("exit 1")));
+        assert!(!killed_by_interrupt(&run("kill -KILL $$")));
     }
 }

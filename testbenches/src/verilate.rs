@@ -158,6 +158,10 @@ fn run(cmd: &mut Command) -> Result<()> {
     let out = cmd
         .output()
         .with_context(|| format!("cannot run {shown}"))?;
+    if pimforge_scratch::killed_by_interrupt(&out.status) {
+        // Ctrl-C reached the tool before (or instead of) pimforge's own handler.
+        return Err(pimforge_scratch::Interrupted.into());
+    }
     if !out.status.success() {
         bail!(
             "{shown} failed:\n{}{}",

@@ -26,9 +26,9 @@ pub fn load(file: Option<&Path>) -> Result<Vec<Sample>> {
     match file {
         None => parse(SHIPPED, "the shipped digits data"),
         Some(path) => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            parse(&bytes, &path.display().to_string())
+            let origin = format!("--data {}", path.display());
+            let bytes = std::fs::read(path).with_context(|| format!("{origin}: cannot read"))?;
+            parse(&bytes, &origin)
         }
     }
 }

@@ -271,8 +271,8 @@ pub fn plot_reports(reports: &[PathBuf], title: &str, out: &Path) -> anyhow::Res
             continue;
         }
         seen_files.push(canonical);
-        let text =
-            std::fs::read_to_string(r).with_context(|| format!("cannot read {}", r.display()))?;
+        let text = std::fs::read_to_string(r)
+            .with_context(|| format!("report {}: cannot read", r.display()))?;
         let run = Run::parse(&text).with_context(|| format!("{}", r.display()))?;
         if !run.complete {
             notes += &format!(
