@@ -99,7 +99,7 @@ pub fn verify(
             }
             let chunk = stream.next_chunk(CHUNK_PRODUCTS)?;
             made = (made + CHUNK_PRODUCTS).min(products);
-            Some(chunk)
+            Some(std::borrow::Cow::Owned(chunk))
         })
     };
     run_stream(d, &mut make, opts)

@@ -150,9 +150,9 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
         work: a.work.clone(),
         out: out.clone(),
     };
-    // Refuse an unusable report directory before any work.
-    pimforge_studies::train::run::check_out(&run)?;
     if dry {
+        // `train` checks the report directory first thing, before any work.
+        pimforge_studies::train::run::check_out(&run)?;
         pimforge_studies::train::digits::load(a.data.as_deref())?;
         say!(
             "pimforge: dry run: would train {} on {name} ({} backend) and write {}",

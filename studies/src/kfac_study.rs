@@ -3,7 +3,7 @@
 //! test accuracy; a table and a plot of the best curves.
 
 use crate::plot::{line_png, Frame, Series};
-use crate::train::digits::{load, split};
+use crate::train::digits::{describe, load, split};
 use crate::train::kfac::{train, Layers, Method, Run, Setup};
 use anyhow::Result;
 use pimforge_gen::output::write_tree;
@@ -73,6 +73,7 @@ pub fn run(a: &KfacStudy, progress: &mut Progress) -> Result<String> {
         .chain(a.kfac_lr.iter().map(|&lr| (Method::KfacExact, lr)))
         .collect();
     let mut rows = Vec::new();
+    let mut text = String::new();
     for (i, &(method, lr)) in grid.iter().enumerate() {
         let runs = a
             .seeds
@@ -91,10 +92,13 @@ pub fn run(a: &KfacStudy, progress: &mut Progress) -> Result<String> {
             })
             .collect::<Result<Vec<Run>>>()?;
         rows.push(Row { method, lr, runs });
-        write(a, &rows, false)?;
+        text = write(a, &rows, i + 1 == grid.len())?;
         progress(i + 1, grid.len(), &format!("{method} lr {lr}"));
     }
-    write(a, &rows, true)
+    if grid.is_empty() {
+        text = write(a, &rows, true)?;
+    }
+    Ok(text)
 }
 
 /// The table of the rows so far, written with its report and plot; returns the table.
@@ -200,7 +204,7 @@ fn write(a: &KfacStudy, rows: &[Row], complete: bool) -> Result<String> {
         "damping": a.damping,
         "layers": a.layers,
         "target": a.target,
-        "data": a.data.as_ref().map_or("digits (shipped)".into(), |p| p.display().to_string()),
+        "data": describe(a.data.as_deref()),
         "rows": table,
     });
     write_tree(

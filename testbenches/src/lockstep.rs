@@ -15,6 +15,7 @@ use pimforge_golden::num::mask;
 use pimforge_golden::{ArrayIn, ArrayModel, Op, TileShape};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -247,7 +248,9 @@ fn in_flight(
 
 /// Where a run's stimulus comes from: the next chunk, or `None` at the end. A source can be
 /// made again from the start (a mismatch is replayed from cycle 0 with waveforms).
-pub type Source<'a> = dyn FnMut() -> Option<Stimulus> + 'a;
+/// A chunk is borrowed when the caller holds the whole stimulus, owned when it is made on the
+/// way.
+pub type Source<'a> = dyn FnMut() -> Option<Cow<'a, Stimulus>> + 'a;
 
 /// How one chunk of a run ended.
 enum ChunkEnd {
@@ -402,7 +405,7 @@ pub fn run(
     opts: &Options,
 ) -> Result<std::result::Result<Summary, Mismatch>> {
     let once = || {
-        let mut given = Some(stim.clone());
+        let mut given = Some(Cow::Borrowed(stim));
         move || given.take()
     };
     run_source(design, &mut || Box::new(once()), opts, true)

@@ -391,6 +391,7 @@ impl Config {
                     ),
                 )
             };
+            // Not `bad`: the value carries the derived currents, which must not be cut short.
             errs.push(FieldError {
                 field: field.into(),
                 value,

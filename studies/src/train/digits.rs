@@ -33,6 +33,11 @@ pub fn load(file: Option<&Path>) -> Result<Vec<Sample>> {
     }
 }
 
+/// How reports name the data set [`load`] reads from `file`.
+pub fn describe(file: Option<&Path>) -> String {
+    file.map_or("digits (shipped)".into(), |p| p.display().to_string())
+}
+
 /// Parses CSV (gzipped or not): 64 pixel values then the label on each line.
 fn parse(bytes: &[u8], origin: &str) -> Result<Vec<Sample>> {
     let mut text = String::new();

@@ -3,7 +3,7 @@
 //! accuracy plot written into a directory.
 
 use super::backend::{Backend, Counters, Golden};
-use super::digits::{load, split};
+use super::digits::{describe, load, split};
 use super::network::{check_shape, train, Epoch, TrainConfig, LAYER_TILES};
 use super::reference;
 use super::report::{plot_png, Curve, Report, TOOL};
@@ -120,10 +120,7 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
         design: r.name.clone(),
         config_hash: r.design.hash.clone(),
         backend: r.backend.to_string(),
-        data: r
-            .data
-            .as_ref()
-            .map_or("digits (shipped)".into(), |p| p.display().to_string()),
+        data: describe(r.data.as_deref()),
         train: tc.clone(),
         complete: false,
         input_frac: formats.0,
