@@ -133,7 +133,13 @@ fn main() {
                 continue;
             }
         };
-        let stim = generate(&p.built.shape, &p.built.cells[..active_tiles], products, 1);
+        let stim = generate(
+            &p.built.shape,
+            &p.built.cells[..active_tiles],
+            &p.built.units,
+            products,
+            1,
+        );
         let opts = Options {
             seed: 1,
             replay: String::new(),

@@ -8,27 +8,31 @@
 /* verilator lint_off UNUSEDPARAM */
 package pim_pkg;
   // Width of the command opcode.
-  localparam int OpW = 4;
-  localparam logic [3:0] OpWriteX = 4'd1;
-  localparam logic [3:0] OpLoadW = 4'd2;
-  localparam logic [3:0] OpWriteCell = 4'd3;
-  localparam logic [3:0] OpMvm = 4'd4;
-  localparam logic [3:0] OpMtvm = 4'd5;
-  localparam logic [3:0] OpReadY = 4'd6;
-  localparam logic [3:0] OpReadStat = 4'd7;
-  localparam logic [3:0] OpClear = 4'd8;
-  localparam logic [3:0] OpWriteD = 4'd9;
-  localparam logic [3:0] OpOpa = 4'd10;
-  localparam logic [3:0] OpCrs = 4'd11;
-  localparam logic [3:0] OpAccumulate = 4'd12;
-  localparam logic [3:0] OpTransfer = 4'd13;
+  localparam int OpW = 5;
+  localparam logic [4:0] OpWriteX = 5'd1;
+  localparam logic [4:0] OpLoadW = 5'd2;
+  localparam logic [4:0] OpWriteCell = 5'd3;
+  localparam logic [4:0] OpMvm = 5'd4;
+  localparam logic [4:0] OpMtvm = 5'd5;
+  localparam logic [4:0] OpReadY = 5'd6;
+  localparam logic [4:0] OpReadStat = 5'd7;
+  localparam logic [4:0] OpClear = 5'd8;
+  localparam logic [4:0] OpWriteD = 5'd9;
+  localparam logic [4:0] OpOpa = 5'd10;
+  localparam logic [4:0] OpCrs = 5'd11;
+  localparam logic [4:0] OpAccumulate = 5'd12;
+  localparam logic [4:0] OpTransfer = 5'd13;
+  localparam logic [4:0] OpWriteProb = 5'd14;
+  localparam logic [4:0] OpPulse = 5'd15;
+  localparam logic [4:0] OpReadUnit = 5'd16;
+  localparam logic [4:0] OpWriteUnit = 5'd17;
   // Width of the error word (sticky flags).
   localparam int ErrW = 3;
   localparam logic [2:0] ErrBadOp = 3'd1;
   localparam logic [2:0] ErrBadAddr = 3'd2;
   localparam logic [2:0] ErrBadLevel = 3'd4;
   // Status words: READ_STAT addresses below it.
-  localparam int StatCount = 7;
+  localparam int StatCount = 11;
   localparam int StatSaturations = 0;
   localparam int StatErrors = 1;
   localparam int StatProducts = 2;
@@ -36,6 +40,10 @@ package pim_pkg;
   localparam int StatCrsSaturations = 4;
   localparam int StatPulses = 5;
   localparam int StatChiSaturations = 6;
+  localparam int StatAPulses = 7;
+  localparam int StatHSaturations = 8;
+  localparam int StatFlips = 9;
+  localparam int StatWithheld = 10;
   // Width of the saturating status counters.
   localparam int CntW = 32;
   // Width of a solve's status code.
@@ -83,5 +91,13 @@ package pim_pkg;
   localparam logic [31:0] ReadSeed = 32'hA5A5_A5A5;
   // Noise of an LFSR word: the sum of its bytes minus this.
   localparam int NoiseOffset = 510;
+  // Tiki-Taka: the slice index of A in seeds and device files.
+  localparam int AArray = 1;
+  // Tiki-Taka: the pulse update's line LFSRs: the base seed XOR this.
+  localparam logic [31:0] PulseSeed = 32'h3C3C_3C3C;
+  // Tiki-Taka: the chopper LFSR: the base seed XOR this.
+  localparam logic [31:0] ChopSeed = 32'hC3C3_C3C3;
+  // Fraction bits of a firing threshold.
+  localparam int ProbBits = 16;
 endpackage : pim_pkg
 /* verilator lint_on UNUSEDPARAM */

@@ -63,6 +63,14 @@ module pim_tile #(
   logic [Slices*NumAdc-1:0]     clip;
   logic [$clog2(Lines)-1:0]     acc_line;
   logic [AccW-1:0]              acc_data;
+  // Tiki-Taka unit: its answers to the control and the read of A.
+  logic [pim_pkg::ErrW-1:0]     tiki_err;
+  logic [RspW-1:0]              tiki_rsp;
+  logic [4*pim_pkg::CntW-1:0]   tiki_stat;
+  logic                         tiki_busy, read_a, read_done, tiki_acc_sel;
+  logic [{{ xbar_clip_bits }}-1:0] tiki_clips;
+  logic [$clog2(Lines)-1:0]     tiki_acc_line;
+  logic [Lines*InW-1:0]         dac_x;
 
   pim_tile_ctrl #(
     .Rows      (Rows),
@@ -118,6 +126,15 @@ module pim_tile #(
     .d_o          (d),
     .mix_busy_i   (mix_busy),
     .mix_chi_sat_i (mix_chi_sat),
+    .tiki_err_i   (tiki_err),
+    .tiki_rsp_i   (tiki_rsp),
+    .tiki_stat_i  (tiki_stat),
+    .tiki_busy_i  (tiki_busy),
+    .tiki_clips_i (tiki_clips),
+    .read_a_o     (read_a),
+    .read_done_o  (read_done),
+    .tiki_acc_sel_i (tiki_acc_sel),
+    .tiki_acc_line_i (tiki_acc_line),
     .x_o          (x),
     .transpose_o  (transpose),
     .plane_o      (plane),
@@ -174,9 +191,122 @@ module pim_tile #(
 {%- else %}
   assign upd_digit = xfer_en ? { {{ xfer_pad }}'0, xfer_digit} : opa_digit;
 {%- endif %}
+{%- elif has_tiki == 1 %}
+
+  // Tiki-Taka unit: A (its own update port), and slice 0 (C) for transfers and pulses into C
+  // while it runs (the OPA is then idle).
+  logic                         a_en, tk_c_en;
+  logic [Cols-1:0]              a_neg, tk_c_neg;
+  logic [Rows-1:0]              a_row, tk_c_row;
+  logic [Cols*{{ value_bits }}-1:0] a_digit, tk_c_digit;
+  logic [{{ xbar_pulse_bits }}-1:0] a_pulses;
+  logic [$clog2(Rows)-1:0]      tiki_line;
+  logic [Lines*CurW-1:0]        held_a;
+  // A's serial read port is unused (CRS resolves C only).
+  logic [{{ tiki.a_cell_bits }}-1:0] a_rd_level;
+  logic                         unused_a_rd;
+  assign unused_a_rd = ^a_rd_level;
+
+  pim_tiki #(
+    .Rows      (Rows),
+    .Cols      (Cols),
+    .Lines     (Lines),
+    .ValueBits ({{ value_bits }}),
+    .DataW     (DataW),
+    .AddrW     (AddrW),
+    .AccW      (AccW),
+    .RspW      (RspW),
+    .PulseW    ({{ xbar_pulse_bits }}),
+    .TileIndex (TileIndex),
+    .Seed      ({{ device_seed }})
+  ) u_tiki (
+    .clk_i,
+    .rst_ni,
+    .accept_i    (cmd_valid_i && cmd_ready_o),
+    .op_i        (cmd_op_i),
+    .addr_i      (cmd_addr_i),
+    .data_i      (cmd_data_i),
+    .err_o       (tiki_err),
+    .rsp_o       (tiki_rsp),
+    .busy_o      (tiki_busy),
+    .stat_o      (tiki_stat),
+    .line_o      (tiki_line),
+    .read_done_i (read_done),
+    .acc_sel_o   (tiki_acc_sel),
+    .acc_line_o  (tiki_acc_line),
+    .acc_data_i  (acc_data),
+    .a_en_o      (a_en),
+    .a_neg_o     (a_neg),
+    .a_row_o     (a_row),
+    .a_digit_o   (a_digit),
+    .a_pulses_i  (a_pulses),
+    .c_en_o      (tk_c_en),
+    .c_neg_o     (tk_c_neg),
+    .c_row_o     (tk_c_row),
+    .c_digit_o   (tk_c_digit)
+  );
+
+  // A: slice index pim_pkg::AArray of the tile's device and reference files.
+  pim_xbar #(
+    .Rows  (Rows),
+    .Cols  (Cols),
+    .Lines (Lines),
+    .CellW ({{ tiki.a_cell_bits }}),
+    .DrvW  (DrvW),
+    .CurW  (CurW),
+    .ValueBits ({{ value_bits }}),
+    .ClipW ({{ xbar_clip_bits }}),
+    .PulseW ({{ xbar_pulse_bits }}),
+    .FracBits ({{ frac_bits }}),
+    .Kind ({{ device_kind }}),
+    .C2cQ16 ({{ c2c_q16 }}),
+    .ReadQ16 ({{ read_q16 }}),
+    .DevFiles (1'b{{ dev_files }}),
+    .HasRef (1'b1),
+    .DeviceDir (DeviceDir),
+    .TileIndex (TileIndex),
+    .SliceIndex (pim_pkg::AArray),
+    .Seed ({{ device_seed }}),
+    .GMinNom ({{ tiki.a_g_min_nom }}),
+    .GMaxNom ({{ tiki.a_g_max_nom }})
+  ) u_xbar_a (
+    .clk_i,
+    .prog_we_i    (1'b0),
+    .prog_row_i   ($clog2(Rows)'(0)),
+    .prog_col_i   ($clog2(Cols)'(0)),
+    .prog_level_i ({{ tiki.a_cell_bits }}'(0)),
+    .rd_row_i     ($clog2(Rows)'(0)),
+    .rd_col_i     ($clog2(Cols)'(0)),
+    .rd_level_o   (a_rd_level),
+    .upd_en_i     (a_en),
+    .upd_neg_i    (a_neg),
+    .upd_row_i    (a_row),
+    .upd_digit_i  (a_digit),
+    .upd_clips_o  (tiki_clips),
+    .upd_pulses_o (a_pulses),
+    .transpose_i  (transpose),
+    .drive_i      (drive),
+    .sample_i     (sample && read_a),
+    .held_o       (held_a)
+  );
+
+  // A transfer's read drives 1 on input line tiki_line.
+  for (genvar l = 0; l < Lines; l++) begin : g_dac_x
+    assign dac_x[l*InW +: InW] =
+        read_a ? ((l == 32'(tiki_line)) ? InW'(1) : '0) : x[l*InW +: InW];
+  end
+
+  assign mix_busy    = 1'b0;
+  assign mix_chi_sat = '0;
+  assign upd_en      = opa_en || tk_c_en;
+  assign upd_neg     = tk_c_en ? tk_c_neg : opa_neg;
+  assign upd_row     = tk_c_en ? tk_c_row : opa_row;
+  assign upd_digit   = tk_c_en ? tk_c_digit : opa_digit;
+  logic unused_mix;
+  assign unused_mix = ^{mix_acc, mix_xfer, d};
 {%- else %}
 
-  // No mixed-precision unit: the OPA sequencer alone drives the update port.
+  // No update unit: the OPA sequencer alone drives the update port.
   assign mix_busy    = 1'b0;
   assign mix_chi_sat = '0;
   assign upd_en      = opa_en;
@@ -186,6 +316,19 @@ module pim_tile #(
   logic unused_mix;
   assign unused_mix = ^{mix_acc, mix_xfer, d};
 {%- endif %}
+{%- if has_tiki == 0 %}
+
+  assign tiki_err      = '0;
+  assign tiki_rsp      = '0;
+  assign tiki_stat     = '0;
+  assign tiki_busy     = 1'b0;
+  assign tiki_clips    = '0;
+  assign tiki_acc_sel  = 1'b0;
+  assign tiki_acc_line = '0;
+  assign dac_x         = x;
+  logic unused_tiki;
+  assign unused_tiki = ^{read_a, read_done};
+{%- endif %}
 
   pim_dac #(
     .Lines  (Lines),
@@ -194,7 +337,7 @@ module pim_tile #(
     .Planes ({{ planes }}),
     .PlaneW (PlaneW)
   ) u_dac (
-    .x_i     (x),
+    .x_i     (dac_x),
     .plane_i (plane),
     .drive_o (drive)
   );
@@ -240,7 +383,7 @@ module pim_tile #(
     .upd_pulses_o (upd_pulses[{{ s.index }}*{{ xbar_pulse_bits }} +: {{ xbar_pulse_bits }}]),
     .transpose_i  (transpose),
     .drive_i      (drive),
-    .sample_i     (sample),
+    .sample_i     (sample{% if has_tiki == 1 %} && !read_a{% endif %}),
     .held_o       (held_{{ s.index }})
   );
 
@@ -257,7 +400,7 @@ module pim_tile #(
     .rst_ni,
     .valid_i (adc_valid),
     .sel_i   (adc_sel),
-    .held_i  (held_{{ s.index }}),
+    .held_i  ({% if has_tiki == 1 %}read_a ? held_a : {% endif %}held_{{ s.index }}),
     .code_o  (code[{{ s.index }}*NumAdc*AdcW +: NumAdc*AdcW]),
     .clip_o  (clip[{{ s.index }}*NumAdc +: NumAdc])
   );

@@ -85,7 +85,13 @@ fn mixed_precision_1000_products_with_accumulate_and_transfer() {
 fn injected_crs_shift_fault_is_caught() {
     let seed = 13;
     let faulty = prepare(&design("tiny", Some(Fault::CrsShift)), &work(), false).unwrap();
-    let stim = generate(&faulty.built.shape, &faulty.built.cells, 200, seed);
+    let stim = generate(
+        &faulty.built.shape,
+        &faulty.built.cells,
+        &faulty.built.units,
+        200,
+        seed,
+    );
     let first_crs = stim
         .commands
         .iter()
@@ -110,7 +116,13 @@ fn injected_crs_shift_fault_is_caught() {
 fn injected_opa_digit_fault_is_caught() {
     let seed = 12;
     let faulty = prepare(&design("tiny", Some(Fault::OpaDigit)), &work(), false).unwrap();
-    let stim = generate(&faulty.built.shape, &faulty.built.cells, 200, seed);
+    let stim = generate(
+        &faulty.built.shape,
+        &faulty.built.cells,
+        &faulty.built.units,
+        200,
+        seed,
+    );
     let first_opa = stim
         .commands
         .iter()
@@ -161,7 +173,13 @@ fn injected_accumulator_fault_is_caught_at_the_right_cycle() {
     };
     let seed = 11;
     let clean: Prepared = prepare(&design("tiny", None), &work(), false).unwrap();
-    let stim = generate(&clean.built.shape, &clean.built.cells, 30, seed);
+    let stim = generate(
+        &clean.built.shape,
+        &clean.built.cells,
+        &clean.built.units,
+        30,
+        seed,
+    );
     let clean_run = pimforge_tb::run(&clean.built, &stim, &options(seed, None))
         .unwrap()
         .expect("the clean design passes");
@@ -192,4 +210,79 @@ fn injected_accumulator_fault_is_caught_at_the_right_cycle() {
         .unwrap()
         .contains("rsp_data_o_expected"));
     assert!(m.to_string().contains("response owed to command"));
+}
+
+/// The largest expected value of status word `word` in the stimulus of `stim`.
+fn most(stim: &pimforge_tb::Stimulus, word: u64) -> u128 {
+    stim.commands
+        .iter()
+        .filter(|c| c.op == Op::ReadStat as u8 && c.addr == word)
+        .filter_map(|c| c.expect)
+        .max()
+        .unwrap_or(0)
+}
+
+/// The Tiki-Taka unit in lock-step on one preset: thresholds, pulse updates into A and C,
+/// transfers through the one-hot read of A, and H, the means and the choppers read back after
+/// every transaction; the stimulus itself is checked to reach pulses into C, chopper flips and
+/// (where H is narrow) saturations.
+fn tiki_regress(name: &str, seed: u64) -> Summary {
+    use pimforge_golden::protocol::stat;
+    let (cfg, s) = regress(name, 1000, seed);
+    assert!(s.tiki_updates >= 60, "{name}: {s}");
+    let hw = design(name, None);
+    let stim = generate(&hw.shape, hw.cells(), hw.units(), 1000, seed);
+    assert!(most(&stim, stat::A_PULSES) > 100, "{name}: pulses into A");
+    assert!(most(&stim, stat::PULSES) > 0, "{name}: pulses into C");
+    let t = cfg.tiki.as_ref().expect("a tiki section");
+    if t.flips != pimforge_gen::config::Flips::None {
+        assert!(most(&stim, stat::FLIPS) > 0, "{name}: chopper flips");
+    }
+    if t.h_bits <= 20 {
+        assert!(most(&stim, stat::H_SATURATIONS) > 0, "{name}: H saturates");
+    }
+    s
+}
+
+#[test]
+fn tiki_chopped_1000_products_with_reference_offsets() {
+    tiki_regress("tiki", 21);
+}
+
+#[test]
+fn tiki_agad_1000_products_with_read_noise_and_a_rounding_adc() {
+    let s = tiki_regress("tiki-agad", 22);
+    assert!(s.clipped > 0, "some reads of A clip in the 12-bit ADC");
+}
+
+#[test]
+fn tiki_ttv2_1000_products_on_ideal_devices() {
+    let s = tiki_regress("tiki-ideal", 23);
+    assert!(s.tiki_clips > 0, "ideal cells clip at their bounds");
+}
+
+/// A transfer that ignores the choppers' sign is caught.
+#[test]
+fn injected_chopper_fault_is_caught() {
+    let seed = 3;
+    let faulty = prepare(&design("tiki", Some(Fault::Chopper)), &work(), false).unwrap();
+    let b = &faulty.built;
+    let stim = generate(&b.shape, &b.cells, &b.units, 300, seed);
+    let m = pimforge_tb::run(b, &stim, &options(seed, None))
+        .unwrap()
+        .expect_err("the chopper fault must be caught");
+    println!("{m}");
+    let clean = prepare(&design("tiki", None), &work(), false).unwrap();
+    let first = stim
+        .commands
+        .iter()
+        .position(|c| c.op == Op::Transfer as u8)
+        .expect("the stimulus runs transfers");
+    let ok = pimforge_tb::run(&clean.built, &stim, &options(seed, None))
+        .unwrap()
+        .expect("the clean design passes the same stimulus");
+    assert!(
+        m.cycle > ok.accepted[first],
+        "caught after the first transfer"
+    );
 }

@@ -67,6 +67,7 @@ pub fn prepare(design: &Design, work: &Path, traced: bool) -> Result<Prepared> {
             library: built.library,
             traced,
             cells: design.cells().to_vec(),
+            units: design.units().to_vec(),
             shape: design.shape.clone(),
             tiles: design.tiles(),
         },
@@ -91,7 +92,7 @@ pub fn verify(
 ) -> Result<std::result::Result<Summary, Mismatch>> {
     let d = &prepared.built;
     let mut make = || -> Box<pimforge_tb::lockstep::Source<'_>> {
-        let mut stream = Stream::new(&d.shape, &d.cells, products, opts.seed);
+        let mut stream = Stream::new(&d.shape, &d.cells, &d.units, products, opts.seed);
         let mut made = 0;
         Box::new(move || {
             if made > 0 {

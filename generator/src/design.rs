@@ -11,7 +11,9 @@
 use crate::config::{Config, Valid};
 use crate::fault::Fault;
 use pimforge_golden::device::CellDevice;
+use pimforge_golden::protocol::A_ARRAY;
 use pimforge_golden::solver::{InvShape, RefineUnit};
+use pimforge_golden::tiki::TikiUnit;
 use pimforge_golden::{Cells, TileShape};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
@@ -27,6 +29,7 @@ pub struct Design {
     /// Identity of the design: the config and the fault, hashed.
     pub hash: String,
     cells: OnceLock<Vec<Cells>>,
+    units: OnceLock<Vec<Option<TikiUnit>>>,
 }
 
 impl Design {
@@ -41,6 +44,7 @@ impl Design {
             shape,
             fault,
             cells: OnceLock::new(),
+            units: OnceLock::new(),
             config,
         }
     }
@@ -56,6 +60,33 @@ impl Design {
                 .map(|m| vec![s.nominal_device(m); s.rows * s.cols])
                 .collect()
         }
+    }
+
+    /// Tiki-Taka: the devices of tile `tile`'s A and their references (fine units), as its
+    /// device and reference files hold them; `None` without a `tiki` section.
+    pub fn tiki_a(&self, tile: usize) -> Option<(Vec<CellDevice>, Vec<i64>)> {
+        let t = self.config.tiki.as_ref()?;
+        let s = &self.shape;
+        let dev = &self.config.device;
+        let devices = match dev.has_variation() {
+            true => dev.draw_array(s, tile, A_ARRAY, 0),
+            false => vec![s.nominal_device(0); s.rows * s.cols],
+        };
+        let refs = t.references(s, &devices, dev.seed, tile);
+        Some((devices, refs))
+    }
+
+    /// Every tile's Tiki-Taka unit after power-up (`None` without a `tiki` section), made on
+    /// first use.
+    pub fn units(&self) -> &[Option<TikiUnit>] {
+        self.units.get_or_init(|| {
+            (0..self.tiles())
+                .map(|t| {
+                    let (devices, refs) = self.tiki_a(t)?;
+                    Some(TikiUnit::new(&self.shape, t, devices, refs))
+                })
+                .collect()
+        })
     }
 
     /// Every tile's crossbars after power-up, made on first use.

@@ -14,10 +14,12 @@ pub enum Fault {
     CrsShift,
     /// The refinement controller truncates where it should round half up (`refine-round`).
     RefineRound,
+    /// The Tiki-Taka transfer ignores the choppers' sign (`chopper`).
+    Chopper,
 }
 
 /// Every fault's name on the command line, for help and errors.
-pub const NAMES: &str = "LINE:PLANE:BIT (acc-bit), opa-digit, crs-shift or refine-round";
+pub const NAMES: &str = "LINE:PLANE:BIT (acc-bit), opa-digit, crs-shift, refine-round or chopper";
 
 impl std::fmt::Display for Fault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -26,6 +28,7 @@ impl std::fmt::Display for Fault {
             Fault::OpaDigit => write!(f, "opa-digit"),
             Fault::CrsShift => write!(f, "crs-shift"),
             Fault::RefineRound => write!(f, "refine-round"),
+            Fault::Chopper => write!(f, "chopper"),
         }
     }
 }
@@ -37,6 +40,7 @@ impl std::str::FromStr for Fault {
             "opa-digit" => return Ok(Fault::OpaDigit),
             "crs-shift" => return Ok(Fault::CrsShift),
             "refine-round" => return Ok(Fault::RefineRound),
+            "chopper" => return Ok(Fault::Chopper),
             _ => {}
         }
         let p: Vec<&str> = s.split(':').collect();
@@ -67,6 +71,7 @@ pub struct Flags {
     pub opa_digit: bool,
     pub crs_shift: bool,
     pub refine_round: bool,
+    pub chopper: bool,
 }
 
 impl Flags {
@@ -79,6 +84,7 @@ impl Flags {
             Some(Fault::OpaDigit) => f.opa_digit = true,
             Some(Fault::CrsShift) => f.crs_shift = true,
             Some(Fault::RefineRound) => f.refine_round = true,
+            Some(Fault::Chopper) => f.chopper = true,
             None => {}
         }
         f
@@ -100,6 +106,7 @@ mod tests {
             Fault::OpaDigit,
             Fault::CrsShift,
             Fault::RefineRound,
+            Fault::Chopper,
         ] {
             assert_eq!(f.to_string().parse::<Fault>(), Ok(f));
         }

@@ -61,6 +61,26 @@ impl ArrayModel {
         }
     }
 
+    /// The array after reset, tile `i` with crossbars `cells[i]` and Tiki-Taka unit `units[i]`
+    /// (empty `units`: the shape's nominal units).
+    pub fn with_units(
+        shape: &TileShape,
+        cells: Vec<crate::Cells>,
+        units: Vec<Option<crate::tiki::TikiUnit>>,
+    ) -> Self {
+        if units.is_empty() {
+            return ArrayModel::with_cells(shape, cells);
+        }
+        ArrayModel {
+            tiles: cells
+                .into_iter()
+                .zip(units)
+                .map(|(c, u)| TileModel::with_units(shape, c, u))
+                .collect(),
+            bad_tile: false,
+        }
+    }
+
     fn tile_in(&self, inp: &ArrayIn, i: usize) -> TileIn {
         TileIn {
             cmd_valid: inp.cmd_valid && inp.cmd_tile as usize == i,

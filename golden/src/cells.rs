@@ -36,6 +36,9 @@ pub struct Cells {
     /// Read noise: gain and one LFSR per slice and line.
     pub read_q16: i64,
     pub read_lfsr: Vec<Vec<Lfsr>>,
+    /// Reference level of every cell in fine units, subtracted before a read (Tiki-Taka's A);
+    /// empty: none.
+    pub refs: Vec<Vec<i64>>,
     /// Programming pulses applied so far.
     pub pulses: u64,
 }
@@ -52,16 +55,41 @@ impl Cells {
     /// The cells of tile `tile` with the given devices (`[slice][r * cols + c]`). Power-up
     /// state: every cell programmed to level 0 (stuck cells at their bound).
     pub fn with_devices(shape: &TileShape, tile: usize, devices: Vec<Vec<CellDevice>>) -> Self {
-        let n = shape.rows * shape.cols;
         assert_eq!(devices.len(), shape.slices());
+        Cells::arrays(shape, tile, 0, devices, Vec::new())
+    }
+
+    /// Tiki-Taka's A of tile `tile`: one array of `devices` with reference levels `refs` (fine
+    /// units), seeded as slice [`crate::protocol::A_ARRAY`].
+    pub fn tiki_a(
+        shape: &TileShape,
+        tile: usize,
+        devices: Vec<CellDevice>,
+        refs: Vec<i64>,
+    ) -> Self {
+        assert_eq!(refs.len(), devices.len(), "one reference per cell");
+        let first = crate::protocol::A_ARRAY;
+        Cells::arrays(shape, tile, first, vec![devices], vec![refs])
+    }
+
+    /// Arrays of `devices`, seeded as slices `first..`, with references `refs` (or none).
+    fn arrays(
+        shape: &TileShape,
+        tile: usize,
+        first: usize,
+        devices: Vec<Vec<CellDevice>>,
+        refs: Vec<Vec<i64>>,
+    ) -> Self {
+        let n = shape.rows * shape.cols;
+        let arrays = devices.len();
         assert!(devices.iter().all(|d| d.len() == n), "one device per cell");
         let dev = &shape.device;
         let mut cells = Cells {
             rows: shape.rows,
             cols: shape.cols,
-            levels: vec![vec![0; n]; shape.slices()],
-            g: vec![vec![0; n]; shape.slices()],
-            lfsr: (0..shape.slices())
+            levels: vec![vec![0; n]; arrays],
+            g: vec![vec![0; n]; arrays],
+            lfsr: (first..first + arrays)
                 .map(|m| {
                     (0..n)
                         .map(|i| Lfsr::new32(cell_seed(dev.seed, tile, m, i)))
@@ -73,16 +101,17 @@ impl Cells {
             frac_bits: dev.frac_bits,
             c2c_q16: dev.c2c_q16,
             read_q16: dev.read_q16,
-            read_lfsr: (0..shape.slices())
+            read_lfsr: (first..first + arrays)
                 .map(|m| {
                     (0..shape.lines())
                         .map(|l| Lfsr::new32(cell_seed(dev.seed ^ READ_SEED, tile, m, l)))
                         .collect()
                 })
                 .collect(),
+            refs,
             pulses: 0,
         };
-        for m in 0..shape.slices() {
+        for m in 0..arrays {
             for i in 0..n {
                 cells.program(m, i, 0);
             }
@@ -111,7 +140,13 @@ impl Cells {
             Stuck::No => (level << self.frac_bits).clamp(d.g_min, d.g_max),
         };
         self.g[m][i] = g;
-        self.levels[m][i] = g >> self.frac_bits;
+        self.levels[m][i] = self.level_of(m, i, g);
+    }
+
+    /// The level a read sees of cell `i` of array `m` at conductance `g`.
+    fn level_of(&self, m: usize, i: usize, g: i64) -> i64 {
+        let r = self.refs.get(m).map_or(0, |r| r[i]);
+        (g - r) >> self.frac_bits
     }
 
     /// Programs level `level` into cell `(r, c)` of slice `m` (write and verify).
@@ -147,7 +182,7 @@ impl Cells {
             }
         }
         self.g[m][i] = g;
-        self.levels[m][i] = g >> self.frac_bits;
+        self.levels[m][i] = self.level_of(m, i, g);
         clipped
     }
 

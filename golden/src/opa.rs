@@ -130,6 +130,7 @@ mod tests {
             },
             device: crate::shape::DeviceShape::default(),
             mixed: None,
+            tiki: None,
         }
     }
 

@@ -36,15 +36,37 @@ pub enum Op {
     /// Mixed precision: `chi += x d^T` in the digital accumulators, one row per cycle.
     Accumulate = 12,
     /// Mixed precision: pulses `trunc(chi / epsilon)` (clamped) into slice 0, one row per cycle.
+    /// Tiki-Taka: reads the next input line of A and moves it through H into C.
     Transfer = 13,
+    /// Tiki-Taka: firing threshold and sign of line `addr` (rows, then columns) for `PULSE`.
+    WriteProb = 14,
+    /// Tiki-Taka: stochastic pulse update of `data` slots, into A (`addr` 0, chopped) or C (1).
+    Pulse = 15,
+    /// Tiki-Taka: respond with word `addr` of the unit's state (H, means, choppers, counters).
+    ReadUnit = 16,
+    /// Tiki-Taka: set word `addr` of the unit's state.
+    WriteUnit = 17,
+}
+
+/// Which update unit a command belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Every tile.
+    Core,
+    /// The mixed-precision unit.
+    Mixed,
+    /// The Tiki-Taka unit.
+    Tiki,
+    /// Either update unit (`TRANSFER`).
+    Either,
 }
 
 /// Width of the command opcode field.
-pub const OP_BITS: u32 = 4;
+pub const OP_BITS: u32 = 5;
 
 impl Op {
     /// Every opcode with its wire name: the one table of the command set.
-    pub const TABLE: [(Op, &'static str); 13] = [
+    pub const TABLE: [(Op, &'static str); 17] = [
         (Op::WriteX, "WRITE_X"),
         (Op::LoadW, "LOAD_W"),
         (Op::WriteCell, "WRITE_CELL"),
@@ -58,6 +80,10 @@ impl Op {
         (Op::Crs, "CRS"),
         (Op::Accumulate, "ACCUMULATE"),
         (Op::Transfer, "TRANSFER"),
+        (Op::WriteProb, "WRITE_PROB"),
+        (Op::Pulse, "PULSE"),
+        (Op::ReadUnit, "READ_UNIT"),
+        (Op::WriteUnit, "WRITE_UNIT"),
     ];
     pub const BITS: u32 = OP_BITS;
 
@@ -81,9 +107,24 @@ impl Op {
             .expect("every opcode is in the table")
     }
 
-    /// Whether the command needs the mixed-precision unit (without one it is a bad opcode).
-    pub fn needs_mixed(self) -> bool {
-        matches!(self, Op::Accumulate | Op::Transfer)
+    /// The unit the command needs (without it the command is a bad opcode).
+    pub fn unit(self) -> Unit {
+        match self {
+            Op::Accumulate => Unit::Mixed,
+            Op::Transfer => Unit::Either,
+            Op::WriteProb | Op::Pulse | Op::ReadUnit | Op::WriteUnit => Unit::Tiki,
+            _ => Unit::Core,
+        }
+    }
+
+    /// Whether a tile with (or without) the mixed-precision and Tiki-Taka units has the command.
+    pub fn available(self, mixed: bool, tiki: bool) -> bool {
+        match self.unit() {
+            Unit::Core => true,
+            Unit::Mixed => mixed,
+            Unit::Tiki => tiki,
+            Unit::Either => mixed || tiki,
+        }
     }
 
     /// The codes of the op field that no command has.
@@ -98,7 +139,8 @@ pub mod err {
     pub const BAD_OP: u8 = 1;
     /// An address outside the command's address space.
     pub const BAD_ADDR: u8 = 2;
-    /// A raw level outside its slice's cell range.
+    /// A data value outside its command's range: a raw level outside its slice's cell range, a
+    /// firing threshold above `2^16`, a slot count above the unit's, a unit word out of range.
     pub const BAD_LEVEL: u8 = 4;
     /// Every flag with its name.
     pub const TABLE: [(u8, &str); 3] = [
@@ -126,8 +168,16 @@ pub mod stat {
     pub const PULSES: u64 = 5;
     /// Accumulator updates that saturated at the width of chi.
     pub const CHI_SATURATIONS: u64 = 6;
+    /// Tiki-Taka: pulses sent into A (`PULSE` into A).
+    pub const A_PULSES: u64 = 7;
+    /// Tiki-Taka: updates of H that saturated at its width.
+    pub const H_SATURATIONS: u64 = 8;
+    /// Tiki-Taka: chopper flips.
+    pub const FLIPS: u64 = 9;
+    /// Tiki-Taka (AGAD): pulses into C withheld during the warm-up passes.
+    pub const WITHHELD: u64 = 10;
     /// Every status word with its name, in address order.
-    pub const TABLE: [(u64, &str); 7] = [
+    pub const TABLE: [(u64, &str); 11] = [
         (SATURATIONS, "SATURATIONS"),
         (ERRORS, "ERRORS"),
         (PRODUCTS, "PRODUCTS"),
@@ -135,6 +185,10 @@ pub mod stat {
         (CRS_SATURATIONS, "CRS_SATURATIONS"),
         (PULSES, "PULSES"),
         (CHI_SATURATIONS, "CHI_SATURATIONS"),
+        (A_PULSES, "A_PULSES"),
+        (H_SATURATIONS, "H_SATURATIONS"),
+        (FLIPS, "FLIPS"),
+        (WITHHELD, "WITHHELD"),
     ];
     /// Number of status words: addresses at or above it are bad.
     pub const COUNT: u64 = TABLE.len() as u64;
@@ -270,6 +324,17 @@ pub const SEED_SLICE_SHIFT: u32 = 20;
 pub const READ_SEED: u32 = 0xA5A5_A5A5;
 /// Noise of one LFSR word: the sum of its four bytes minus this offset (zero mean).
 pub const NOISE_OFFSET: i64 = 510;
+/// Tiki-Taka: A is array (slice index) 1 of its tile in the seed hash and the device files; C
+/// is slice 0, the weight array.
+pub const A_ARRAY: usize = 1;
+/// Tiki-Taka: the line LFSRs of the pulse update are seeded from the base seed XOR this, slice
+/// 0, with the line as index (rows, then columns).
+pub const PULSE_SEED: u32 = 0x3C3C_3C3C;
+/// Tiki-Taka: the chopper LFSR is seeded from the base seed XOR this, slice 0, index 0.
+pub const CHOP_SEED: u32 = 0xC3C3_C3C3;
+/// Fraction bits of a firing probability: a threshold is `round(p * 2^PROB_BITS)`, `2^PROB_BITS`
+/// always fires; a line fires when the top `PROB_BITS` bits of its LFSR's next word are below it.
+pub const PROB_BITS: u32 = 16;
 
 /// The LFSR seed of `index` (a cell, or a line for read noise) of slice `slice` of tile
 /// `tile`, from the base seed; zero becomes 1 (the all-zero state is a fixed point).
@@ -436,6 +501,26 @@ pub fn constants() -> Vec<Constant> {
             NOISE_OFFSET as u64,
             "Noise of an LFSR word: the sum of its bytes minus this.",
         ),
+        int(
+            "AArray",
+            A_ARRAY as u64,
+            "Tiki-Taka: the slice index of A in seeds and device files.",
+        ),
+        word(
+            "PulseSeed",
+            PULSE_SEED,
+            "Tiki-Taka: the pulse update's line LFSRs: the base seed XOR this.",
+        ),
+        word(
+            "ChopSeed",
+            CHOP_SEED,
+            "Tiki-Taka: the chopper LFSR: the base seed XOR this.",
+        ),
+        int(
+            "ProbBits",
+            PROB_BITS as u64,
+            "Fraction bits of a firing threshold.",
+        ),
     ]);
     v
 }
@@ -452,7 +537,7 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted.len(), ops.len());
         assert!(Op::all().all(|op| Op::from_code(op.code()) == Some(op)));
-        assert_eq!(Op::unused_codes().count(), 16 - Op::TABLE.len());
+        assert_eq!(Op::unused_codes().count(), 32 - Op::TABLE.len());
         let bits: u8 = err::TABLE.iter().fold(0, |acc, (b, _)| {
             assert_eq!(acc & b, 0, "error bits overlap");
             acc | b

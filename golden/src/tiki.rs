@@ -24,10 +24,11 @@ use crate::lfsr::Lfsr;
 use crate::num::signed_range;
 
 pub mod layer;
+pub mod unit;
 pub use layer::Layer;
+pub use unit::TikiUnit;
 
-/// Fraction bits of a firing probability.
-pub const PROB_BITS: u32 = 16;
+pub use crate::protocol::PROB_BITS;
 /// The threshold that always fires.
 pub const ALWAYS: u32 = 1 << PROB_BITS;
 
@@ -162,8 +163,10 @@ pub struct TransferState {
     pub switched: Vec<bool>,
     /// The input line the next transfer reads (in order, wrapping).
     pub next: usize,
-    /// Completed passes over the input lines.
-    pub passes: u64,
+    /// Completed passes over the input lines modulo the chopper period (regular flips; else 0).
+    pub phase: u64,
+    /// Completed passes, saturating at `warmup_passes + 1` (AGAD's write gate).
+    pub warm: u64,
     pub lfsr: Lfsr,
     pub counters: TransferCounters,
 }
@@ -187,7 +190,8 @@ impl TransferState {
             c_out: vec![false; cols],
             switched: vec![false; rows],
             next: 0,
-            passes: 0,
+            phase: 0,
+            warm: 0,
             lfsr: Lfsr::new32(seed),
             counters: TransferCounters::default(),
         }
@@ -201,7 +205,7 @@ impl TransferState {
         let one = 1i64 << s.h_frac;
         let (h_lo, h_hi) = signed_range(s.h_bits);
         let was_switched = std::mem::take(&mut self.switched[k]);
-        let write = s.flavor != Flavor::Agad || self.passes > s.warmup_passes;
+        let write = s.flavor != Flavor::Agad || self.warm > s.warmup_passes;
         let mut pulses = Vec::new();
         for (j, &vj) in v.iter().enumerate().take(self.cols) {
             let w = k * self.cols + j;
@@ -242,7 +246,7 @@ impl TransferState {
         let flip = match s.schedule {
             Schedule::Never => false,
             Schedule::Random { thr } => fires(thr, self.lfsr.word()),
-            Schedule::Regular { period } => self.passes % period + 1 == period,
+            Schedule::Regular { period } => self.phase + 1 == period,
         };
         if flip {
             self.c_in[k] = !self.c_in[k];
@@ -251,7 +255,12 @@ impl TransferState {
         }
         self.next = (k + 1) % self.rows;
         if self.next == 0 {
-            self.passes += 1;
+            let period = match s.schedule {
+                Schedule::Regular { period } => period,
+                _ => 1,
+            };
+            self.phase = (self.phase + 1) % period;
+            self.warm = (self.warm + 1).min(s.warmup_passes + 1);
         }
         pulses
     }

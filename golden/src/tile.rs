@@ -19,6 +19,7 @@ use crate::num::{fits_signed, sext, to_raw};
 use crate::opa::{crs_cell, opa_step, PHASES};
 pub use crate::protocol::{err, stat, Op};
 use crate::shape::TileShape;
+use crate::tiki::TikiUnit;
 
 /// Inputs of a tile in one cycle (raw port values).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -51,6 +52,22 @@ pub struct TileOut {
     pub err: bool,
 }
 
+/// Where a Tiki-Taka command is (the unit's work is done at one step of each window; the
+/// windows last as long as the RTL's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TikiRun {
+    /// A `PULSE`: cycles left.
+    Pulse(usize),
+    /// A `TRANSFER`: the read of A runs as a product.
+    Read,
+    /// H updated from column `j` of the read.
+    Column(usize),
+    /// The pulses into C.
+    Fire,
+    /// Their counts arrive.
+    Drain,
+}
+
 /// A line group in flight in the pipeline: plane `k`, shared-line index `s`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Tag {
@@ -79,6 +96,15 @@ pub struct TileModel {
     accumulate: Option<usize>,
     /// Transfer run: the row pulsed next (`rows`: the drain step).
     transfer: Option<usize>,
+    /// The Tiki-Taka unit (A, H, choppers), when the tile has one.
+    pub tiki: Option<TikiUnit>,
+    tiki_run: Option<TikiRun>,
+    /// The product running is a transfer read of A (one plane, one-hot drive).
+    read_a: bool,
+    pub a_pulses: u32,
+    pub h_saturations: u32,
+    pub flips: u32,
+    pub withheld: u32,
     /// Clip and pulse counts the crossbars registered at the last update step.
     pending_clips: u32,
     pending_pulses: u64,
@@ -110,6 +136,21 @@ impl TileModel {
     /// The state after reset of a tile whose crossbars hold `cells` (e.g. with device
     /// variation).
     pub fn with_cells(shape: &TileShape, cells: Cells) -> Self {
+        let tiki = shape.tiki.as_ref().map(|_| {
+            let n = shape.rows * shape.cols;
+            TikiUnit::new(shape, 0, vec![shape.nominal_device(0); n], vec![0; n])
+        });
+        TileModel::with_units(shape, cells, tiki)
+    }
+
+    /// The state after reset of a tile whose crossbars hold `cells` and whose Tiki-Taka unit
+    /// (with a `tiki` section) is `tiki`.
+    pub fn with_units(shape: &TileShape, cells: Cells, tiki: Option<TikiUnit>) -> Self {
+        assert_eq!(
+            tiki.is_some(),
+            shape.tiki.is_some(),
+            "a unit for a tiki section"
+        );
         let (m, l, a) = (shape.slices(), shape.lines(), shape.adcs());
         TileModel {
             shape: shape.clone(),
@@ -126,6 +167,13 @@ impl TileModel {
             },
             accumulate: None,
             transfer: None,
+            tiki,
+            tiki_run: None,
+            read_a: false,
+            a_pulses: 0,
+            h_saturations: 0,
+            flips: 0,
+            withheld: 0,
             pending_clips: 0,
             pending_pulses: 0,
             update_clips: 0,
@@ -152,7 +200,8 @@ impl TileModel {
             || self.opa.is_some()
             || self.crs.is_some()
             || self.accumulate.is_some()
-            || self.transfer.is_some();
+            || self.transfer.is_some()
+            || self.tiki_run.is_some();
         TileOut {
             cmd_ready: !busy,
             rsp_valid: self.rsp_valid,
@@ -168,7 +217,7 @@ impl TileModel {
         let ready = self.outputs().cmd_ready;
         let s = &self.shape;
         let (share, planes) = (s.adc.share, s.planes());
-        let conversions = planes * share;
+        let conversions = if self.read_a { share } else { planes * share };
 
         // Stage 3: shift-and-add of the registered codes; clipped conversions are counted.
         if let Some(t) = self.stage3 {
@@ -203,7 +252,11 @@ impl TileModel {
                 k: self.step / share,
                 s: self.step % share,
             };
-            if t.s == 0 {
+            if t.s == 0 && self.read_a {
+                let unit = self.tiki.as_mut().expect("Tiki-Taka unit");
+                let d = TikiUnit::read_drive(s, unit.state.next);
+                self.held[0] = currents(s, &mut unit.a, 0, &d, Direction::Forward);
+            } else if t.s == 0 {
                 let (n_in, _) = self.dir.extent(s);
                 let d = drive(s, &self.x[..n_in], t.k);
                 for m in 0..s.slices() {
@@ -212,10 +265,25 @@ impl TileModel {
             }
             self.stage2 = Some(t);
         }
+        // Tiki-Taka: the steps after the read (the read's end starts them, below).
+        self.tiki_run = match self.tiki_run {
+            Some(TikiRun::Pulse(left)) => (left > 1).then_some(TikiRun::Pulse(left - 1)),
+            Some(TikiRun::Column(j)) if j + 1 < s.cols => Some(TikiRun::Column(j + 1)),
+            Some(TikiRun::Column(_)) => Some(TikiRun::Fire),
+            Some(TikiRun::Fire) => {
+                self.tiki_fire();
+                Some(TikiRun::Drain)
+            }
+            Some(TikiRun::Drain) => None,
+            run => run,
+        };
         if self.running {
             if self.step == conversions + 1 {
                 self.running = false;
                 self.products = self.products.wrapping_add(1);
+                if std::mem::take(&mut self.read_a) {
+                    self.tiki_run = Some(TikiRun::Column(0));
+                }
             } else {
                 self.step += 1;
             }
@@ -297,6 +365,44 @@ impl TileModel {
         crate::mixed::transfer_row(mixed, &mut self.chi, &mut self.cells, r) as u32
     }
 
+    /// The transfer's pulses into C, from the read in the accumulators; its counts.
+    fn tiki_fire(&mut self) {
+        let unit = self.tiki.as_mut().expect("Tiki-Taka unit");
+        let v: Vec<i64> = self.acc[..self.shape.cols]
+            .iter()
+            .map(|&y| y as i64)
+            .collect();
+        let before = unit.state.counters;
+        let sent = unit.transfer(&self.shape, &v, &mut self.cells);
+        let after = unit.state.counters;
+        let add = |c: &mut u32, n: u64| *c = c.saturating_add(n.min(u32::MAX as u64) as u32);
+        add(&mut self.pulses, sent.pulses);
+        add(&mut self.update_clips, sent.clipped);
+        add(
+            &mut self.h_saturations,
+            after.h_saturations - before.h_saturations,
+        );
+        add(&mut self.flips, after.flips - before.flips);
+        add(&mut self.withheld, after.withheld - before.withheld);
+    }
+
+    /// A `PULSE` of `slots` slots into A or C (its work done at once, its window kept).
+    fn tiki_pulse(&mut self, slots: usize, into_c: bool) {
+        let unit = self.tiki.as_mut().expect("Tiki-Taka unit");
+        let sent = unit.pulse(slots, into_c, &mut self.cells);
+        let add = |c: &mut u32, n: u64| *c = c.saturating_add(n.min(u32::MAX as u64) as u32);
+        add(
+            if into_c {
+                &mut self.pulses
+            } else {
+                &mut self.a_pulses
+            },
+            sent.pulses,
+        );
+        add(&mut self.update_clips, sent.clipped);
+        self.tiki_run = Some(TikiRun::Pulse(self.shape.pulse_cycles(slots)));
+    }
+
     fn accept(&mut self, inp: &TileIn) {
         let s = &self.shape;
         let addr = inp.cmd_addr;
@@ -319,9 +425,40 @@ impl TileModel {
             }
             Some(Op::Opa) => self.opa = Some(0),
             Some(Op::Crs) => self.crs = Some(0),
-            Some(op) if op.needs_mixed() && s.mixed.is_none() => self.errors |= err::BAD_OP,
+            Some(op) if !op.available(s.mixed.is_some(), s.tiki.is_some()) => {
+                self.errors |= err::BAD_OP
+            }
             Some(Op::Accumulate) => self.accumulate = Some(0),
+            Some(Op::Transfer) if s.tiki.is_some() => {
+                // The read of A runs as a one-plane product.
+                self.running = true;
+                self.read_a = true;
+                self.step = 0;
+                self.dir = Direction::Forward;
+                self.acc.fill(0);
+                self.tiki_run = Some(TikiRun::Read);
+            }
             Some(Op::Transfer) => self.transfer = Some(0),
+            Some(Op::WriteProb) => {
+                let unit = self.tiki.as_mut().expect("Tiki-Taka unit");
+                self.errors |= unit.write_prob(addr, inp.cmd_data);
+            }
+            Some(Op::Pulse) => match TikiUnit::pulse_error(s, addr, inp.cmd_data) {
+                0 => self.tiki_pulse(inp.cmd_data as usize, addr == 1),
+                e => self.errors |= e,
+            },
+            Some(Op::ReadUnit) => {
+                let unit = self.tiki.as_ref().expect("Tiki-Taka unit");
+                self.rsp_valid = true;
+                self.rsp_data = unit.read_word(s, addr).unwrap_or_else(|| {
+                    self.errors |= err::BAD_ADDR;
+                    0
+                });
+            }
+            Some(Op::WriteUnit) => {
+                let unit = self.tiki.as_mut().expect("Tiki-Taka unit");
+                self.errors |= unit.write_word(s, addr, inp.cmd_data);
+            }
             Some(Op::LoadW) => {
                 if slice == 0 {
                     let w = sext(inp.cmd_data as u128, s.weight_bits) as i64;
@@ -370,6 +507,10 @@ impl TileModel {
                     stat::CRS_SATURATIONS => self.crs_saturations as u128,
                     stat::PULSES => self.pulses as u128,
                     stat::CHI_SATURATIONS => self.chi_saturations as u128,
+                    stat::A_PULSES => self.a_pulses as u128,
+                    stat::H_SATURATIONS => self.h_saturations as u128,
+                    stat::FLIPS => self.flips as u128,
+                    stat::WITHHELD => self.withheld as u128,
                     _ => {
                         self.errors |= err::BAD_ADDR;
                         0
@@ -382,6 +523,10 @@ impl TileModel {
                 self.crs_saturations = 0;
                 self.pulses = 0;
                 self.chi_saturations = 0;
+                self.a_pulses = 0;
+                self.h_saturations = 0;
+                self.flips = 0;
+                self.withheld = 0;
                 self.errors = 0;
             }
             None => self.errors |= err::BAD_OP,

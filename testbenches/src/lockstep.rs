@@ -31,6 +31,9 @@ pub struct ArrayBuild {
     pub tiles: usize,
     /// Every tile's crossbars after power-up (devices as the RTL reads them).
     pub cells: Vec<pimforge_golden::Cells>,
+    /// Every tile's Tiki-Taka unit after power-up (A's devices and references as the RTL reads
+    /// them); empty without one.
+    pub units: Vec<Option<pimforge_golden::tiki::TikiUnit>>,
 }
 
 /// Counts of a run that matched.
@@ -53,6 +56,9 @@ pub struct Summary {
     pub mixed_updates: u64,
     /// Accumulator saturations and clipped transfers of the mixed-precision updates.
     pub mixed_events: u64,
+    /// Tiki-Taka transactions, and their clipped cell updates.
+    pub tiki_updates: u64,
+    pub tiki_clips: u64,
     pub pulses: u64,
     pub seconds: f64,
     /// Cycle in which each stimulus command was accepted.
@@ -63,7 +69,7 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} cycles matched on every output; {} commands, {} responses; {} products ({} MVM, {} MTVM, {} also equal to the big-integer product), {} clipped conversions counted; {} OPAs ({} clipped cell updates), {} CRS passes ({} saturated weights), {} mixed-precision updates ({} saturated or clipped); {} device pulses; {} weight loads, {} raw cell writes, {} error probes; {:.2} s ({:.0} cycles/s)",
+            "{} cycles matched on every output; {} commands, {} responses; {} products ({} MVM, {} MTVM, {} also equal to the big-integer product), {} clipped conversions counted; {} OPAs ({} clipped cell updates), {} CRS passes ({} saturated weights), {} mixed-precision updates ({} saturated or clipped), {} Tiki-Taka updates ({} clipped); {} device pulses; {} weight loads, {} raw cell writes, {} error probes; {:.2} s ({:.0} cycles/s)",
             self.cycles,
             self.commands,
             self.responses,
@@ -78,6 +84,8 @@ impl fmt::Display for Summary {
             self.crs_saturations,
             self.mixed_updates,
             self.mixed_events,
+            self.tiki_updates,
+            self.tiki_clips,
             self.pulses,
             self.weight_loads,
             self.cell_writes,
@@ -196,6 +204,10 @@ fn summarise(stim: &Stimulus, s: &mut Summary) {
                 s.mixed_updates += 1;
                 s.mixed_events += t.clipped;
             }
+            Kind::Tiki => {
+                s.tiki_updates += 1;
+                s.tiki_clips += t.clipped;
+            }
         }
         s.pulses += t.pulses;
         if matches!(t.kind, Kind::Product(_)) {
@@ -215,7 +227,14 @@ fn longest_op(shape: &TileShape) -> u64 {
     shape
         .mvm_cycles()
         .max(shape.opa_cycles())
-        .max(shape.crs_cycles()) as u64
+        .max(shape.crs_cycles())
+        .max(shape.tiki_transfer_cycles())
+        .max(
+            shape
+                .tiki
+                .as_ref()
+                .map_or(0, |t| shape.pulse_cycles(1 << t.slot_bits)),
+        ) as u64
 }
 
 /// What was in flight when a run failed: owed responses, the presented command, busy tiles.
@@ -358,7 +377,7 @@ fn run_once(
     record: bool,
 ) -> Result<std::result::Result<Summary, Mismatch>> {
     let t0 = Instant::now();
-    let model = ArrayModel::with_cells(&design.shape, design.cells.clone());
+    let model = ArrayModel::with_units(&design.shape, design.cells.clone(), design.units.clone());
     let bench = match waves {
         Some(w) => Bench::traced(library, model, opts.seed, &opts.replay, w)?,
         None => Bench::load(library, model, opts.seed, &opts.replay)?,

@@ -22,7 +22,8 @@ impl Session {
     /// Loads the design's model, resets it, and starts the golden model with the design's
     /// power-up crossbars.
     pub fn new(design: &ArrayBuild, seed: u64, replay: String) -> Result<Session> {
-        let model = ArrayModel::with_cells(&design.shape, design.cells.clone());
+        let model =
+            ArrayModel::with_units(&design.shape, design.cells.clone(), design.units.clone());
         Ok(Session {
             bench: Bench::load(&design.library, model, seed, &replay)?,
             commands: 0,

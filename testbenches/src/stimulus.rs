@@ -11,6 +11,7 @@
 use num_bigint::BigInt;
 use pimforge_golden::num::{signed_range, to_raw};
 use pimforge_golden::opa::{crs, opa};
+use pimforge_golden::tiki::TikiUnit;
 use pimforge_golden::tile::{err, stat};
 use pimforge_golden::{mvm, Cells, Direction, Op, TileShape};
 use rand::seq::IndexedRandom;
@@ -45,6 +46,8 @@ pub enum Kind {
     Crs,
     /// Mixed precision: accumulates `x d^T` into chi, then (sometimes) a transfer.
     Mixed,
+    /// Tiki-Taka: thresholds, pulse updates into A or C, transfers, unit words read back.
+    Tiki,
 }
 
 #[derive(Clone, Debug)]
@@ -72,6 +75,7 @@ impl Txn {
             Kind::Opa => "OPA (outer-product update)".to_string(),
             Kind::Crs => "CRS (carry resolution)".to_string(),
             Kind::Mixed => "ACCUMULATE/TRANSFER (mixed precision)".to_string(),
+            Kind::Tiki => "WRITE_PROB/PULSE/TRANSFER (Tiki-Taka)".to_string(),
         };
         format!("transaction {index}: tile {} {what}", self.tile)
     }
@@ -98,6 +102,7 @@ struct TileGen {
     tile: u32,
     cells: Cells,
     chi: Vec<i64>,
+    tiki: Option<TikiUnit>,
     commands: Vec<Command>,
 }
 
@@ -356,6 +361,139 @@ impl Gen<'_> {
         });
     }
 
+    /// Tiki-Taka: new thresholds, sometimes a new rate, choppers or H words, pulse updates into
+    /// A (mostly) or C, transfers (sometimes a whole pass or more), then the unit's words, the
+    /// last read and the counters checked against the shadow.
+    fn tiki(&mut self, t: &mut TileGen) {
+        use pimforge_golden::tiki::ALWAYS;
+        let s = self.shape;
+        let map = s.unit_map().expect("Tiki-Taka unit");
+        let tk = s.tiki.as_ref().expect("Tiki-Taka unit");
+        let mut unit = t.tiki.take().expect("a shadow of the unit");
+        let before = (unit.state.counters, t.cells.pulses);
+        for l in 0..(s.rows + s.cols) as u64 {
+            if self.rng.random_bool(0.2) {
+                continue;
+            }
+            let thr = match self.rng.random_range(0..5) {
+                0 => 0,
+                1 => ALWAYS,
+                2 => self.rng.random_range(0..=ALWAYS / 8),
+                _ => self.rng.random_range(0..=ALWAYS),
+            };
+            let data = TikiUnit::prob_data(thr, self.rng.random_bool(0.5));
+            assert_eq!(unit.write_prob(l, data), 0);
+            self.push(t, Op::WriteProb, l, data, None);
+        }
+        let words = |unit: &mut TikiUnit, g: &mut Self, t: &mut TileGen, addr: u64, v: u64| {
+            assert_eq!(unit.write_word(s, addr, v), 0, "word {addr}");
+            g.push(t, Op::WriteUnit, addr, v, None);
+        };
+        if unit.lr_q == 0 || self.rng.random_bool(0.3) {
+            let lr_max = pimforge_golden::num::mask(tk.lr_bits) as u64;
+            let lr = self
+                .rng
+                .random_range(0..=(1u64 << (tk.transfer.h_frac + 2)).min(lr_max));
+            words(&mut unit, self, t, map.lr, lr);
+        }
+        if self.rng.random_bool(0.2) {
+            for l in 0..(s.rows + s.cols) as u64 {
+                let v = self.rng.random_range(0..4);
+                words(&mut unit, self, t, map.chop + l, v);
+            }
+        }
+        if self.rng.random_bool(0.1) {
+            let (lo, hi) = signed_range(tk.transfer.h_bits);
+            let w = self.rng.random_range(0..(s.rows * s.cols) as u64);
+            let v = *[lo, hi, 0, -1].choose(&mut self.rng).unwrap();
+            words(
+                &mut unit,
+                self,
+                t,
+                map.h + w,
+                to_raw(v as i128, s.data_bits()) as u64,
+            );
+        }
+        let (mut clipped, mut conversions_clipped, mut a_pulses) = (0, 0, 0);
+        let max_slots = pimforge_golden::num::mask(tk.slot_bits) as usize;
+        for _ in 0..self.rng.random_range(1..=3) {
+            let slots = *[0, 1, max_slots, self.rng.random_range(1..=max_slots)]
+                .choose(&mut self.rng)
+                .unwrap();
+            let into_c = self.rng.random_bool(0.2);
+            self.push(t, Op::Pulse, into_c as u64, slots as u64, None);
+            let sent = unit.pulse(slots, into_c, &mut t.cells);
+            clipped += sent.clipped;
+            if !into_c {
+                a_pulses += sent.pulses;
+            }
+        }
+        let transfers = match self.rng.random_range(0..4) {
+            0 => 0,
+            1 => s.rows + self.rng.random_range(0..s.rows),
+            _ => self.rng.random_range(1..=4),
+        };
+        let mut last = None;
+        for _ in 0..transfers {
+            self.push(t, Op::Transfer, 0, 0, None);
+            let (v, c) = unit.read(s);
+            conversions_clipped += c;
+            clipped += unit.transfer(s, &v, &mut t.cells).clipped;
+            last = Some(v);
+        }
+        if let Some(v) = last {
+            for (j, &y) in v.iter().enumerate() {
+                let want = to_raw(y as i128, s.rsp_bits());
+                self.push(t, Op::ReadY, j as u64, 0, Some(want));
+            }
+        }
+        // The unit's words: choppers and counters always, H (and the means) in part.
+        let n = (s.rows * s.cols) as u64;
+        let mut addrs: Vec<u64> = (map.chop..map.words).collect();
+        let sample = if self.rng.random_bool(0.25) {
+            n
+        } else {
+            8.min(n)
+        };
+        for _ in 0..sample {
+            let w = self.rng.random_range(0..n);
+            addrs.push(map.h + w);
+            if let (Some(mu), Some(past)) = (map.mu, map.mu_past) {
+                addrs.extend([mu + w, past + w]);
+            }
+        }
+        for a in addrs {
+            let want = unit.read_word(s, a);
+            self.push(t, Op::ReadUnit, a, 0, want);
+        }
+        let after = unit.state.counters;
+        let count = |v: u64| Some(v.min(u32::MAX as u64) as u128);
+        let c_pulses = t.cells.pulses - before.1;
+        for (word, v) in [
+            (stat::A_PULSES, a_pulses),
+            (stat::PULSES, c_pulses),
+            (stat::UPDATE_CLIPS, clipped),
+            (stat::SATURATIONS, conversions_clipped),
+            (
+                stat::H_SATURATIONS,
+                after.h_saturations - before.0.h_saturations,
+            ),
+            (stat::FLIPS, after.flips - before.0.flips),
+            (stat::WITHHELD, after.withheld - before.0.withheld),
+        ] {
+            self.push(t, Op::ReadStat, word, 0, count(v));
+        }
+        self.push(t, Op::Clear, 0, 0, None);
+        t.tiki = Some(unit);
+        self.txns.push(Txn {
+            tile: t.tile,
+            kind: Kind::Tiki,
+            exact_checked: false,
+            clipped,
+            pulses: a_pulses + c_pulses,
+        });
+    }
+
     fn crs(&mut self, t: &mut TileGen) {
         self.push(t, Op::Crs, 0, 0, None);
         let saturated = crs(self.shape, &mut t.cells);
@@ -383,7 +521,7 @@ impl Gen<'_> {
         let bad_ops: Vec<u8> = Op::unused_codes()
             .chain(
                 Op::all()
-                    .filter(|op| op.needs_mixed() && s.mixed.is_none())
+                    .filter(|op| !op.available(s.mixed.is_some(), s.tiki.is_some()))
                     .map(Op::code),
             )
             .collect();
@@ -419,6 +557,15 @@ impl Gen<'_> {
             self.push(t, Op::WriteCell, addr, (hi + 1) as u64, None);
             flags |= err::BAD_LEVEL;
         }
+        if s.tiki.is_some() {
+            // A threshold above 2^16 (BAD_LEVEL), and a pulse target past C (BAD_ADDR).
+            let line = self.rng.random_range(0..(s.rows + s.cols) as u64);
+            let thr = self.rng.random_range((1 << 16) + 1..1 << 17);
+            self.push(t, Op::WriteProb, line, thr, None);
+            let target = self.rng.random_range(2..1u64 << s.addr_bits());
+            self.push(t, Op::Pulse, target, 0, None);
+            flags |= err::BAD_LEVEL | err::BAD_ADDR;
+        }
         self.push(t, Op::ReadStat, stat::ERRORS, 0, Some(flags as u128));
         self.push(t, Op::Clear, 0, 0, None);
         self.push(t, Op::ReadStat, stat::ERRORS, 0, Some(0));
@@ -430,8 +577,14 @@ impl Gen<'_> {
 /// `initial`, with weight loads, raw cell writes, updates (OPA, CRS, and accumulate/transfer
 /// when the tile has a mixed-precision unit) and error probes between them, all from `seed`:
 /// the whole of a [`Stream`] in one [`Stimulus`].
-pub fn generate(shape: &TileShape, initial: &[Cells], products: usize, seed: u64) -> Stimulus {
-    Stream::new(shape, initial, products, seed)
+pub fn generate(
+    shape: &TileShape,
+    initial: &[Cells],
+    units: &[Option<TikiUnit>],
+    products: usize,
+    seed: u64,
+) -> Stimulus {
+    Stream::new(shape, initial, units, products, seed)
         .next_chunk(usize::MAX)
         .unwrap_or_default()
 }
@@ -448,7 +601,15 @@ pub struct Stream<'a> {
 }
 
 impl<'a> Stream<'a> {
-    pub fn new(shape: &'a TileShape, initial: &[Cells], products: usize, seed: u64) -> Self {
+    /// The stream for tiles whose power-up crossbars are `initial` and whose Tiki-Taka units
+    /// are `units` (empty: none, or nominal ones when the shape has a unit).
+    pub fn new(
+        shape: &'a TileShape,
+        initial: &[Cells],
+        units: &[Option<TikiUnit>],
+        products: usize,
+        seed: u64,
+    ) -> Self {
         let gens = initial
             .iter()
             .enumerate()
@@ -456,6 +617,10 @@ impl<'a> Stream<'a> {
                 tile: i as u32,
                 cells: cells.clone(),
                 chi: vec![0; shape.rows * shape.cols],
+                tiki: match units.get(i) {
+                    Some(u) => u.clone(),
+                    None => pimforge_golden::TileModel::new(shape).tiki,
+                },
                 commands: Vec::new(),
             })
             .collect();
@@ -504,6 +669,7 @@ impl<'a> Stream<'a> {
                 9..=14 => g.opa(t),
                 15..=17 => g.crs(t),
                 18..=25 if shape.mixed.is_some() => g.mixed(t),
+                18..=29 if shape.tiki.is_some() => g.tiki(t),
                 _ => {}
             }
             let dir = if g.rng.random_bool(0.5) {

@@ -262,7 +262,9 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
     }
     let key = pimforge_golden::num::hex(&h.finalize()[..8]);
     let variant = if spec.trace { "-traced" } else { "" };
-    let dir = spec.cache.join(format!("{}{variant}-{key}", spec.top));
+    // Absolute: the compiler finds the generated sources by the paths the unit includes.
+    let cache = std::path::absolute(spec.cache)?;
+    let dir = cache.join(format!("{}{variant}-{key}", spec.top));
     let library = dir.join(format!("libV{}.so", spec.top));
     if library.is_file() {
         return Ok(Built {
@@ -276,8 +278,8 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
     // same design (parallel tests) never see a half-written library.
     // A scratch directory: removed on an error or an interrupt, and swept by a later build if
     // this process dies.
-    pimforge_scratch::sweep(spec.cache, BUILD_PREFIX);
-    let work = Scratch::new_in(spec.cache, BUILD_PREFIX)?;
+    pimforge_scratch::sweep(&cache, BUILD_PREFIX);
+    let work = Scratch::new_in(&cache, BUILD_PREFIX)?;
     let obj = work.path().join("obj");
     let sources: Vec<PathBuf> = files.iter().map(|f| spec.rtl_dir.join(f)).collect();
     run(Command::new("verilator")

@@ -79,28 +79,38 @@ impl Device {
     /// with steps and bounds scaled by `max(0.1, 1 + dtod * z)` (z standard normal, drawn from
     /// the seed, the tile and the slice), bounds kept in the cell range, and stuck-at faults.
     pub fn draw(&self, shape: &TileShape, tile: usize) -> Vec<Vec<CellDevice>> {
-        let f = shape.device.frac_bits;
         (0..shape.slices())
-            .map(|m| {
-                let (lo, hi) = shape.device_bounds(m);
-                let nominal = pimforge_golden::device::Nominal {
-                    g_min_levels: lo,
-                    g_max_levels: hi,
-                    dtod: self.dtod,
-                    p_stuck_on: self.stuck_on,
-                    p_stuck_off: self.stuck_off,
-                };
-                let seed = self.seed ^ ((tile as u64) << 32) ^ ((m as u64) << 48);
-                pimforge_golden::device::draw(&nominal, f, shape.rows * shape.cols, seed)
-                    .into_iter()
-                    .map(|d| CellDevice {
-                        g_min: d.g_min.clamp(lo << f, -1),
-                        g_max: d.g_max.clamp(1, hi << f),
-                        step_up: d.step_up.clamp(1, 0xffff),
-                        step_down: d.step_down.clamp(1, 0xffff),
-                        ..d
-                    })
-                    .collect()
+            .map(|m| self.draw_array(shape, tile, m, m))
+            .collect()
+    }
+
+    /// The devices of array `m` of tile `tile` (a slice, or Tiki-Taka's A), with the nominal
+    /// bounds of slice `like`.
+    pub fn draw_array(
+        &self,
+        shape: &TileShape,
+        tile: usize,
+        m: usize,
+        like: usize,
+    ) -> Vec<CellDevice> {
+        let f = shape.device.frac_bits;
+        let (lo, hi) = shape.device_bounds(like);
+        let nominal = pimforge_golden::device::Nominal {
+            g_min_levels: lo,
+            g_max_levels: hi,
+            dtod: self.dtod,
+            p_stuck_on: self.stuck_on,
+            p_stuck_off: self.stuck_off,
+        };
+        let seed = self.seed ^ ((tile as u64) << 32) ^ ((m as u64) << 48);
+        pimforge_golden::device::draw(&nominal, f, shape.rows * shape.cols, seed)
+            .into_iter()
+            .map(|d| CellDevice {
+                g_min: d.g_min.clamp(lo << f, -1),
+                g_max: d.g_max.clamp(1, hi << f),
+                step_up: d.step_up.clamp(1, 0xffff),
+                step_down: d.step_down.clamp(1, 0xffff),
+                ..d
             })
             .collect()
     }

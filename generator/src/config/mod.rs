@@ -9,12 +9,14 @@
 mod device;
 mod inv;
 pub mod locate;
+mod tiki;
 
 pub use device::{Device, DeviceModel, Mixed};
 pub use inv::{Diagonal, Inv};
 use pimforge_golden::{AdcShape, TileShape};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+pub use tiki::{Algorithm, Flips, Tiki};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +36,9 @@ pub struct Config {
     /// The mixed-precision unit (a digital accumulator per weight); absent: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mixed: Option<Mixed>,
+    /// The Tiki-Taka unit (a second array A and a hidden matrix H per weight); absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tiki: Option<Tiki>,
     /// The INV-mode crossbar for high-precision solves; absent: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inv: Option<Inv>,
@@ -198,6 +203,7 @@ impl Config {
             },
             device: self.device.shape(),
             mixed: self.mixed.as_ref().map(Mixed::shape),
+            tiki: self.tiki.as_ref().map(Tiki::shape),
         }
     }
 
@@ -347,6 +353,7 @@ impl Config {
                 .all(|e| !e.field.starts_with("crossbar.cell_bits"));
         if cells_ok {
             device::validate(self, &mut errs);
+            tiki::validate(self, &mut errs);
         }
         if let Some(inv) = &self.inv {
             inv::validate(inv, self.weight.bits, &mut errs);

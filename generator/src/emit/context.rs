@@ -148,10 +148,99 @@ pub struct TileCtx {
     pub chi_sat_bits: u32,
     /// The device files' `$sformatf` pattern: directory, tile and slice.
     pub device_file_format: String,
+    /// The reference files' pattern (Tiki-Taka's A).
+    pub reference_file_format: String,
+    pub has_tiki: u8,
+    pub tiki: TikiCtx,
     /// Idle bits above the transfer's slice-0 digits on the packed update bus (0: one slice).
     pub xfer_pad: usize,
     pub fault: Flags,
     pub slice_info: Vec<SliceInfo>,
+}
+
+/// The Tiki-Taka unit's parameters (zeros without one).
+#[derive(Default)]
+pub struct TikiCtx {
+    pub tiki_flavor: &'static str,
+    pub tiki_flavor_code: u32,
+    pub tiki_flips_code: u32,
+    pub tiki_agad: u8,
+    pub h_bits: u32,
+    pub h_frac: u32,
+    pub mu_frac: u32,
+    pub mu_bits: u32,
+    pub lr_bits: u32,
+    pub slot_bits: u32,
+    pub flip_thr: u32,
+    pub chop_period: u64,
+    pub phase_bits: u32,
+    pub warmup_passes: u64,
+    pub warm_max: u64,
+    pub warm_bits: u32,
+    pub beta_q16: u32,
+    pub map_mu: u64,
+    pub map_mu_past: u64,
+    pub map_chop: u64,
+    pub map_next: u64,
+    pub map_phase: u64,
+    pub map_warm: u64,
+    pub map_lr: u64,
+    pub map_words: u64,
+    pub a_cell_bits: u32,
+    pub a_g_min_nom: String,
+    pub a_g_max_nom: String,
+}
+
+impl TikiCtx {
+    fn new(s: &pimforge_golden::TileShape, lit: impl Fn(i64) -> String) -> TikiCtx {
+        use pimforge_golden::tiki::{Flavor, Schedule};
+        let (Some(t), Some(map)) = (&s.tiki, s.unit_map()) else {
+            return TikiCtx::default();
+        };
+        let x = &t.transfer;
+        let nom = s.nominal_device(0);
+        TikiCtx {
+            tiki_flavor: match x.flavor {
+                Flavor::Ttv2 => "TTv2",
+                Flavor::Chopped => "chopped TTv2",
+                Flavor::Agad => "AGAD",
+            },
+            tiki_flavor_code: x.flavor as u32,
+            tiki_flips_code: match x.schedule {
+                Schedule::Never => 0,
+                Schedule::Random { .. } => 1,
+                Schedule::Regular { .. } => 2,
+            },
+            tiki_agad: (x.flavor == Flavor::Agad) as u8,
+            h_bits: x.h_bits,
+            h_frac: x.h_frac,
+            mu_frac: x.mu_frac,
+            mu_bits: s.mu_bits(),
+            lr_bits: t.lr_bits,
+            slot_bits: t.slot_bits,
+            flip_thr: match x.schedule {
+                Schedule::Random { thr } => thr,
+                _ => 0,
+            },
+            chop_period: s.chop_period(),
+            phase_bits: clog2(s.chop_period()).max(1),
+            warmup_passes: x.warmup_passes,
+            warm_max: s.warm_max(),
+            warm_bits: clog2(s.warm_max() + 1),
+            beta_q16: x.beta_q16,
+            map_mu: map.mu.unwrap_or(0),
+            map_mu_past: map.mu_past.unwrap_or(0),
+            map_chop: map.chop,
+            map_next: map.next,
+            map_phase: map.phase,
+            map_warm: map.warm,
+            map_lr: map.lr,
+            map_words: map.words,
+            a_cell_bits: s.cell_bits[0],
+            a_g_min_nom: lit(nom.g_min),
+            a_g_max_nom: lit(nom.g_max),
+        }
+    }
 }
 
 impl TileCtx {
@@ -240,6 +329,12 @@ impl TileCtx {
                 let [prefix, between, ext] = super::DEVICE_FILE;
                 format!("%s/{prefix}%0d{between}%0d{ext}")
             },
+            reference_file_format: {
+                let [prefix, between, ext] = super::REFERENCE_FILE;
+                format!("%s/{prefix}%0d{between}%0d{ext}")
+            },
+            has_tiki: s.tiki.is_some() as u8,
+            tiki: TikiCtx::new(s, lit),
             fault,
             slice_info,
         }
@@ -376,6 +471,7 @@ module_template!(AdcSv, TileCtx, "pim_adc.sv");
 module_template!(ShiftAddSv, TileCtx, "pim_shift_add.sv");
 module_template!(TileCtrlSv, TileCtx, "pim_tile_ctrl.sv");
 module_template!(MixedSv, TileCtx, "pim_mixed.sv");
+module_template!(TikiSv, TileCtx, "pim_tiki.sv");
 module_template!(TileSv, TileCtx, "pim_tile.sv");
 module_template!(ArraySv, TileCtx, "pim_array.sv");
 module_template!(InvSv, SolverCtx, "pim_inv.sv");

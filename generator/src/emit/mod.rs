@@ -12,7 +12,7 @@ use anyhow::Result;
 use askama::Template;
 use context::{
     AdcSv, ArraySv, DacSv, InvSv, MixedSv, PkgCtx, RefineSv, ShiftAddSv, SolverCtx, SolverSv,
-    TileCtrlSv, TileCtx, TileSv, XbarSv,
+    TikiSv, TileCtrlSv, TileCtx, TileSv, XbarSv,
 };
 use pimforge_golden::solver::{InvUnit, RefineUnit};
 use pimforge_golden::{ArrayModel, Interface};
@@ -33,6 +33,7 @@ pub const DIGITAL_MODULES: &[&str] = &[
     "pim_shift_add",
     "pim_tile_ctrl",
     "pim_mixed",
+    "pim_tiki",
     "pim_tile",
     "pim_array",
     "pim_refine",
@@ -44,6 +45,7 @@ pub fn digital_modules(cfg: &Config) -> Vec<&'static str> {
         .iter()
         .copied()
         .filter(|m| *m != "pim_mixed" || cfg.mixed.is_some())
+        .filter(|m| *m != "pim_tiki" || cfg.tiki.is_some())
         .filter(|m| *m != "pim_refine" || cfg.inv.is_some())
         .collect()
 }
@@ -72,11 +74,13 @@ pub fn render(d: &Design) -> Vec<(String, String)> {
         ("pim_shift_add", ShiftAddSv { ctx: &ctx }.render()),
         ("pim_tile_ctrl", TileCtrlSv { ctx: &ctx }.render()),
         ("pim_mixed", MixedSv { ctx: &ctx }.render()),
+        ("pim_tiki", TikiSv { ctx: &ctx }.render()),
         ("pim_tile", TileSv { ctx: &ctx }.render()),
         ("pim_array", ArraySv { ctx: &ctx }.render()),
     ]
     .into_iter()
     .filter(|(n, _)| *n != "pim_mixed" || cfg.mixed.is_some())
+    .filter(|(n, _)| *n != "pim_tiki" || cfg.tiki.is_some())
     .map(|(n, r)| (n, r.expect("templates render")))
     .collect();
     let mut files: Vec<(String, String)> = modules
@@ -111,6 +115,18 @@ pub fn render(d: &Design) -> Vec<(String, String)> {
             for (m, devices) in d.devices(t).iter().enumerate() {
                 files.push((device_file(t, m), pimforge_golden::device::to_memh(devices)));
             }
+        }
+    }
+    for t in 0..d.tiles() {
+        if let Some((devices, refs)) = d.tiki_a(t) {
+            let a = pimforge_golden::protocol::A_ARRAY;
+            if cfg.device.has_variation() {
+                files.push((
+                    device_file(t, a),
+                    pimforge_golden::device::to_memh(&devices),
+                ));
+            }
+            files.push((reference_file(t, a), references_memh(&refs)));
         }
     }
     let yaml = serde_norway::to_string(cfg).expect("config serialises");
@@ -181,14 +197,11 @@ fn gib(b: u64) -> String {
 /// The output size and Verilator memory of a design, from its shape alone.
 pub fn estimate(d: &Design) -> Estimate {
     let cells = (d.tiles() * d.shape.rows * d.shape.cols) as u64;
+    let arrays = d.shape.slices() as u64 + d.shape.tiki.is_some() as u64;
     let device_files = match d.config().device.has_variation() {
-        true => {
-            cells
-                * d.shape.slices() as u64
-                * (pimforge_golden::protocol::entry::HEX_DIGITS as u64 + 1)
-        }
+        true => cells * arrays * (pimforge_golden::protocol::entry::HEX_DIGITS as u64 + 1),
         false => 0,
-    };
+    } + cells * 9 * d.shape.tiki.is_some() as u64;
     Estimate {
         output_bytes: MODULE_BYTES + device_files,
         verilator_bytes: VERILATOR_BASE_BYTES + cells * VERILATOR_BYTES_PER_CELL,
@@ -228,6 +241,22 @@ pub const DEVICE_FILE: [&str; 3] = ["pim_dev_t", "_s", ".memh"];
 pub fn device_file(tile: usize, slice: usize) -> String {
     let [prefix, between, ext] = DEVICE_FILE;
     format!("{prefix}{tile}{between}{slice}{ext}")
+}
+
+/// The reference files' name, around the tile and slice numbers (Tiki-Taka's A).
+pub const REFERENCE_FILE: [&str; 3] = ["pim_ref_t", "_s", ".memh"];
+
+/// Name of the reference file of array `slice` of tile `tile`.
+pub fn reference_file(tile: usize, slice: usize) -> String {
+    let [prefix, between, ext] = REFERENCE_FILE;
+    format!("{prefix}{tile}{between}{slice}{ext}")
+}
+
+/// A reference file: one 32-bit two's-complement hexadecimal entry per cell, row-major.
+pub fn references_memh(refs: &[i64]) -> String {
+    refs.iter()
+        .map(|&r| format!("{:08x}\n", r as u32))
+        .collect()
 }
 
 /// Strips trailing spaces and ends the file with exactly one newline.

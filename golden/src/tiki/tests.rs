@@ -138,7 +138,7 @@ fn h_accumulates_the_read_and_one_pulse_resets_it() {
         vec![CPulse { col: 0, up: true }, CPulse { col: 1, up: false }]
     );
     assert_eq!(t.h, vec![0, 0]);
-    assert_eq!((t.counters.c_pulses, t.passes), (2, 2));
+    assert_eq!((t.counters.c_pulses, t.warm), (2, 1));
     // Differing choppers negate the read.
     t.c_out[1] = true;
     t.transfer(&s, &[1, 1], lr_q);

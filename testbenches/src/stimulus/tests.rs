@@ -19,6 +19,7 @@ fn shape() -> TileShape {
         },
         device: pimforge_golden::shape::DeviceShape::default(),
         mixed: None,
+        tiki: None,
     }
 }
 
@@ -26,8 +27,8 @@ fn shape() -> TileShape {
 fn same_seed_same_stimulus_and_every_opcode_is_exercised() {
     let s = shape();
     let cells = vec![Cells::new(&s); 3];
-    let a = generate(&s, &cells, 200, 9);
-    let b = generate(&s, &cells, 200, 9);
+    let a = generate(&s, &cells, &[], 200, 9);
+    let b = generate(&s, &cells, &[], 200, 9);
     let key = |st: &Stimulus| -> Vec<(u32, u8, u64, u64, u32)> {
         st.commands
             .iter()
@@ -35,10 +36,10 @@ fn same_seed_same_stimulus_and_every_opcode_is_exercised() {
             .collect()
     };
     assert_eq!(key(&a), key(&b));
-    assert_ne!(key(&a), key(&generate(&s, &cells, 200, 10)));
+    assert_ne!(key(&a), key(&generate(&s, &cells, &[], 200, 10)));
     assert_eq!(a.products(), 200);
     // Without a mixed-precision unit, ACCUMULATE and TRANSFER appear only as bad opcodes.
-    for op in Op::all().filter(|op| !op.needs_mixed()) {
+    for op in Op::all().filter(|op| op.available(false, false)) {
         assert!(
             a.commands.iter().any(|c| c.op == op as u8),
             "{op:?} never issued"
@@ -53,8 +54,8 @@ fn same_seed_same_stimulus_and_every_opcode_is_exercised() {
         epsilon_log2: 3,
         max_pulses: 3,
     });
-    let mixed = generate(&m, &[Cells::new(&m), Cells::new(&m)], 200, 9);
-    for op in Op::all().filter(|op| op.needs_mixed()) {
+    let mixed = generate(&m, &[Cells::new(&m), Cells::new(&m)], &[], 200, 9);
+    for op in Op::all().filter(|op| op.unit() == pimforge_golden::protocol::Unit::Mixed) {
         assert!(
             mixed.commands.iter().any(|c| c.op == op as u8),
             "{op:?} never issued on a mixed-precision tile"

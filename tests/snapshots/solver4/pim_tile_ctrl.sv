@@ -4,7 +4,9 @@
 // weight-to-digit split and cell programming, the MVM/MTVM sequencer with its pipeline tags, the
 // outer-product (OPA) sequencer, carry resolution (CRS), counters, errors and responses. With
 // HasMixed, ACCUMULATE and TRANSFER start the mixed-precision unit (pim_mixed), which runs
-// beside it.
+// beside it. With HasTiki, the Tiki-Taka unit (pim_tiki) sees every accepted command and
+// answers the errors and words of its own; a TRANSFER runs here first as a one-plane product
+// that reads A (read_a_o), Share + 2 cycles.
 //
 // An MVM or MTVM runs Planes*Share + 2 cycles. At run step n (n < Planes*Share) stage 1 drives
 // plane n/Share and samples the array when n%Share == 0; the ADCs convert group n-1 (stage 2)
@@ -21,6 +23,7 @@ module pim_tile_ctrl #(
   parameter int XbarClipW = 10,
   parameter int XbarPulseW = 11,
   parameter bit HasMixed  = 1'b0,
+  parameter bit HasTiki   = 1'b0,
   parameter int ChiSatW   = 6,
   parameter int DataW     = 16,
   parameter int AddrW     = 12,
@@ -68,6 +71,16 @@ module pim_tile_ctrl #(
   output logic [Cols*WeightW-1:0]      d_o,
   input  logic                         mix_busy_i,
   input  logic [ChiSatW-1:0]           mix_chi_sat_i,
+  // Tiki-Taka unit: its errors, words, status, busy, the read of A and the accumulator port.
+  input  logic [pim_pkg::ErrW-1:0]     tiki_err_i,
+  input  logic [RspW-1:0]              tiki_rsp_i,
+  input  logic [4*pim_pkg::CntW-1:0]   tiki_stat_i,
+  input  logic                         tiki_busy_i,
+  input  logic [XbarClipW-1:0]         tiki_clips_i,
+  output logic                         read_a_o,
+  output logic                         read_done_o,
+  input  logic                         tiki_acc_sel_i,
+  input  logic [$clog2(Lines)-1:0]     tiki_acc_line_i,
   // Stage 1: DAC and sample-and-hold.
   output logic [Lines*InW-1:0]         x_o,
   output logic                         transpose_o,
@@ -115,6 +128,7 @@ module pim_tile_ctrl #(
   crs_state_e        crs_state_q, crs_state_d;
   logic              run, busy;
   logic              transpose_q, transpose_d;
+  logic              read_a_q, read_a_d;
   logic [StepW-1:0]  step_q, step_d;
   logic              v2_q, v3_q;
   logic [PlaneW-1:0] k2_q, k3_q;
@@ -128,7 +142,10 @@ module pim_tile_ctrl #(
   // Command decode
   // ---------------------------------------------------------------------------------------------
   logic                      accept;
-  logic [SliceW-1:0]         addr_slice;
+  // The slice field: every address bit above the row and column (the Tiki-Taka unit's words
+  // may make the address wider than the cell space).
+  localparam int ASliceW = AddrW - $clog2(Rows) - $clog2(Cols);
+  logic [ASliceW-1:0]        addr_slice;
   logic [$clog2(Rows)-1:0]   addr_row;
   logic [$clog2(Cols)-1:0]   addr_col;
   logic                      line_ok, col_ok, stat_ok, slice_ok, level_ok;
@@ -137,33 +154,34 @@ module pim_tile_ctrl #(
   assign run         = mvm_state_q == MvmRun;
   assign crs_read    = crs_state_q == CrsFirst || crs_state_q == CrsRun;
   assign crs_write   = crs_state_q == CrsRun || crs_state_q == CrsDrain;
-  assign busy        = run || opa_state_q != OpaIdle || crs_state_q != CrsIdle || mix_busy_i;
+  assign busy        = run || opa_state_q != OpaIdle || crs_state_q != CrsIdle || mix_busy_i
+                       || tiki_busy_i;
   assign cmd_ready_o = !busy;
   assign accept      = cmd_valid_i && cmd_ready_o;
   assign {addr_slice, addr_row, addr_col} = cmd_addr_i;
   assign line_ok  = ({1'b0, cmd_addr_i} < (AddrW+1)'(Lines));
   assign col_ok   = ({1'b0, cmd_addr_i} < (AddrW+1)'(Cols));
   assign stat_ok  = ({1'b0, cmd_addr_i} < (AddrW+1)'(pim_pkg::StatCount));
-  assign slice_ok = ({1'b0, addr_slice} < (SliceW+1)'(Slices));
+  assign slice_ok = ({1'b0, addr_slice} < (ASliceW+1)'(Slices));
 
   // Raw level range of each slice's cells (signed, generated per slice).
   always_comb begin
     unique case (addr_slice)
-      SliceW'(0): level_ok = ($signed(cmd_data_i) >= DataW'(-32))
+      ASliceW'(0): level_ok = ($signed(cmd_data_i) >= DataW'(-32))
                     && ($signed(cmd_data_i) <= DataW'(31));
-      SliceW'(1): level_ok = ($signed(cmd_data_i) >= DataW'(-32))
+      ASliceW'(1): level_ok = ($signed(cmd_data_i) >= DataW'(-32))
                     && ($signed(cmd_data_i) <= DataW'(31));
-      SliceW'(2): level_ok = ($signed(cmd_data_i) >= DataW'(-32))
+      ASliceW'(2): level_ok = ($signed(cmd_data_i) >= DataW'(-32))
                     && ($signed(cmd_data_i) <= DataW'(31));
-      SliceW'(3): level_ok = ($signed(cmd_data_i) >= DataW'(-32))
+      ASliceW'(3): level_ok = ($signed(cmd_data_i) >= DataW'(-32))
                     && ($signed(cmd_data_i) <= DataW'(31));
-      SliceW'(4): level_ok = ($signed(cmd_data_i) >= DataW'(-16))
+      ASliceW'(4): level_ok = ($signed(cmd_data_i) >= DataW'(-16))
                     && ($signed(cmd_data_i) <= DataW'(15));
-      SliceW'(5): level_ok = ($signed(cmd_data_i) >= DataW'(-16))
+      ASliceW'(5): level_ok = ($signed(cmd_data_i) >= DataW'(-16))
                     && ($signed(cmd_data_i) <= DataW'(15));
-      SliceW'(6): level_ok = ($signed(cmd_data_i) >= DataW'(-16))
+      ASliceW'(6): level_ok = ($signed(cmd_data_i) >= DataW'(-16))
                     && ($signed(cmd_data_i) <= DataW'(15));
-      SliceW'(7): level_ok = ($signed(cmd_data_i) >= DataW'(-16))
+      ASliceW'(7): level_ok = ($signed(cmd_data_i) >= DataW'(-16))
                     && ($signed(cmd_data_i) <= DataW'(15));
       default: level_ok = 1'b0;
     endcase
@@ -212,7 +230,7 @@ module pim_tile_ctrl #(
     end else if (accept && cmd_op_i == pim_pkg::OpLoadW && addr_slice == '0) begin
       prog_we_o = '1;
     end else if (accept && cmd_op_i == pim_pkg::OpWriteCell && slice_ok && level_ok) begin
-      prog_we_o[addr_slice] = 1'b1;
+      prog_we_o[SliceW'(addr_slice)] = 1'b1;
     end
   end
   logic [$clog2(Rows)-1:0] crs_row_q, crs_wr_row_q;
@@ -238,7 +256,10 @@ module pim_tile_ctrl #(
         pim_pkg::OpReadStat: if (!stat_ok) err_set = pim_pkg::ErrBadAddr;
         pim_pkg::OpMvm, pim_pkg::OpMtvm, pim_pkg::OpClear, pim_pkg::OpOpa,
         pim_pkg::OpCrs: err_set = '0;
-        pim_pkg::OpAccumulate, pim_pkg::OpTransfer: if (!HasMixed) err_set = pim_pkg::ErrBadOp;
+        pim_pkg::OpAccumulate: if (!HasMixed) err_set = pim_pkg::ErrBadOp;
+        pim_pkg::OpTransfer: if (!HasMixed && !HasTiki) err_set = pim_pkg::ErrBadOp;
+        pim_pkg::OpWriteProb, pim_pkg::OpPulse, pim_pkg::OpReadUnit, pim_pkg::OpWriteUnit:
+          err_set = HasTiki ? tiki_err_i : pim_pkg::ErrBadOp;
         default: err_set = pim_pkg::ErrBadOp;
       endcase
     end
@@ -264,10 +285,14 @@ module pim_tile_ctrl #(
   // ---------------------------------------------------------------------------------------------
   // Sequencer and pipeline tags
   // ---------------------------------------------------------------------------------------------
-  logic start, stage1, done;
-  assign start  = accept && (cmd_op_i == pim_pkg::OpMvm || cmd_op_i == pim_pkg::OpMtvm);
-  assign stage1 = run && (step_q < StepW'(Convs));
-  assign done   = run && (step_q == StepW'(Convs + 1));
+  logic start, start_a, stage1, done;
+  logic [StepW-1:0] convs;
+  assign start   = accept && (cmd_op_i == pim_pkg::OpMvm || cmd_op_i == pim_pkg::OpMtvm);
+  assign start_a = HasTiki && accept && cmd_op_i == pim_pkg::OpTransfer;
+  // A transfer's read of A drives one plane.
+  assign convs   = read_a_q ? StepW'(Share) : StepW'(Convs);
+  assign stage1  = run && (step_q < convs);
+  assign done    = run && (step_q == convs + 1'b1);
 
   assign plane_o  = PlaneW'(step_q / StepW'(Share));
   assign sample_o = stage1 && ((step_q % StepW'(Share)) == '0);
@@ -275,12 +300,14 @@ module pim_tile_ctrl #(
   always_comb begin
     mvm_state_d = mvm_state_q;
     transpose_d = transpose_q;
+    read_a_d    = read_a_q;
     step_d      = step_q;
     unique case (mvm_state_q)
       MvmIdle: begin
-        if (start) begin
+        if (start || start_a) begin
           mvm_state_d = MvmRun;
           transpose_d = cmd_op_i == pim_pkg::OpMtvm;
+          read_a_d    = start_a;
           step_d      = '0;
         end
       end
@@ -299,6 +326,7 @@ module pim_tile_ctrl #(
     if (!rst_ni) begin
       mvm_state_q <= MvmIdle;
       transpose_q <= 1'b0;
+      read_a_q    <= 1'b0;
       step_q      <= '0;
       v2_q        <= 1'b0;
       v3_q        <= 1'b0;
@@ -309,6 +337,7 @@ module pim_tile_ctrl #(
     end else begin
       mvm_state_q <= mvm_state_d;
       transpose_q <= transpose_d;
+      read_a_q    <= read_a_d;
       step_q      <= step_d;
       // Pipeline tags of stages 2 and 3.
       v2_q <= stage1;
@@ -323,11 +352,13 @@ module pim_tile_ctrl #(
   assign transpose_o = transpose_q;
   assign adc_valid_o = v2_q;
   assign adc_sel_o   = s2_q;
-  assign acc_clear_o = start;
+  assign acc_clear_o = start || start_a;
+  assign read_a_o    = run && read_a_q;
+  assign read_done_o = done && read_a_q;
   assign acc_valid_o = v3_q;
   assign acc_plane_o = k3_q;
   assign acc_sel_o   = s3_q;
-  assign acc_line_o  = cmd_addr_i[$clog2(Lines)-1:0];
+  assign acc_line_o  = tiki_acc_sel_i ? tiki_acc_line_i : cmd_addr_i[$clog2(Lines)-1:0];
   assign busy_o      = busy;
   assign mix_acc_o   = HasMixed && accept && cmd_op_i == pim_pkg::OpAccumulate;
   assign mix_xfer_o  = HasMixed && accept && cmd_op_i == pim_pkg::OpTransfer;
@@ -551,13 +582,15 @@ module pim_tile_ctrl #(
   logic [CntW:0] sat_sum;
   assign sat_sum = {1'b0, sat_q} + (CntW+1)'(clips);
 
-  localparam int OpaClipW = $clog2(Slices * ((1 << XbarClipW) - 1) + 1);
+  localparam int OpaClipW = $clog2((Slices + 1) * ((1 << XbarClipW) - 1) + 1);
   logic [OpaClipW-1:0] opa_clips;
   always_comb begin
     opa_clips = '0;
     for (int m = 0; m < Slices; m++) begin
       opa_clips = opa_clips + OpaClipW'(upd_clips_i[m*XbarClipW +: XbarClipW]);
     end
+    // A's clipped cells (its update port is the Tiki-Taka unit's).
+    opa_clips = opa_clips + OpaClipW'(tiki_clips_i);
   end
 
   localparam int PulsesW = XbarPulseW + $clog2(Slices + 1);
@@ -585,6 +618,10 @@ module pim_tile_ctrl #(
       AddrW'(pim_pkg::StatCrsSaturations): stat_word = crs_sat_q;
       AddrW'(pim_pkg::StatPulses):         stat_word = pulses_q;
       AddrW'(pim_pkg::StatChiSaturations): stat_word = chi_sat_q;
+      AddrW'(pim_pkg::StatAPulses):        stat_word = tiki_stat_i[0*CntW +: CntW];
+      AddrW'(pim_pkg::StatHSaturations):   stat_word = tiki_stat_i[1*CntW +: CntW];
+      AddrW'(pim_pkg::StatFlips):          stat_word = tiki_stat_i[2*CntW +: CntW];
+      AddrW'(pim_pkg::StatWithheld):       stat_word = tiki_stat_i[3*CntW +: CntW];
       default:   stat_word = '0;
     endcase
   end
@@ -623,8 +660,11 @@ module pim_tile_ctrl #(
       if (done) begin
         products_q <= products_q + 1'b1;
       end
-      rsp_valid_q <= accept && (cmd_op_i == pim_pkg::OpReadY || cmd_op_i == pim_pkg::OpReadStat);
-      if (accept && cmd_op_i == pim_pkg::OpReadY) begin
+      rsp_valid_q <= accept && (cmd_op_i == pim_pkg::OpReadY || cmd_op_i == pim_pkg::OpReadStat
+                                || (HasTiki && cmd_op_i == pim_pkg::OpReadUnit));
+      if (HasTiki && accept && cmd_op_i == pim_pkg::OpReadUnit) begin
+        rsp_data_q <= tiki_rsp_i;
+      end else if (accept && cmd_op_i == pim_pkg::OpReadY) begin
         rsp_data_q <= line_ok ? RspW'($signed(acc_data_i)) : '0;
       end else if (accept && cmd_op_i == pim_pkg::OpReadStat) begin
         rsp_data_q <= RspW'(stat_word);

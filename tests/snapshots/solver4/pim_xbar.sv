@@ -12,7 +12,10 @@
 // step that shrinks linearly toward the bound (Kind 1, soft bounds), scaled by cycle-to-cycle
 // noise from the cell's own LFSR when C2cQ16 != 0. Per-cell bounds, steps and stuck-at faults
 // come from DeviceDir/pim_dev_t<TileIndex>_s<SliceIndex>.memh when DevFiles, else nominal values.
-// With ReadQ16 != 0 every sampled line current gets read noise from the line's own LFSR.
+// With ReadQ16 != 0 every sampled line current gets read noise from the line's own LFSR. With
+// HasRef (Tiki-Taka's A) every cell has a reference conductance, from
+// DeviceDir/pim_ref_t<TileIndex>_s<SliceIndex>.memh, subtracted before the level is taken:
+// reads see (g - ref) >>> FracBits.
 module pim_xbar #(
   parameter int Rows  = 16,
   parameter int Cols  = 32,
@@ -28,6 +31,7 @@ module pim_xbar #(
   parameter int C2cQ16 = 0,
   parameter int ReadQ16 = 0,
   parameter bit DevFiles = 1'b0,
+  parameter bit HasRef = 1'b0,
   // Untyped: Icarus 11 has no string parameters.
   parameter DeviceDir = ".",
   parameter int TileIndex = 0,
@@ -72,6 +76,8 @@ module pim_xbar #(
   // Device parameters of cell i: {stuck, step_down, step_up, g_max, g_min}, the device-file
   // entry (field positions and widths from pim_pkg).
   logic [pim_pkg::DevEntryW-1:0] dev_mem [Cells];
+  // Reference conductance of every cell (fine units, signed), when HasRef.
+  logic [31:0] ref_mem [HasRef ? Cells : 1];
   // One flat vector of fine conductances, cell (r, c) at bits (r*Cols + c)*GW, so that one
   // process can update every row in a loop (Verilator cannot delay-assign unpacked arrays in
   // loops), and Icarus can index it (no multi-dimensional packed selects).
@@ -148,6 +154,11 @@ module pim_xbar #(
         dev_mem[i][pim_pkg::DevStuckLsb +: pim_pkg::DevStuckW] = pim_pkg::StuckNo;
       end
     end
+    if (HasRef) begin
+      $readmemh($sformatf("%s/pim_ref_t%0d_s%0d.memh", DeviceDir, TileIndex, SliceIndex), ref_mem);
+    end else begin
+      ref_mem[0] = '0;
+    end
     for (int i = 0; i < Cells; i++) begin
       g_q[i*GW +: GW] = programmed(IdxW'(i), 0);
       lfsr_q[i*32 +: 32] = seed_hash(Seed, i);
@@ -160,8 +171,13 @@ module pim_xbar #(
     held_q = '0;
   end
 
+  function automatic longint reference(input int i);
+    reference = HasRef ? longint'($signed(ref_mem[HasRef ? i : 0])) : 0;
+  endfunction
+
   function automatic logic signed [CurW-1:0] level(input int r, input int c);
-    level = CurW'(longint'($signed(g_q[(r*Cols + c)*GW +: GW])) >>> FracBits);
+    level = CurW'((longint'($signed(g_q[(r*Cols + c)*GW +: GW])) - reference(r*Cols + c))
+                  >>> FracBits);
   endfunction
 
   // Exact current of sensed line `o`: sum over driven lines of drive * level.

@@ -64,6 +64,14 @@ module pim_tile #(
   logic [Slices*NumAdc-1:0]     clip;
   logic [$clog2(Lines)-1:0]     acc_line;
   logic [AccW-1:0]              acc_data;
+  // Tiki-Taka unit: its answers to the control and the read of A.
+  logic [pim_pkg::ErrW-1:0]     tiki_err;
+  logic [RspW-1:0]              tiki_rsp;
+  logic [4*pim_pkg::CntW-1:0]   tiki_stat;
+  logic                         tiki_busy, read_a, read_done, tiki_acc_sel;
+  logic [7-1:0] tiki_clips;
+  logic [$clog2(Lines)-1:0]     tiki_acc_line;
+  logic [Lines*InW-1:0]         dac_x;
 
   pim_tile_ctrl #(
     .Rows      (Rows),
@@ -119,6 +127,15 @@ module pim_tile #(
     .d_o          (d),
     .mix_busy_i   (mix_busy),
     .mix_chi_sat_i (mix_chi_sat),
+    .tiki_err_i   (tiki_err),
+    .tiki_rsp_i   (tiki_rsp),
+    .tiki_stat_i  (tiki_stat),
+    .tiki_busy_i  (tiki_busy),
+    .tiki_clips_i (tiki_clips),
+    .read_a_o     (read_a),
+    .read_done_o  (read_done),
+    .tiki_acc_sel_i (tiki_acc_sel),
+    .tiki_acc_line_i (tiki_acc_line),
     .x_o          (x),
     .transpose_o  (transpose),
     .plane_o      (plane),
@@ -134,7 +151,7 @@ module pim_tile #(
     .acc_data_i   (acc_data)
   );
 
-  // No mixed-precision unit: the OPA sequencer alone drives the update port.
+  // No update unit: the OPA sequencer alone drives the update port.
   assign mix_busy    = 1'b0;
   assign mix_chi_sat = '0;
   assign upd_en      = opa_en;
@@ -144,6 +161,17 @@ module pim_tile #(
   logic unused_mix;
   assign unused_mix = ^{mix_acc, mix_xfer, d};
 
+  assign tiki_err      = '0;
+  assign tiki_rsp      = '0;
+  assign tiki_stat     = '0;
+  assign tiki_busy     = 1'b0;
+  assign tiki_clips    = '0;
+  assign tiki_acc_sel  = 1'b0;
+  assign tiki_acc_line = '0;
+  assign dac_x         = x;
+  logic unused_tiki;
+  assign unused_tiki = ^{read_a, read_done};
+
   pim_dac #(
     .Lines  (Lines),
     .InW    (InW),
@@ -151,7 +179,7 @@ module pim_tile #(
     .Planes (8),
     .PlaneW (PlaneW)
   ) u_dac (
-    .x_i     (x),
+    .x_i     (dac_x),
     .plane_i (plane),
     .drive_o (drive)
   );

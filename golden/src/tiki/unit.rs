@@ -1,0 +1,254 @@
+//! The Tiki-Taka unit of a tile in its functional form: what each of its commands does to A, C,
+//! H and the choppers, with the counts the status words report. The tile's cycle model
+//! ([`crate::tile::TileModel`]) runs these functions inside the busy windows the RTL keeps, and
+//! the stimulus keeps a shadow of every tile's unit with them.
+//!
+//! - `WRITE_PROB` line `l` (rows, then columns): `data = {neg, thr}`, `thr` in the low
+//!   `PROB_BITS + 1` bits (at most `2^PROB_BITS`), the sign above it.
+//! - `PULSE` into A (`addr` 0) or C (`addr` 1) for `data` slots: in each slot every row line,
+//!   then every column line draws one word of its LFSR; each coincidence is one pulse, up when
+//!   `x_neg ^ d_neg ^ (c_in ^ c_out)` (choppers only for A).
+//! - `TRANSFER`: the next input line `k` of A read through the tile's product path with a
+//!   one-hot drive (one plane: DAC, sample-and-hold with read noise, ADC with its rounding and
+//!   clipping, shift-and-add), then [`TransferState::transfer`] with those codes, its pulses
+//!   into row `k` of C.
+
+use super::{TransferState, PROB_BITS};
+use crate::adc::convert;
+use crate::cells::Cells;
+use crate::device::CellDevice;
+use crate::lfsr::Lfsr;
+use crate::mvm::{code_shift, currents, drive, Direction};
+use crate::num::{mask, sext, to_raw};
+use crate::protocol::{err, seed_hash, CHOP_SEED, PULSE_SEED};
+use crate::shape::TileShape;
+
+/// What a unit's command sent: pulses and the cells whose pulse clipped at a bound.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sent {
+    pub pulses: u64,
+    pub clipped: u64,
+}
+
+/// The Tiki-Taka unit of one tile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TikiUnit {
+    /// The fast array A (one array, references subtracted in every read).
+    pub a: Cells,
+    pub state: TransferState,
+    pub x_thr: Vec<u32>,
+    pub x_neg: Vec<bool>,
+    pub d_thr: Vec<u32>,
+    pub d_neg: Vec<bool>,
+    pub row_lfsr: Vec<Lfsr>,
+    pub col_lfsr: Vec<Lfsr>,
+    /// The transfer rate, H units per read code.
+    pub lr_q: i64,
+}
+
+impl TikiUnit {
+    /// The unit of tile `tile` after reset, A made of `devices` with references `refs`.
+    pub fn new(shape: &TileShape, tile: usize, devices: Vec<CellDevice>, refs: Vec<i64>) -> Self {
+        let (rows, cols) = (shape.rows, shape.cols);
+        let seed = shape.device.seed;
+        let line = |l: usize| Lfsr::new32(seed_hash(seed ^ PULSE_SEED, tile, 0, l));
+        TikiUnit {
+            a: Cells::tiki_a(shape, tile, devices, refs),
+            state: TransferState::new(rows, cols, seed_hash(seed ^ CHOP_SEED, tile, 0, 0)),
+            x_thr: vec![0; rows],
+            x_neg: vec![false; rows],
+            d_thr: vec![0; cols],
+            d_neg: vec![false; cols],
+            row_lfsr: (0..rows).map(line).collect(),
+            col_lfsr: (rows..rows + cols).map(line).collect(),
+            lr_q: 0,
+        }
+    }
+
+    /// `WRITE_PROB`: returns the error flags it raises.
+    pub fn write_prob(&mut self, line: u64, raw: u64) -> u8 {
+        let (rows, lines) = (self.x_thr.len(), self.x_thr.len() + self.d_thr.len());
+        if line >= lines as u64 {
+            return err::BAD_ADDR;
+        }
+        let thr = (raw & mask(PROB_BITS + 1) as u64) as u32;
+        let neg = (raw >> (PROB_BITS + 1)) & 1 == 1;
+        if thr > 1 << PROB_BITS {
+            return err::BAD_LEVEL;
+        }
+        let l = line as usize;
+        if l < rows {
+            (self.x_thr[l], self.x_neg[l]) = (thr, neg);
+        } else {
+            (self.d_thr[l - rows], self.d_neg[l - rows]) = (thr, neg);
+        }
+        0
+    }
+
+    /// The raw `WRITE_PROB` data of threshold `thr` and sign `neg`.
+    pub fn prob_data(thr: u32, neg: bool) -> u64 {
+        thr as u64 | (neg as u64) << (PROB_BITS + 1)
+    }
+
+    /// The error flags of a `PULSE` with address `addr` and data `slots`, none when it runs.
+    pub fn pulse_error(shape: &TileShape, addr: u64, slots: u64) -> u8 {
+        let t = shape.tiki.as_ref().expect("Tiki-Taka unit");
+        if addr > 1 {
+            err::BAD_ADDR
+        } else if slots > mask(t.slot_bits) as u64 {
+            err::BAD_LEVEL
+        } else {
+            0
+        }
+    }
+
+    /// `PULSE` of `slots` slots into A, or into `c` (slice 0 of the tile's cells) without the
+    /// choppers.
+    pub fn pulse(&mut self, slots: usize, into_c: bool, c: &mut Cells) -> Sent {
+        let mut sent = Sent::default();
+        let (rows, cols) = (self.x_thr.len(), self.d_thr.len());
+        for _ in 0..slots {
+            let r: Vec<bool> = (0..rows)
+                .map(|k| super::fires(self.x_thr[k], self.row_lfsr[k].word()))
+                .collect();
+            let f: Vec<bool> = (0..cols)
+                .map(|j| super::fires(self.d_thr[j], self.col_lfsr[j].word()))
+                .collect();
+            for k in (0..rows).filter(|&k| r[k]) {
+                for j in (0..cols).filter(|&j| f[j]) {
+                    let chop = !into_c && (self.state.c_in[k] ^ self.state.c_out[j]);
+                    let up = self.x_neg[k] ^ self.d_neg[j] ^ chop;
+                    let n = if up { 1 } else { -1 };
+                    let cells = if into_c { &mut *c } else { &mut self.a };
+                    sent.clipped += cells.pulse(0, k, j, n) as u64;
+                    sent.pulses += 1;
+                }
+            }
+        }
+        sent
+    }
+
+    /// The one-hot drive of a transfer read of input line `k` (plane 0 of input 1).
+    pub fn read_drive(shape: &TileShape, k: usize) -> Vec<i64> {
+        let mut x = vec![0; shape.rows];
+        x[k] = 1;
+        drive(shape, &x, 0)
+    }
+
+    /// The transfer read of the next input line of A as the tile's product path makes it: the
+    /// accumulator of every output column, and the clipped conversions.
+    pub fn read(&mut self, shape: &TileShape) -> (Vec<i64>, u64) {
+        let d = TikiUnit::read_drive(shape, self.state.next);
+        let cur = currents(shape, &mut self.a, 0, &d, Direction::Forward);
+        let mut clipped = 0;
+        let y = cur
+            .iter()
+            .map(|&i| {
+                let (code, clip) = convert(i, &shape.adc);
+                clipped += clip as u64;
+                code << code_shift(shape, 0, 0)
+            })
+            .collect::<Vec<i64>>();
+        (y[..shape.cols].to_vec(), clipped)
+    }
+
+    /// The transfer of read `v` (one accumulator per output column) into H and C.
+    pub fn transfer(&mut self, shape: &TileShape, v: &[i64], c: &mut Cells) -> Sent {
+        let t = shape.tiki.as_ref().expect("Tiki-Taka unit");
+        let k = self.state.next;
+        let pulses = self.state.transfer(&t.transfer, v, self.lr_q);
+        let mut sent = Sent::default();
+        for p in pulses {
+            sent.clipped += c.pulse(0, k, p.col, if p.up { 1 } else { -1 }) as u64;
+            sent.pulses += 1;
+        }
+        sent
+    }
+
+    /// `READ_UNIT` word `addr` as it appears on the response port, or `None` past the words.
+    pub fn read_word(&self, shape: &TileShape, addr: u64) -> Option<u128> {
+        let map = shape.unit_map()?;
+        let n = (shape.rows * shape.cols) as u64;
+        let rsp = shape.rsp_bits();
+        let s = &self.state;
+        let word = |v: i64| to_raw(v as i128, rsp);
+        Some(match addr {
+            a if a < map.h + n => word(s.h[(a - map.h) as usize]),
+            a if map.mu.is_some_and(|b| a >= b && a < b + n) => {
+                word(s.mu[(a - map.mu.unwrap()) as usize])
+            }
+            a if map.mu_past.is_some_and(|b| a >= b && a < b + n) => {
+                word(s.mu_past[(a - map.mu_past.unwrap()) as usize])
+            }
+            a if a >= map.chop && a < map.next => {
+                let l = (a - map.chop) as usize;
+                match l.checked_sub(shape.rows) {
+                    None => s.c_in[l] as u128 | (s.switched[l] as u128) << 1,
+                    Some(j) => s.c_out[j] as u128,
+                }
+            }
+            a if a == map.next => s.next as u128,
+            a if a == map.phase => s.phase as u128,
+            a if a == map.warm => s.warm as u128,
+            a if a == map.lr => self.lr_q as u128,
+            _ => return None,
+        })
+    }
+
+    /// `WRITE_UNIT` of raw `data` into word `addr`: returns the error flags it raises. Signed
+    /// words (H, the means) take the low bits of their width; the line index, the pass counters
+    /// and the rate must be in their ranges.
+    pub fn write_word(&mut self, shape: &TileShape, addr: u64, raw: u64) -> u8 {
+        let Some(map) = shape.unit_map() else {
+            return err::BAD_OP;
+        };
+        let t = shape.tiki.as_ref().expect("Tiki-Taka unit");
+        let n = (shape.rows * shape.cols) as u64;
+        let s = &mut self.state;
+        let signed = |bits: u32| sext(raw as u128, bits) as i64;
+        let in_range = |ok: bool| if ok { 0 } else { err::BAD_LEVEL };
+        match addr {
+            a if a < map.h + n => s.h[(a - map.h) as usize] = signed(t.transfer.h_bits),
+            a if map.mu.is_some_and(|b| a >= b && a < b + n) => {
+                s.mu[(a - map.mu.unwrap()) as usize] = signed(shape.mu_bits())
+            }
+            a if map.mu_past.is_some_and(|b| a >= b && a < b + n) => {
+                s.mu_past[(a - map.mu_past.unwrap()) as usize] = signed(shape.mu_bits())
+            }
+            a if a >= map.chop && a < map.next => {
+                let l = (a - map.chop) as usize;
+                match l.checked_sub(shape.rows) {
+                    None => (s.c_in[l], s.switched[l]) = (raw & 1 == 1, raw & 2 == 2),
+                    Some(j) => s.c_out[j] = raw & 1 == 1,
+                }
+            }
+            a if a == map.next => {
+                if raw >= shape.rows as u64 {
+                    return err::BAD_LEVEL;
+                }
+                s.next = raw as usize;
+            }
+            a if a == map.phase => {
+                if raw >= shape.chop_period() {
+                    return err::BAD_LEVEL;
+                }
+                s.phase = raw;
+            }
+            a if a == map.warm => {
+                if raw > shape.warm_max() {
+                    return err::BAD_LEVEL;
+                }
+                s.warm = raw;
+            }
+            a if a == map.lr => {
+                let e = in_range(raw <= mask(t.lr_bits) as u64);
+                if e == 0 {
+                    self.lr_q = raw as i64;
+                }
+                return e;
+            }
+            _ => return err::BAD_ADDR,
+        }
+        0
+    }
+}
