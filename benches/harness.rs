@@ -37,6 +37,7 @@ fn train_rate(b: &mut dyn Backend, cfg: &Config, tc: &TrainConfig, samples: &[Sa
                 match tc.algorithm {
                     Algorithm::Opa => b.crs(t).unwrap(),
                     Algorithm::Mixed => b.transfer(t).unwrap(),
+                    _ => {}
                 }
             }
         }
@@ -67,10 +68,12 @@ fn training_throughput() {
             x_frac: 4,
             train_limit: None,
             test_limit: None,
+            fast_lr: 0.5,
+            bias_lr: None,
         };
         let work = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("build");
         let p = prepare(&hw, &work, false).unwrap();
-        let mut golden = Golden::new(&hw.shape, hw.cells().to_vec());
+        let mut golden = Golden::new(&hw.shape, hw.cells().to_vec(), hw.units().to_vec());
         let g = train_rate(&mut golden, cfg, &tc, &train[..256]);
         let mut rtl = Lockstep::new(&p.built, 1, String::new()).unwrap();
         let r = train_rate(&mut rtl, cfg, &tc, &train[..64]);

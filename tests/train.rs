@@ -23,17 +23,23 @@ fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: u
     let prepared = prepare(&hw, &work(), false).unwrap();
     let replay = format!("pimforge train --backend rtl --preset {name} --seed {seed}");
     let mut rtl = Lockstep::new(&prepared.built, seed, replay).unwrap();
-    let mut golden = Golden::new(&hw.shape, hw.cells().to_vec());
+    let mut golden = Golden::new(&hw.shape, hw.cells().to_vec(), hw.units().to_vec());
     let tc = TrainConfig {
         algorithm,
         epochs: 1,
-        lr: 0.01,
+        lr: if algorithm.flavor().is_some() {
+            0.3
+        } else {
+            0.01
+        },
         seed,
         crs_every: every,
         transfer_every: every,
         x_frac: 4,
         train_limit: None,
         test_limit: None,
+        fast_lr: 0.5,
+        bias_lr: Some(0.01),
     };
     let init = Mlp::new(&mut ChaCha8Rng::seed_from_u64(seed));
     let formats = (hw.config().input.frac, hw.config().weight.frac);
@@ -58,6 +64,7 @@ fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: u
                         rtl.transfer(t).unwrap();
                         golden.transfer(t).unwrap();
                     }
+                    _ => {}
                 }
             }
         }
@@ -65,6 +72,10 @@ fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: u
             assert!(
                 rtl.cells(t) == golden.cells(t),
                 "{name}: tile {t} crossbars differ after sample {i}"
+            );
+            assert!(
+                rtl.unit(t) == golden.unit(t),
+                "{name}: tile {t} Tiki-Taka unit (A, H, choppers, line LFSRs) differs after sample {i}"
             );
             assert_eq!(
                 rtl.chi(t),
@@ -89,6 +100,11 @@ fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: u
         ),
         "{name}: counters"
     );
+    assert_eq!(
+        (r.a_pulses, r.h_saturations, r.flips, r.withheld),
+        (g.a_pulses, g.h_saturations, g.flips, g.withheld),
+        "{name}: Tiki-Taka counters"
+    );
     assert!(r.pulses > 0);
     println!(
         "{name}: {samples} samples identical after every step; lock-step {}; tile 0: {} pulses, {} clipped updates",
@@ -106,4 +122,17 @@ fn opa_with_crs_trains_identically_on_rtl_and_golden_model() {
 #[test]
 fn mixed_precision_trains_identically_on_rtl_and_golden_model() {
     rtl_matches_golden("digits-mixed", Algorithm::Mixed, 48, 8);
+}
+
+/// Chopped TTv2 with reference offsets: pulse updates into A, a transfer per update, every
+/// pulse into C, and A, H and the choppers identical after every sample.
+#[test]
+fn chopped_tiki_taka_trains_identically_on_rtl_and_golden_model() {
+    rtl_matches_golden("digits-tiki-offset", Algorithm::Cttv2, 12, 1);
+}
+
+/// Analog SGD: the same pulse updates straight into C.
+#[test]
+fn analog_sgd_trains_identically_on_rtl_and_golden_model() {
+    rtl_matches_golden("digits-tiki", Algorithm::Sgd, 12, 1);
 }

@@ -56,6 +56,14 @@ pub const PRESETS: &[(&str, &str)] = &[
         "tiki's geometry with TTv2 on ideal devices (one level per pulse, no noise, no variation, references at 0): the idealised Tiki-Taka tile",
     ),
     (
+        "digits-tiki",
+        "2 tiles of 64x32 for the digits MLP on the Tiki-Taka unit (chopped TTv2, random flips p = 0.01): digits-mixed's soft-bounds ReRAM cells, A's references at the symmetry points",
+    ),
+    (
+        "digits-tiki-offset",
+        "digits-tiki with A's references 100 levels above the symmetry points (spread 50): the offset that breaks TTv2",
+    ),
+    (
         "solver",
         "1 tile of 16x32 at puma's precision and a 16x16 high-precision solver (pim_solver: refinement controller, 8-bit INV crossbar, and a 16x32 tile for the exact residuals)",
     ),
@@ -336,6 +344,17 @@ pub fn preset(name: &str) -> Option<Config> {
             weight: Fixed { bits: 11, frac: 8 },
             ..mixed(2, 64, 32, 18, 32)
         },
+        "digits-tiki" => Config {
+            weight: Fixed { bits: 11, frac: 8 },
+            adc: preset("digits-mixed")?.adc,
+            ..tiki(2, 64, 32, Tiki::default())
+        },
+        "digits-tiki-offset" => {
+            let mut c = preset("digits-tiki")?;
+            let t = c.tiki.as_mut()?;
+            (t.offset_mean, t.offset_std) = (100.0, 50.0);
+            c
+        }
         _ => return None,
     })
 }

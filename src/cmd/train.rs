@@ -28,9 +28,17 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = reference::REFERENCE_EPOCHS,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000))]
     pub epochs: usize,
-    /// Learning rate (finite, above 0).
-    #[arg(long, default_value_t = reference::REFERENCE_LR, value_parser = positive)]
-    pub lr: f64,
+    /// Learning rate (finite, above 0): of the weights (OPA, mixed, analog SGD's pulse count),
+    /// or Tiki-Taka's transfer rate. Default 0.01; ttv2 and agad 0.3, cttv2 0.1.
+    #[arg(long, value_parser = positive)]
+    pub lr: Option<f64>,
+    /// Tiki-Taka and analog SGD: the pulse-count learning rate of the updates into A, with
+    /// aihwkit's auto-scaling (finite, above 0).
+    #[arg(long, default_value_t = 0.5, value_parser = positive)]
+    pub fast_lr: f64,
+    /// The biases' learning rate on the host (default: --lr; Tiki-Taka 0.01).
+    #[arg(long, value_parser = positive)]
+    pub bias_lr: Option<f64>,
     /// Seed of the initial weights, the sample order and the stochastic rounding.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -73,9 +81,16 @@ impl TrainArgs {
     fn run_flags(&self) -> String {
         let mut s = format!(
             "--algorithm {} --seed {} --epochs {} --lr {} --x-frac {} --crs-every {} --transfer-every {}",
-            self.algorithm, self.seed, self.epochs, self.lr, self.x_frac, self.crs_every,
+            self.algorithm, self.seed, self.epochs, self.lr(), self.x_frac, self.crs_every,
             self.transfer_every
         );
+        if self.algorithm.is_pulsed() {
+            s += &format!(
+                " --fast-lr {} --bias-lr {}",
+                self.fast_lr,
+                self.bias_lr().unwrap_or(self.lr())
+            );
+        }
         if let Some(n) = self.train_limit {
             s += &format!(" --train-limit {n}");
         }
@@ -89,13 +104,56 @@ impl TrainArgs {
     }
 }
 
+impl TrainArgs {
+    /// `--lr`, or the algorithm's default.
+    fn lr(&self) -> f64 {
+        self.lr.unwrap_or(match self.algorithm {
+            Algorithm::Ttv2 | Algorithm::Agad => 0.3,
+            Algorithm::Cttv2 => 0.1,
+            _ => reference::REFERENCE_LR,
+        })
+    }
+
+    /// `--bias-lr`, or the algorithm's default (`None`: `--lr`).
+    fn bias_lr(&self) -> Option<f64> {
+        match (self.bias_lr, self.algorithm.flavor()) {
+            (Some(b), _) => Some(b),
+            (None, Some(_)) => Some(reference::REFERENCE_LR),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The design with its Tiki-Taka unit set to the algorithm's flavor (when it has a unit of
+/// another); says so.
+fn with_flavor(
+    cfg: pimforge_gen::config::Valid,
+    algorithm: Algorithm,
+) -> Result<pimforge_gen::config::Valid> {
+    use pimforge_gen::config::Algorithm as Unit;
+    let want = match algorithm {
+        Algorithm::Ttv2 => Unit::Ttv2,
+        Algorithm::Cttv2 => Unit::Cttv2,
+        Algorithm::Agad => Unit::Agad,
+        _ => return Ok(cfg),
+    };
+    let Some(t) = cfg.tiki.as_ref().filter(|t| t.algorithm != want) else {
+        return Ok(cfg);
+    };
+    let mut c = (*cfg).clone();
+    c.tiki = Some(t.with_algorithm(want));
+    warn!("pimforge: the design's Tiki-Taka unit set to {algorithm} for --algorithm {algorithm}");
+    Ok(c.validated()?)
+}
+
 fn epoch_line(ep: &Epoch) -> String {
     format!(
-        "epoch {:>3}: test accuracy {:6.2}%  train loss {:.4}  pulses {}  CRS {} ({} saturated)  update clips {}",
+        "epoch {:>3}: test accuracy {:6.2}%  train loss {:.4}  pulses {} (into A {})  CRS {} ({} saturated)  update clips {}",
         ep.epoch,
         100.0 * ep.test_accuracy,
         ep.train_loss,
         ep.counters.pulses,
+        ep.counters.a_pulses,
         ep.counters.crs_passes,
         ep.counters.crs_saturations,
         ep.counters.update_clips
@@ -107,6 +165,7 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
     let default = match a.algorithm {
         Algorithm::Opa => "digits",
         Algorithm::Mixed => "digits-mixed",
+        _ => "digits-tiki",
     };
     let mut src = a.cfg.source();
     src.default_preset = Some(default);
@@ -117,7 +176,10 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
         (Some(p), None) => p.clone(),
         (None, None) => default.to_string(),
     };
-    let design = Design::new(pimforge_gen::load::resolve(&src)?, None);
+    let design = Design::new(
+        with_flavor(pimforge_gen::load::resolve(&src)?, a.algorithm)?,
+        None,
+    );
     let input_bits = design.config().input.bits;
     if a.x_frac >= input_bits {
         bail!(
@@ -137,13 +199,15 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
         train: TrainConfig {
             algorithm: a.algorithm,
             epochs: a.epochs,
-            lr: a.lr,
+            lr: a.lr(),
             seed: a.seed,
             crs_every: a.crs_every,
             transfer_every: a.transfer_every,
             x_frac: a.x_frac,
             train_limit: a.train_limit,
             test_limit: a.test_limit,
+            fast_lr: a.fast_lr,
+            bias_lr: a.bias_lr(),
         },
         data: a.data.clone(),
         replay: pimforge_flows::replay::train(&src, &a.run_flags()),

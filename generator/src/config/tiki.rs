@@ -82,6 +82,22 @@ impl Default for Tiki {
 }
 
 impl Tiki {
+    /// The unit set to `algorithm` with the flips the offset study measured: none for TTv2,
+    /// random with p = 0.01 for c-TTv2, regular with p = 0.02 for AGAD (every 50 passes).
+    pub fn with_algorithm(&self, algorithm: Algorithm) -> Tiki {
+        let (flips, p) = match algorithm {
+            Algorithm::Ttv2 => (Flips::None, self.flip_probability),
+            Algorithm::Cttv2 => (Flips::Random, 0.01),
+            Algorithm::Agad => (Flips::Regular, 0.02),
+        };
+        Tiki {
+            algorithm,
+            flips,
+            flip_probability: p,
+            ..self.clone()
+        }
+    }
+
     pub fn shape(&self) -> TikiShape {
         let p = self.flip_probability;
         let schedule = match self.flips {

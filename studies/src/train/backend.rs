@@ -8,6 +8,7 @@
 use anyhow::Result;
 use pimforge_golden::mixed::{accumulate, transfer_all};
 use pimforge_golden::opa::{crs, opa};
+use pimforge_golden::tiki::{PulseOperands, TikiUnit};
 use pimforge_golden::{mvm, Cells, Direction, TileShape};
 use serde::Serialize;
 
@@ -29,6 +30,14 @@ pub struct Counters {
     pub accumulates: u64,
     pub transfers: u64,
     pub products: u64,
+    /// Tiki-Taka: pulses into A, H saturations, chopper flips, pulses withheld (AGAD's warm-up),
+    /// pulse updates and transfers of one input line.
+    pub a_pulses: u64,
+    pub h_saturations: u64,
+    pub flips: u64,
+    pub withheld: u64,
+    pub pulse_updates: u64,
+    pub line_transfers: u64,
 }
 
 impl std::ops::AddAssign for Counters {
@@ -43,6 +52,12 @@ impl std::ops::AddAssign for Counters {
         self.accumulates += o.accumulates;
         self.transfers += o.transfers;
         self.products += o.products;
+        self.a_pulses += o.a_pulses;
+        self.h_saturations += o.h_saturations;
+        self.flips += o.flips;
+        self.withheld += o.withheld;
+        self.pulse_updates += o.pulse_updates;
+        self.line_transfers += o.line_transfers;
     }
 }
 
@@ -68,8 +83,17 @@ pub trait Backend {
     fn accumulate(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()>;
     /// Threshold transfer of chi into the devices.
     fn transfer(&mut self, tile: usize) -> Result<()>;
+    /// Tiki-Taka: the transfer rate `lr_q` (H units per read code).
+    fn set_rate(&mut self, tile: usize, lr_q: i64) -> Result<()>;
+    /// Tiki-Taka: a stochastic pulse update with these operands (padded to the tile's lines),
+    /// into A, or into C without the choppers (`into_c`: plain analog SGD).
+    fn pulse(&mut self, tile: usize, op: &PulseOperands, into_c: bool) -> Result<()>;
+    /// Tiki-Taka: one transfer (the next input line of A read into H, pulses into C).
+    fn tiki_transfer(&mut self, tile: usize) -> Result<()>;
     /// The tile's crossbars now (for weights and checks).
     fn cells(&self, tile: usize) -> &Cells;
+    /// The tile's Tiki-Taka unit now (A, H, choppers), when it has one.
+    fn unit(&self, tile: usize) -> Option<&TikiUnit>;
     /// The tile's accumulators now (empty without a mixed-precision unit).
     fn chi(&self, tile: usize) -> &[i64];
     fn counters(&self, tile: usize) -> Counters;
@@ -82,6 +106,7 @@ pub trait Backend {
 struct Tile {
     cells: Cells,
     chi: Vec<i64>,
+    unit: Option<TikiUnit>,
     counters: Counters,
 }
 
@@ -94,8 +119,9 @@ pub struct Golden {
 }
 
 impl Golden {
-    /// Tiles whose power-up crossbars are `cells`.
-    pub fn new(shape: &TileShape, cells: Vec<Cells>) -> Self {
+    /// Tiles whose power-up crossbars are `cells` and Tiki-Taka units `units` (empty: none).
+    pub fn new(shape: &TileShape, cells: Vec<Cells>, units: Vec<Option<TikiUnit>>) -> Self {
+        let mut units = units.into_iter();
         Golden {
             shape: shape.clone(),
             tiles: cells
@@ -106,6 +132,7 @@ impl Golden {
                         Some(_) => vec![0; shape.rows * shape.cols],
                         None => vec![],
                     },
+                    unit: units.next().flatten(),
                     counters: Counters::default(),
                 })
                 .collect(),
@@ -118,6 +145,25 @@ impl Golden {
         let out = f(&self.shape, t);
         t.counters.pulses += t.cells.pulses - before;
         out
+    }
+}
+
+/// Pulse operands padded to the tile's rows and columns (idle lines never fire).
+pub fn padded_operands(shape: &TileShape, op: &PulseOperands) -> PulseOperands {
+    let pad = |thr: &[u32], neg: &[bool], n: usize| {
+        let (mut t, mut g) = (thr.to_vec(), neg.to_vec());
+        t.resize(n, 0);
+        g.resize(n, false);
+        (t, g)
+    };
+    let (x_thr, x_neg) = pad(&op.x_thr, &op.x_neg, shape.rows);
+    let (d_thr, d_neg) = pad(&op.d_thr, &op.d_neg, shape.cols);
+    PulseOperands {
+        x_thr,
+        x_neg,
+        d_thr,
+        d_neg,
+        slots: op.slots,
     }
 }
 
@@ -193,8 +239,53 @@ impl Backend for Golden {
         Ok(())
     }
 
+    fn set_rate(&mut self, tile: usize, lr_q: i64) -> Result<()> {
+        let unit = self.tiles[tile].unit.as_mut().expect("a Tiki-Taka tile");
+        unit.lr_q = lr_q;
+        Ok(())
+    }
+
+    fn pulse(&mut self, tile: usize, op: &PulseOperands, into_c: bool) -> Result<()> {
+        let op = padded_operands(&self.shape, op);
+        let t = &mut self.tiles[tile];
+        let unit = t.unit.as_mut().expect("a Tiki-Taka tile");
+        (unit.x_thr, unit.x_neg) = (op.x_thr, op.x_neg);
+        (unit.d_thr, unit.d_neg) = (op.d_thr, op.d_neg);
+        let sent = unit.pulse(op.slots as usize, into_c, &mut t.cells);
+        t.counters.update_clips += sent.clipped;
+        match into_c {
+            true => t.counters.pulses += sent.pulses,
+            false => t.counters.a_pulses += sent.pulses,
+        }
+        t.counters.pulse_updates += 1;
+        Ok(())
+    }
+
+    fn tiki_transfer(&mut self, tile: usize) -> Result<()> {
+        let t = &mut self.tiles[tile];
+        let unit = t.unit.as_mut().expect("a Tiki-Taka tile");
+        let before = unit.state.counters;
+        let (v, clipped) = unit.read(&self.shape);
+        let sent = unit.transfer(&self.shape, &v, &mut t.cells);
+        let after = unit.state.counters;
+        let c = &mut t.counters;
+        c.adc_clips += clipped;
+        c.update_clips += sent.clipped;
+        c.pulses += sent.pulses;
+        c.h_saturations += after.h_saturations - before.h_saturations;
+        c.flips += after.flips - before.flips;
+        c.withheld += after.withheld - before.withheld;
+        c.line_transfers += 1;
+        c.products += 1;
+        Ok(())
+    }
+
     fn cells(&self, tile: usize) -> &Cells {
         &self.tiles[tile].cells
+    }
+
+    fn unit(&self, tile: usize) -> Option<&TikiUnit> {
+        self.tiles[tile].unit.as_ref()
     }
 
     fn chi(&self, tile: usize) -> &[i64] {

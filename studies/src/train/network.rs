@@ -20,6 +20,7 @@
 use super::backend::{Backend, Counters};
 use super::digits::{Sample, CLASSES, FEATURES};
 use super::reference::{Mlp, HIDDEN};
+use crate::tiki::host::{transfer_lr_q, PulseHost};
 use anyhow::{bail, Result};
 use pimforge_golden::num::signed_range;
 use pimforge_golden::{Direction, TileShape};
@@ -35,6 +36,35 @@ pub enum Algorithm {
     Opa,
     /// Mixed precision: digital accumulators, threshold transfers of device pulses.
     Mixed,
+    /// Tiki-Taka v2 on the Tiki-Taka unit: pulse updates into A, transfers through H into C.
+    Ttv2,
+    /// Chopped TTv2.
+    Cttv2,
+    /// AGAD.
+    Agad,
+    /// Plain analog SGD: the same stochastic pulse updates straight into the weight array C.
+    Sgd,
+}
+
+impl Algorithm {
+    /// Whether the algorithm runs on the Tiki-Taka unit (its pulse updates at least).
+    pub fn is_pulsed(self) -> bool {
+        matches!(
+            self,
+            Algorithm::Ttv2 | Algorithm::Cttv2 | Algorithm::Agad | Algorithm::Sgd
+        )
+    }
+
+    /// The Tiki-Taka unit's flavor the algorithm needs (`None`: any, or no unit).
+    pub fn flavor(self) -> Option<pimforge_golden::tiki::Flavor> {
+        use pimforge_golden::tiki::Flavor;
+        match self {
+            Algorithm::Ttv2 => Some(Flavor::Ttv2),
+            Algorithm::Cttv2 => Some(Flavor::Chopped),
+            Algorithm::Agad => Some(Flavor::Agad),
+            _ => None,
+        }
+    }
 }
 
 impl std::fmt::Display for Algorithm {
@@ -43,6 +73,10 @@ impl std::fmt::Display for Algorithm {
         f.write_str(match self {
             Algorithm::Opa => "opa",
             Algorithm::Mixed => "mixed",
+            Algorithm::Ttv2 => "ttv2",
+            Algorithm::Cttv2 => "cttv2",
+            Algorithm::Agad => "agad",
+            Algorithm::Sgd => "sgd",
         })
     }
 }
@@ -64,7 +98,32 @@ pub struct TrainConfig {
     pub train_limit: Option<usize>,
     /// Evaluate on the first `n` test samples only.
     pub test_limit: Option<usize>,
+    /// Tiki-Taka and analog SGD: aihwkit's `fast_lr` (the pulse-count learning rate with its
+    /// auto-scaling) of the pulse updates into A.
+    #[serde(default = "default_fast_lr")]
+    pub fast_lr: f64,
+    /// The biases' learning rate on the host (`None`: `lr`).
+    #[serde(default)]
+    pub bias_lr: Option<f64>,
 }
+
+impl TrainConfig {
+    /// The learning rate of the float64 reference: the run's own, or for Tiki-Taka (whose
+    /// `lr` is the transfer rate) the biases'.
+    pub fn reference_lr(&self) -> f64 {
+        match self.algorithm.flavor() {
+            Some(_) => self.bias_lr.unwrap_or(super::reference::REFERENCE_LR),
+            None => self.lr,
+        }
+    }
+}
+
+fn default_fast_lr() -> f64 {
+    0.5
+}
+
+/// Tiki-Taka: `auto_granularity` of the transfer rate (aihwkit's default).
+pub const AUTO_GRANULARITY: f64 = 1000.0;
 
 /// Where the two layers live: tile 0 holds W1 (64 x 32), tile 1 holds W2 (32 x 10).
 pub const LAYER_TILES: [usize; 2] = [0, 1];
@@ -80,6 +139,14 @@ pub fn check_shape(shape: &TileShape, tiles: usize, algorithm: Algorithm) -> Res
     }
     if algorithm == Algorithm::Mixed && shape.mixed.is_none() {
         bail!("--algorithm mixed needs a design with a mixed-precision unit (the `mixed:` config section; try --preset digits-mixed)");
+    }
+    if algorithm.is_pulsed() && shape.tiki.is_none() {
+        bail!("--algorithm {algorithm} needs a design with a Tiki-Taka unit (the `tiki:` config section; try --preset digits-tiki)");
+    }
+    if let (Some(want), Some(t)) = (algorithm.flavor(), &shape.tiki) {
+        if t.transfer.flavor != want {
+            bail!("--algorithm {algorithm} needs a Tiki-Taka unit of that flavor; this design's is {:?} (set tiki.algorithm)", t.transfer.flavor);
+        }
     }
     Ok(())
 }
@@ -100,6 +167,9 @@ pub struct Network {
     pub clips: HostClips,
     in_frac: u32,
     w_frac: u32,
+    /// Tiki-Taka and analog SGD: the host's update management of each layer, made at the first
+    /// step (which also sets the transfer rates).
+    hosts: Option<Vec<PulseHost>>,
 }
 
 fn relu(v: f64) -> f64 {
@@ -122,6 +192,7 @@ impl Network {
             clips: HostClips::default(),
             in_frac,
             w_frac,
+            hosts: None,
         };
         let s = backend.shape().clone();
         for (tile, (w, n_in, n_out)) in LAYER_TILES
@@ -233,11 +304,18 @@ impl Network {
             .collect();
         let x: Vec<f64> = s.pixels.iter().map(|&p| p as f64 / 16.0).collect();
         let k = match cfg.algorithm {
-            Algorithm::Opa => 0,
             Algorithm::Mixed => shape.mixed.as_ref().map_or(0, |m| m.epsilon_log2),
+            _ => 0,
         };
         let shift = (self.w_frac + k) as i32 - cfg.x_frac as i32;
-        for (tile, a, delta) in [(LAYER_TILES[1], &h, &d2), (LAYER_TILES[0], &x, &d1)] {
+        if cfg.algorithm.is_pulsed() {
+            self.pulsed_updates(b, cfg, [(&h, &d2), (&x, &d1)])?;
+        }
+        let layers = match cfg.algorithm.is_pulsed() {
+            true => vec![],
+            false => vec![(LAYER_TILES[1], &h, &d2), (LAYER_TILES[0], &x, &d1)],
+        };
+        for (tile, a, delta) in layers {
             let rows: Vec<i64> = a
                 .iter()
                 .map(|&v| self.fixed(v, cfg.x_frac, shape.input_bits, 1))
@@ -247,17 +325,61 @@ impl Network {
                 .map(|&dv| self.stochastic(-cfg.lr * dv, shift, shape.weight_bits))
                 .collect();
             match cfg.algorithm {
-                Algorithm::Opa => b.opa(tile, &rows, &cols)?,
                 Algorithm::Mixed => b.accumulate(tile, &rows, &cols)?,
+                _ => b.opa(tile, &rows, &cols)?,
             }
         }
+        let bias_lr = cfg.bias_lr.unwrap_or(cfg.lr);
         for (bias, d) in self.b2.iter_mut().zip(&d2) {
-            *bias -= cfg.lr * d;
+            *bias -= bias_lr * d;
         }
         for (bias, d) in self.b1.iter_mut().zip(&d1) {
-            *bias -= cfg.lr * d;
+            *bias -= bias_lr * d;
         }
         Ok(loss)
+    }
+
+    /// `W -= lr a delta^T` of both layers (W2 first) as stochastic pulse updates: into A with
+    /// one transfer after each (Tiki-Taka), or into C (analog SGD). The host's update management
+    /// makes the thresholds (`studies::tiki::host`); one pulse is one level, `2^-weight.frac`.
+    fn pulsed_updates(
+        &mut self,
+        b: &mut dyn Backend,
+        cfg: &TrainConfig,
+        [(h, d2), (x, d1)]: [(&Vec<f64>, &Vec<f64>); 2],
+    ) -> Result<()> {
+        let shape = b.shape().clone();
+        let t = shape.tiki.as_ref().expect("a Tiki-Taka tile");
+        let sgd = cfg.algorithm == Algorithm::Sgd;
+        let dw_min = 2f64.powi(-(self.w_frac as i32));
+        if self.hosts.is_none() {
+            let bl = (1u32 << t.slot_bits) - 1;
+            let mut hosts = Vec::new();
+            for (tile, inputs) in [(LAYER_TILES[1], HIDDEN), (LAYER_TILES[0], FEATURES)] {
+                let mut host = PulseHost::new(bl.min(31), cfg.fast_lr, dw_min, 1);
+                if sgd {
+                    host.fixed_lr = Some(cfg.lr);
+                } else {
+                    let lr_q = transfer_lr_q(cfg.lr, inputs, AUTO_GRANULARITY, t.transfer.h_frac);
+                    let max = pimforge_golden::num::mask(t.lr_bits) as i64;
+                    b.set_rate(tile, lr_q.min(max))?;
+                }
+                hosts.push(host);
+            }
+            self.hosts = Some(hosts);
+        }
+        let hosts = self.hosts.as_mut().expect("made above");
+        for ((tile, a, delta), host) in [(LAYER_TILES[1], h, d2), (LAYER_TILES[0], x, d1)]
+            .into_iter()
+            .zip(hosts.iter_mut())
+        {
+            let op = host.operands(a, delta);
+            b.pulse(tile, &op, sgd)?;
+            if !sgd {
+                b.tiki_transfer(tile)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -346,6 +468,7 @@ mod tests {
             clips: HostClips::default(),
             in_frac: 12,
             w_frac: 12,
+            hosts: None,
         }
     }
 

@@ -2,9 +2,10 @@
 //! lock-step with the cycle-level golden model (every output compared on every cycle). A
 //! mismatch stops the run with the cycle, the signal, both values and the replay command.
 
-use super::backend::{padded, Backend, Counters};
+use super::backend::{padded, padded_operands, Backend, Counters};
 use anyhow::{anyhow, Result};
 use pimforge_golden::num::{sext, to_raw};
+use pimforge_golden::tiki::{PulseOperands, TikiUnit};
 use pimforge_golden::tile::stat;
 use pimforge_golden::{Cells, Direction, Op, TileShape};
 use pimforge_tb::{ArrayBuild, Session};
@@ -49,6 +50,15 @@ impl Lockstep {
         let crs = read(self, stat::CRS_SATURATIONS)?;
         let pulses = read(self, stat::PULSES)?;
         let chi = read(self, stat::CHI_SATURATIONS)?;
+        let tiki = match self.shape.tiki {
+            Some(_) => [
+                read(self, stat::A_PULSES)?,
+                read(self, stat::H_SATURATIONS)?,
+                read(self, stat::FLIPS)?,
+                read(self, stat::WITHHELD)?,
+            ],
+            None => [0; 4],
+        };
         self.cmd(tile, Op::Clear, 0, 0)?;
         let c = &mut self.counters[tile];
         c.adc_clips += adc;
@@ -56,6 +66,10 @@ impl Lockstep {
         c.crs_saturations += crs;
         c.pulses += pulses;
         c.chi_saturations += chi;
+        c.a_pulses += tiki[0];
+        c.h_saturations += tiki[1];
+        c.flips += tiki[2];
+        c.withheld += tiki[3];
         Ok(())
     }
 
@@ -135,8 +149,39 @@ impl Backend for Lockstep {
         self.run(tile, Op::Transfer)
     }
 
+    fn set_rate(&mut self, tile: usize, lr_q: i64) -> Result<()> {
+        let map = self.shape.unit_map().expect("a Tiki-Taka tile");
+        self.cmd(tile, Op::WriteUnit, map.lr, lr_q as u64)?;
+        Ok(())
+    }
+
+    fn pulse(&mut self, tile: usize, op: &PulseOperands, into_c: bool) -> Result<()> {
+        let op = padded_operands(&self.shape, op);
+        let lines = op.x_thr.iter().zip(&op.x_neg);
+        for (l, (&thr, &neg)) in lines.chain(op.d_thr.iter().zip(&op.d_neg)).enumerate() {
+            self.cmd(tile, Op::WriteProb, l as u64, TikiUnit::prob_data(thr, neg))?;
+        }
+        self.counters[tile].pulse_updates += 1;
+        self.cmd(tile, Op::Pulse, into_c as u64, op.slots as u64)?;
+        self.session
+            .wait_idle()
+            .map_err(|m| anyhow!("lock-step mismatch:\n{m}"))?;
+        self.collect(tile)
+    }
+
+    fn tiki_transfer(&mut self, tile: usize) -> Result<()> {
+        let c = &mut self.counters[tile];
+        c.line_transfers += 1;
+        c.products += 1;
+        self.run(tile, Op::Transfer)
+    }
+
     fn cells(&self, tile: usize) -> &Cells {
         &self.session.model().tiles[tile].cells
+    }
+
+    fn unit(&self, tile: usize) -> Option<&TikiUnit> {
+        self.session.model().tiles[tile].tiki.as_ref()
     }
 
     fn chi(&self, tile: usize) -> &[i64] {

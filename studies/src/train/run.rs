@@ -96,7 +96,7 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
     let te = &te[..tc.test_limit.unwrap_or(te.len()).min(te.len())];
     let n_train = tc.train_limit.unwrap_or(tr.len()).min(tr.len());
     // The float64 reference on the same samples: computed first, so every report has it.
-    let acc = reference::train_limited(tr, te, tc.epochs, tc.lr, tc.seed, n_train);
+    let acc = reference::train_limited(tr, te, tc.epochs, tc.reference_lr(), tc.seed, n_train);
     let reference = Curve {
         label: format!(
             "float64 SGD reference ({:.2}%)",
@@ -106,7 +106,11 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
     };
     let formats = (cfg.input.frac, cfg.weight.frac);
     let mut backend: Box<dyn Backend> = match r.backend {
-        BackendKind::Golden => Box::new(Golden::new(shape, r.design.cells().to_vec())),
+        BackendKind::Golden => Box::new(Golden::new(
+            shape,
+            r.design.cells().to_vec(),
+            r.design.units().to_vec(),
+        )),
         BackendKind::Rtl => {
             pimforge_flows::tools::require("verilator")?;
             let p = prepare(r.design, &r.work, false)?;
