@@ -41,6 +41,9 @@ enum Cmd {
     Refine(cmd::refine::RefineArgs),
     /// Second-order (K-FAC) training with refined inverses against SGD (golden model).
     Kfac(cmd::kfac::KfacArgs),
+    /// Tiki-Taka against A's reference offsets: TTv2, c-TTv2, AGAD, analog SGD, mixed
+    /// precision (golden model).
+    Offsets(cmd::offsets::OffsetsArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Cmd::Plot(a) => cmd::plot::run(a, dry),
         Cmd::Refine(a) => cmd::refine::run(a, dry),
         Cmd::Kfac(a) => cmd::kfac::run(a, dry),
+        Cmd::Offsets(a) => cmd::offsets::run(a, dry),
         Cmd::Presets => {
             cmd::presets::run();
             Ok(())

@@ -29,6 +29,7 @@ pub use layer::Layer;
 pub use unit::TikiUnit;
 
 pub use crate::protocol::PROB_BITS;
+pub use crate::shape::{Flavor, Schedule, TransferShape};
 /// The threshold that always fires.
 pub const ALWAYS: u32 = 1 << PROB_BITS;
 
@@ -96,45 +97,6 @@ pub fn slot(op: &PulseOperands, rows: &mut [Lfsr], cols: &mut [Lfsr]) -> (Vec<bo
 pub fn raises(op: &PulseOperands, c_in: &[bool], c_out: &[bool], r: usize, c: usize) -> bool {
     // x d > 0 lowers the weight; differing choppers negate the pulse.
     (op.x_neg[r] ^ op.d_neg[c]) ^ (c_in[r] ^ c_out[c])
-}
-
-/// Which member of the family, and how its choppers flip.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Flavor {
-    /// Tiki-Taka v2: no choppers.
-    Ttv2,
-    /// Chopped TTv2: the read is sign-corrected by the choppers.
-    Chopped,
-    /// AGAD: chopped, against a running mean of the read that is frozen at every chopper flip.
-    Agad,
-}
-
-/// When an input line's chopper flips (after the line is read).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Schedule {
-    Never,
-    /// With probability `thr / 2^16` per read, from the unit's own LFSR (one word per read).
-    Random {
-        thr: u32,
-    },
-    /// In the last pass of every `period` passes over the input lines (`max(ceil(1/p), 2)`).
-    Regular {
-        period: u64,
-    },
-}
-
-/// The fixed parameters of a transfer unit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TransferShape {
-    pub flavor: Flavor,
-    pub schedule: Schedule,
-    pub h_bits: u32,
-    pub h_frac: u32,
-    /// AGAD: fraction bits of the means, and the mean's Q16 weight `beta`.
-    pub mu_frac: u32,
-    pub beta_q16: u32,
-    /// AGAD: C is written only after this many passes (aihwkit: the chopper period, strict).
-    pub warmup_passes: u64,
 }
 
 /// Events a transfer unit counts.

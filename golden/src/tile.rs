@@ -20,6 +20,7 @@ use crate::opa::{crs_cell, opa_step, PHASES};
 pub use crate::protocol::{err, stat, Op};
 use crate::shape::TileShape;
 use crate::tiki::TikiUnit;
+use tiki::TikiRun;
 
 /// Inputs of a tile in one cycle (raw port values).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,22 +51,6 @@ pub struct TileOut {
     pub rsp_data: u128,
     pub busy: bool,
     pub err: bool,
-}
-
-/// Where a Tiki-Taka command is (the unit's work is done at one step of each window; the
-/// windows last as long as the RTL's).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum TikiRun {
-    /// A `PULSE`: cycles left.
-    Pulse(usize),
-    /// A `TRANSFER`: the read of A runs as a product.
-    Read,
-    /// H updated from column `j` of the read.
-    Column(usize),
-    /// The pulses into C.
-    Fire,
-    /// Their counts arrive.
-    Drain,
 }
 
 /// A line group in flight in the pipeline: plane `k`, shared-line index `s`.
@@ -266,17 +251,7 @@ impl TileModel {
             self.stage2 = Some(t);
         }
         // Tiki-Taka: the steps after the read (the read's end starts them, below).
-        self.tiki_run = match self.tiki_run {
-            Some(TikiRun::Pulse(left)) => (left > 1).then_some(TikiRun::Pulse(left - 1)),
-            Some(TikiRun::Column(j)) if j + 1 < s.cols => Some(TikiRun::Column(j + 1)),
-            Some(TikiRun::Column(_)) => Some(TikiRun::Fire),
-            Some(TikiRun::Fire) => {
-                self.tiki_fire();
-                Some(TikiRun::Drain)
-            }
-            Some(TikiRun::Drain) => None,
-            run => run,
-        };
+        self.tiki_step();
         if self.running {
             if self.step == conversions + 1 {
                 self.running = false;
@@ -365,44 +340,6 @@ impl TileModel {
         crate::mixed::transfer_row(mixed, &mut self.chi, &mut self.cells, r) as u32
     }
 
-    /// The transfer's pulses into C, from the read in the accumulators; its counts.
-    fn tiki_fire(&mut self) {
-        let unit = self.tiki.as_mut().expect("Tiki-Taka unit");
-        let v: Vec<i64> = self.acc[..self.shape.cols]
-            .iter()
-            .map(|&y| y as i64)
-            .collect();
-        let before = unit.state.counters;
-        let sent = unit.transfer(&self.shape, &v, &mut self.cells);
-        let after = unit.state.counters;
-        let add = |c: &mut u32, n: u64| *c = c.saturating_add(n.min(u32::MAX as u64) as u32);
-        add(&mut self.pulses, sent.pulses);
-        add(&mut self.update_clips, sent.clipped);
-        add(
-            &mut self.h_saturations,
-            after.h_saturations - before.h_saturations,
-        );
-        add(&mut self.flips, after.flips - before.flips);
-        add(&mut self.withheld, after.withheld - before.withheld);
-    }
-
-    /// A `PULSE` of `slots` slots into A or C (its work done at once, its window kept).
-    fn tiki_pulse(&mut self, slots: usize, into_c: bool) {
-        let unit = self.tiki.as_mut().expect("Tiki-Taka unit");
-        let sent = unit.pulse(slots, into_c, &mut self.cells);
-        let add = |c: &mut u32, n: u64| *c = c.saturating_add(n.min(u32::MAX as u64) as u32);
-        add(
-            if into_c {
-                &mut self.pulses
-            } else {
-                &mut self.a_pulses
-            },
-            sent.pulses,
-        );
-        add(&mut self.update_clips, sent.clipped);
-        self.tiki_run = Some(TikiRun::Pulse(self.shape.pulse_cycles(slots)));
-    }
-
     fn accept(&mut self, inp: &TileIn) {
         let s = &self.shape;
         let addr = inp.cmd_addr;
@@ -429,36 +366,11 @@ impl TileModel {
                 self.errors |= err::BAD_OP
             }
             Some(Op::Accumulate) => self.accumulate = Some(0),
-            Some(Op::Transfer) if s.tiki.is_some() => {
-                // The read of A runs as a one-plane product.
-                self.running = true;
-                self.read_a = true;
-                self.step = 0;
-                self.dir = Direction::Forward;
-                self.acc.fill(0);
-                self.tiki_run = Some(TikiRun::Read);
-            }
-            Some(Op::Transfer) => self.transfer = Some(0),
-            Some(Op::WriteProb) => {
-                let unit = self.tiki.as_mut().expect("Tiki-Taka unit");
-                self.errors |= unit.write_prob(addr, inp.cmd_data);
-            }
-            Some(Op::Pulse) => match TikiUnit::pulse_error(s, addr, inp.cmd_data) {
-                0 => self.tiki_pulse(inp.cmd_data as usize, addr == 1),
-                e => self.errors |= e,
-            },
-            Some(Op::ReadUnit) => {
-                let unit = self.tiki.as_ref().expect("Tiki-Taka unit");
-                self.rsp_valid = true;
-                self.rsp_data = unit.read_word(s, addr).unwrap_or_else(|| {
-                    self.errors |= err::BAD_ADDR;
-                    0
-                });
-            }
-            Some(Op::WriteUnit) => {
-                let unit = self.tiki.as_mut().expect("Tiki-Taka unit");
-                self.errors |= unit.write_word(s, addr, inp.cmd_data);
-            }
+            Some(Op::Transfer) if s.tiki.is_none() => self.transfer = Some(0),
+            // The Tiki-Taka unit's commands (without the unit they are bad opcodes, above).
+            Some(
+                op @ (Op::Transfer | Op::WriteProb | Op::Pulse | Op::ReadUnit | Op::WriteUnit),
+            ) => self.accept_tiki(op, inp),
             Some(Op::LoadW) => {
                 if slice == 0 {
                     let w = sext(inp.cmd_data as u128, s.weight_bits) as i64;
@@ -550,3 +462,4 @@ impl CycleModel for TileModel {
 
 #[cfg(test)]
 mod tests;
+mod tiki;

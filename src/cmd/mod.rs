@@ -6,6 +6,7 @@ pub mod config;
 pub mod flags;
 pub mod gen;
 pub mod kfac;
+pub mod offsets;
 pub mod plot;
 pub mod presets;
 pub mod refine;

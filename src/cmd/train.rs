@@ -107,11 +107,7 @@ impl TrainArgs {
 impl TrainArgs {
     /// `--lr`, or the algorithm's default.
     fn lr(&self) -> f64 {
-        self.lr.unwrap_or(match self.algorithm {
-            Algorithm::Ttv2 | Algorithm::Agad => 0.3,
-            Algorithm::Cttv2 => 0.1,
-            _ => reference::REFERENCE_LR,
-        })
+        self.lr.unwrap_or(self.algorithm.default_lr())
     }
 
     /// `--bias-lr`, or the algorithm's default (`None`: `--lr`).

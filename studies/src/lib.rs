@@ -1,9 +1,11 @@
 //! The pimforge studies: the digits MLP trained in memory on the golden model or the RTL in
 //! lock-step ([`train`]), the refinement controller's convergence ([`refine`]), K-FAC with
 //! refined solves ([`train::kfac`]), Tiki-Taka on the golden model's functional layers
-//! ([`tiki`]), and the plots of their reports ([`plot`]).
+//! ([`tiki`]), the Tiki-Taka offset study on the tiles ([`offsets`]), and the plots of their
+//! reports ([`plot`]).
 
 pub mod kfac_study;
+pub mod offsets;
 pub mod plot;
 pub mod refine;
 pub mod tiki;

@@ -268,3 +268,85 @@ pub(super) fn validate(cfg: &Config, errs: &mut Vec<FieldError>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets::preset;
+
+    fn errors(c: &Config) -> String {
+        c.validate()
+            .map_or_else(|e| e.to_string(), |_| String::new())
+    }
+
+    #[test]
+    fn a_tiki_section_needs_one_slice_no_mixed_unit_and_sound_fields() {
+        for p in [
+            "tiki",
+            "tiki-agad",
+            "tiki-ideal",
+            "digits-tiki",
+            "digits-tiki-offset",
+        ] {
+            assert_eq!(errors(&preset(p).unwrap()), "", "{p}");
+        }
+        let mut c = preset("puma").unwrap();
+        c.tiki = Some(Tiki::default());
+        assert!(errors(&c).contains("crossbar.value_bits"));
+        let mut c = preset("mixed").unwrap();
+        c.tiki = Some(Tiki::default());
+        assert!(errors(&c).contains("tiki = a section"));
+        let mut c = preset("tiki").unwrap();
+        let t = c.tiki.as_mut().unwrap();
+        (t.algorithm, t.h_bits, t.h_frac, t.flip_probability) = (Algorithm::Ttv2, 8, 7, 0.0);
+        (t.slot_bits, t.lr_bits, t.offset_std) = (0, 40, -1.0);
+        let e = errors(&c);
+        for field in [
+            "tiki.flips",
+            "tiki.h_frac",
+            "tiki.flip_probability",
+            "tiki.slot_bits",
+            "tiki.lr_bits",
+            "tiki.offset_std",
+        ] {
+            assert!(e.contains(field), "{field} in {e}");
+        }
+    }
+
+    #[test]
+    fn references_sit_at_the_symmetry_point_plus_the_offset() {
+        let c = preset("tiki").unwrap();
+        let s = c.shape();
+        let one = 1i64 << s.device.frac_bits;
+        let dev = s.nominal_device(0);
+        // Asymmetric steps move the symmetry point off 0 (toward the weaker direction's bound).
+        let skew = CellDevice {
+            step_up: 2 * one,
+            ..dev
+        };
+        let flat = Tiki::default();
+        let r = flat.references(&s, &[dev, skew], 1, 0);
+        let model = pimforge_golden::device::Model {
+            kind: s.device.kind,
+            frac_bits: s.device.frac_bits,
+            c2c_q16: 0,
+        };
+        assert_eq!(
+            r,
+            vec![symmetry_point(&model, &dev), symmetry_point(&model, &skew)]
+        );
+        assert!(r[1] > r[0]);
+        let shifted = Tiki {
+            offset_mean: 20.0,
+            ..flat
+        };
+        let r2 = shifted.references(&s, &[dev], 1, 0);
+        assert_eq!(r2[0], r[0] + 20 * one);
+        // Held inside the device's bounds.
+        let far = Tiki {
+            offset_mean: 60000.0,
+            ..Tiki::default()
+        };
+        assert_eq!(far.references(&s, &[dev], 1, 0)[0], dev.g_max);
+    }
+}

@@ -252,3 +252,138 @@ impl TikiUnit {
         0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shape::tests::small;
+    use crate::shape::{Flavor, Schedule, TikiShape, TransferShape};
+
+    /// A one-slice 8x4 tile with an exact ADC and a Tiki-Taka unit of `flavor`.
+    fn shape(flavor: Flavor) -> TileShape {
+        let mut s = small();
+        s.cell_bits = vec![8];
+        s.value_bits = 8;
+        s.weight_bits = 8;
+        s.adc.bits = 12;
+        s.adc.share = 1;
+        s.tiki = Some(TikiShape {
+            transfer: TransferShape {
+                flavor,
+                schedule: Schedule::Regular { period: 2 },
+                h_bits: 12,
+                h_frac: 4,
+                mu_frac: 2,
+                beta_q16: 1 << 15,
+                warmup_passes: 0,
+            },
+            lr_bits: 8,
+            slot_bits: 3,
+        });
+        s
+    }
+
+    fn unit(s: &TileShape, refs: Vec<i64>) -> TikiUnit {
+        TikiUnit::new(s, 0, vec![s.nominal_device(0); s.rows * s.cols], refs)
+    }
+
+    #[test]
+    fn thresholds_and_slot_counts_have_their_ranges() {
+        let s = shape(Flavor::Chopped);
+        let mut u = unit(&s, vec![0; 32]);
+        assert_eq!(u.write_prob(0, TikiUnit::prob_data(1 << 16, true)), 0);
+        assert_eq!((u.x_thr[0], u.x_neg[0]), (1 << 16, true));
+        assert_eq!(u.write_prob(8, TikiUnit::prob_data(7, false)), 0);
+        assert_eq!(u.d_thr[0], 7);
+        assert_eq!(u.write_prob(0, (1 << 16) + 1), err::BAD_LEVEL);
+        assert_eq!(u.write_prob(12, 0), err::BAD_ADDR);
+        assert_eq!(TikiUnit::pulse_error(&s, 1, 7), 0);
+        assert_eq!(TikiUnit::pulse_error(&s, 1, 8), err::BAD_LEVEL);
+        assert_eq!(TikiUnit::pulse_error(&s, 2, 0), err::BAD_ADDR);
+    }
+
+    #[test]
+    fn unit_words_round_trip_and_refuse_out_of_range_values() {
+        let s = shape(Flavor::Agad);
+        let map = s.unit_map().unwrap();
+        assert_eq!((map.mu, map.mu_past, map.chop), (Some(32), Some(64), 96));
+        assert_eq!(map.words, 96 + 12 + 4);
+        let mut u = unit(&s, vec![0; 32]);
+        let rsp = s.rsp_bits();
+        for (addr, v) in [
+            (3, -5i64),
+            (map.mu.unwrap() + 1, 9),
+            (map.mu_past.unwrap(), -1),
+        ] {
+            let raw = crate::num::to_raw(v as i128, s.data_bits()) as u64;
+            assert_eq!(u.write_word(&s, addr, raw), 0);
+            assert_eq!(
+                u.read_word(&s, addr),
+                Some(crate::num::to_raw(v as i128, rsp))
+            );
+        }
+        assert_eq!(u.write_word(&s, map.chop + 2, 3), 0);
+        assert_eq!((u.state.c_in[2], u.state.switched[2]), (true, true));
+        assert_eq!(u.write_word(&s, map.chop + 9, 1), 0);
+        assert!(u.state.c_out[1]);
+        assert_eq!(u.read_word(&s, map.chop + 9), Some(1));
+        assert_eq!(u.write_word(&s, map.next, 8), err::BAD_LEVEL);
+        assert_eq!(u.write_word(&s, map.phase, 2), err::BAD_LEVEL);
+        assert_eq!(u.write_word(&s, map.warm, 2), err::BAD_LEVEL);
+        assert_eq!(u.write_word(&s, map.lr, 256), err::BAD_LEVEL);
+        assert_eq!(u.write_word(&s, map.lr, 255), 0);
+        assert_eq!(u.read_word(&s, map.lr), Some(255));
+        assert_eq!(u.write_word(&s, map.words, 0), err::BAD_ADDR);
+        assert_eq!(u.read_word(&s, map.words), None);
+    }
+
+    #[test]
+    fn the_transfer_read_sees_each_cell_minus_its_reference() {
+        let s = shape(Flavor::Ttv2);
+        let refs: Vec<i64> = (0..32).map(|i| i * 3 - 40).collect();
+        let mut u = unit(&s, refs.clone());
+        for k in 0..s.rows {
+            u.state.next = k;
+            let (v, clipped) = u.read(&s);
+            assert_eq!(clipped, 0);
+            // Cells at 0: the read is -ref (frac_bits 0), row k only.
+            let want: Vec<i64> = (0..s.cols).map(|j| -refs[k * s.cols + j]).collect();
+            assert_eq!(v, want, "line {k}");
+        }
+    }
+
+    #[test]
+    fn pulses_follow_thresholds_signs_and_choppers() {
+        let s = shape(Flavor::Chopped);
+        let mut u = unit(&s, vec![0; 32]);
+        let mut c = Cells::new(&s);
+        // Row 1 and columns 0 and 2 always fire, positive x and d: each pulse lowers A.
+        assert_eq!(u.write_prob(1, TikiUnit::prob_data(1 << 16, false)), 0);
+        for j in [0, 2] {
+            assert_eq!(u.write_prob(8 + j, TikiUnit::prob_data(1 << 16, false)), 0);
+        }
+        u.state.c_out[2] = true; // differing choppers raise instead
+        let sent = u.pulse(3, false, &mut c);
+        assert_eq!((sent.pulses, sent.clipped), (6, 0));
+        assert_eq!(u.a.get(0, 1, 0), -3);
+        assert_eq!(u.a.get(0, 1, 2), 3);
+        assert_eq!(u.a.pulses, 6);
+        // Into C the choppers do not apply.
+        let sent = u.pulse(2, true, &mut c);
+        assert_eq!(sent.pulses, 4);
+        assert_eq!((c.get(0, 1, 0), c.get(0, 1, 2)), (-2, -2));
+    }
+
+    #[test]
+    fn a_transfer_pulses_c_where_h_reaches_one_pulse() {
+        let s = shape(Flavor::Ttv2);
+        let mut u = unit(&s, vec![0; 32]);
+        let mut c = Cells::new(&s);
+        u.lr_q = 4; // a quarter pulse per read code (h_frac 4)
+        let sent = u.transfer(&s, &[4, -4, 3, 0], &mut c);
+        assert_eq!(sent.pulses, 2);
+        assert_eq!((c.get(0, 0, 0), c.get(0, 0, 1)), (1, -1));
+        assert_eq!(&u.state.h[..4], &[0, 0, 12, 0]);
+        assert_eq!(u.state.next, 1);
+    }
+}

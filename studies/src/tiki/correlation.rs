@@ -6,7 +6,7 @@
 //! the symmetry points) drives TTv2's off-diagonal weights away; the choppers of c-TTv2 and
 //! AGAD cancel it.
 
-use super::host::{transfer_lr_q, PulseHost};
+use crate::train::pulses::{transfer_lr_q, PulseHost};
 use pimforge_golden::device::{c2c_gain, draw, Kind, Model, Nominal};
 use pimforge_golden::tiki::{
     beta_q16, period, symmetry_point, Flavor, Layer, Schedule, TransferShape,

@@ -5,8 +5,8 @@
 //! when the Tiki-Taka unit exists in RTL); biases, nonlinearities and the loss are the host's.
 
 use super::gauss;
-use super::host::{transfer_lr_q, PulseHost};
 use crate::train::digits::{Sample, CLASSES, FEATURES};
+use crate::train::pulses::{transfer_lr_q, PulseHost};
 use crate::train::reference::{Mlp, HIDDEN};
 use pimforge_golden::device::{c2c_gain, draw, Kind, Model, Nominal};
 use pimforge_golden::tiki::{

@@ -1,9 +1,9 @@
-//! Tiki-Taka on the golden model's functional layer ([`pimforge_golden::tiki`]): the host's
-//! update management that turns `x` and `d` into pulse operands ([`host`]), and the
-//! correlation-detection experiment of aihwkit's example 26 ([`correlation`]).
+//! Tiki-Taka on the golden model's functional layer ([`pimforge_golden::tiki`]): the
+//! correlation-detection experiment of aihwkit's example 26 ([`correlation`]) and the digits
+//! MLP on functional layers ([`mlp`]). The host's update management is
+//! [`crate::train::pulses`]; the offset study on the tiles is [`crate::offsets`].
 
 pub mod correlation;
-pub mod host;
 pub mod mlp;
 
 use rand::Rng;

@@ -19,8 +19,8 @@
 
 use super::backend::{Backend, Counters};
 use super::digits::{Sample, CLASSES, FEATURES};
+use super::pulses::{transfer_lr_q, PulseHost};
 use super::reference::{Mlp, HIDDEN};
-use crate::tiki::host::{transfer_lr_q, PulseHost};
 use anyhow::{bail, Result};
 use pimforge_golden::num::signed_range;
 use pimforge_golden::{Direction, TileShape};
@@ -29,57 +29,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Algorithm {
-    /// Bit-slice outer-product updates in the crossbars, with periodic carry resolution.
-    Opa,
-    /// Mixed precision: digital accumulators, threshold transfers of device pulses.
-    Mixed,
-    /// Tiki-Taka v2 on the Tiki-Taka unit: pulse updates into A, transfers through H into C.
-    Ttv2,
-    /// Chopped TTv2.
-    Cttv2,
-    /// AGAD.
-    Agad,
-    /// Plain analog SGD: the same stochastic pulse updates straight into the weight array C.
-    Sgd,
-}
-
-impl Algorithm {
-    /// Whether the algorithm runs on the Tiki-Taka unit (its pulse updates at least).
-    pub fn is_pulsed(self) -> bool {
-        matches!(
-            self,
-            Algorithm::Ttv2 | Algorithm::Cttv2 | Algorithm::Agad | Algorithm::Sgd
-        )
-    }
-
-    /// The Tiki-Taka unit's flavor the algorithm needs (`None`: any, or no unit).
-    pub fn flavor(self) -> Option<pimforge_golden::tiki::Flavor> {
-        use pimforge_golden::tiki::Flavor;
-        match self {
-            Algorithm::Ttv2 => Some(Flavor::Ttv2),
-            Algorithm::Cttv2 => Some(Flavor::Chopped),
-            Algorithm::Agad => Some(Flavor::Agad),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for Algorithm {
-    /// The spelling of `--algorithm` and of the reports.
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(match self {
-            Algorithm::Opa => "opa",
-            Algorithm::Mixed => "mixed",
-            Algorithm::Ttv2 => "ttv2",
-            Algorithm::Cttv2 => "cttv2",
-            Algorithm::Agad => "agad",
-            Algorithm::Sgd => "sgd",
-        })
-    }
-}
+pub use super::algorithm::Algorithm;
 
 /// How to train (the tile itself is the design's config).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -341,7 +291,7 @@ impl Network {
 
     /// `W -= lr a delta^T` of both layers (W2 first) as stochastic pulse updates: into A with
     /// one transfer after each (Tiki-Taka), or into C (analog SGD). The host's update management
-    /// makes the thresholds (`studies::tiki::host`); one pulse is one level, `2^-weight.frac`.
+    /// makes the thresholds (`train::pulses`); one pulse is one level, `2^-weight.frac`.
     fn pulsed_updates(
         &mut self,
         b: &mut dyn Backend,

@@ -1,4 +1,5 @@
-//! What the host computes for a Tiki-Taka layer (aihwkit's C++ rules, `docs/hardware.md`,
+//! What the host computes for a layer trained by stochastic pulse updates (Tiki-Taka's A, or
+//! analog SGD into the weights) (aihwkit's C++ rules, `docs/hardware.md`,
 //! Tiki-Taka): the pulse-count learning rate with its running averages of `max|x|` and
 //! `max|d|`, update management (`BL` and the row and column scales), the firing thresholds of
 //! one update, and the transfer rate in H units per read code.

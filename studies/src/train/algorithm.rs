@@ -1,0 +1,65 @@
+//! The update algorithms a training run can use, and what each needs of the tiles.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Algorithm {
+    /// Bit-slice outer-product updates in the crossbars, with periodic carry resolution.
+    Opa,
+    /// Mixed precision: digital accumulators, threshold transfers of device pulses.
+    Mixed,
+    /// Tiki-Taka v2 on the Tiki-Taka unit: pulse updates into A, transfers through H into C.
+    Ttv2,
+    /// Chopped TTv2.
+    Cttv2,
+    /// AGAD.
+    Agad,
+    /// Plain analog SGD: the same stochastic pulse updates straight into the weight array C.
+    Sgd,
+}
+
+impl Algorithm {
+    /// Whether the algorithm runs on the Tiki-Taka unit (its pulse updates at least).
+    pub fn is_pulsed(self) -> bool {
+        matches!(
+            self,
+            Algorithm::Ttv2 | Algorithm::Cttv2 | Algorithm::Agad | Algorithm::Sgd
+        )
+    }
+
+    /// The default learning rate: of the weights (OPA, mixed precision, analog SGD's pulse
+    /// count), or Tiki-Taka's transfer rate (the rates of the offset study in docs/hardware.md).
+    pub fn default_lr(self) -> f64 {
+        match self {
+            Algorithm::Ttv2 | Algorithm::Agad => 0.3,
+            Algorithm::Cttv2 => 0.1,
+            _ => super::reference::REFERENCE_LR,
+        }
+    }
+
+    /// The Tiki-Taka unit's flavor the algorithm needs (`None`: any, or no unit).
+    pub fn flavor(self) -> Option<pimforge_golden::tiki::Flavor> {
+        use pimforge_golden::tiki::Flavor;
+        match self {
+            Algorithm::Ttv2 => Some(Flavor::Ttv2),
+            Algorithm::Cttv2 => Some(Flavor::Chopped),
+            Algorithm::Agad => Some(Flavor::Agad),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Algorithm {
+    /// The spelling of `--algorithm` and of the reports.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            Algorithm::Opa => "opa",
+            Algorithm::Mixed => "mixed",
+            Algorithm::Ttv2 => "ttv2",
+            Algorithm::Cttv2 => "cttv2",
+            Algorithm::Agad => "agad",
+            Algorithm::Sgd => "sgd",
+        })
+    }
+}
