@@ -5,7 +5,8 @@
 //!   command stream (no golden model, no comparison), as a ratio.
 //!
 //! - training throughput (samples per second) of the digits MLP on the golden model and on the
-//!   RTL in lock-step, same network, same samples.
+//!   RTL in lock-step, same network, same samples: OPA, mixed precision, TTv2, c-TTv2, AGAD and
+//!   analog SGD.
 //!
 //! `PIMFORGE_BENCH_QUICK=1` skips the 64-tile default (its model takes minutes to compile).
 
@@ -55,13 +56,19 @@ fn training_throughput() {
     for (name, algorithm) in [
         ("digits", Algorithm::Opa),
         ("digits-mixed", Algorithm::Mixed),
+        ("digits-tiki", Algorithm::Ttv2),
+        ("digits-tiki", Algorithm::Cttv2),
+        ("digits-tiki", Algorithm::Agad),
+        ("digits-tiki", Algorithm::Sgd),
     ] {
-        let hw = Design::new(preset(name).unwrap().validated().unwrap(), None);
+        let mut c = preset(name).unwrap();
+        algorithm.configure(&mut c);
+        let hw = Design::new(c.validated().unwrap(), None);
         let cfg = hw.config();
         let tc = TrainConfig {
             algorithm,
             epochs: 1,
-            lr: 0.01,
+            lr: algorithm.default_lr(),
             seed: 1,
             crs_every: 16,
             transfer_every: 16,
@@ -69,7 +76,7 @@ fn training_throughput() {
             train_limit: None,
             test_limit: None,
             fast_lr: 0.5,
-            bias_lr: None,
+            bias_lr: algorithm.flavor().map(|_| 0.01),
         };
         let work = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("build");
         let p = prepare(&hw, &work, false).unwrap();
@@ -83,7 +90,7 @@ fn training_throughput() {
             g / r
         );
     }
-    println!("ratio = golden-model speed / RTL-in-lock-step speed (256 and 64 samples, CRS or transfer every 16)");
+    println!("ratio = golden-model speed / RTL-in-lock-step speed (256 and 64 samples; OPA: CRS every 16, mixed: transfer every 16; Tiki-Taka: a pulse update and a transfer per layer and sample)");
 }
 
 fn gen_time(cfg: &Config, reps: u32) -> f64 {
@@ -113,6 +120,7 @@ fn main() {
         ("tiny", preset("tiny").unwrap(), 2, 2000),
         ("narrow-adc", preset("narrow-adc").unwrap(), 2, 1000),
         ("shared-adc", preset("shared-adc").unwrap(), 3, 1000),
+        ("tiki", preset("tiki").unwrap(), 2, 1000),
     ];
     if !quick {
         // Commands go to two of the 64 tiles: the golden model and the DUT still step all 64.

@@ -380,46 +380,4 @@ pub fn solver(size: usize, taylor: u32) -> Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_preset_is_valid() {
-        for name in names() {
-            let c = preset(name).unwrap();
-            c.validate().unwrap_or_else(|e| panic!("{name}: {e}"));
-        }
-    }
-
-    #[test]
-    fn solver_configs_are_valid_and_a_tile_too_small_is_named() {
-        for size in [2, 4, 16, 32, 64] {
-            for taylor in [0, 2] {
-                let c = solver(size, taylor);
-                c.validate()
-                    .unwrap_or_else(|e| panic!("size {size} taylor {taylor}: {e}"));
-            }
-        }
-        let mut tiny = preset("tiny").unwrap();
-        tiny.inv = Some(Inv {
-            taylor: 1,
-            ..Inv::default()
-        });
-        tiny.device.c2c = 0.1;
-        let e = tiny.validate().unwrap_err().to_string();
-        for field in ["crossbar.rows", "crossbar.cols", "device.c2c"] {
-            assert!(e.contains(field), "{field} in {e}");
-        }
-    }
-
-    #[test]
-    fn exact_presets_use_the_narrowest_exact_adc() {
-        for name in names() {
-            let c = preset(name).unwrap();
-            if c.adc.exact {
-                assert_eq!(c.adc.bits, c.exact_adc_bits(), "{name}");
-            }
-        }
-        assert!(!preset("narrow-adc").unwrap().shape().adc_is_exact());
-    }
-}
+mod tests;

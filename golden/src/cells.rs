@@ -149,6 +149,14 @@ impl Cells {
         (g - r) >> self.frac_bits
     }
 
+    /// Sets cell `i` of array `m` to conductance `g` (held inside its bounds): an experiment's
+    /// initial state (no command of the tile does this).
+    pub fn set_conductance(&mut self, m: usize, i: usize, g: i64) {
+        let d = self.devices[m][i];
+        self.g[m][i] = g.clamp(d.g_min, d.g_max);
+        self.levels[m][i] = self.level_of(m, i, self.g[m][i]);
+    }
+
     /// Programs level `level` into cell `(r, c)` of slice `m` (write and verify).
     pub fn set(&mut self, m: usize, r: usize, c: usize, level: i64) {
         self.program(m, r * self.cols + c, level);

@@ -23,9 +23,7 @@ use crate::device::{CellDevice, Kind, Model};
 use crate::lfsr::Lfsr;
 use crate::num::signed_range;
 
-pub mod layer;
 pub mod unit;
-pub use layer::Layer;
 pub use unit::TikiUnit;
 
 pub use crate::protocol::PROB_BITS;

@@ -126,18 +126,10 @@ fn with_flavor(
     cfg: pimforge_gen::config::Valid,
     algorithm: Algorithm,
 ) -> Result<pimforge_gen::config::Valid> {
-    use pimforge_gen::config::Algorithm as Unit;
-    let want = match algorithm {
-        Algorithm::Ttv2 => Unit::Ttv2,
-        Algorithm::Cttv2 => Unit::Cttv2,
-        Algorithm::Agad => Unit::Agad,
-        _ => return Ok(cfg),
-    };
-    let Some(t) = cfg.tiki.as_ref().filter(|t| t.algorithm != want) else {
-        return Ok(cfg);
-    };
     let mut c = (*cfg).clone();
-    c.tiki = Some(t.with_algorithm(want));
+    if !algorithm.configure(&mut c) {
+        return Ok(cfg);
+    }
     warn!("pimforge: the design's Tiki-Taka unit set to {algorithm} for --algorithm {algorithm}");
     Ok(c.validated()?)
 }

@@ -13,7 +13,6 @@ use crate::train::digits::{describe, load, split, Sample};
 use crate::train::network::{train, Algorithm, TrainConfig, LAYER_TILES};
 use crate::train::reference;
 use anyhow::{anyhow, Result};
-use pimforge_gen::config::Algorithm as Flavor;
 use pimforge_gen::design::Design;
 use pimforge_gen::output::write_tree;
 use pimforge_gen::presets::preset;
@@ -85,13 +84,8 @@ fn design(a: Algorithm, offset: f64) -> Result<(String, Design)> {
         _ => "digits-tiki",
     };
     let mut cfg = preset(name).ok_or_else(|| anyhow!("preset {name}"))?;
+    a.configure(&mut cfg);
     if let Some(t) = cfg.tiki.as_mut() {
-        let flavor = match a {
-            Algorithm::Ttv2 => Flavor::Ttv2,
-            Algorithm::Agad => Flavor::Agad,
-            _ => Flavor::Cttv2,
-        };
-        *t = t.with_algorithm(flavor);
         (t.offset_mean, t.offset_std) = (offset, offset / 2.0);
     }
     Ok((name.to_string(), Design::new(cfg.validated()?, None)))

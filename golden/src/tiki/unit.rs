@@ -13,7 +13,7 @@
 //!   clipping, shift-and-add), then [`TransferState::transfer`] with those codes, its pulses
 //!   into row `k` of C.
 
-use super::{TransferState, PROB_BITS};
+use super::{raises, slot, PulseOperands, TransferState, PROB_BITS};
 use crate::adc::convert;
 use crate::cells::Cells;
 use crate::device::CellDevice;
@@ -36,10 +36,8 @@ pub struct TikiUnit {
     /// The fast array A (one array, references subtracted in every read).
     pub a: Cells,
     pub state: TransferState,
-    pub x_thr: Vec<u32>,
-    pub x_neg: Vec<bool>,
-    pub d_thr: Vec<u32>,
-    pub d_neg: Vec<bool>,
+    /// The thresholds and signs of every line (`WRITE_PROB`); its slot count is unused.
+    pub op: PulseOperands,
     pub row_lfsr: Vec<Lfsr>,
     pub col_lfsr: Vec<Lfsr>,
     /// The transfer rate, H units per read code.
@@ -55,10 +53,13 @@ impl TikiUnit {
         TikiUnit {
             a: Cells::tiki_a(shape, tile, devices, refs),
             state: TransferState::new(rows, cols, seed_hash(seed ^ CHOP_SEED, tile, 0, 0)),
-            x_thr: vec![0; rows],
-            x_neg: vec![false; rows],
-            d_thr: vec![0; cols],
-            d_neg: vec![false; cols],
+            op: PulseOperands {
+                x_thr: vec![0; rows],
+                x_neg: vec![false; rows],
+                d_thr: vec![0; cols],
+                d_neg: vec![false; cols],
+                slots: 0,
+            },
             row_lfsr: (0..rows).map(line).collect(),
             col_lfsr: (rows..rows + cols).map(line).collect(),
             lr_q: 0,
@@ -67,7 +68,8 @@ impl TikiUnit {
 
     /// `WRITE_PROB`: returns the error flags it raises.
     pub fn write_prob(&mut self, line: u64, raw: u64) -> u8 {
-        let (rows, lines) = (self.x_thr.len(), self.x_thr.len() + self.d_thr.len());
+        let op = &mut self.op;
+        let (rows, lines) = (op.x_thr.len(), op.x_thr.len() + op.d_thr.len());
         if line >= lines as u64 {
             return err::BAD_ADDR;
         }
@@ -78,9 +80,9 @@ impl TikiUnit {
         }
         let l = line as usize;
         if l < rows {
-            (self.x_thr[l], self.x_neg[l]) = (thr, neg);
+            (op.x_thr[l], op.x_neg[l]) = (thr, neg);
         } else {
-            (self.d_thr[l - rows], self.d_neg[l - rows]) = (thr, neg);
+            (op.d_thr[l - rows], op.d_neg[l - rows]) = (thr, neg);
         }
         0
     }
@@ -106,19 +108,21 @@ impl TikiUnit {
     /// choppers.
     pub fn pulse(&mut self, slots: usize, into_c: bool, c: &mut Cells) -> Sent {
         let mut sent = Sent::default();
-        let (rows, cols) = (self.x_thr.len(), self.d_thr.len());
+        let (rows, cols) = (self.op.x_thr.len(), self.op.d_thr.len());
+        let unchopped = (vec![false; rows], vec![false; cols]);
         for _ in 0..slots {
-            let r: Vec<bool> = (0..rows)
-                .map(|k| super::fires(self.x_thr[k], self.row_lfsr[k].word()))
-                .collect();
-            let f: Vec<bool> = (0..cols)
-                .map(|j| super::fires(self.d_thr[j], self.col_lfsr[j].word()))
-                .collect();
+            let (r, f) = slot(&self.op, &mut self.row_lfsr, &mut self.col_lfsr);
+            let (c_in, c_out) = match into_c {
+                true => (&unchopped.0, &unchopped.1),
+                false => (&self.state.c_in, &self.state.c_out),
+            };
             for k in (0..rows).filter(|&k| r[k]) {
                 for j in (0..cols).filter(|&j| f[j]) {
-                    let chop = !into_c && (self.state.c_in[k] ^ self.state.c_out[j]);
-                    let up = self.x_neg[k] ^ self.d_neg[j] ^ chop;
-                    let n = if up { 1 } else { -1 };
+                    let n = if raises(&self.op, c_in, c_out, k, j) {
+                        1
+                    } else {
+                        -1
+                    };
                     let cells = if into_c { &mut *c } else { &mut self.a };
                     sent.clipped += cells.pulse(0, k, j, n) as u64;
                     sent.pulses += 1;
@@ -126,6 +130,21 @@ impl TikiUnit {
             }
         }
         sent
+    }
+
+    /// The thresholds and signs of `op` on every line, as `WRITE_PROB`s of each would set them
+    /// (its slot count is not kept).
+    pub fn set_operands(&mut self, op: &PulseOperands) {
+        assert_eq!(op.x_thr.len(), self.op.x_thr.len(), "one threshold per row");
+        assert_eq!(
+            op.d_thr.len(),
+            self.op.d_thr.len(),
+            "one threshold per column"
+        );
+        self.op = PulseOperands {
+            slots: 0,
+            ..op.clone()
+        };
     }
 
     /// The one-hot drive of a transfer read of input line `k` (plane 0 of input 1).
@@ -292,9 +311,9 @@ mod tests {
         let s = shape(Flavor::Chopped);
         let mut u = unit(&s, vec![0; 32]);
         assert_eq!(u.write_prob(0, TikiUnit::prob_data(1 << 16, true)), 0);
-        assert_eq!((u.x_thr[0], u.x_neg[0]), (1 << 16, true));
+        assert_eq!((u.op.x_thr[0], u.op.x_neg[0]), (1 << 16, true));
         assert_eq!(u.write_prob(8, TikiUnit::prob_data(7, false)), 0);
-        assert_eq!(u.d_thr[0], 7);
+        assert_eq!(u.op.d_thr[0], 7);
         assert_eq!(u.write_prob(0, (1 << 16) + 1), err::BAD_LEVEL);
         assert_eq!(u.write_prob(12, 0), err::BAD_ADDR);
         assert_eq!(TikiUnit::pulse_error(&s, 1, 7), 0);

@@ -1,5 +1,5 @@
 //! The correlation-detection experiment of aihwkit (`examples/26_correlation_detection.py`) on
-//! the golden model's Tiki-Taka layer: a 5x5 layer, 5000 updates `W -= lr x d^T` with `x` and
+//! the golden model's Tiki-Taka unit (`TikiUnit`, with the transfer read through an exact ADC): a 5x5 layer, 5000 updates `W -= lr x d^T` with `x` and
 //! an independent `n` standard normal and `d = 0.4 x + 0.6 n`. Only the diagonal weights are
 //! correlated with the updates: they should grow (negative: the update lowers them) while the
 //! off-diagonal weights stay near 0. A reference offset (A's references programmed away from
@@ -9,8 +9,9 @@
 use crate::train::pulses::{transfer_lr_q, PulseHost};
 use pimforge_golden::device::{c2c_gain, draw, Kind, Model, Nominal};
 use pimforge_golden::tiki::{
-    beta_q16, period, symmetry_point, Flavor, Layer, Schedule, TransferShape,
+    beta_q16, period, symmetry_point, Flavor, Schedule, TikiUnit, TransferShape,
 };
+use pimforge_golden::{AdcShape, Cells, DeviceShape, TikiShape, TileShape};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -42,6 +43,39 @@ const LEVELS: i64 = 100;
 const FRAC_BITS: u32 = 8;
 const N: usize = 5;
 
+/// A 5x5 one-slice tile of those devices with an exact ADC and a Tiki-Taka unit of `transfer`.
+fn tile(transfer: TransferShape, seed: u32) -> TileShape {
+    TileShape {
+        rows: N,
+        cols: N,
+        value_bits: 8,
+        cell_bits: vec![8],
+        weight_bits: 8,
+        input_bits: 8,
+        dac_bits: 1,
+        adc: AdcShape {
+            bits: 12,
+            step_log2: 0,
+            share: 1,
+        },
+        device: DeviceShape {
+            kind: Kind::SoftBounds,
+            frac_bits: FRAC_BITS,
+            c2c_q16: c2c_gain(0.3),
+            read_q16: 0,
+            bounds: Some((-LEVELS, LEVELS)),
+            seed,
+            files: true,
+        },
+        mixed: None,
+        tiki: Some(TikiShape {
+            transfer,
+            lr_bits: 32,
+            slot_bits: 5,
+        }),
+    }
+}
+
 pub fn run(s: &Setup) -> Outcome {
     let model = Model {
         kind: Kind::SoftBounds,
@@ -67,13 +101,8 @@ pub fn run(s: &Setup) -> Outcome {
             symmetry_point(&model, d) + (off * one).round() as i64
         })
         .collect();
-    let mut layer = Layer::new(N, N, model, (a_dev, a_ref), c_dev, s.seed as u32);
-    // A starts at its symmetry points, read as 0 without an offset.
-    for (g, d) in layer.a.g.iter_mut().zip(&layer.a.dev) {
-        *g = symmetry_point(&model, d);
-    }
     let p = 0.1; // chopper flips: every 10 passes (50 updates)
-    let shape = TransferShape {
+    let transfer = TransferShape {
         flavor: s.flavor,
         schedule: match s.flavor {
             Flavor::Ttv2 => Schedule::Never,
@@ -85,20 +114,29 @@ pub fn run(s: &Setup) -> Outcome {
         beta_q16: beta_q16(5.0, period(p)),
         warmup_passes: period(p),
     };
+    let shape = tile(transfer, s.seed as u32);
+    let mut unit = TikiUnit::new(&shape, 0, a_dev.clone(), a_ref);
+    let mut c = Cells::with_devices(&shape, 0, vec![c_dev]);
+    // A starts at its symmetry points, read as 0 without an offset.
+    for (i, d) in a_dev.iter().enumerate() {
+        unit.a.set_conductance(0, i, symmetry_point(&model, d));
+    }
     let lr = 0.1;
     let mut host = PulseHost::new(31, 0.5, DW_MIN, 1);
-    let lr_q = transfer_lr_q(lr, N, 200.0, shape.h_frac);
+    unit.lr_q = transfer_lr_q(lr, N, 200.0, transfer.h_frac);
     for _ in 0..s.updates {
         let x: Vec<f64> = (0..N).map(|_| gauss()).collect();
         let d: Vec<f64> = x.iter().map(|&xi| 0.4 * xi + 0.6 * gauss()).collect();
-        layer.update(&host.operands(&x, &d));
-        layer.transfer(&shape, lr_q);
+        let op = host.operands(&x, &d);
+        unit.set_operands(&op);
+        unit.pulse(op.slots as usize, false, &mut c);
+        let (v, _) = unit.read(&shape);
+        unit.transfer(&shape, &v, &mut c);
     }
-    let w = layer.weights();
     let (mut diag, mut off) = (0.0, 0.0);
     for k in 0..N {
         for j in 0..N {
-            let v = w[k * N + j] as f64 * DW_MIN;
+            let v = c.get(0, k, j) as f64 * DW_MIN;
             if k == j {
                 diag += v / N as f64;
             } else {
@@ -109,8 +147,8 @@ pub fn run(s: &Setup) -> Outcome {
     Outcome {
         diagonal_mean: diag,
         off_diagonal_mean_abs: off,
-        a_pulses: layer.a.pulses,
-        c_pulses: layer.c.pulses,
+        a_pulses: unit.a.pulses,
+        c_pulses: c.pulses,
     }
 }
 

@@ -1,10 +1,9 @@
-//! Tiki-Taka on the golden model's functional layer ([`pimforge_golden::tiki`]): the
-//! correlation-detection experiment of aihwkit's example 26 ([`correlation`]) and the digits
-//! MLP on functional layers ([`mlp`]). The host's update management is
-//! [`crate::train::pulses`]; the offset study on the tiles is [`crate::offsets`].
+//! Tiki-Taka on the golden model's unit ([`pimforge_golden::tiki`]): the correlation-detection
+//! experiment of aihwkit's example 26 ([`correlation`]). The host's update management is
+//! [`crate::train::pulses`]; training the digits MLP on the tiles is [`crate::train`], and the
+//! offset study [`crate::offsets`].
 
 pub mod correlation;
-pub mod mlp;
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;

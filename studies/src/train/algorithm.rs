@@ -38,6 +38,28 @@ impl Algorithm {
         }
     }
 
+    /// The Tiki-Taka unit (`tiki.algorithm`) the algorithm needs (`None`: any, or no unit).
+    pub fn unit(self) -> Option<pimforge_gen::config::Algorithm> {
+        use pimforge_gen::config::Algorithm as Unit;
+        match self {
+            Algorithm::Ttv2 => Some(Unit::Ttv2),
+            Algorithm::Cttv2 => Some(Unit::Cttv2),
+            Algorithm::Agad => Some(Unit::Agad),
+            _ => None,
+        }
+    }
+
+    /// Sets a config's Tiki-Taka unit to the algorithm's (with its flips); whether it changed.
+    pub fn configure(self, cfg: &mut pimforge_gen::config::Config) -> bool {
+        match (cfg.tiki.as_mut(), self.unit()) {
+            (Some(t), Some(want)) if t.algorithm != want => {
+                *t = t.with_algorithm(want);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// The Tiki-Taka unit's flavor the algorithm needs (`None`: any, or no unit).
     pub fn flavor(self) -> Option<pimforge_golden::tiki::Flavor> {
         use pimforge_golden::tiki::Flavor;

@@ -249,8 +249,7 @@ impl Backend for Golden {
         let op = padded_operands(&self.shape, op);
         let t = &mut self.tiles[tile];
         let unit = t.unit.as_mut().expect("a Tiki-Taka tile");
-        (unit.x_thr, unit.x_neg) = (op.x_thr, op.x_neg);
-        (unit.d_thr, unit.d_neg) = (op.d_thr, op.d_neg);
+        unit.set_operands(&op);
         let sent = unit.pulse(op.slots as usize, into_c, &mut t.cells);
         t.counters.update_clips += sent.clipped;
         match into_c {
