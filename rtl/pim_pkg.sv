@@ -2,7 +2,7 @@
 // `pimforge gen`; the config is in pimforge.yaml beside this file.
 // The hardware contract the RTL shares with the golden model (pimforge_golden::protocol):
 // opcodes, error flags, status words, solve status codes, the device-file entry, the noise
-// LFSRs' taps and seed hash, and fixed widths. Every module uses qualified names
+// LFSRs' taps, next-word function and seed hash, and fixed widths. Every module uses qualified names
 // (pim_pkg::OpMvm); none keeps a copy. A design uses only the constants of the units it has
 // (an array without a solver has no status codes): the waiver covers this package only.
 /* verilator lint_off UNUSEDPARAM */
@@ -99,5 +99,23 @@ package pim_pkg;
   localparam logic [31:0] ChopSeed = 32'hC3C3_C3C3;
   // Fraction bits of a firing threshold.
   localparam int ProbBits = 16;
+
+  // The next word of a noise LFSR: 32 steps of the Galois form (golden::lfsr::Lfsr::word).
+  function automatic logic [31:0] lfsr_word(input logic [31:0] state);
+    lfsr_word = state;
+    for (int k = 0; k < 32; k++) begin
+      lfsr_word = lfsr_word[0] ? ((lfsr_word >> 1) ^ LfsrTaps) : (lfsr_word >> 1);
+    end
+  endfunction
+
+  // The seed of the LFSR of cell or line `index` of slice `slice` of tile `tile`; zero becomes 1
+  // (golden::protocol::seed_hash).
+  function automatic logic [31:0] seed_hash(input logic [31:0] base, input int tile,
+                                            input int slice, input int index);
+    logic [31:0] s;
+    s = base ^ (((32'(tile) << SeedTileShift) ^ (32'(slice) << SeedSliceShift) ^ 32'(index))
+                * SeedMul);
+    seed_hash = (s == '0) ? 32'd1 : s;
+  endfunction
 endpackage : pim_pkg
 /* verilator lint_on UNUSEDPARAM */

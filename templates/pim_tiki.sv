@@ -112,17 +112,9 @@ module pim_tiki #(
   logic             into_c_q;
   logic [CntW-1:0]  a_pulses_q, h_sat_q, flips_q, withheld_q;
 
-  function automatic logic [31:0] lfsr_word(input logic [31:0] state);
-    lfsr_word = state;
-    for (int k = 0; k < 32; k++) begin
-      lfsr_word = lfsr_word[0] ? ((lfsr_word >> 1) ^ pim_pkg::LfsrTaps) : (lfsr_word >> 1);
-    end
-  endfunction
-
+  // Seed of line `index`'s LFSR (the unit's LFSRs use slice 0 of the hash).
   function automatic logic [31:0] seed_hash(input logic [31:0] base, input int index);
-    logic [31:0] s;
-    s = base ^ (((32'(TileIndex) << pim_pkg::SeedTileShift) ^ 32'(index)) * pim_pkg::SeedMul);
-    seed_hash = (s == '0) ? 32'd1 : s;
+    seed_hash = pim_pkg::seed_hash(base, TileIndex, 0, index);
   endfunction
 
   // Only the top ProbBits bits of a word count.
@@ -222,12 +214,12 @@ module pim_tiki #(
   logic [Cols-1:0] cf, cs;
   always_comb begin
     for (int r = 0; r < Rows; r++) begin
-      row_w[r] = lfsr_word(row_lfsr_q[r*32 +: 32]);
+      row_w[r] = pim_pkg::lfsr_word(row_lfsr_q[r*32 +: 32]);
       rf[r]    = fires(x_thr_q[r*ProbW +: ProbW], row_w[r]);
       rs[r]    = x_neg_q[r] ^ (!into_c_q && c_in_q[r]);
     end
     for (int c = 0; c < Cols; c++) begin
-      col_w[c] = lfsr_word(col_lfsr_q[c*32 +: 32]);
+      col_w[c] = pim_pkg::lfsr_word(col_lfsr_q[c*32 +: 32]);
       cf[c]    = fires(d_thr_q[c*ProbW +: ProbW], col_w[c]);
       cs[c]    = d_neg_q[c] ^ (!into_c_q && c_out_q[c]);
     end
@@ -276,7 +268,7 @@ module pim_tiki #(
 
   logic flip;
   logic [31:0] chop_w;
-  assign chop_w = lfsr_word(chop_lfsr_q);
+  assign chop_w = pim_pkg::lfsr_word(chop_lfsr_q);
   always_comb begin
     unique case (Flips)
       1:       flip = fires(ProbW'(FlipThr), chop_w);

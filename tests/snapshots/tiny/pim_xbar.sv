@@ -117,25 +117,15 @@ module pim_xbar #(
     programmed = GW'(g);
   endfunction
 
-  function automatic logic [31:0] lfsr_word(input logic [31:0] state);
-    lfsr_word = state;
-    for (int k = 0; k < 32; k++) begin
-      lfsr_word = lfsr_word[0] ? ((lfsr_word >> 1) ^ pim_pkg::LfsrTaps) : (lfsr_word >> 1);
-    end
-  endfunction
-
   // Sum of the four bytes minus NoiseOffset: zero-mean noise of one word.
   function automatic longint noise(input logic [31:0] w);
     noise = longint'(w[7:0]) + longint'(w[15:8]) + longint'(w[23:16]) + longint'(w[31:24])
             - longint'(pim_pkg::NoiseOffset);
   endfunction
 
-  // Seed of the LFSR of cell (or line) `index` of this tile's slice; zero becomes 1.
+  // Seed of the LFSR of cell (or line) `index` of this tile's slice.
   function automatic logic [31:0] seed_hash(input logic [31:0] base, input int index);
-    logic [31:0] s;
-    s = base ^ (((32'(TileIndex) << pim_pkg::SeedTileShift)
-                 ^ (32'(SliceIndex) << pim_pkg::SeedSliceShift) ^ 32'(index)) * pim_pkg::SeedMul);
-    seed_hash = (s == '0) ? 32'd1 : s;
+    seed_hash = pim_pkg::seed_hash(base, TileIndex, SliceIndex, index);
   endfunction
 
   // Power-up: device parameters loaded, every cell programmed to level 0, LFSRs seeded.
@@ -220,7 +210,7 @@ module pim_xbar #(
     clipped = 1'b0;
     for (int k = 0; k < n; k++) begin
       if (C2cQ16 != 0) begin
-        l = lfsr_word(l);
+        l = pim_pkg::lfsr_word(l);
       end
       if (Kind == 1) begin
         dg = down ? (step(i, 1'b1) * (g - g_min(i))) / -g_min(i)
@@ -303,7 +293,7 @@ module pim_xbar #(
     if (sample_i) begin
       for (int l = 0; l < Lines; l++) begin
         if (ReadQ16 != 0 && l < (transpose_i ? Rows : Cols)) begin
-          w = lfsr_word(read_lfsr_q[l*32 +: 32]);
+          w = pim_pkg::lfsr_word(read_lfsr_q[l*32 +: 32]);
           read_lfsr_q[l*32 +: 32] <= w;
           held_q[l*CurW +: CurW] <= line_current(l) +
               CurW'((noise(w) * longint'(ReadQ16) + 64'sd32768) >>> 16);
