@@ -137,7 +137,8 @@ module pim_tiki #(
   assign is_chop = addr >= 64'(MapChop) && addr < 64'(MapNext);
   logic [RowW+ColW-1:0] word_idx;
   logic [63:0]          chop_line;
-  assign word_idx      = (RowW+ColW)'(is_mu ? addr - 64'(MapMu) : is_mup ? addr - 64'(MapMuPast) : addr);
+  assign word_idx  = (RowW+ColW)'(is_mu  ? addr - 64'(MapMu) :
+                                  is_mup ? addr - 64'(MapMuPast) : addr);
   assign chop_line = addr - 64'(MapChop);
 
   always_comb begin
