@@ -33,8 +33,11 @@ enum Cmd {
     Verify(cmd::verify::VerifyArgs),
     /// Synthesise every digital module with Yosys and report cells, transistors and depth.
     Synth(cmd::synth::SynthArgs),
-    /// Train the 64-32-10 digits MLP in memory (golden model, or RTL in lock-step).
+    /// Train a network (default: the 64-32-10 digits MLP) in memory on a data set (golden
+    /// model, or RTL in lock-step).
     Train(cmd::train::TrainArgs),
+    /// Place a network's layers on a design's tiles: blocks, tiles and utilisation.
+    Map(cmd::map::MapArgs),
     /// Plot the test accuracy of several `train` reports in one PNG.
     Plot(cmd::plot::PlotArgs),
     /// Convergence of high-precision solves from a low-precision INV crossbar (golden model).
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Cmd::Verify(a) => cmd::verify::run(a, dry),
         Cmd::Synth(a) => cmd::synth::run(a, dry),
         Cmd::Train(a) => cmd::train::run(a, dry),
+        Cmd::Map(a) => cmd::map::run(a, dry),
         Cmd::Plot(a) => cmd::plot::run(a, dry),
         Cmd::Refine(a) => cmd::refine::run(a, dry),
         Cmd::Kfac(a) => cmd::kfac::run(a, dry),

@@ -145,7 +145,7 @@ fn item_11_19_the_config_source_is_named_and_presets_must_agree() {
     refused(&["config", "--config", &f], &["unknown field `seed_note`"]);
     let (_t, f) = config("device: {seed: 3}\n");
     let out = succeeds(&["train", "--config", &f, "--dry-run"]);
-    assert!(out.contains("would train opa on cfg"), "{out}");
+    assert!(out.contains("with opa on cfg"), "{out}");
     let help = succeeds(&["train", "--help"]);
     assert!(
         help.contains("`digits`") && help.contains("digits-mixed"),
@@ -349,10 +349,24 @@ fn item_22_the_data_set_is_built_in_and_a_file_can_replace_it() {
     let text = succeeds(&[&SHORT_TRAIN[..], &["--data", &d, "--out", &r2]].concat());
     assert!(text.contains("test accuracy"), "{text}");
     let report = fs::read_to_string(tmp.path().join("r2/report.json")).unwrap();
-    assert!(report.contains(&format!("\"data\": \"{d}\"")), "{report}");
-    fs::write(tmp.path().join("d.csv"), csv.replacen("1,", "x,", 1)).unwrap();
+    assert!(report.contains(&format!("\"source\": \"--data {d}\"")), "{report}");
+    // A bad field below the first line is named by line and column (a first line that is not
+    // all numbers is a header).
+    let second = csv.find('\n').unwrap() + 1;
+    let bad = format!("{}x{}", &csv[..second], &csv[second + 1..]);
+    fs::write(tmp.path().join("d.csv"), bad).unwrap();
     refused(
         &["train", "--data", &d, "--dry-run"],
-        &["line 1: not a list of integers"],
+        &["--data", "line 2 column 1: 'x' is not a finite number"],
+    );
+    // A label beyond the network's outputs, and a network too large for the design.
+    fs::write(tmp.path().join("d.csv"), csv.replacen(",0\n", ",12\n", 1)).unwrap();
+    refused(
+        &["train", "--data", &d, "--dry-run"],
+        &["line 1 column 65: label 12 needs 13 classes, but the network's output layer has 10"],
+    );
+    refused(
+        &["train", "--network", "digits-256", "--dry-run"],
+        &["needs 44 tiles of 64x32 (1x8 + 4x8 + 4x1)", "but the design has 2"],
     );
 }

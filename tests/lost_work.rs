@@ -54,8 +54,9 @@ fn item_04_a_closed_stdout_neither_panics_nor_stops_the_work() {
 
 #[test]
 fn item_07_the_reference_trains_on_the_same_limited_samples() {
-    use pimforge_studies::train::digits::{load, split};
-    use pimforge_studies::train::reference::train_limited;
+    use pimforge_studies::train::digits::load;
+    use pimforge_studies::train::reference::train;
+    use pimforge_studies::train::spec::NetworkSpec;
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("r");
     succeeds(&[
@@ -72,9 +73,10 @@ fn item_07_the_reference_trains_on_the_same_limited_samples() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    let all = load(None).unwrap();
-    let (tr, te) = split(&all);
-    let want = train_limited(tr, &te[..30], 2, 0.01, 3, 40);
+    let data = load(None).unwrap();
+    let (tr, te) = (&data.train[..], &data.test[..]);
+    let net = NetworkSpec::digits();
+    let want = train(&net, (tr, &te[..30]), 2, 0.01, 3, 40);
     let got: Vec<f64> = report(&out)["reference"]["accuracy"]
         .as_array()
         .unwrap()
@@ -83,7 +85,7 @@ fn item_07_the_reference_trains_on_the_same_limited_samples() {
         .collect();
     assert_eq!(got, want);
     // The full-data reference differs: the limits are not ignored.
-    assert_ne!(got, train_limited(tr, te, 2, 0.01, 3, tr.len()));
+    assert_ne!(got, train(&net, (tr, te), 2, 0.01, 3, tr.len()));
 }
 
 #[test]
@@ -120,11 +122,11 @@ fn item_08_plot_groups_by_every_setting_and_counts_a_run_once() {
         "2- and 3-epoch runs are not averaged: {text}"
     );
     assert!(
-        rows[0].contains("golden, 2 epochs") && rows[0].contains("| 2 |"),
+        rows[0].contains("golden, network digits-64-32-10, 2 epochs") && rows[0].contains("| 2 |"),
         "{text}"
     );
     assert!(
-        rows[1].contains("golden, 3 epochs") && rows[1].contains("| 1 |"),
+        rows[1].contains("golden, network digits-64-32-10, 3 epochs") && rows[1].contains("| 1 |"),
         "{text}"
     );
     assert!(text.contains("given twice"), "{text}");

@@ -4,23 +4,48 @@
 //! generators) and accumulators. Needs Verilator (`make deps` installs it).
 
 use pimforge_flows::verify::prepare;
+use pimforge_gen::design::Design;
 use pimforge_studies::train::backend::{Backend, Golden};
-use pimforge_studies::train::digits::{load, split};
-use pimforge_studies::train::network::{Algorithm, Network, TrainConfig, LAYER_TILES};
+use pimforge_studies::train::config::{Algorithm, TrainConfig};
+use pimforge_studies::train::data::Sample;
+use pimforge_studies::train::digits::load;
+use pimforge_studies::train::mapping::{place, Order};
+use pimforge_studies::train::network::Network;
 use pimforge_studies::train::reference::Mlp;
 use pimforge_studies::train::rtl::Lockstep;
-use rand::SeedableRng;
+use pimforge_studies::train::spec::NetworkSpec;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 mod common;
-use common::{design, work};
+use common::{design, design_of, work};
 
-/// Trains `samples` samples on both backends, with an update pass (CRS or transfer) every
-/// `every` samples, comparing the tiles after each sample.
+/// Trains the digits MLP for `samples` digits on preset `name`.
 fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: usize) {
+    let train = load(None).unwrap().train;
     let hw = design(name, None);
+    both_backends(
+        name,
+        &hw,
+        &NetworkSpec::digits(),
+        algorithm,
+        &train[..samples],
+        every,
+    );
+}
+
+/// Trains `samples` on both backends, with an update pass (CRS or transfer) every `every`
+/// samples, comparing the tiles after each sample.
+fn both_backends(
+    name: &str,
+    hw: &Design,
+    spec: &NetworkSpec,
+    algorithm: Algorithm,
+    samples: &[Sample],
+    every: usize,
+) {
     let seed = 3;
-    let prepared = prepare(&hw, &work(), false).unwrap();
+    let prepared = prepare(hw, &work(), false).unwrap();
     let replay = format!("pimforge train --backend rtl --preset {name} --seed {seed}");
     let mut rtl = Lockstep::new(&prepared.built, seed, replay).unwrap();
     let mut golden = Golden::new(&hw.shape, hw.cells().to_vec(), hw.units().to_vec());
@@ -40,21 +65,22 @@ fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: u
         test_limit: None,
         fast_lr: 0.5,
         bias_lr: Some(0.01),
+        order: Order::RowMajor,
     };
-    let init = Mlp::new(&mut ChaCha8Rng::seed_from_u64(seed));
+    let init = Mlp::new(spec, &mut ChaCha8Rng::seed_from_u64(seed));
     let formats = (hw.config().input.frac, hw.config().weight.frac);
-    let mut net_r = Network::new(&mut rtl, &init, formats.0, formats.1, seed).unwrap();
-    let mut net_g = Network::new(&mut golden, &init, formats.0, formats.1, seed).unwrap();
-    let all = load(None).unwrap();
-    let (train, _) = split(&all);
-    for (i, s) in train[..samples].iter().enumerate() {
+    let p = place(spec, (hw.shape.rows, hw.shape.cols), hw.tiles(), tc.order).unwrap();
+    let tiles = p.used_tiles();
+    let mut net_r = Network::new(&mut rtl, &init, p.clone(), formats, seed).unwrap();
+    let mut net_g = Network::new(&mut golden, &init, p, formats, seed).unwrap();
+    for (i, s) in samples.iter().enumerate() {
         let lr = net_r
             .step(&mut rtl, s, &tc)
             .unwrap_or_else(|e| panic!("{e:#}"));
         let lg = net_g.step(&mut golden, s, &tc).unwrap();
         assert_eq!(lr, lg, "{name}: loss of sample {i}");
         if (i + 1) % every == 0 {
-            for t in LAYER_TILES {
+            for &t in &tiles {
                 match algorithm {
                     Algorithm::Opa => {
                         rtl.crs(t).unwrap();
@@ -68,7 +94,7 @@ fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: u
                 }
             }
         }
-        for t in LAYER_TILES {
+        for &t in &tiles {
             assert!(
                 rtl.cells(t) == golden.cells(t),
                 "{name}: tile {t} crossbars differ after sample {i}"
@@ -84,7 +110,12 @@ fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: u
             );
         }
     }
-    let (r, g) = (rtl.counters(0), golden.counters(0));
+    let sum = |b: &dyn Backend| {
+        let mut c = b.counters(tiles[0]);
+        tiles[1..].iter().for_each(|&t| c += b.counters(t));
+        c
+    };
+    let (r, g) = (sum(&rtl), sum(&golden));
     assert_eq!(
         (
             r.pulses,
@@ -107,7 +138,9 @@ fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: u
     );
     assert!(r.pulses > 0);
     println!(
-        "{name}: {samples} samples identical after every step; lock-step {}; tile 0: {} pulses, {} clipped updates",
+        "{name}: {} samples identical after every step on {} tiles; lock-step {}; {} pulses, {} clipped updates",
+        samples.len(),
+        tiles.len(),
         rtl.evidence().unwrap(),
         r.pulses,
         r.update_clips
@@ -135,4 +168,27 @@ fn chopped_tiki_taka_trains_identically_on_rtl_and_golden_model() {
 #[test]
 fn analog_sgd_trains_identically_on_rtl_and_golden_model() {
     rtl_matches_golden("digits-tiki", Algorithm::Sgd, 12, 1);
+}
+
+/// A network cut into blocks over 6 tiles (tiny's 8x8 crossbars: a 12-10-3 MLP, W1 in 2x2
+/// blocks, W2 in 2x1): partial sums on the host, every block's OPA, CRS of every tile, and the
+/// golden model's direct products (exact ADC) equal to the RTL's bit-serial ones.
+#[test]
+fn a_network_over_six_tiles_trains_identically_on_rtl_and_golden_model() {
+    let mut cfg = pimforge_gen::presets::preset("tiny").unwrap();
+    cfg.tiles = 6;
+    let hw = design_of(cfg, None);
+    let spec = NetworkSpec::parse(
+        "name: t\ninputs: 12\nloss: cross-entropy\nlayers:\n  - {outputs: 10, activation: relu}\n  - {outputs: 3, activation: softmax}\n",
+        "t",
+    )
+    .unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let samples: Vec<Sample> = (0..24)
+        .map(|i| Sample {
+            x: (0..12).map(|_| rng.random_range(0.0..1.0)).collect(),
+            label: i % 3,
+        })
+        .collect();
+    both_backends("tiny x6", &hw, &spec, Algorithm::Opa, &samples, 8);
 }

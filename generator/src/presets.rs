@@ -64,6 +64,14 @@ pub const PRESETS: &[(&str, &str)] = &[
         "digits-tiki with A's references 100 levels above the symmetry points (spread 50): the offset that breaks TTv2",
     ),
     (
+        "puma-mixed",
+        "puma's array (64 tiles of 128x128) in mixed precision: digits-mixed's soft-bounds ReRAM cells (one 11-bit cell per weight, one level = 2^-8), 32-bit accumulators, the narrowest exact ADC",
+    ),
+    (
+        "puma-tiki",
+        "puma's array (64 tiles of 128x128) on the Tiki-Taka unit: digits-tiki's cells and chopped TTv2, the narrowest exact ADC",
+    ),
+    (
         "solver",
         "1 tile of 16x32 at puma's precision and a 16x16 high-precision solver (pim_solver: refinement controller, 8-bit INV crossbar, and a 16x32 tile for the exact residuals)",
     ),
@@ -349,6 +357,22 @@ pub fn preset(name: &str) -> Option<Config> {
             adc: preset("digits-mixed")?.adc,
             ..tiki(2, 64, 32, Tiki::default())
         },
+        "puma-mixed" => {
+            let mut c = Config {
+                weight: Fixed { bits: 11, frac: 8 },
+                ..mixed(64, 128, 128, 2, 32)
+            };
+            c.adc.bits = c.exact_adc_bits();
+            c
+        }
+        "puma-tiki" => {
+            let mut c = Config {
+                weight: Fixed { bits: 11, frac: 8 },
+                ..tiki(64, 128, 128, Tiki::default())
+            };
+            c.adc.bits = c.exact_adc_bits();
+            c
+        }
         "digits-tiki-offset" => {
             let mut c = preset("digits-tiki")?;
             let t = c.tiki.as_mut()?;

@@ -93,6 +93,54 @@ pub fn mvm(shape: &TileShape, cells: &mut Cells, x: &[i64], dir: Direction) -> M
     MvmResult { y, clipped }
 }
 
+/// `x . W` (forward) or `W . x` (transpose) straight from the slices' levels, `sum_m
+/// 2^(value_bits*m) sum_i x_i g_m`: what [`mvm`] returns when every read is exact (no read
+/// noise, and [`TileShape::adc_is_exact`]), in `slices` passes over the cells instead of
+/// `planes * slices` (the tests prove the two identical).
+pub fn direct_product(shape: &TileShape, cells: &Cells, x: &[i64], dir: Direction) -> MvmResult {
+    let (n_in, n_out) = dir.extent(shape);
+    assert_eq!(x.len(), n_in, "input length");
+    let cols = cells.cols;
+    let mut y = vec![0i128; n_out];
+    let mut part = vec![0i64; n_out];
+    for m in 0..shape.slices() {
+        let levels = &cells.levels[m];
+        part.fill(0);
+        match dir {
+            Direction::Forward => {
+                for (i, &xi) in x.iter().enumerate().filter(|(_, &v)| v != 0) {
+                    let row = &levels[i * cols..i * cols + n_out];
+                    part.iter_mut().zip(row).for_each(|(p, &g)| *p += xi * g);
+                }
+            }
+            Direction::Transpose => {
+                for (o, p) in part.iter_mut().enumerate() {
+                    let row = &levels[o * cols..o * cols + n_in];
+                    *p = row.iter().zip(x).map(|(&g, &xi)| g * xi).sum();
+                }
+            }
+        }
+        let shift = shape.value_bits * m as u32;
+        y.iter_mut()
+            .zip(&part)
+            .for_each(|(acc, &p)| *acc += (p as i128) << shift);
+    }
+    MvmResult { y, clipped: 0 }
+}
+
+/// Whether [`direct_product`] equals [`mvm`] on these cells: exact ADC reads, no read noise.
+pub fn is_direct(shape: &TileShape, cells: &Cells) -> bool {
+    cells.read_q16 == 0 && shape.adc_is_exact()
+}
+
+/// The product as the tile computes it: [`direct_product`] where that is exact, else [`mvm`].
+pub fn product(shape: &TileShape, cells: &mut Cells, x: &[i64], dir: Direction) -> MvmResult {
+    match is_direct(shape, cells) {
+        true => direct_product(shape, cells, x, dir),
+        false => mvm(shape, cells, x, dir),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +203,9 @@ mod tests {
                     }
                     let got = mvm(&s, &mut cells, &x, dir);
                     let want = big_product(&s, &cells, &x, dir);
+                    // The shortcut of exact tiles returns the same, bit for bit.
+                    assert!(is_direct(&s, &cells));
+                    assert_eq!(direct_product(&s, &cells, &x, dir), got);
                     assert_eq!(got.clipped, 0);
                     let got: Vec<BigInt> = got.y.iter().map(|&v| BigInt::from(v)).collect();
                     assert_eq!(got, want, "dac {dac} trial {trial} {dir:?}");
@@ -200,6 +251,7 @@ mod tests {
         };
         let x: Vec<i64> = (0..16).map(|_| rng.random_range(-1000..=1000)).collect();
         let bound = s.read_noise_bound();
+        assert!(!is_direct(&s, &cells) && is_direct(&s, &clean));
         let (mut sum, mut sq, mut n) = (0i64, 0i64, 0i64);
         for _ in 0..200 {
             for k in 0..s.planes() {
@@ -238,6 +290,9 @@ mod tests {
         let x: Vec<i64> = (0..16).map(|_| rng.random_range(-32768..=32767)).collect();
         let got = mvm(&s, &mut cells, &x, Direction::Forward);
         assert!(got.clipped > 0);
+        // Not exact: the tile's product keeps the bit-serial path.
+        assert!(!is_direct(&s, &cells));
+        assert_eq!(product(&s, &mut cells.clone(), &x, Direction::Forward), got);
         let exact = big_product(&s, &cells, &x, Direction::Forward);
         let got: Vec<BigInt> = got.y.iter().map(|&v| BigInt::from(v)).collect();
         assert_ne!(got, exact);

@@ -28,6 +28,15 @@ pub fn fraction(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A fraction strictly between 0 and 1 (test shares).
+pub fn open_fraction(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
+        Ok(_) => Err("allowed: a fraction in (0, 1)".into()),
+        Err(_) => Err("not a number; allowed: a fraction in (0, 1)".into()),
+    }
+}
+
 /// `n` and the word, singular or plural (`1 tile`, `64 tiles`).
 pub fn count(n: usize, word: &str) -> String {
     if n == 1 {
@@ -51,6 +60,8 @@ mod tests {
         assert!(at_least_one("0.5").is_err() && at_least_one("nan").is_err());
         assert_eq!(fraction("1"), Ok(1.0));
         assert!(fraction("0").is_err() && fraction("1.5").is_err() && fraction("nan").is_err());
+        assert_eq!(open_fraction("0.25"), Ok(0.25));
+        assert!(open_fraction("1").is_err() && open_fraction("0").is_err());
         assert_eq!(
             (count(1, "tile"), count(3, "epoch")),
             ("1 tile".into(), "3 epochs".into())

@@ -3,9 +3,12 @@
 #[macro_use]
 pub mod say;
 pub mod config;
+pub mod data;
 pub mod flags;
 pub mod gen;
+pub mod json_out;
 pub mod kfac;
+pub mod map;
 pub mod offsets;
 pub mod plot;
 pub mod presets;

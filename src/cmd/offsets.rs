@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::builder::RangedU64ValueParser;
 use clap::Args;
 use pimforge_studies::offsets::{run as study, OffsetStudy};
-use pimforge_studies::train::network::Algorithm;
+use pimforge_studies::train::config::Algorithm;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]

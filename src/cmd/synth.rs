@@ -1,13 +1,12 @@
 //! `pimforge synth`: Yosys synthesis of every digital module, with a per-module report.
 
 use super::flags::count;
+use super::json_out::JsonOut;
 use super::ConfigArgs;
-use anyhow::Context;
 use clap::Args;
 use pimforge_flows::synth::synth_module;
 use pimforge_flows::tools::require;
 use pimforge_gen::emit::digital_modules;
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -32,7 +31,11 @@ pub fn run(a: &SynthArgs, dry: bool) -> anyhow::Result<()> {
     require("yosys")?;
     // The report's file is checked, and made, before the synthesis runs.
     let json = match &a.json {
-        Some(path) => Some(JsonOut::create(path)?),
+        Some(path) => Some(JsonOut::create(
+            path,
+            &["modules", "config_hash"],
+            "pimforge synth",
+        )?),
         None => None,
     };
     if dry {
@@ -86,46 +89,4 @@ pub fn run(a: &SynthArgs, dry: bool) -> anyhow::Result<()> {
         out.finish(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
     }
     Ok(())
-}
-
-/// A JSON report file: a temporary file beside it from the start (so an unwritable path fails
-/// before the work), renamed over it when the report is done.
-struct JsonOut {
-    path: PathBuf,
-    tmp: tempfile::NamedTempFile,
-}
-
-impl JsonOut {
-    fn create(path: &std::path::Path) -> anyhow::Result<JsonOut> {
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => std::path::Path::new("."),
-        };
-        // A file there already is replaced only if it is an earlier report of `synth`.
-        if let Ok(old) = std::fs::read_to_string(path) {
-            let v: serde_json::Value = serde_json::from_str(&old).unwrap_or_default();
-            if v.get("modules").is_none() || v.get("config_hash").is_none() {
-                anyhow::bail!(
-                    "--json {}: the file exists and is not a report of pimforge synth; choose another path",
-                    path.display()
-                );
-            }
-        }
-        let tmp = tempfile::Builder::new()
-            .prefix(".pimforge-json-")
-            .tempfile_in(dir)
-            .with_context(|| format!("--json {}: cannot write there", path.display()))?;
-        Ok(JsonOut {
-            path: path.to_path_buf(),
-            tmp,
-        })
-    }
-
-    fn finish(mut self, text: &str) -> anyhow::Result<()> {
-        self.tmp.write_all(text.as_bytes())?;
-        self.tmp
-            .persist(&self.path)
-            .with_context(|| format!("--json {}: cannot write", self.path.display()))?;
-        Ok(())
-    }
 }

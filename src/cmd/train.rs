@@ -1,6 +1,8 @@
-//! `pimforge train`: the digits MLP trained in memory on the golden model or on the RTL in
-//! lock-step, with a progress bar (and a line per epoch, on a terminal or not).
+//! `pimforge train`: a network (the 64-32-10 digits MLP by default) placed on the design's tiles
+//! and trained in memory on a data set (the shipped digits by default), on the golden model or
+//! on the RTL in lock-step, with a progress bar (and a line per epoch, on a terminal or not).
 
+use super::data::DataArgs;
 use super::flags::{count, positive};
 use super::ConfigArgs;
 use anyhow::{bail, Result};
@@ -8,9 +10,12 @@ use clap::builder::RangedU64ValueParser;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use pimforge_gen::design::Design;
-use pimforge_studies::train::network::{Algorithm, Epoch, TrainConfig};
+use pimforge_studies::train::config::{Algorithm, TrainConfig};
+use pimforge_studies::train::epochs::Epoch;
+use pimforge_studies::train::mapping::Order;
 use pimforge_studies::train::reference;
 use pimforge_studies::train::run::{run as train, BackendKind, TrainRun};
+use pimforge_studies::train::spec::NetworkSpec;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -59,10 +64,15 @@ pub struct TrainArgs {
     /// Evaluate on the first N test samples only (at least 1).
     #[arg(long, value_name = "N", value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     pub test_limit: Option<usize>,
-    /// Data set: CSV (gzipped or not) of 64 pixels 0..=16 and a label per line, as the shipped
-    /// digits data (the default); the first 1347 lines train, the rest test.
-    #[arg(long, value_name = "FILE.csv")]
-    pub data: Option<PathBuf>,
+    /// The network: a shipped one (digits: 64-32-10; digits-256: 64-256-256-10; panther:
+    /// 1024-256-512-512-10) or a YAML file (docs/training.md, Networks).
+    #[arg(long, value_name = "NAME|FILE.yaml", default_value = "digits")]
+    pub network: String,
+    /// The order in which a layer's blocks take tiles.
+    #[arg(long, value_enum, default_value_t = Order::RowMajor)]
+    pub order: Order,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Report directory (report.json, accuracy.png), rewritten after every epoch; default
     /// build/train/<design>-<algorithm>-<backend>-s<seed>. A report of another run there is
     /// never replaced.
@@ -97,10 +107,13 @@ impl TrainArgs {
         if let Some(n) = self.test_limit {
             s += &format!(" --test-limit {n}");
         }
-        if let Some(d) = &self.data {
-            s += &format!(" --data {}", d.display());
+        if self.network != "digits" {
+            s += &format!(" --network {}", self.network);
         }
-        s
+        if self.order != Order::RowMajor {
+            s += " --order column-major";
+        }
+        s + &self.data.flags()
     }
 }
 
@@ -176,9 +189,22 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
             input_bits - 1
         );
     }
+    let network = NetworkSpec::load(&a.network)?;
+    let data = a.data.load()?;
+    let net_part = match a.network.as_str() {
+        "digits" => String::new(),
+        n => format!(
+            "{}-",
+            std::path::Path::new(n)
+                .file_stem()
+                .map_or(n.into(), |s| s.to_string_lossy().into_owned())
+        ),
+    };
     let out = a.out.clone().unwrap_or_else(|| {
-        PathBuf::from("build/train")
-            .join(format!("{name}-{}-{}-s{}", a.algorithm, a.backend, a.seed))
+        PathBuf::from("build/train").join(format!(
+            "{name}-{net_part}{}-{}-s{}",
+            a.algorithm, a.backend, a.seed
+        ))
     });
     let run = TrainRun {
         design: &design,
@@ -196,18 +222,23 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
             test_limit: a.test_limit,
             fast_lr: a.fast_lr,
             bias_lr: a.bias_lr(),
+            order: a.order,
         },
-        data: a.data.clone(),
+        network,
+        data: &data,
         replay: pimforge_flows::replay::train(&src, &a.run_flags()),
         work: a.work.clone(),
         out: out.clone(),
     };
     if dry {
-        // `train` checks the report directory first thing, before any work.
+        // `train` checks the placement and the report directory first thing, before any work.
+        let p = pimforge_studies::train::run::placement(&run)?;
         pimforge_studies::train::run::check_out(&run)?;
-        pimforge_studies::train::digits::load(a.data.as_deref())?;
         say!(
-            "pimforge: dry run: would train {} on {name} ({} backend) and write {}",
+            "pimforge: dry run: would train {} ({}, on {} tiles) with {} on {name} ({} backend) and write {}",
+            run.network.name,
+            run.network.shape_string(),
+            p.tiles.len(),
             a.algorithm,
             a.backend,
             out.display()

@@ -8,10 +8,14 @@
 //! through [`Golden`]: the same commands and the same arithmetic as the RTL in lock-step.
 
 use crate::plot::{line_png, Frame, Series};
-use crate::train::backend::{Backend, Counters, Golden};
-use crate::train::digits::{describe, load, split, Sample};
-use crate::train::network::{train, Algorithm, TrainConfig, LAYER_TILES};
+use crate::train::backend::{Counters, Golden};
+use crate::train::config::{Algorithm, TrainConfig};
+use crate::train::data::Sample;
+use crate::train::digits::load;
+use crate::train::epochs::{counters, train};
+use crate::train::mapping::{place, Order};
 use crate::train::reference;
+use crate::train::spec::NetworkSpec;
 use anyhow::{anyhow, Result};
 use pimforge_gen::design::Design;
 use pimforge_gen::output::write_tree;
@@ -112,14 +116,15 @@ fn one(
         test_limit: s.test_limit,
         fast_lr: 0.5,
         bias_lr: uses_a(a).then_some(reference::REFERENCE_LR),
+        order: Order::RowMajor,
     };
     let t0 = Instant::now();
     let formats = (cfg.input.frac, cfg.weight.frac);
-    let (epochs, _) = train(&mut b, tr, te, &tc, formats, &mut |_, _, _| Ok(()))?;
-    let mut counters = Counters::default();
-    for t in LAYER_TILES {
-        counters += b.counters(t);
-    }
+    let spec = NetworkSpec::digits();
+    let p = place(&spec, (d.shape.rows, d.shape.cols), cfg.tiles, tc.order)?;
+    let net = (&spec, &p);
+    let (epochs, _) = train(&mut b, net, (tr, te), &tc, formats, &mut |_, _, _| Ok(()))?;
+    let counters = counters(&b, &p.used_tiles());
     let accuracy: Vec<f64> = epochs.iter().map(|e| e.test_accuracy).collect();
     Ok(Point {
         algorithm: a.to_string(),
@@ -142,9 +147,8 @@ pub type Progress<'a> = dyn Fn(usize, usize, &Point) + Sync + 'a;
 /// plot (an interrupted study keeps its finished runs, marked incomplete); returns the table.
 pub fn run(s: &OffsetStudy, progress: &Progress) -> Result<String> {
     pimforge_gen::output::check_out(&s.out, "--out")?;
-    let all = load(s.data.as_deref())?;
-    let (tr, te) = split(&all);
-    let te = &te[..s.test_limit.unwrap_or(te.len()).min(te.len())];
+    let data = load(s.data.as_deref())?;
+    let (tr, te) = (&data.train[..], data.test_limited(s.test_limit));
     let n_train = s.train_limit.unwrap_or(tr.len()).min(tr.len());
     let mut work = Vec::new();
     for &a in &s.algorithms {
@@ -159,8 +163,9 @@ pub fn run(s: &OffsetStudy, progress: &Progress) -> Result<String> {
         .seeds
         .iter()
         .map(|&seed| {
-            let acc =
-                reference::train_limited(tr, te, s.epochs, reference::REFERENCE_LR, seed, n_train);
+            let spec = NetworkSpec::digits();
+            let lr = reference::REFERENCE_LR;
+            let acc = reference::train(&spec, (tr, te), s.epochs, lr, seed, n_train);
             acc.last().copied().unwrap_or(0.0)
         })
         .collect();
@@ -305,6 +310,13 @@ fn findings(s: &OffsetStudy, reference: &[f64], points: &[Point]) -> String {
     t
 }
 
+/// How the report names the data set.
+fn data_name(file: Option<&std::path::Path>) -> String {
+    file.map_or(crate::train::digits::SHIPPED_NAME.into(), |p| {
+        p.display().to_string()
+    })
+}
+
 fn write(s: &OffsetStudy, reference: &[f64], points: &[Point], complete: bool) -> Result<()> {
     let mut sorted: Vec<&Point> = points.iter().collect();
     sorted.sort_by(|x, y| {
@@ -315,7 +327,7 @@ fn write(s: &OffsetStudy, reference: &[f64], points: &[Point], complete: bool) -
     let report = Report {
         tool: crate::train::report::TOOL,
         version: pimforge_gen::emit::VERSION,
-        data: describe(s.data.as_deref()),
+        data: data_name(s.data.as_deref()),
         epochs: s.epochs,
         seeds: &s.seeds,
         offsets: &s.offsets,

@@ -7,9 +7,10 @@
 
 use anyhow::Result;
 use pimforge_golden::mixed::{accumulate, transfer_all};
+use pimforge_golden::mvm::product;
 use pimforge_golden::opa::{crs, opa};
 use pimforge_golden::tiki::{PulseOperands, TikiUnit};
-use pimforge_golden::{mvm, Cells, Direction, TileShape};
+use pimforge_golden::{Cells, Direction, TileShape};
 use serde::Serialize;
 
 /// Events the tiles counted (the hardware's status counters, without their 32-bit saturation).
@@ -111,8 +112,8 @@ struct Tile {
 }
 
 /// The golden model's functional form: every operation as the plain functions of the golden
-/// crate (bit-serial sliced products through the ADC model, OPA phases and steps, pulse trains
-/// through the device models).
+/// crate (bit-serial sliced products through the ADC model, or their direct integer form where
+/// every read is exact, OPA phases and steps, pulse trains through the device models).
 pub struct Golden {
     shape: TileShape,
     tiles: Vec<Tile>,
@@ -199,7 +200,7 @@ impl Backend for Golden {
     ) -> Result<Vec<i128>> {
         let (n_in, _) = dir.extent(&self.shape);
         let t = &mut self.tiles[tile];
-        let r = mvm(&self.shape, &mut t.cells, &padded(x, n_in), dir);
+        let r = product(&self.shape, &mut t.cells, &padded(x, n_in), dir);
         t.counters.adc_clips += r.clipped;
         t.counters.products += 1;
         Ok(r.y[..outputs].to_vec())

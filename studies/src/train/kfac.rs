@@ -14,8 +14,10 @@
 //! right-hand side are scaled to 16-bit integers, solved to the 16-bit target, and scaled back.
 //! With [`Layers::Output`] the hidden layer takes plain SGD steps (at [`SGD_LR`]).
 
-use super::digits::{Sample, CLASSES, FEATURES};
-use super::reference::{input, Mlp, HIDDEN};
+use super::data::Sample;
+use super::digits::{CLASSES, FEATURES};
+use super::reference::{Mlp, HIDDEN};
+use super::spec::NetworkSpec;
 use pimforge_golden::solver::{reference_solution, refine, InvShape, Solve, Status};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -228,7 +230,7 @@ pub fn train_with(
     max_steps: usize,
 ) -> anyhow::Result<(Run, Mlp)> {
     let mut rng = ChaCha8Rng::seed_from_u64(setup.seed);
-    let mut net = Mlp::new(&mut rng);
+    let mut net = Mlp::new(&NetworkSpec::digits(), &mut rng);
     let mut order: Vec<usize> = (0..train.len()).collect();
     let na = HIDDEN + 1;
     let n1 = FEATURES + 1;
@@ -250,10 +252,10 @@ pub fn train_with(
             let mut bg1 = vec![0.0; if both { HIDDEN * HIDDEN } else { 0 }];
             for &i in chunk {
                 let s = &train[i];
-                let x = input(s);
-                let (h, p) = net.forward(&x);
-                let mut d2 = p;
-                d2[s.label as usize] -= 1.0;
+                let acts = net.forward(&s.x);
+                let (x, h) = (&acts[0], &acts[1]);
+                let mut d2 = acts[2].clone();
+                d2[s.label] -= 1.0;
                 let mut a: Vec<f64> = h.to_vec();
                 a.push(1.0);
                 for (r, ar) in a.iter().enumerate() {
@@ -267,7 +269,9 @@ pub fn train_with(
                 let d1: Vec<f64> = (0..HIDDEN)
                     .map(|j| {
                         if h[j] > 0.0 {
-                            (0..CLASSES).map(|k| net.w2[j * CLASSES + k] * d2[k]).sum()
+                            (0..CLASSES)
+                                .map(|k| net.layers[1].w[j * CLASSES + k] * d2[k])
+                                .sum()
                         } else {
                             0.0
                         }
@@ -295,11 +299,11 @@ pub fn train_with(
             };
             for r in 0..HIDDEN {
                 for c in 0..CLASSES {
-                    net.w2[r * CLASSES + c] -= setup.lr * step2[r * CLASSES + c];
+                    net.layers[1].w[r * CLASSES + c] -= setup.lr * step2[r * CLASSES + c];
                 }
             }
             for c in 0..CLASSES {
-                net.b2[c] -= setup.lr * step2[HIDDEN * CLASSES + c];
+                net.layers[1].b[c] -= setup.lr * step2[HIDDEN * CLASSES + c];
             }
             // Hidden layer: K-FAC with both layers, else SGD (at the SGD learning rate under
             // output-layer K-FAC).
@@ -313,11 +317,11 @@ pub fn train_with(
             };
             for i in 0..FEATURES {
                 for j in 0..HIDDEN {
-                    net.w1[i * HIDDEN + j] -= lr1 * g1[i * HIDDEN + j];
+                    net.layers[0].w[i * HIDDEN + j] -= lr1 * g1[i * HIDDEN + j];
                 }
             }
             for j in 0..HIDDEN {
-                net.b1[j] -= lr1 * g1[FEATURES * HIDDEN + j];
+                net.layers[0].b[j] -= lr1 * g1[FEATURES * HIDDEN + j];
             }
             run.accuracy.push(accuracy(&net, test));
             if run.accuracy.len() >= max_steps {

@@ -2,7 +2,12 @@
 //! epoch for one or more runs (with the float64 reference of the same seed).
 
 use super::backend::Counters;
-use super::network::{Epoch, HostClips, TrainConfig};
+use super::config::TrainConfig;
+use super::data::DataInfo;
+use super::epochs::Epoch;
+use super::mapping::Placement;
+use super::network::HostClips;
+use super::spec::NetworkSpec;
 use crate::plot::{line_png, Frame, Series};
 use anyhow::{anyhow, Context, Result};
 use pimforge_gen::output::write_tree;
@@ -28,8 +33,11 @@ pub struct Report {
     pub design: String,
     pub config_hash: String,
     pub backend: String,
-    /// The data set trained on.
-    pub data: String,
+    /// The data set trained on: where from, its split and the features' scaling.
+    pub data: DataInfo,
+    pub network: NetworkSpec,
+    /// Which tiles hold which blocks of the layers.
+    pub placement: Placement,
     pub train: TrainConfig,
     /// False while the run is going (the report is rewritten after every epoch) and when it was
     /// interrupted: `epochs` then holds the epochs finished.
@@ -112,8 +120,9 @@ impl Run {
             other => other.to_string(),
         };
         let settings = format!(
-            "{}, {} epochs, lr {}, x_frac {}, crs_every {}, transfer_every {}, train limit {}, test limit {}, data {}, config {}",
+            "{}, network {}, {} epochs, lr {}, x_frac {}, crs_every {}, transfer_every {}, train limit {}, test limit {}, data {}, config {}",
             text(&v["backend"]),
+            text(&v["network"]["name"]),
             text(&t["epochs"]),
             text(&t["lr"]),
             text(&t["x_frac"]),
@@ -121,7 +130,10 @@ impl Run {
             text(&t["transfer_every"]),
             text(&t["train_limit"]),
             text(&t["test_limit"]),
-            text(&v["data"]),
+            match &v["data"]["source"] {
+                serde_json::Value::Null => text(&v["data"]),
+                src => format!("{} ({})", text(src), v["data"]["split"]),
+            },
             text(&v["config_hash"]),
         );
         Ok(Run {

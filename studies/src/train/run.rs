@@ -1,13 +1,16 @@
-//! One `pimforge train` run: the digits MLP trained in memory on a design, on the golden model or
-//! on the RTL in lock-step, beside the float64 reference of the same seed; the report and its
-//! accuracy plot written into a directory.
+//! One `pimforge train` run: a network placed on a design's tiles and trained in memory on a
+//! data set, on the golden model or on the RTL in lock-step, beside the float64 reference of
+//! the same seed; the report and its accuracy plot written into a directory.
 
 use super::backend::{Backend, Counters, Golden};
-use super::digits::{describe, load, split};
-use super::network::{check_shape, train, Epoch, TrainConfig, LAYER_TILES};
+use super::config::{check_units, TrainConfig};
+use super::data::Dataset;
+use super::epochs::{counters, train, Epoch};
+use super::mapping::{place, Placement};
 use super::reference;
 use super::report::{plot_png, Curve, Report, TOOL};
 use super::rtl::Lockstep;
+use super::spec::NetworkSpec;
 use anyhow::{bail, Result};
 use pimforge_flows::verify::prepare;
 use pimforge_gen::design::Design;
@@ -41,8 +44,9 @@ pub struct TrainRun<'a> {
     pub name: String,
     pub backend: BackendKind,
     pub train: TrainConfig,
-    /// The data set (`None`: the shipped digits data).
-    pub data: Option<PathBuf>,
+    pub network: NetworkSpec,
+    /// The data set, split and scaled.
+    pub data: &'a Dataset,
     /// The command that replays an RTL run (printed on a mismatch).
     pub replay: String,
     /// Work directory of RTL builds.
@@ -68,6 +72,8 @@ pub fn check_out(r: &TrainRun) -> Result<()> {
         ("config_hash", serde_json::json!(r.design.hash)),
         ("backend", serde_json::json!(r.backend.to_string())),
         ("train", serde_json::to_value(&r.train)?),
+        ("network", serde_json::to_value(&r.network)?),
+        ("data", serde_json::to_value(r.data.info())?),
     ];
     let differ: Vec<&str> = ours
         .iter()
@@ -84,19 +90,29 @@ pub fn check_out(r: &TrainRun) -> Result<()> {
     Ok(())
 }
 
+/// The run's placement, after checking that the design's tiles can run the algorithm and the
+/// data fits the network.
+pub fn placement(r: &TrainRun) -> Result<Placement> {
+    let shape = &r.design.shape;
+    check_units(shape, r.train.algorithm)?;
+    r.data
+        .check_network(r.network.inputs, r.network.classes())?;
+    let tiles = r.design.config().tiles;
+    place(&r.network, (shape.rows, shape.cols), tiles, r.train.order)
+}
+
 /// Trains, writes the report and its plot into `r.out` after every epoch (so an interrupted
 /// run keeps the epochs it finished, marked incomplete), and returns the final report.
 pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
     let (cfg, shape) = (r.design.config(), &r.design.shape);
     let tc = r.train.clone();
-    check_shape(shape, cfg.tiles, tc.algorithm)?;
+    let placement = placement(r)?;
     check_out(r)?;
-    let all = load(r.data.as_deref())?;
-    let (tr, te) = split(&all);
-    let te = &te[..tc.test_limit.unwrap_or(te.len()).min(te.len())];
+    let (tr, te) = (&r.data.train[..], r.data.test_limited(tc.test_limit));
     let n_train = tc.train_limit.unwrap_or(tr.len()).min(tr.len());
     // The float64 reference on the same samples: computed first, so every report has it.
-    let acc = reference::train_limited(tr, te, tc.epochs, tc.reference_lr(), tc.seed, n_train);
+    let lr = tc.reference_lr();
+    let acc = reference::train(&r.network, (tr, te), tc.epochs, lr, tc.seed, n_train);
     let reference = Curve {
         label: format!(
             "float64 SGD reference ({:.2}%)",
@@ -124,7 +140,9 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
         design: r.name.clone(),
         config_hash: r.design.hash.clone(),
         backend: r.backend.to_string(),
-        data: describe(r.data.as_deref()),
+        data: r.data.info(),
+        network: r.network.clone(),
+        placement: placement.clone(),
         train: tc.clone(),
         complete: false,
         input_frac: formats.0,
@@ -140,19 +158,24 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
         lockstep: None,
     };
     let t0 = Instant::now();
-    let (epochs, clips) = train(backend.as_mut(), tr, te, &tc, formats, &mut |e, i, done| {
-        progress((e * n_train + i) as u64, total, done);
-        if let Some(ep) = done {
-            report.epochs.push(ep.clone());
-            report.update(t0.elapsed().as_secs_f64(), n_train);
-            write(r, &report)?;
-        }
-        Ok(())
-    })?;
-    let mut counters = Counters::default();
-    for t in LAYER_TILES {
-        counters += backend.counters(t);
-    }
+    let net = (&r.network, &placement);
+    let (epochs, clips) = train(
+        backend.as_mut(),
+        net,
+        (tr, te),
+        &tc,
+        formats,
+        &mut |e, i, done| {
+            progress((e * n_train + i) as u64, total, done);
+            if let Some(ep) = done {
+                report.epochs.push(ep.clone());
+                report.update(t0.elapsed().as_secs_f64(), n_train);
+                write(r, &report)?;
+            }
+            Ok(())
+        },
+    )?;
+    let counters = counters(backend.as_ref(), &placement.used_tiles());
     report.epochs = epochs;
     report.update(t0.elapsed().as_secs_f64(), n_train);
     report.counters = counters;
@@ -168,8 +191,10 @@ fn write(r: &TrainRun, report: &Report) -> Result<()> {
     let json = serde_json::to_string_pretty(report)? + "\n";
     let curves = vec![report.curve(), report.reference.clone()];
     let title = format!(
-        "Digits MLP 64-32-10 trained on {} ({})",
-        r.name, report.train.algorithm
+        "MLP {} trained on {} ({})",
+        r.network.shape_string(),
+        r.name,
+        report.train.algorithm
     );
     let png = plot_png(&title, &curves)?;
     write_tree(
