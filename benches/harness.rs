@@ -18,13 +18,13 @@ use pimforge_gen::design::Design;
 use pimforge_gen::output::write_tree;
 use pimforge_gen::presets::preset;
 use pimforge_studies::train::backend::{Backend, Golden};
+use pimforge_studies::train::commands::Commands;
 use pimforge_studies::train::config::{Algorithm, TrainConfig};
 use pimforge_studies::train::data::Sample;
 use pimforge_studies::train::digits::load;
 use pimforge_studies::train::mapping::{place, Order};
 use pimforge_studies::train::network::Network;
 use pimforge_studies::train::reference::Mlp;
-use pimforge_studies::train::rtl::Lockstep;
 use pimforge_studies::train::spec::NetworkSpec;
 use pimforge_tb::{generate, run, run_bare, Options};
 use rand::SeedableRng;
@@ -149,7 +149,7 @@ fn training_throughput() {
         let p = prepare(&hw, &work, false).unwrap();
         let mut golden = Golden::new(&hw.shape, hw.cells().to_vec(), hw.units().to_vec());
         let g = train_rate(&mut golden, (cfg, &spec), &tc, &train[..256]);
-        let mut rtl = Lockstep::new(&p.built, 1, String::new()).unwrap();
+        let mut rtl = Commands::lockstep(&p.built, 1, String::new()).unwrap();
         let r = train_rate(&mut rtl, (cfg, &spec), &tc, &train[..64]);
         println!(
             "{name:<14} {:<6} {g:>16.0} {r:>16.1} {:>10.1}",

@@ -36,6 +36,9 @@ enum Cmd {
     /// Train a network (default: the 64-32-10 digits MLP) in memory on a data set (golden
     /// model, or RTL in lock-step).
     Train(cmd::train::TrainArgs),
+    /// Replay a recorded host program (`train --record`) on the golden model or the RTL in
+    /// lock-step, every response and wait compared with the recording.
+    Replay(cmd::replay::ReplayArgs),
     /// Place a network's layers on a design's tiles: blocks, tiles and utilisation.
     Map(cmd::map::MapArgs),
     /// Plot the test accuracy of several `train` reports in one PNG.
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Cmd::Synth(a) => cmd::synth::run(a, dry),
         Cmd::Train(a) => cmd::train::run(a, dry),
         Cmd::Map(a) => cmd::map::run(a, dry),
+        Cmd::Replay(a) => cmd::replay::run(a, dry),
         Cmd::Plot(a) => cmd::plot::run(a, dry),
         Cmd::Refine(a) => cmd::refine::run(a, dry),
         Cmd::Kfac(a) => cmd::kfac::run(a, dry),

@@ -349,7 +349,10 @@ fn item_22_the_data_set_is_built_in_and_a_file_can_replace_it() {
     let text = succeeds(&[&SHORT_TRAIN[..], &["--data", &d, "--out", &r2]].concat());
     assert!(text.contains("test accuracy"), "{text}");
     let report = fs::read_to_string(tmp.path().join("r2/report.json")).unwrap();
-    assert!(report.contains(&format!("\"source\": \"--data {d}\"")), "{report}");
+    assert!(
+        report.contains(&format!("\"source\": \"--data {d}\"")),
+        "{report}"
+    );
     // A bad field below the first line is named by line and column (a first line that is not
     // all numbers is a header).
     let second = csv.find('\n').unwrap() + 1;
@@ -367,6 +370,9 @@ fn item_22_the_data_set_is_built_in_and_a_file_can_replace_it() {
     );
     refused(
         &["train", "--network", "digits-256", "--dry-run"],
-        &["needs 44 tiles of 64x32 (1x8 + 4x8 + 4x1)", "but the design has 2"],
+        &[
+            "needs 44 tiles of 64x32 (1x8 + 4x8 + 4x1)",
+            "but the design has 2",
+        ],
     );
 }

@@ -290,7 +290,10 @@ const COMMANDS: &[(&str, &[&str])] = &[
             "--out",
         ],
     ),
-    ("map", &["--preset", "--tiles", "--network", "--order", "--json"]),
+    (
+        "map",
+        &["--preset", "--tiles", "--network", "--order", "--json"],
+    ),
     ("plot", &["--out", "--title"]),
     (
         "refine",

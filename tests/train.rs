@@ -6,13 +6,13 @@
 use pimforge_flows::verify::prepare;
 use pimforge_gen::design::Design;
 use pimforge_studies::train::backend::{Backend, Golden};
+use pimforge_studies::train::commands::Commands;
 use pimforge_studies::train::config::{Algorithm, TrainConfig};
 use pimforge_studies::train::data::Sample;
 use pimforge_studies::train::digits::load;
 use pimforge_studies::train::mapping::{place, Order};
 use pimforge_studies::train::network::Network;
 use pimforge_studies::train::reference::Mlp;
-use pimforge_studies::train::rtl::Lockstep;
 use pimforge_studies::train::spec::NetworkSpec;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -47,7 +47,7 @@ fn both_backends(
     let seed = 3;
     let prepared = prepare(hw, &work(), false).unwrap();
     let replay = format!("pimforge train --backend rtl --preset {name} --seed {seed}");
-    let mut rtl = Lockstep::new(&prepared.built, seed, replay).unwrap();
+    let mut rtl = Commands::lockstep(&prepared.built, seed, replay).unwrap();
     let mut golden = Golden::new(&hw.shape, hw.cells().to_vec(), hw.units().to_vec());
     let tc = TrainConfig {
         algorithm,

@@ -13,6 +13,7 @@ pub mod offsets;
 pub mod plot;
 pub mod presets;
 pub mod refine;
+pub mod replay;
 pub mod synth;
 pub mod train;
 pub mod verify;

@@ -78,6 +78,11 @@ pub struct TrainArgs {
     /// never replaced.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write the host program the run issues (every command, its waits and the responses) to
+    /// this file, for `pimforge replay`; with the golden backend the cycle-level model runs it
+    /// (slower: short runs). A file there that is not a host program is never replaced.
+    #[arg(long, value_name = "PROG.txt")]
+    pub record: Option<PathBuf>,
     /// Work directory of RTL builds.
     #[arg(long, default_value = "build")]
     pub work: PathBuf,
@@ -229,11 +234,15 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
         replay: pimforge_flows::replay::train(&src, &a.run_flags()),
         work: a.work.clone(),
         out: out.clone(),
+        record: a.record.clone(),
     };
     if dry {
         // `train` checks the placement and the report directory first thing, before any work.
         let p = pimforge_studies::train::run::placement(&run)?;
         pimforge_studies::train::run::check_out(&run)?;
+        if let Some(p) = &a.record {
+            pimforge_tb::program::check_target(p, "--record")?;
+        }
         say!(
             "pimforge: dry run: would train {} ({}, on {} tiles) with {} on {name} ({} backend) and write {}",
             run.network.name,
@@ -291,6 +300,12 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
     );
     if let Some(l) = &report.lockstep {
         say!("pimforge: lock-step: {l}");
+    }
+    if let Some(p) = &a.record {
+        say!(
+            "pimforge: host program written to {} (replay: pimforge replay {0} --backend rtl)",
+            p.display()
+        );
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod dut;
 pub mod inv;
 pub mod lockstep;
 pub mod mismatch;
+pub mod program;
 pub mod refine;
 pub mod session;
 pub mod stimulus;

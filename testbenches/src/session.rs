@@ -1,21 +1,35 @@
-//! An interactive lock-step session: a host program (e.g. a training loop) issues commands one
-//! at a time and gets the responses, while the DUT and the cycle-level golden model run side by
-//! side with every output compared on every cycle.
+//! An interactive session: a host program (e.g. a training loop) issues commands one at a time
+//! and gets the responses, either from the DUT and the cycle-level golden model running side by
+//! side with every output compared on every cycle (lock-step), or from the cycle-level golden
+//! model alone (to record a host program without building the RTL).
 //!
 //! Responses come from the golden model after the DUT has been checked to give the same ones,
-//! so a host computing with them computes with the RTL's answers.
+//! so a host computing with them computes with the RTL's answers. A session can record what it
+//! issued, with the cycles every command waited and the responses ([`crate::program`]).
 
 use crate::bench::Bench;
 use crate::lockstep::ArrayBuild;
 use crate::mismatch::Mismatch;
-use anyhow::Result;
-use pimforge_golden::{ArrayIn, ArrayModel, ArrayOut, Op};
+use crate::program::{Command, Entry, Program, Replayed};
+use anyhow::{anyhow, bail, Result};
+use pimforge_golden::tiki::TikiUnit;
+use pimforge_golden::{ArrayIn, ArrayModel, ArrayOut, Cells, CycleModel, Op, TileShape};
+
+/// What runs the cycles.
+enum Engine {
+    /// The Verilated DUT in lock-step with the golden model.
+    Lockstep(Box<Bench<ArrayModel>>),
+    /// The cycle-level golden model alone.
+    Golden { model: Box<ArrayModel>, cycle: u64 },
+}
 
 pub struct Session {
-    pub bench: Bench<ArrayModel>,
+    engine: Engine,
     pub commands: u64,
     pub responses: u64,
     last: String,
+    /// What was issued so far, when recording.
+    pub record: Option<Vec<Entry>>,
 }
 
 impl Session {
@@ -24,30 +38,62 @@ impl Session {
     pub fn new(design: &ArrayBuild, seed: u64, replay: String) -> Result<Session> {
         let model =
             ArrayModel::with_units(&design.shape, design.cells.clone(), design.units.clone());
-        Ok(Session {
-            bench: Bench::load(&design.library, model, seed, &replay)?,
+        let bench = Bench::load(&design.library, model, seed, &replay)?;
+        Ok(Self::with(Engine::Lockstep(Box::new(bench))))
+    }
+
+    /// The cycle-level golden model alone, with these power-up crossbars and units.
+    pub fn golden(shape: &TileShape, cells: Vec<Cells>, units: Vec<Option<TikiUnit>>) -> Session {
+        let model = Box::new(ArrayModel::with_units(shape, cells, units));
+        Self::with(Engine::Golden { model, cycle: 0 })
+    }
+
+    fn with(engine: Engine) -> Session {
+        Session {
+            engine,
             commands: 0,
             responses: 0,
             last: String::new(),
-        })
+            record: None,
+        }
     }
 
-    /// The golden model (its state is the RTL's: every output matched so far).
+    /// Whether the RTL runs beside the golden model.
+    pub fn is_lockstep(&self) -> bool {
+        matches!(self.engine, Engine::Lockstep(_))
+    }
+
+    /// The golden model (in lock-step, its state is the RTL's: every output matched so far).
     pub fn model(&self) -> &ArrayModel {
-        &self.bench.model
+        match &self.engine {
+            Engine::Lockstep(b) => &b.model,
+            Engine::Golden { model, .. } => model,
+        }
     }
 
     /// Cycles run.
     pub fn cycle(&self) -> u64 {
-        self.bench.cycle
+        match &self.engine {
+            Engine::Lockstep(b) => b.cycle,
+            Engine::Golden { cycle, .. } => *cycle,
+        }
     }
 
-    /// One cycle with inputs `inp`: outputs compared before the edge. Returns the outputs.
+    /// One cycle with inputs `inp` (in lock-step: outputs compared before the edge). Returns the
+    /// outputs.
     fn cycle_with(&mut self, inp: &ArrayIn) -> std::result::Result<ArrayOut, Box<Mismatch>> {
         let last = &self.last;
-        self.bench
-            .step(inp, |_| vec![format!("last command: {last}")])
-            .expect("an untraced bench opens no waveform")
+        match &mut self.engine {
+            Engine::Lockstep(b) => b
+                .step(inp, |_| vec![format!("last command: {last}")])
+                .expect("an untraced bench opens no waveform"),
+            Engine::Golden { model, cycle } => {
+                let out = model.outputs(inp);
+                model.clock(inp);
+                *cycle += 1;
+                Ok(out)
+            }
+        }
     }
 
     /// Presents a command until it is accepted; returns its response when it is a read.
@@ -66,19 +112,98 @@ impl Session {
             cmd_data: data,
         };
         self.last = format!("tile {tile} {} addr {addr:#x} data {data:#x}", op.name());
+        let start = self.cycle();
         while !self.cycle_with(&inp)?.cmd_ready {}
+        let wait = self.cycle() - start - 1;
         self.commands += 1;
-        if matches!(op, Op::ReadY | Op::ReadStat) {
-            let out = self.cycle_with(&ArrayIn::default())?;
-            self.responses += 1;
-            return Ok(Some(out.rsp_data));
+        let response = match op {
+            Op::ReadY | Op::ReadStat => {
+                let out = self.cycle_with(&ArrayIn::default())?;
+                self.responses += 1;
+                Some(out.rsp_data)
+            }
+            _ => None,
+        };
+        if let Some(r) = &mut self.record {
+            let cmd = Command {
+                tile,
+                op,
+                addr,
+                data,
+            };
+            r.push(Entry::Command {
+                cmd,
+                wait,
+                response,
+            });
         }
-        Ok(None)
+        Ok(response)
     }
 
-    /// Runs idle cycles until every tile is idle.
-    pub fn wait_idle(&mut self) -> std::result::Result<(), Box<Mismatch>> {
+    /// Runs idle cycles until every tile is idle; returns how many.
+    pub fn wait_idle(&mut self) -> std::result::Result<u64, Box<Mismatch>> {
+        let start = self.cycle();
         while self.cycle_with(&ArrayIn::default())?.busy != 0 {}
-        Ok(())
+        let cycles = self.cycle() - start;
+        if let Some(r) = &mut self.record {
+            r.push(Entry::Idle { cycles });
+        }
+        Ok(cycles)
+    }
+
+    /// Replays `program`: every command presented as recorded; every wait, response
+    /// and idle time compared with the recording (in lock-step, every output on every cycle too).
+    /// An error names the program line, what was recorded and what ran, and the cycle.
+    pub fn replay(&mut self, program: &Program, origin: &str) -> Result<Replayed> {
+        let session = self;
+        let mut done = Replayed::default();
+        let tiles = session.model().tiles.len();
+        for (line, e) in &program.entries {
+            match *e {
+                Entry::Command {
+                    cmd,
+                    wait,
+                    response,
+                } => {
+                    if cmd.tile >= tiles {
+                        bail!(
+                            "{origin} line {line}: tile {}, but the design has {tiles}",
+                            cmd.tile
+                        );
+                    }
+                    let start = session.cycle();
+                    let got = session
+                        .command(cmd.tile, cmd.op, cmd.addr, cmd.data)
+                        .map_err(|m| anyhow!("{origin} line {line}: lock-step mismatch:\n{m}"))?;
+                    let waited = session.cycle() - start - 1 - got.is_some() as u64;
+                    let what = format!("tile {cmd}");
+                    if waited != wait {
+                        bail!("{origin} line {line}: {what} was accepted after {waited} cycles of waiting, recorded {wait} (cycle {})", session.cycle());
+                    }
+                    if got != response {
+                        let show = |r: Option<u128>| r.map_or("none".into(), |v| format!("{v:#x}"));
+                        bail!(
+                            "{origin} line {line}: {what}: response {}, recorded {} (cycle {})",
+                            show(got),
+                            show(response),
+                            session.cycle()
+                        );
+                    }
+                    done.commands += 1;
+                    done.responses += got.is_some() as u64;
+                }
+                Entry::Idle { cycles } => {
+                    let took = session
+                        .wait_idle()
+                        .map_err(|m| anyhow!("{origin} line {line}: lock-step mismatch:\n{m}"))?;
+                    if took != cycles {
+                        bail!("{origin} line {line}: the tiles were idle after {took} cycles, recorded {cycles} (cycle {})", session.cycle());
+                    }
+                    done.idles += 1;
+                }
+            }
+        }
+        done.cycles = session.cycle();
+        Ok(done)
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! A [`Backend`] performs tile operations on integer operands exactly as the hardware commands
 //! do (products, OPA, CRS, accumulate, transfer). [`Golden`] runs them on the golden model's
-//! functional form (fast); `super::rtl::Lockstep` issues the same commands to the Verilated RTL
+//! functional form (fast); `super::commands::Commands` issues the same commands to the Verilated RTL
 //! and the cycle-level golden model in lock-step. Both see the same crossbars at power-up.
 
 use anyhow::Result;
@@ -98,6 +98,10 @@ pub trait Backend {
     /// The tile's accumulators now (empty without a mixed-precision unit).
     fn chi(&self, tile: usize) -> &[i64];
     fn counters(&self, tile: usize) -> Counters;
+    /// The host program issued so far, when the backend records one (command-level backends).
+    fn recorded(&self) -> Option<&[pimforge_tb::program::Entry]> {
+        None
+    }
     /// What a lock-step backend checked (cycles and commands that matched); none otherwise.
     fn evidence(&self) -> Option<serde_json::Value> {
         None

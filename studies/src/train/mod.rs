@@ -6,6 +6,7 @@
 
 pub mod algorithm;
 pub mod backend;
+pub mod commands;
 pub mod config;
 pub mod data;
 pub mod digits;
@@ -16,6 +17,6 @@ pub mod network;
 pub mod pulses;
 pub mod reference;
 pub mod report;
-pub mod rtl;
+
 pub mod run;
 pub mod spec;

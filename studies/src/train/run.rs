@@ -3,18 +3,19 @@
 //! the same seed; the report and its accuracy plot written into a directory.
 
 use super::backend::{Backend, Counters, Golden};
+use super::commands::Commands;
 use super::config::{check_units, TrainConfig};
 use super::data::Dataset;
 use super::epochs::{counters, train, Epoch};
 use super::mapping::{place, Placement};
 use super::reference;
 use super::report::{plot_png, Curve, Report, TOOL};
-use super::rtl::Lockstep;
 use super::spec::NetworkSpec;
 use anyhow::{bail, Result};
 use pimforge_flows::verify::prepare;
 use pimforge_gen::design::Design;
 use pimforge_gen::output::write_tree;
+use pimforge_tb::program::{self, Program};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -53,6 +54,9 @@ pub struct TrainRun<'a> {
     pub work: PathBuf,
     /// Report directory (`report.json`, `accuracy.png`).
     pub out: PathBuf,
+    /// Where to write the host program the run issues (then the golden backend runs the
+    /// cycle-level model, command by command).
+    pub record: Option<PathBuf>,
 }
 
 /// Progress of a run: `(samples done, samples in all, the epoch just finished)`.
@@ -108,6 +112,9 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
     let tc = r.train.clone();
     let placement = placement(r)?;
     check_out(r)?;
+    if let Some(p) = &r.record {
+        program::check_target(p, "--record")?;
+    }
     let (tr, te) = (&r.data.train[..], r.data.test_limited(tc.test_limit));
     let n_train = tc.train_limit.unwrap_or(tr.len()).min(tr.len());
     // The float64 reference on the same samples: computed first, so every report has it.
@@ -121,16 +128,22 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
         accuracy: acc,
     };
     let formats = (cfg.input.frac, cfg.weight.frac);
-    let mut backend: Box<dyn Backend> = match r.backend {
-        BackendKind::Golden => Box::new(Golden::new(
-            shape,
-            r.design.cells().to_vec(),
-            r.design.units().to_vec(),
-        )),
-        BackendKind::Rtl => {
+    let (cells, units) = (r.design.cells().to_vec(), r.design.units().to_vec());
+    let mut backend: Box<dyn Backend> = match (r.backend, &r.record) {
+        (BackendKind::Golden, None) => Box::new(Golden::new(shape, cells, units)),
+        (BackendKind::Golden, Some(_)) => {
+            let mut c = Commands::golden(shape, cells, units);
+            c.start_recording();
+            Box::new(c)
+        }
+        (BackendKind::Rtl, _) => {
             pimforge_flows::tools::require("verilator")?;
             let p = prepare(r.design, &r.work, false)?;
-            Box::new(Lockstep::new(&p.built, tc.seed, r.replay.clone())?)
+            let mut c = Commands::lockstep(&p.built, tc.seed, r.replay.clone())?;
+            if r.record.is_some() {
+                c.start_recording();
+            }
+            Box::new(c)
         }
     };
     let total = (n_train * tc.epochs) as u64;
@@ -182,6 +195,22 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
     report.host_clips = clips;
     report.lockstep = backend.evidence();
     report.complete = true;
+    if let (Some(path), Some(entries)) = (&r.record, backend.recorded()) {
+        let meta = vec![
+            ("design".to_string(), r.name.clone()),
+            ("config_hash".to_string(), r.design.hash.clone()),
+            (
+                "config".to_string(),
+                serde_json::to_string(r.design.config())?,
+            ),
+            ("network".to_string(), r.network.shape_string()),
+            (
+                "recorded_by".to_string(),
+                format!("{} ({} backend)", TOOL, r.backend),
+            ),
+        ];
+        program::write(path, &Program::new(meta, entries.to_vec()), "--record")?;
+    }
     write(r, &report)?;
     Ok(report)
 }

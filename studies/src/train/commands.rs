@@ -1,6 +1,8 @@
-//! The RTL backend: tile operations issued as host commands to the Verilated design, in
-//! lock-step with the cycle-level golden model (every output compared on every cycle). A
-//! mismatch stops the run with the cycle, the signal, both values and the replay command.
+//! The command-level backend: tile operations issued as host commands to a [`Session`]: the
+//! Verilated design in lock-step with the cycle-level golden model (every output compared on
+//! every cycle; a mismatch stops the run with the cycle, the signal, both values and the replay
+//! command), or the cycle-level golden model alone. Either can record the host program it
+//! issues ([`pimforge_tb::program`]).
 
 use super::backend::{padded, padded_operands, Backend, Counters};
 use anyhow::{anyhow, Result};
@@ -8,22 +10,42 @@ use pimforge_golden::num::{sext, to_raw};
 use pimforge_golden::tiki::{PulseOperands, TikiUnit};
 use pimforge_golden::tile::stat;
 use pimforge_golden::{Cells, Direction, Op, TileShape};
+use pimforge_tb::program::Entry;
 use pimforge_tb::{ArrayBuild, Session};
 
-pub struct Lockstep {
+pub struct Commands {
     shape: TileShape,
     session: Session,
     /// Counters accumulated from the tiles' status words (read and cleared after each update).
     counters: Vec<Counters>,
 }
 
-impl Lockstep {
-    pub fn new(design: &ArrayBuild, seed: u64, replay: String) -> Result<Self> {
-        Ok(Lockstep {
-            shape: design.shape.clone(),
-            session: Session::new(design, seed, replay)?,
-            counters: vec![Counters::default(); design.tiles],
-        })
+impl Commands {
+    /// The RTL of `design` in lock-step with the golden model.
+    pub fn lockstep(design: &ArrayBuild, seed: u64, replay: String) -> Result<Self> {
+        Ok(Self::on(
+            design.shape.clone(),
+            Session::new(design, seed, replay)?,
+        ))
+    }
+
+    /// The cycle-level golden model alone, from these power-up crossbars and units.
+    pub fn golden(shape: &TileShape, cells: Vec<Cells>, units: Vec<Option<TikiUnit>>) -> Self {
+        Self::on(shape.clone(), Session::golden(shape, cells, units))
+    }
+
+    fn on(shape: TileShape, session: Session) -> Self {
+        let tiles = session.model().tiles.len();
+        Commands {
+            shape,
+            session,
+            counters: vec![Counters::default(); tiles],
+        }
+    }
+
+    /// Records every command from now on.
+    pub fn start_recording(&mut self) {
+        self.session.record = Some(Vec::new());
     }
 
     fn cmd(&mut self, tile: usize, op: Op, addr: u64, data: u64) -> Result<Option<u128>> {
@@ -82,7 +104,7 @@ impl Lockstep {
     }
 }
 
-impl Backend for Lockstep {
+impl Backend for Commands {
     fn shape(&self) -> &TileShape {
         &self.shape
     }
@@ -192,7 +214,14 @@ impl Backend for Lockstep {
         self.counters[tile]
     }
 
+    fn recorded(&self) -> Option<&[Entry]> {
+        self.session.record.as_deref()
+    }
+
     fn evidence(&self) -> Option<serde_json::Value> {
+        if !self.session.is_lockstep() {
+            return None;
+        }
         Some(serde_json::json!({
             "cycles_matched": self.session.cycle(),
             "commands": self.session.commands,
