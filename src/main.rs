@@ -43,6 +43,9 @@ enum Cmd {
     Map(cmd::map::MapArgs),
     /// Plot the test accuracy of several `train` reports in one PNG.
     Plot(cmd::plot::PlotArgs),
+    /// Solve one's own system A x = b (Matrix Market files) on the refinement controller
+    /// (golden model, or pim_solver in lock-step).
+    Solve(cmd::solve::SolveArgs),
     /// Convergence of high-precision solves from a low-precision INV crossbar (golden model).
     Refine(cmd::refine::RefineArgs),
     /// Second-order (K-FAC) training with refined inverses against SGD (golden model).
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Cmd::Replay(a) => cmd::replay::run(a, dry),
         Cmd::Plot(a) => cmd::plot::run(a, dry),
         Cmd::Refine(a) => cmd::refine::run(a, dry),
+        Cmd::Solve(a) => cmd::solve::run(a, dry),
         Cmd::Kfac(a) => cmd::kfac::run(a, dry),
         Cmd::Offsets(a) => cmd::offsets::run(a, dry),
         Cmd::Presets => {

@@ -116,3 +116,85 @@ fn injected_refine_rounding_fault_is_caught() {
         .expect_err("the mutated controller must be caught");
     println!("{m}");
 }
+
+/// `pimforge solve` on one's own Matrix Market system: the golden model and pim_solver in
+/// lock-step give the same solution, converged to the target, with the certificate; bad
+/// matrices are refused with what is allowed.
+#[test]
+fn solve_reads_matrix_market_and_agrees_on_golden_model_and_rtl() {
+    use common::{refused, succeeds};
+    let tmp = tempfile::tempdir().unwrap();
+    let p = |n: &str| tmp.path().join(n).display().to_string();
+    // A symmetric 10x10 system (only the lower triangle is stored), and a right-hand side.
+    let mut a = String::from("%%MatrixMarket matrix coordinate real symmetric\n10 10 19\n");
+    for i in 1..=10 {
+        a += &format!("{i} {i} {}\n", 4.0 + i as f64 / 10.0);
+        if i > 1 {
+            a += &format!("{i} {} -1.25\n", i - 1);
+        }
+    }
+    std::fs::write(p("a.mtx"), a).unwrap();
+    let mut b = String::from("%%MatrixMarket matrix array real general\n10 1\n");
+    (0..10).for_each(|i| b += &format!("{}\n", (i as f64 - 4.5) / 3.0));
+    std::fs::write(p("b.mtx"), b).unwrap();
+    let w = work().display().to_string();
+    let run = |backend: &str, json: &str| {
+        let args = [
+            "solve",
+            "--matrix",
+            &p("a.mtx"),
+            "--rhs",
+            &p("b.mtx"),
+            "--backend",
+            backend,
+            "--work",
+            &w,
+            "--json",
+            &p(json),
+        ];
+        let out = succeeds(&args);
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(p(json)).unwrap()).unwrap();
+        (out, v["solution"].clone())
+    };
+    let (_, golden) = run("golden", "g.json");
+    let (text, rtl) = run("rtl", "r.json");
+    assert!(text.contains("cycles matched on every output"), "{text}");
+    assert_eq!(
+        golden, rtl,
+        "the golden model and the RTL solve alike, cycles included"
+    );
+    assert_eq!(golden["status"], "converged");
+    assert!(golden["bits"].as_f64().unwrap() >= 16.0, "{golden}");
+    assert!(
+        golden["backward_error"].as_f64().unwrap() < 1e-4,
+        "{golden}"
+    );
+    // Not square, too large for inv.size, a right-hand side of the wrong length.
+    std::fs::write(
+        p("r.mtx"),
+        "%%MatrixMarket matrix array real general\n2 3\n1\n2\n3\n4\n5\n6\n",
+    )
+    .unwrap();
+    refused(
+        &["solve", "--matrix", &p("r.mtx")],
+        &["2x3; the solver solves square systems"],
+    );
+    std::fs::write(
+        p("big.mtx"),
+        "%%MatrixMarket matrix coordinate real general\n20 20 1\n1 1 1.0\n",
+    )
+    .unwrap();
+    refused(
+        &["solve", "--matrix", &p("big.mtx")],
+        &["20x20", "systems of 1..=16 (inv.size"],
+    );
+    refused(
+        &["solve", "--matrix", &p("a.mtx"), "--rhs", &p("r.mtx")],
+        &["A is 10x10, so b is 10x1"],
+    );
+    refused(
+        &["solve", "--matrix", &p("b.mtx"), "--preset", "tiny"],
+        &["has no solver"],
+    );
+}

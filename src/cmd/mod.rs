@@ -14,6 +14,7 @@ pub mod plot;
 pub mod presets;
 pub mod refine;
 pub mod replay;
+pub mod solve;
 pub mod synth;
 pub mod train;
 pub mod verify;

@@ -8,5 +8,6 @@ pub mod kfac_study;
 pub mod offsets;
 pub mod plot;
 pub mod refine;
+pub mod solve;
 pub mod tiki;
 pub mod train;
