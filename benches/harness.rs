@@ -101,6 +101,7 @@ fn bench_config(algorithm: Algorithm) -> TrainConfig {
         fast_lr: 0.5,
         bias_lr: algorithm.flavor().map(|_| 0.01),
         order: Order::RowMajor,
+        scale_errors: false,
     }
 }
 

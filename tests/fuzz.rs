@@ -287,6 +287,8 @@ const COMMANDS: &[(&str, &[&str])] = &[
             "--split-seed",
             "--scale",
             "--order",
+            "--scale-errors",
+            "--synthetic",
             "--out",
         ],
     ),

@@ -66,6 +66,7 @@ fn both_backends(
         fast_lr: 0.5,
         bias_lr: Some(0.01),
         order: Order::RowMajor,
+        scale_errors: false,
     };
     let init = Mlp::new(spec, &mut ChaCha8Rng::seed_from_u64(seed));
     let formats = (hw.config().input.frac, hw.config().weight.frac);

@@ -4,7 +4,9 @@
 use super::flags::open_fraction;
 use anyhow::Result;
 use clap::Args;
-use pimforge_studies::train::data::{parse, read, Dataset, LabelColumn, Scaling, Split};
+use pimforge_studies::train::data::{
+    parse, read, synthetic_csv, Dataset, LabelColumn, Scaling, Split,
+};
 use pimforge_studies::train::digits::{self, REFERENCE_SPLIT};
 use std::path::PathBuf;
 
@@ -24,8 +26,13 @@ pub struct DataArgs {
     /// Data set: CSV (gzipped or not), one sample per line, numeric features and an integer
     /// class label; a first line that is not all numbers is a header. Default: the shipped
     /// digits (64 pixels 0..=16 and a label).
-    #[arg(long, value_name = "FILE.csv")]
+    #[arg(long, value_name = "FILE.csv", conflicts_with = "synthetic")]
     pub data: Option<PathBuf>,
+    /// Instead of a file: N samples of seeded Gaussian clusters, as many features and classes as
+    /// the network has inputs and outputs (centres uniform in [-1, 1], spread 1; seed
+    /// --split-seed). For networks no data set at hand fits (e.g. PANTHER's 1024-input MLP).
+    #[arg(long, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(4..=1_000_000))]
+    pub synthetic: Option<usize>,
     /// The label column: a header name or a 0-based index (default: the last column).
     #[arg(long, value_name = "COLUMN")]
     pub label: Option<String>,
@@ -45,13 +52,21 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
-    /// The data set, split and scaled.
-    pub fn load(&self) -> Result<Dataset> {
-        let (text, origin) = match &self.data {
-            None => (digits::shipped_text(), digits::SHIPPED_NAME.to_string()),
-            Some(p) => read(p, "--data")?,
+    /// The data set, split and scaled (`shape`: the network's inputs and classes, for
+    /// `--synthetic`).
+    pub fn load(&self, (inputs, classes): (usize, usize)) -> Result<Dataset> {
+        let (text, origin) = match (&self.data, self.synthetic) {
+            (_, Some(n)) => (
+                synthetic_csv(inputs, classes, n, 1.0, self.split_seed),
+                format!(
+                    "synthetic ({n} samples of {classes} clusters in {inputs} dimensions, seed {})",
+                    self.split_seed
+                ),
+            ),
+            (None, None) => (digits::shipped_text(), digits::SHIPPED_NAME.to_string()),
+            (Some(p), None) => read(p, "--data")?,
         };
-        let shipped = self.data.is_none();
+        let shipped = self.data.is_none() && self.synthetic.is_none();
         let (test_fraction, seed) = (self.test_fraction, self.split_seed);
         let split = match self.split {
             None if shipped => REFERENCE_SPLIT,
@@ -82,6 +97,9 @@ impl DataArgs {
         if let Some(d) = &self.data {
             s += &format!(" --data {}", d.display());
         }
+        if let Some(n) = self.synthetic {
+            s += &format!(" --synthetic {n}");
+        }
         if let Some(l) = &self.label {
             s += &format!(" --label {l}");
         }
@@ -90,7 +108,7 @@ impl DataArgs {
         }
         let shuffled = match self.split {
             Some(k) => k != SplitKind::Reference,
-            None => self.data.is_some(),
+            None => self.data.is_some() || self.synthetic.is_some(),
         };
         if shuffled {
             s += &format!(

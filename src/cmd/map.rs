@@ -14,7 +14,7 @@ pub struct MapArgs {
     /// The design whose tiles hold the network (default preset: puma).
     #[command(flatten)]
     pub cfg: ConfigArgs,
-    /// The network: a shipped one (digits, digits-256, panther) or a YAML file.
+    /// The network: a shipped one (digits, digits-256, panther, blobs, rings) or a YAML file.
     #[arg(long, value_name = "NAME|FILE.yaml", default_value = "digits")]
     pub network: String,
     /// The order in which a layer's blocks take tiles.

@@ -64,13 +64,17 @@ pub struct TrainArgs {
     /// Evaluate on the first N test samples only (at least 1).
     #[arg(long, value_name = "N", value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     pub test_limit: Option<usize>,
-    /// The network: a shipped one (digits: 64-32-10; digits-256: 64-256-256-10; panther:
+    /// The network: a shipped one (digits: 64-32-10; digits-256: 64-256-256-10; blobs, rings; panther:
     /// 1024-256-512-512-10) or a YAML file (docs/training.md, Networks).
     #[arg(long, value_name = "NAME|FILE.yaml", default_value = "digits")]
     pub network: String,
     /// The order in which a layer's blocks take tiles.
     #[arg(long, value_enum, default_value_t = Order::RowMajor)]
     pub order: Order,
+    /// Scale each error by a power of two into the input range before its transposed products
+    /// (block floating point): deep networks' small errors keep their digits.
+    #[arg(long)]
+    pub scale_errors: bool,
     #[command(flatten)]
     pub data: DataArgs,
     /// Report directory (report.json, accuracy.png), rewritten after every epoch; default
@@ -114,6 +118,9 @@ impl TrainArgs {
         }
         if self.network != "digits" {
             s += &format!(" --network {}", self.network);
+        }
+        if self.scale_errors {
+            s += " --scale-errors";
         }
         if self.order != Order::RowMajor {
             s += " --order column-major";
@@ -195,7 +202,7 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
         );
     }
     let network = NetworkSpec::load(&a.network)?;
-    let data = a.data.load()?;
+    let data = a.data.load((network.inputs, network.classes()))?;
     let net_part = match a.network.as_str() {
         "digits" => String::new(),
         n => format!(
@@ -228,6 +235,7 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
             fast_lr: a.fast_lr,
             bias_lr: a.bias_lr(),
             order: a.order,
+            scale_errors: a.scale_errors,
         },
         network,
         data: &data,

@@ -117,6 +117,7 @@ fn one(
         fast_lr: 0.5,
         bias_lr: uses_a(a).then_some(reference::REFERENCE_LR),
         order: Order::RowMajor,
+        scale_errors: false,
     };
     let t0 = Instant::now();
     let formats = (cfg.input.frac, cfg.weight.frac);

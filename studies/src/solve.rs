@@ -166,13 +166,16 @@ pub fn quantise(s: &System, size: usize, a_bits: u32) -> (Vec<i64>, Vec<i64>, f6
     (a, b, bmax / amax)
 }
 
+/// A lock-step solve of the padded integer system `(A, b)` on `pim_solver`.
+pub type RtlSolve<'a> = dyn FnMut(&[i64], &[i64]) -> Result<Solve> + 'a;
+
 /// Solves on the golden model (the controller's algorithm with its residual products on the
 /// solver's tile model, so the cycles are the hardware's; `rtl`: `None`) or with `rtl`'s
 /// lock-step solve of the padded integer system; returns the solution and its certificate.
 pub fn solve(
     s: &System,
     (size, shape, tile): (usize, &InvShape, &TileShape),
-    rtl: Option<&mut dyn FnMut(&[i64], &[i64]) -> Result<Solve>>,
+    rtl: Option<&mut RtlSolve>,
 ) -> Result<Solution> {
     let (qa, qb, back) = quantise(s, size, shape.a_bits);
     let sol = match rtl {

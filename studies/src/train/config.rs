@@ -36,6 +36,10 @@ pub struct TrainConfig {
     /// The order in which a layer's blocks take tiles.
     #[serde(default)]
     pub order: Order,
+    /// Scale each error by a power of two into the input range before its transposed products
+    /// (block floating point; off: the error in the input format as it is).
+    #[serde(default)]
+    pub scale_errors: bool,
 }
 
 impl TrainConfig {

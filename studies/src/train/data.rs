@@ -314,6 +314,35 @@ pub fn parse(
     })
 }
 
+/// A seeded synthetic data set as CSV: `samples` samples of `classes` Gaussian clusters in
+/// `features` dimensions (centres uniform in `[-1, 1]`, spread `spread`), classes in turn, a
+/// header line.
+pub fn synthetic_csv(
+    features: usize,
+    classes: usize,
+    samples: usize,
+    spread: f64,
+    seed: u64,
+) -> String {
+    use rand::Rng;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let centres: Vec<Vec<f64>> = (0..classes)
+        .map(|_| (0..features).map(|_| rng.random_range(-1.0..1.0)).collect())
+        .collect();
+    let mut s: String = (0..features).map(|f| format!("x{f},")).collect::<String>() + "class\n";
+    for i in 0..samples {
+        let c = i % classes;
+        for &m in &centres[c] {
+            // Box-Muller: one normal draw from two uniform ones.
+            let (u, v): (f64, f64) = (rng.random_range(f64::EPSILON..1.0), rng.random());
+            let z = (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos();
+            s += &format!("{:.4},", m + spread * z);
+        }
+        s += &format!("{c}\n");
+    }
+    s
+}
+
 fn label_index(
     label: &LabelColumn,
     header: Option<&[String]>,

@@ -13,6 +13,10 @@
 //!   one weight LSB still move the weights on average) and `k` is 0 for OPA (the update lands in
 //!   weight LSBs) or `mixed.epsilon_log2` for mixed precision (chi counts 2^-k of an LSB); both
 //!   operands are made once per layer and sliced per block;
+//! - with `scale_errors`, the error entering a transposed product is first scaled by a power of
+//!   two that brings its largest entry into the input range's upper half, and the product
+//!   scaled back ([`error_shift`]): block floating point, so that deep networks' small errors
+//!   are not rounded to zero;
 //! - OPA: one OPA per block and sample, CRS of every tile each `crs_every` samples; mixed
 //!   precision: one ACCUMULATE per block and sample, TRANSFER every `transfer_every` samples.
 //!
@@ -64,6 +68,20 @@ pub struct Network {
     /// Tiki-Taka and analog SGD: the host's update management of every block (layers last to
     /// first), made at the first step (which also sets the transfer rates).
     hosts: Option<Vec<PulseHost>>,
+}
+
+/// The power of two `k` that brings the largest error of `d` into the upper half of the input
+/// format's range (`2^(bits - 1 - frac)`), so that small errors keep their digits through the
+/// transposed products of a deep network; the host multiplies the products back by `2^-k` (a
+/// shift). Zero errors: 0.
+pub fn error_shift(d: &[f64], bits: u32, frac: u32) -> i32 {
+    let max = d.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if max == 0.0 {
+        return 0;
+    }
+    let top = (bits as i32 - 1 - frac as i32) as f64;
+    // max 2^k < 2^top, and max 2^(k+1) >= 2^top.
+    ((top - max.log2()).ceil() as i32 - 1).clamp(-(frac as i32), 62 - bits as i32)
 }
 
 /// The slice of `v` a block reads: its rows (`rows: true`) or its columns.
@@ -217,14 +235,21 @@ impl Network {
         // The errors of every layer's outputs, last layer first.
         let mut deltas = vec![delta];
         for l in (1..self.placement.layers.len()).rev() {
-            let di = self.act(deltas.last().expect("the layer above's"), shape.input_bits);
+            let above = deltas.last().expect("the layer above's");
+            let k = match cfg.scale_errors {
+                true => error_shift(above, shape.input_bits, self.in_frac),
+                false => 0,
+            };
+            let scaled: Vec<f64> = above.iter().map(|v| v * 2f64.powi(k)).collect();
+            let di = self.act(&scaled, shape.input_bits);
             let back = self.product(b, l, &di, Direction::Transpose)?;
             let below = self.activations[l - 1];
+            let unscale = self.scale() * 2f64.powi(-k);
             let d: Vec<f64> = back
                 .iter()
                 .zip(&acts[l])
                 .map(|(&v, &a)| match below.derivative(a) {
-                    Some(g) => v as f64 * self.scale() * g,
+                    Some(g) => v as f64 * unscale * g,
                     None => 0.0,
                 })
                 .collect();

@@ -86,6 +86,8 @@ pub const SHIPPED: &[(&str, &str)] = &[
         include_str!("../../../networks/digits-256.yaml"),
     ),
     ("panther", include_str!("../../../networks/panther.yaml")),
+    ("blobs", include_str!("../../../networks/blobs.yaml")),
+    ("rings", include_str!("../../../networks/rings.yaml")),
 ];
 
 impl NetworkSpec {

@@ -129,3 +129,22 @@ fn a_constant_feature_scales_to_zero_and_test_values_may_leave_the_range() {
     assert_eq!(d.train[0].x, vec![0.0, 0.0]);
     assert_eq!(d.test[0].x, vec![0.0, 4.0]);
 }
+
+#[test]
+fn synthetic_data_has_every_class_and_is_seeded() {
+    let text = synthetic_csv(5, 3, 90, 0.5, 1);
+    assert_eq!(text, synthetic_csv(5, 3, 90, 0.5, 1));
+    assert_ne!(text, synthetic_csv(5, 3, 90, 0.5, 2));
+    let d = parse(
+        &text,
+        "s",
+        &LabelColumn::Last,
+        strat(0.2),
+        Scaling::PerFeature,
+    )
+    .unwrap();
+    assert_eq!(
+        (d.features, d.classes, d.train.len() + d.test.len()),
+        (5, 3, 90)
+    );
+}

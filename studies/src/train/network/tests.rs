@@ -71,6 +71,7 @@ fn blocks_over_many_tiles_train_exactly_as_one_tile_per_layer() {
         fast_lr: 0.5,
         bias_lr: None,
         order: Order::ColumnMajor,
+        scale_errors: true,
     };
     let formats = (small.config().input.frac, small.config().weight.frac);
     let run = |d: &Design, tile: (usize, usize)| {
@@ -104,4 +105,20 @@ fn blocks_over_many_tiles_train_exactly_as_one_tile_per_layer() {
     assert_eq!((tiles_a, tiles_b, opas), (3 * 3 + 2 * 3 + 2, 3, 30));
     assert_eq!(a[..30], b[..30], "losses");
     assert_eq!(a[30..], b[30..], "weights");
+}
+
+#[test]
+fn error_shifts_bring_the_largest_error_into_the_upper_half_of_the_range() {
+    // Q4.12 in 16 bits: the range is below 2^3.
+    assert_eq!(error_shift(&[0.0, 0.0], 16, 12), 0);
+    assert_eq!(error_shift(&[0.001, -0.003], 16, 12), 11); // 0.003 * 2^11 = 6.1
+    assert_eq!(error_shift(&[4.0], 16, 12), 0);
+    assert_eq!(error_shift(&[3.99], 16, 12), 1);
+    assert_eq!(error_shift(&[12.0], 16, 12), -1); // beyond the range: scaled down
+    assert_eq!(error_shift(&[1e-300], 16, 12), 46);
+    for d in [0.3, 1e-5, 7.9, 12.0] {
+        let k = error_shift(&[d], 16, 12);
+        let v = d * 2f64.powi(k);
+        assert!((4.0..8.0).contains(&v), "{d}: {v}");
+    }
 }
