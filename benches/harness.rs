@@ -102,6 +102,7 @@ fn bench_config(algorithm: Algorithm) -> TrainConfig {
         bias_lr: algorithm.flavor().map(|_| 0.01),
         order: Order::RowMajor,
         scale_errors: false,
+        stochastic_rows: false,
     }
 }
 

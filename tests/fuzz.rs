@@ -288,6 +288,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
             "--scale",
             "--order",
             "--scale-errors",
+            "--stochastic-rows",
             "--synthetic",
             "--out",
         ],

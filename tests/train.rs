@@ -67,6 +67,7 @@ fn both_backends(
         bias_lr: Some(0.01),
         order: Order::RowMajor,
         scale_errors: false,
+        stochastic_rows: false,
     };
     let init = Mlp::new(spec, &mut ChaCha8Rng::seed_from_u64(seed));
     let formats = (hw.config().input.frac, hw.config().weight.frac);
@@ -192,4 +193,72 @@ fn a_network_over_six_tiles_trains_identically_on_rtl_and_golden_model() {
         })
         .collect();
     both_backends("tiny x6", &hw, &spec, Algorithm::Opa, &samples, 8);
+}
+
+/// PANTHER's MLP benchmark shape, 1024-256-512-512-10, placed on the 64-tile default (44 tiles,
+/// 91.6% of their cells hold weights) and trained for three epochs on a synthetic data set on
+/// the golden model: the training loss decreases. (Row operands of one fraction bit, rounded
+/// stochastically, and CRS every 16 samples: with the defaults, the column operand's rounding
+/// moves a whole 1024-input column at once and the network stays at chance; docs/training.md.)
+#[test]
+fn panthers_benchmark_shape_maps_onto_the_default_array_and_its_loss_decreases() {
+    use pimforge_studies::train::data::{parse, synthetic_csv, LabelColumn, Scaling, Split};
+    use pimforge_studies::train::epochs::train;
+    let spec = NetworkSpec::shipped("panther").unwrap();
+    let hw = design("puma", None);
+    let p = place(
+        &spec,
+        (hw.shape.rows, hw.shape.cols),
+        hw.tiles(),
+        Order::RowMajor,
+    )
+    .unwrap();
+    assert_eq!((p.tiles.len(), hw.tiles()), (44, 64));
+    assert!((p.utilisation - 0.9157).abs() < 1e-3, "{}", p.utilisation);
+    let text = synthetic_csv(1024, 10, 800, 1.0, 0);
+    let split = Split::Stratified {
+        test_fraction: 0.25,
+        seed: 0,
+    };
+    let data = parse(
+        &text,
+        "synthetic",
+        &LabelColumn::Last,
+        split,
+        Scaling::PerFeature,
+    )
+    .unwrap();
+    let tc = TrainConfig {
+        algorithm: Algorithm::Opa,
+        epochs: 3,
+        lr: 0.01,
+        seed: 0,
+        crs_every: 16,
+        transfer_every: 64,
+        x_frac: 1,
+        train_limit: None,
+        test_limit: Some(40),
+        fast_lr: 0.5,
+        bias_lr: None,
+        order: Order::RowMajor,
+        scale_errors: false,
+        stochastic_rows: true,
+    };
+    let mut golden = Golden::new(&hw.shape, hw.cells().to_vec(), vec![]);
+    let formats = (hw.config().input.frac, hw.config().weight.frac);
+    let net = (&spec, &p);
+    let (epochs, _) = train(
+        &mut golden,
+        net,
+        (&data.train, &data.test),
+        &tc,
+        formats,
+        &mut |_, _, _| Ok(()),
+    )
+    .unwrap();
+    let loss: Vec<f64> = epochs.iter().map(|e| e.train_loss).collect();
+    println!("PANTHER 1024-256-512-512-10 on 44 tiles: training loss per epoch {loss:?}");
+    assert!(loss[2] < loss[1] && loss[1] < loss[0], "{loss:?}");
+    let opas = 3 * data.train.len() as u64 * 44;
+    assert_eq!(epochs[2].counters.opas, opas, "one OPA per block and sample");
 }

@@ -75,6 +75,10 @@ pub struct TrainArgs {
     /// (block floating point): deep networks' small errors keep their digits.
     #[arg(long)]
     pub scale_errors: bool,
+    /// Round the update's row operand (activations) stochastically instead of to nearest: small
+    /// hidden activations below half a step of --x-frac then still update their rows.
+    #[arg(long)]
+    pub stochastic_rows: bool,
     #[command(flatten)]
     pub data: DataArgs,
     /// Report directory (report.json, accuracy.png), rewritten after every epoch; default
@@ -121,6 +125,9 @@ impl TrainArgs {
         }
         if self.scale_errors {
             s += " --scale-errors";
+        }
+        if self.stochastic_rows {
+            s += " --stochastic-rows";
         }
         if self.order != Order::RowMajor {
             s += " --order column-major";
@@ -236,6 +243,7 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
             bias_lr: a.bias_lr(),
             order: a.order,
             scale_errors: a.scale_errors,
+            stochastic_rows: a.stochastic_rows,
         },
         network,
         data: &data,

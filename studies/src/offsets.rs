@@ -118,6 +118,7 @@ fn one(
         bias_lr: uses_a(a).then_some(reference::REFERENCE_LR),
         order: Order::RowMajor,
         scale_errors: false,
+        stochastic_rows: false,
     };
     let t0 = Instant::now();
     let formats = (cfg.input.frac, cfg.weight.frac);

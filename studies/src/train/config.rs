@@ -40,6 +40,9 @@ pub struct TrainConfig {
     /// (block floating point; off: the error in the input format as it is).
     #[serde(default)]
     pub scale_errors: bool,
+    /// Round the update's row operand stochastically (off: to nearest, half up).
+    #[serde(default)]
+    pub stochastic_rows: bool,
 }
 
 impl TrainConfig {

@@ -12,7 +12,9 @@
 //!   where SR is stochastic rounding from the host's seeded generator (unbiased: updates far below
 //!   one weight LSB still move the weights on average) and `k` is 0 for OPA (the update lands in
 //!   weight LSBs) or `mixed.epsilon_log2` for mixed precision (chi counts 2^-k of an LSB); both
-//!   operands are made once per layer and sliced per block;
+//!   operands are made once per layer and sliced per block; with `stochastic_rows` the row
+//!   operand is stochastically rounded too (`SR(a 2^x_frac)`: small hidden activations are not
+//!   rounded to zero);
 //! - with `scale_errors`, the error entering a transposed product is first scaled by a power of
 //!   two that brings its largest entry into the input range's upper half, and the product
 //!   scaled back ([`error_shift`]): block floating point, so that deep networks' small errors
@@ -267,7 +269,10 @@ impl Network {
             for (&l, delta) in layers.iter().zip(&deltas) {
                 let rows: Vec<i64> = acts[l]
                     .iter()
-                    .map(|&v| self.fixed(v, cfg.x_frac, shape.input_bits, Clip::Operand))
+                    .map(|&v| match cfg.stochastic_rows {
+                        true => self.stochastic(v, cfg.x_frac as i32, shape.input_bits),
+                        false => self.fixed(v, cfg.x_frac, shape.input_bits, Clip::Operand),
+                    })
                     .collect();
                 let cols: Vec<i64> = delta
                     .iter()

@@ -72,6 +72,7 @@ fn blocks_over_many_tiles_train_exactly_as_one_tile_per_layer() {
         bias_lr: None,
         order: Order::ColumnMajor,
         scale_errors: true,
+        stochastic_rows: true,
     };
     let formats = (small.config().input.frac, small.config().weight.frac);
     let run = |d: &Design, tile: (usize, usize)| {
