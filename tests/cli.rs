@@ -319,15 +319,26 @@ fn map_prints_and_writes_the_placement_and_refuses_what_does_not_fit() {
         "{text}"
     );
     // The last block of W4: rows 384..512, its 10 columns, tile 43.
-    assert!(text.contains("3      512x10      3,0    384..512     0..10        43       7.8%"), "{text}");
+    assert!(
+        text.contains("3      512x10      3,0    384..512     0..10        43       7.8%"),
+        "{text}"
+    );
     let p: serde_json::Value = serde_json::from_slice(&fs::read(&json).unwrap()).unwrap();
     assert_eq!(p["tiles"].as_array().unwrap().len(), 44);
     assert_eq!(p["layers"][1]["row_blocks"], 2);
     assert_eq!(p["layers"][1]["col_blocks"], 4);
     // A rerun replaces its own file; a user's file is never replaced.
-    pimforge().args(["map", "--json"]).arg(&json).assert().success();
+    pimforge()
+        .args(["map", "--json"])
+        .arg(&json)
+        .assert()
+        .success();
     fs::write(&json, "{\"mine\": 1}").unwrap();
-    let out = pimforge().args(["map", "--json"]).arg(&json).assert().failure();
+    let out = pimforge()
+        .args(["map", "--json"])
+        .arg(&json)
+        .assert()
+        .failure();
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(err.contains("is not a report of pimforge map"), "{err}");
     let out = pimforge()

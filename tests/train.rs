@@ -260,5 +260,8 @@ fn panthers_benchmark_shape_maps_onto_the_default_array_and_its_loss_decreases()
     println!("PANTHER 1024-256-512-512-10 on 44 tiles: training loss per epoch {loss:?}");
     assert!(loss[2] < loss[1] && loss[1] < loss[0], "{loss:?}");
     let opas = 3 * data.train.len() as u64 * 44;
-    assert_eq!(epochs[2].counters.opas, opas, "one OPA per block and sample");
+    assert_eq!(
+        epochs[2].counters.opas, opas,
+        "one OPA per block and sample"
+    );
 }
