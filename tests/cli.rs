@@ -185,9 +185,12 @@ fn train_writes_a_report_and_a_plot_and_plot_combines_runs() {
         .success();
     let table = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(
-        table.contains("| digits | opa | golden, 2 epochs, lr 0.01,")
-            && table.contains("| digits-mixed | mixed | golden, 2 epochs,")
-            && table.contains("train limit 40, test limit 30, data digits (shipped), config "),
+        table.contains("| digits | opa | golden, network digits-64-32-10, 2 epochs, lr 0.01,")
+            && table
+                .contains("| digits-mixed | mixed | golden, network digits-64-32-10, 2 epochs,")
+            && table.contains(
+                "train limit 40, test limit 30, data digits (shipped) (first 1347), config "
+            ),
         "{table}"
     );
     assert!(plot.join("accuracy.png").is_file());
@@ -218,7 +221,11 @@ fn train_refuses_a_design_that_cannot_run_it_and_foreign_report_dirs() {
         .get_output()
         .stderr
         .clone();
-    assert!(String::from_utf8_lossy(&err).contains("2 tiles of at least 64x32"));
+    let err = String::from_utf8_lossy(&err).into_owned();
+    assert!(
+        err.contains("needs 40 tiles of 8x8 (8x4 + 4x2), but the design has 2"),
+        "{err}"
+    );
     let tmp = tempfile::tempdir().unwrap();
     fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
     let err = pimforge()

@@ -101,6 +101,15 @@ pub struct Run {
     pub counters: Counters,
 }
 
+/// A report's split in words: `first 1347`, `stratified 0.25 seed 0`.
+fn split_words(s: &serde_json::Value) -> String {
+    match s["kind"].as_str() {
+        Some("first") => format!("first {}", s["train"]),
+        Some(k) => format!("{k} {} seed {}", s["test_fraction"], s["seed"]),
+        None => s.to_string(),
+    }
+}
+
 impl Run {
     pub fn parse(json: &str) -> Result<Run> {
         let v: serde_json::Value = serde_json::from_str(json)?;
@@ -132,7 +141,7 @@ impl Run {
             text(&t["test_limit"]),
             match &v["data"]["source"] {
                 serde_json::Value::Null => text(&v["data"]),
-                src => format!("{} ({})", text(src), v["data"]["split"]),
+                src => format!("{} ({})", text(src), split_words(&v["data"]["split"])),
             },
             text(&v["config_hash"]),
         );
