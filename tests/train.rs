@@ -10,6 +10,7 @@ use pimforge_studies::train::commands::Commands;
 use pimforge_studies::train::config::{Algorithm, TrainConfig};
 use pimforge_studies::train::data::Sample;
 use pimforge_studies::train::digits::load;
+use pimforge_studies::train::epochs::counters;
 use pimforge_studies::train::mapping::{place, Order};
 use pimforge_studies::train::network::Network;
 use pimforge_studies::train::reference::Mlp;
@@ -112,12 +113,7 @@ fn both_backends(
             );
         }
     }
-    let sum = |b: &dyn Backend| {
-        let mut c = b.counters(tiles[0]);
-        tiles[1..].iter().for_each(|&t| c += b.counters(t));
-        c
-    };
-    let (r, g) = (sum(&rtl), sum(&golden));
+    let (r, g) = (counters(&rtl, &tiles), counters(&golden, &tiles));
     assert_eq!(
         (
             r.pulses,

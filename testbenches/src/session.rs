@@ -104,19 +104,36 @@ impl Session {
         addr: u64,
         data: u64,
     ) -> std::result::Result<Option<u128>, Box<Mismatch>> {
+        let cmd = Command {
+            tile,
+            op,
+            addr,
+            data,
+        };
+        Ok(self.issue(cmd)?.0)
+    }
+
+    /// [`Self::command`], also returning the cycles the command waited before it was accepted.
+    fn issue(&mut self, cmd: Command) -> std::result::Result<(Option<u128>, u64), Box<Mismatch>> {
         let inp = ArrayIn {
             cmd_valid: true,
-            cmd_tile: tile as u32,
-            cmd_op: op as u8,
-            cmd_addr: addr,
-            cmd_data: data,
+            cmd_tile: cmd.tile as u32,
+            cmd_op: cmd.op as u8,
+            cmd_addr: cmd.addr,
+            cmd_data: cmd.data,
         };
+        let Command {
+            tile,
+            op,
+            addr,
+            data,
+        } = cmd;
         self.last = format!("tile {tile} {} addr {addr:#x} data {data:#x}", op.name());
         let start = self.cycle();
         while !self.cycle_with(&inp)?.cmd_ready {}
         let wait = self.cycle() - start - 1;
         self.commands += 1;
-        let response = match op {
+        let response = match cmd.op {
             Op::ReadY | Op::ReadStat => {
                 let out = self.cycle_with(&ArrayIn::default())?;
                 self.responses += 1;
@@ -125,19 +142,13 @@ impl Session {
             _ => None,
         };
         if let Some(r) = &mut self.record {
-            let cmd = Command {
-                tile,
-                op,
-                addr,
-                data,
-            };
             r.push(Entry::Command {
                 cmd,
                 wait,
                 response,
             });
         }
-        Ok(response)
+        Ok((response, wait))
     }
 
     /// Runs idle cycles until every tile is idle; returns how many.
@@ -155,9 +166,8 @@ impl Session {
     /// and idle time compared with the recording (in lock-step, every output on every cycle too).
     /// An error names the program line, what was recorded and what ran, and the cycle.
     pub fn replay(&mut self, program: &Program, origin: &str) -> Result<Replayed> {
-        let session = self;
         let mut done = Replayed::default();
-        let tiles = session.model().tiles.len();
+        let tiles = self.model().tiles.len();
         for (line, e) in &program.entries {
             match *e {
                 Entry::Command {
@@ -171,14 +181,12 @@ impl Session {
                             cmd.tile
                         );
                     }
-                    let start = session.cycle();
-                    let got = session
-                        .command(cmd.tile, cmd.op, cmd.addr, cmd.data)
+                    let (got, waited) = self
+                        .issue(cmd)
                         .map_err(|m| anyhow!("{origin} line {line}: lock-step mismatch:\n{m}"))?;
-                    let waited = session.cycle() - start - 1 - got.is_some() as u64;
                     let what = format!("tile {cmd}");
                     if waited != wait {
-                        bail!("{origin} line {line}: {what} was accepted after {waited} cycles of waiting, recorded {wait} (cycle {})", session.cycle());
+                        bail!("{origin} line {line}: {what} was accepted after {waited} cycles of waiting, recorded {wait} (cycle {})", self.cycle());
                     }
                     if got != response {
                         let show = |r: Option<u128>| r.map_or("none".into(), |v| format!("{v:#x}"));
@@ -186,24 +194,24 @@ impl Session {
                             "{origin} line {line}: {what}: response {}, recorded {} (cycle {})",
                             show(got),
                             show(response),
-                            session.cycle()
+                            self.cycle()
                         );
                     }
                     done.commands += 1;
                     done.responses += got.is_some() as u64;
                 }
                 Entry::Idle { cycles } => {
-                    let took = session
+                    let took = self
                         .wait_idle()
                         .map_err(|m| anyhow!("{origin} line {line}: lock-step mismatch:\n{m}"))?;
                     if took != cycles {
-                        bail!("{origin} line {line}: the tiles were idle after {took} cycles, recorded {cycles} (cycle {})", session.cycle());
+                        bail!("{origin} line {line}: the tiles were idle after {took} cycles, recorded {cycles} (cycle {})", self.cycle());
                     }
                     done.idles += 1;
                 }
             }
         }
-        done.cycles = session.cycle();
+        done.cycles = self.cycle();
         Ok(done)
     }
 }

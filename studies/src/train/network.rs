@@ -29,7 +29,7 @@ use super::backend::Backend;
 use super::config::{Algorithm, TrainConfig};
 use super::mapping::{Block, Placement};
 use super::pulses::{transfer_lr_q, PulseHost};
-use super::reference::{softmax, Mlp};
+use super::reference::Mlp;
 use super::spec::Activation;
 use anyhow::Result;
 use pimforge_golden::num::signed_range;
@@ -207,10 +207,7 @@ impl Network {
                 .zip(&self.biases[l])
                 .map(|(&y, bias)| y as f64 * self.scale() + bias)
                 .collect();
-            acts.push(match self.activations[l] {
-                Activation::Softmax => softmax(&z),
-                a => z.into_iter().map(|v| a.apply(v)).collect(),
-            });
+            acts.push(self.activations[l].layer(z));
         }
         Ok(acts)
     }

@@ -49,13 +49,6 @@ pub struct Mlp {
     pub layers: Vec<Dense>,
 }
 
-/// Softmax of `z`.
-pub fn softmax(z: &[f64]) -> Vec<f64> {
-    let max = z.iter().cloned().fold(f64::MIN, f64::max);
-    let sum: f64 = z.iter().map(|v| (v - max).exp()).sum();
-    z.iter().map(|v| (v - max).exp() / sum).collect()
-}
-
 /// The class of highest probability.
 pub fn argmax(p: &[f64]) -> usize {
     (0..p.len())
@@ -100,10 +93,7 @@ impl Mlp {
         let mut acts = vec![x.to_vec()];
         for l in &self.layers {
             let z = l.pre(acts.last().expect("the input"));
-            acts.push(match l.activation {
-                Activation::Softmax => softmax(&z),
-                a => z.into_iter().map(|v| a.apply(v)).collect(),
-            });
+            acts.push(l.activation.layer(z));
         }
         acts
     }

@@ -38,6 +38,14 @@ impl Activation {
         }
     }
 
+    /// The activations of a layer of pre-activations `z` (softmax over the whole layer).
+    pub fn layer(self, z: Vec<f64>) -> Vec<f64> {
+        match self {
+            Activation::Softmax => softmax(&z),
+            a => z.into_iter().map(|v| a.apply(v)).collect(),
+        }
+    }
+
     /// Its derivative, from the activation `a` it produced (`None`: zero, so the error stops).
     pub fn derivative(self, a: f64) -> Option<f64> {
         match self {
@@ -47,6 +55,13 @@ impl Activation {
             Activation::Linear | Activation::Softmax => Some(1.0),
         }
     }
+}
+
+/// Softmax of `z`.
+pub fn softmax(z: &[f64]) -> Vec<f64> {
+    let max = z.iter().cloned().fold(f64::MIN, f64::max);
+    let sum: f64 = z.iter().map(|v| (v - max).exp()).sum();
+    z.iter().map(|v| (v - max).exp() / sum).collect()
 }
 
 /// The training loss.
