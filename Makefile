@@ -7,7 +7,7 @@ PIMFORGE = target/release/pimforge
 SYNTH_PRESETS := tiny narrow-adc shared-adc noisy mixed
 # The Tiki-Taka presets are linted and simulated in lock-step; their synthesis (Yosys 0.23 on
 # the unit's wide H datapath) takes over ten minutes and is left out of `make verify`.
-PRESETS := $(SYNTH_PRESETS) tiki tiki-agad tiki-ideal
+PRESETS := $(SYNTH_PRESETS) noisy-rect tiki tiki-agad tiki-ideal
 # Preset of `make synth` (the 64-tile default takes minutes: see README).
 SYNTH_PRESET ?= tiny
 
@@ -79,7 +79,7 @@ verify: deps
 	@set -e; for p in $(SYNTH_PRESETS); do $(MAKE) --no-print-directory synth SYNTH_PRESET=$$p; done
 	$(MAKE) --no-print-directory synth-solver
 	@echo "== lock-step summary (models cached by the tests; a fresh seed)"
-	@set -e; for p in $(PRESETS); do $(PIMFORGE) verify --preset $$p --seed 100 --transactions 1000 | tail -n 1; done
+	@set -eo pipefail; for p in $(PRESETS); do $(PIMFORGE) verify --preset $$p --seed 100 --transactions 1000 --require-coverage | tail -n 2; done
 	@echo "make verify: formatting, clippy, lint of $(PRESETS), pim_solver and the 64-tile default, golden-model, lock-step and training tests, synthesis of $(SYNTH_PRESETS) and the 4x4 solver: all passed"
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "%d passed, %d failed\n", p, f }' $(BUILD)/test.log
 

@@ -30,6 +30,16 @@ fn regress(name: &str, products: usize, seed: u64) -> (Config, Summary) {
         Err(m) => panic!("{name}:\n{m}"),
     };
     println!("{name} seed {seed}: {summary}");
+    // Every coverage bin the design can reach was hit by this run.
+    let goals = pimforge_tb::coverage::goals(&prepared.built.shape, &prepared.built.cells);
+    let cov = &summary.coverage;
+    println!("{name}: {}", cov.headline(&goals));
+    assert!(
+        cov.unhit(&goals).is_empty(),
+        "{name} seed {seed}: {}\n{}",
+        cov.headline(&goals),
+        cov.table(&goals)
+    );
     assert_eq!(summary.forward + summary.transpose, products as u64);
     assert!(summary.forward > products as u64 / 3 && summary.transpose > products as u64 / 3);
     assert!(summary.error_probes >= cfg.tiles as u64);
@@ -65,6 +75,20 @@ fn noisy_devices_1000_products_with_opa_and_crs() {
     assert_eq!(s.exact_checked, 0);
     assert!(s.opas >= 20 && s.crs_passes >= 10 && s.pulses > 10_000);
     assert!(s.opa_clips > 0, "noisy cells clip at their bounds");
+}
+
+/// noisy's devices on a non-square tile (16x8) of three (one tile id absent): read noise and
+/// cycle-to-cycle noise index rows and columns apart.
+#[test]
+fn noisy_non_square_1000_products() {
+    let (_, s) = regress("noisy-rect", 1000, 6);
+    assert_eq!(s.exact_checked, 0);
+    assert!(s.opas >= 20 && s.pulses > 10_000, "{s}");
+    let bins = [
+        pimforge_tb::Bin::ReadNoiseNonSquare,
+        pimforge_tb::Bin::C2cNoiseNonSquare,
+    ];
+    assert!(bins.iter().all(|b| s.coverage.count(b) > 0));
 }
 
 /// The mixed-precision unit (accumulate, threshold, pulse trains through noisy soft-bounds

@@ -28,6 +28,10 @@ pub const PRESETS: &[(&str, &str)] = &[
         "tiny's geometry with [5,5,4,4]-bit cells of soft-bounds devices: 16 fine steps per level, 30% cycle-to-cycle and device-to-device spread, 2% stuck-on and 2% stuck-off cells, read noise of 1.5 current units",
     ),
     (
+        "noisy-rect",
+        "noisy's devices on 3 tiles (one id unused) of 16x8: read and cycle-to-cycle noise on a non-square tile",
+    ),
+    (
         "mixed",
         "2 tiles of 16x8 with one 11-bit multi-level cell per weight (soft-bounds ReRAM, -375..625 levels, noise and variation) and the mixed-precision unit with 24-bit accumulators (they saturate under full-width operands)",
     ),
@@ -370,6 +374,13 @@ pub fn preset(name: &str) -> Option<Config> {
                 weight: Fixed { bits: 11, frac: 8 },
                 ..tiki(64, 128, 128, Tiki::default())
             };
+            c.adc.bits = c.exact_adc_bits();
+            c
+        }
+        "noisy-rect" => {
+            let mut c = preset("noisy")?;
+            (c.tiles, c.crossbar.rows) = (3, 16);
+            c.device.seed = 8;
             c.adc.bits = c.exact_adc_bits();
             c
         }

@@ -162,6 +162,20 @@ impl Cells {
         self.program(m, r * self.cols + c, level);
     }
 
+    /// Whether a pulse can clip some device of these crossbars at a bound (see
+    /// [`crate::device::can_clip`]).
+    pub fn can_clip(&self) -> bool {
+        let model = crate::device::Model {
+            kind: self.kind,
+            frac_bits: self.frac_bits,
+            c2c_q16: self.c2c_q16,
+        };
+        self.devices
+            .iter()
+            .flatten()
+            .any(|d| crate::device::can_clip(&model, d))
+    }
+
     /// Sends `|n|` pulses of sign(n) to cell `(r, c)` of slice `m`, one after the other;
     /// returns whether any of them clipped at a bound.
     pub fn pulse(&mut self, m: usize, r: usize, c: usize, n: i64) -> bool {

@@ -103,6 +103,26 @@ pub fn pulse(model: &Model, dev: &CellDevice, g: i64, up: bool, lfsr: &mut Lfsr)
     (got, got != want)
 }
 
+/// Whether a pulse can clip device `dev` at a bound in practice. Hard bounds (ideal devices)
+/// can. A soft-bounds step shrinks with the distance to the bound it approaches, so it can only
+/// overshoot when the step, grown by the largest noise, exceeds the whole bound
+/// (`step * (1 + c2c * 510) > |bound|`). (Noise below `-1 / c2c` turns a step around, which
+/// could cross the other bound from within a few percent of a step of it: at a 30% spread that
+/// noise has probability 1e-6 per pulse, so it is left out.) A stuck device never clips.
+pub fn can_clip(model: &Model, dev: &CellDevice) -> bool {
+    if dev.stuck != Stuck::No {
+        return false;
+    }
+    let most = crate::protocol::NOISE_OFFSET * model.c2c_q16;
+    match model.kind {
+        Kind::Ideal => true,
+        Kind::SoftBounds => {
+            let grown = |step: i64| step + ((step * most) >> 16);
+            grown(dev.step_up) > dev.g_max || grown(dev.step_down) > -dev.g_min
+        }
+    }
+}
+
 /// Draws every cell's parameters from `seed`: steps and bounds scaled by `max(0.1, 1 + dtod*z)`
 /// with `z` standard normal (Box-Muller), stuck-at faults with their probabilities.
 pub fn draw(nominal: &Nominal, frac_bits: u32, cells: usize, seed: u64) -> Vec<CellDevice> {
@@ -343,5 +363,46 @@ mod tests {
         let mean_up = a.iter().map(|d| d.step_up as f64).sum::<f64>() / 500.0;
         assert!((mean_up / 256.0 - 1.0).abs() < 0.05);
         assert!(from_memh("zz\n").is_err());
+    }
+
+    #[test]
+    fn can_clip_says_which_devices_a_pulse_can_push_past_a_bound() {
+        let soft = Model {
+            kind: Kind::SoftBounds,
+            frac_bits: 4,
+            c2c_q16: 0,
+        };
+        let ideal = Model {
+            kind: Kind::Ideal,
+            ..soft
+        };
+        let dev = |step: i64, stuck: Stuck| CellDevice {
+            g_min: -100,
+            g_max: 100,
+            step_up: step,
+            step_down: step,
+            stuck,
+        };
+        let mut lfsr = Lfsr::new32(1);
+        // A soft-bounds step below the bound approaches it and never clips.
+        assert!(!can_clip(&soft, &dev(16, Stuck::No)));
+        let mut g = 0;
+        for _ in 0..1000 {
+            let (ng, clip) = pulse(&soft, &dev(16, Stuck::No), g, true, &mut lfsr);
+            assert!(!clip);
+            g = ng;
+        }
+        // A step past the bound clips at once; so does a hard bound; a stuck device never does.
+        assert!(can_clip(&soft, &dev(120, Stuck::No)));
+        assert!(pulse(&soft, &dev(120, Stuck::No), 0, true, &mut lfsr).1);
+        assert!(can_clip(&ideal, &dev(16, Stuck::No)));
+        assert!(!can_clip(&ideal, &dev(16, Stuck::On)));
+        // Noise grows the step: 95 * (1 + 510 * 13 / 65536), about 104, passes 100.
+        let noisy = Model {
+            c2c_q16: 6554 / 510 + 1,
+            ..soft
+        };
+        assert!(!can_clip(&soft, &dev(95, Stuck::No)));
+        assert!(can_clip(&noisy, &dev(95, Stuck::No)));
     }
 }

@@ -7,53 +7,74 @@
 //! equals the sum of the updates.
 
 use crate::cells::Cells;
-use crate::num::signed_range;
+use crate::num::{signed_range, Ends};
 use crate::shape::MixedShape;
 
-/// `chi[c] += x * d[c]` for one row, saturating at `bits` (signed); returns the saturations.
-pub fn accumulate_row(chi: &mut [i64], x: i64, d: &[i64], bits: u32) -> u64 {
+/// `chi[c] += x * d[c]` for one row, saturating at `bits` (signed); returns the sums at chi's
+/// ends (`clamped()`: the saturations the tile counts).
+pub fn accumulate_row(chi: &mut [i64], x: i64, d: &[i64], bits: u32) -> Ends {
     let (lo, hi) = signed_range(bits);
-    let mut saturated = 0;
+    let mut ends = Ends::default();
     for (v, &dc) in chi.iter_mut().zip(d) {
-        let want = *v + x * dc;
-        *v = want.clamp(lo, hi);
-        saturated += (*v != want) as u64;
+        *v = ends.clamp(*v + x * dc, lo, hi);
     }
-    saturated
+    ends
 }
 
-/// Transfers row `r` of `chi` (`chi[r * cols + c]`) into slice 0 of `cells`; returns the cells
-/// whose pulse train clipped.
-pub fn transfer_row(mixed: &MixedShape, chi: &mut [i64], cells: &mut Cells, r: usize) -> u64 {
+/// What a transfer did: the cells whose pulse train clipped at a device bound (the tile counts
+/// them), and the pulse counts that met `+-max_pulses`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Transferred {
+    pub clipped: u64,
+    pub pulses: Ends,
+}
+
+/// Transfers row `r` of `chi` (`chi[r * cols + c]`) into slice 0 of `cells`.
+pub fn transfer_row(
+    mixed: &MixedShape,
+    chi: &mut [i64],
+    cells: &mut Cells,
+    r: usize,
+) -> Transferred {
     let cols = cells.cols;
-    let mut clipped = 0;
+    let mut done = Transferred::default();
     for c in 0..cols {
-        let (n, rest) = transfer(chi[r * cols + c], 1 << mixed.epsilon_log2, mixed.max_pulses);
+        let (n, rest) = transfer(
+            chi[r * cols + c],
+            1 << mixed.epsilon_log2,
+            mixed.max_pulses,
+            &mut done.pulses,
+        );
         chi[r * cols + c] = rest;
-        clipped += cells.pulse(0, r, c, n) as u64;
+        done.clipped += cells.pulse(0, r, c, n) as u64;
     }
-    clipped
+    done
 }
 
-/// The whole accumulate: `chi += x d^T`; returns the saturations.
-pub fn accumulate(mixed: &MixedShape, chi: &mut [i64], x: &[i64], d: &[i64]) -> u64 {
+/// The whole accumulate: `chi += x d^T`; returns the sums at chi's ends.
+pub fn accumulate(mixed: &MixedShape, chi: &mut [i64], x: &[i64], d: &[i64]) -> Ends {
     chi.chunks_mut(d.len())
         .zip(x)
         .map(|(row, &xr)| accumulate_row(row, xr, d, mixed.chi_bits))
         .sum()
 }
 
-/// The whole transfer, row by row; returns the cells whose pulse train clipped.
-pub fn transfer_all(mixed: &MixedShape, chi: &mut [i64], cells: &mut Cells) -> u64 {
-    (0..cells.rows)
-        .map(|r| transfer_row(mixed, chi, cells, r))
-        .sum()
+/// The whole transfer, row by row.
+pub fn transfer_all(mixed: &MixedShape, chi: &mut [i64], cells: &mut Cells) -> Transferred {
+    let mut done = Transferred::default();
+    for r in 0..cells.rows {
+        let row = transfer_row(mixed, chi, cells, r);
+        done.clipped += row.clipped;
+        done.pulses += row.pulses;
+    }
+    done
 }
 
-/// The pulses a transfer sends for accumulator `chi`, and the accumulator afterwards.
-pub fn transfer(chi: i64, epsilon: i64, max_pulses: i64) -> (i64, i64) {
+/// The pulses a transfer sends for accumulator `chi`, and the accumulator afterwards; `ends`
+/// counts the pulse counts that met `+-max_pulses`.
+pub fn transfer(chi: i64, epsilon: i64, max_pulses: i64, ends: &mut Ends) -> (i64, i64) {
     assert!(epsilon > 0 && max_pulses >= 0);
-    let n = (chi / epsilon).clamp(-max_pulses, max_pulses);
+    let n = ends.clamp(chi / epsilon, -max_pulses, max_pulses);
     (n, chi - n * epsilon)
 }
 
@@ -65,11 +86,24 @@ mod tests {
 
     #[test]
     fn truncates_toward_zero_and_clamps() {
-        assert_eq!(transfer(25, 10, 5), (2, 5));
-        assert_eq!(transfer(-25, 10, 5), (-2, -5));
-        assert_eq!(transfer(9, 10, 5), (0, 9));
-        assert_eq!(transfer(1000, 10, 5), (5, 950));
-        assert_eq!(transfer(-1000, 10, 5), (-5, -950));
+        let mut ends = Ends::default();
+        assert_eq!(transfer(25, 10, 5, &mut ends), (2, 5));
+        assert_eq!(transfer(-25, 10, 5, &mut ends), (-2, -5));
+        assert_eq!(transfer(9, 10, 5, &mut ends), (0, 9));
+        assert_eq!(ends, Ends::default());
+        assert_eq!(transfer(1000, 10, 5, &mut ends), (5, 950));
+        assert_eq!(transfer(-1000, 10, 5, &mut ends), (-5, -950));
+        assert_eq!(transfer(50, 10, 5, &mut ends), (5, 0));
+        let (below, above, at_min, at_max) = (1, 1, 0, 1);
+        assert_eq!(
+            ends,
+            Ends {
+                below,
+                above,
+                at_min,
+                at_max
+            }
+        );
     }
 
     #[test]
@@ -81,11 +115,45 @@ mod tests {
             chi += u;
             total += u;
             if step % 8 == 7 {
-                let (n, rest) = transfer(chi, 97, 3);
+                let (n, rest) = transfer(chi, 97, 3, &mut Ends::default());
                 sent += n;
                 chi = rest;
             }
             assert_eq!(chi + sent * 97, total);
         }
+    }
+}
+
+#[cfg(test)]
+mod ends {
+    use super::*;
+
+    #[test]
+    fn chi_counts_saturations_and_exact_ends_on_both_sides() {
+        let (lo, hi) = signed_range(8);
+        let mut chi = vec![hi - 3, lo + 3, 0];
+        let ends = accumulate_row(&mut chi, 3, &[1, -1, 5], 8);
+        assert_eq!(chi, vec![hi, lo, 15]);
+        let (at_min, at_max) = (1, 1);
+        assert_eq!(
+            ends,
+            Ends {
+                at_min,
+                at_max,
+                ..Ends::default()
+            }
+        );
+        let ends = accumulate_row(&mut chi, 1, &[1, -1, 0], 8);
+        assert_eq!(chi, vec![hi, lo, 15]);
+        let (below, above) = (1, 1);
+        assert_eq!(
+            ends,
+            Ends {
+                below,
+                above,
+                ..Ends::default()
+            }
+        );
+        assert_eq!(ends.clamped(), 2);
     }
 }

@@ -71,6 +71,8 @@ pub struct MvmResult {
     pub y: Vec<i128>,
     /// Conversions that clipped.
     pub clipped: u64,
+    /// Of them, the conversions that clipped at the top code (the rest at the bottom one).
+    pub clipped_high: u64,
 }
 
 /// The bit-serial, bit-sliced product of input `x` (one value per driven line) with the cells.
@@ -78,7 +80,7 @@ pub fn mvm(shape: &TileShape, cells: &mut Cells, x: &[i64], dir: Direction) -> M
     let (n_in, n_out) = dir.extent(shape);
     assert_eq!(x.len(), n_in, "input length");
     let mut y = vec![0i128; n_out];
-    let mut clipped = 0;
+    let (mut clipped, mut clipped_high) = (0, 0);
     for k in 0..shape.planes() {
         let d = drive(shape, x, k);
         for m in 0..shape.slices() {
@@ -86,11 +88,16 @@ pub fn mvm(shape: &TileShape, cells: &mut Cells, x: &[i64], dir: Direction) -> M
             for (acc, &i) in y.iter_mut().zip(&cur) {
                 let (code, clip) = convert(i, &shape.adc);
                 clipped += clip as u64;
+                clipped_high += (clip && code > 0) as u64;
                 *acc += (code as i128) << code_shift(shape, k, m);
             }
         }
     }
-    MvmResult { y, clipped }
+    MvmResult {
+        y,
+        clipped,
+        clipped_high,
+    }
 }
 
 /// `x . W` (forward) or `W . x` (transpose) straight from the slices' levels, `sum_m
@@ -125,7 +132,11 @@ pub fn direct_product(shape: &TileShape, cells: &Cells, x: &[i64], dir: Directio
             .zip(&part)
             .for_each(|(acc, &p)| *acc += (p as i128) << shift);
     }
-    MvmResult { y, clipped: 0 }
+    MvmResult {
+        y,
+        clipped: 0,
+        clipped_high: 0,
+    }
 }
 
 /// Whether [`direct_product`] equals [`mvm`] on these cells: exact ADC reads, no read noise.

@@ -9,6 +9,50 @@ pub fn signed_range(bits: u32) -> (i64, i64) {
     (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1)
 }
 
+/// Values that met the ends of a range: clamped below or above it, or landing exactly on its
+/// minimum or maximum without a clamp. The hardware counts only clamps; the harness's coverage
+/// asks for both ends, and for the exact ends that an off-by-one bound would mistake.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ends {
+    pub below: u64,
+    pub above: u64,
+    pub at_min: u64,
+    pub at_max: u64,
+}
+
+impl Ends {
+    /// `want` clamped to `[lo, hi]`, counted.
+    pub fn clamp(&mut self, want: i64, lo: i64, hi: i64) -> i64 {
+        self.below += (want < lo) as u64;
+        self.above += (want > hi) as u64;
+        self.at_min += (want == lo) as u64;
+        self.at_max += (want == hi) as u64;
+        want.clamp(lo, hi)
+    }
+
+    /// Values that were clamped.
+    pub fn clamped(&self) -> u64 {
+        self.below + self.above
+    }
+}
+
+impl std::ops::AddAssign for Ends {
+    fn add_assign(&mut self, o: Ends) {
+        self.below += o.below;
+        self.above += o.above;
+        self.at_min += o.at_min;
+        self.at_max += o.at_max;
+    }
+}
+
+impl std::iter::Sum for Ends {
+    fn sum<I: Iterator<Item = Ends>>(it: I) -> Ends {
+        let mut total = Ends::default();
+        it.for_each(|e| total += e);
+        total
+    }
+}
+
 /// Bits of `v` without its leading zeros (0 for 0).
 pub fn bit_length(v: u128) -> u32 {
     128 - v.leading_zeros()

@@ -15,7 +15,7 @@
 //! digits.
 
 use crate::cells::Cells;
-use crate::num::{recompose, signed_range, weight_digits};
+use crate::num::{recompose, signed_range, weight_digits, Ends};
 use crate::shape::TileShape;
 
 /// The four sign phases `(sign of x, sign of d)`, in the order the sequencer runs them.
@@ -80,30 +80,35 @@ pub fn opa(shape: &TileShape, cells: &mut Cells, x: &[i64], d: &[i64]) -> u64 {
 }
 
 /// Carry resolution of one cell: recompose the slices, saturate to the weight width, re-split
-/// into canonical digits. Returns whether it saturated.
-pub fn crs_cell(shape: &TileShape, cells: &mut Cells, r: usize, c: usize) -> bool {
+/// into canonical digits. Returns where the weight met the ends of its range (`clamped()`: it
+/// saturated).
+pub fn crs_cell(shape: &TileShape, cells: &mut Cells, r: usize, c: usize) -> Ends {
     let levels: Vec<i64> = (0..shape.slices()).map(|m| cells.get(m, r, c)).collect();
     let w = recompose(&levels, shape.value_bits);
     let (lo, hi) = signed_range(shape.weight_bits);
-    let sat = w.clamp(lo, hi);
+    let mut ends = Ends::default();
+    let sat = ends.clamp(w, lo, hi);
     for (m, digit) in weight_digits(sat, shape.value_bits, shape.slices())
         .into_iter()
         .enumerate()
     {
         cells.set(m, r, c, digit);
     }
-    sat != w
+    ends
+}
+
+/// Carry resolution of every cell, row-major; returns where the weights met their range's ends
+/// (`clamped()`: the saturated weights).
+pub fn crs_counted(shape: &TileShape, cells: &mut Cells) -> Ends {
+    (0..shape.rows)
+        .flat_map(|r| (0..shape.cols).map(move |c| (r, c)))
+        .map(|(r, c)| crs_cell(shape, cells, r, c))
+        .sum()
 }
 
 /// Carry resolution of every cell, row-major; returns the saturated weights.
 pub fn crs(shape: &TileShape, cells: &mut Cells) -> u64 {
-    let mut saturated = 0;
-    for r in 0..shape.rows {
-        for c in 0..shape.cols {
-            saturated += crs_cell(shape, cells, r, c) as u64;
-        }
-    }
-    saturated
+    crs_counted(shape, cells).clamped()
 }
 
 #[cfg(test)]

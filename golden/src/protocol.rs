@@ -8,7 +8,7 @@
 //! edit of this file.
 
 /// Command opcodes of the tile ([`OP_BITS`] bits on the wire).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 pub enum Op {
     /// `x[addr] = data` (input buffer, one entry per line).

@@ -77,6 +77,7 @@ pub struct MixedShape {
 
 pub use crate::protocol::COUNTER_BITS;
 
+mod addresses;
 mod tiki;
 pub use tiki::{Flavor, Schedule, TikiShape, TransferShape, UnitMap};
 

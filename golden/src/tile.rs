@@ -294,7 +294,7 @@ impl TileModel {
         if let Some(i) = self.crs {
             if i > 0 {
                 let (r, c) = ((i - 1) / self.shape.cols, (i - 1) % self.shape.cols);
-                if crs_cell(&self.shape, &mut self.cells, r, c) {
+                if crs_cell(&self.shape, &mut self.cells, r, c).clamped() > 0 {
                     self.crs_saturations = self.crs_saturations.saturating_add(1);
                 }
             }
@@ -329,7 +329,8 @@ impl TileModel {
             self.x[r],
             &self.d,
             bits,
-        );
+        )
+        .clamped();
         self.chi_saturations = self
             .chi_saturations
             .saturating_add(sats.min(u32::MAX as u64) as u32);
@@ -337,24 +338,24 @@ impl TileModel {
 
     fn transfer_row(&mut self, r: usize) -> u32 {
         let mixed = self.shape.mixed.as_ref().expect("mixed unit");
-        crate::mixed::transfer_row(mixed, &mut self.chi, &mut self.cells, r) as u32
+        crate::mixed::transfer_row(mixed, &mut self.chi, &mut self.cells, r).clipped as u32
     }
 
     fn accept(&mut self, inp: &TileIn) {
         let s = &self.shape;
         let addr = inp.cmd_addr;
-        let lines = s.lines() as u64;
         let (slice, row, col) = s.cell_of(addr);
+        let in_space = |op: Op| s.addresses(op).is_some_and(|n| addr < n);
         match Op::from_code(inp.cmd_op) {
             Some(Op::WriteX) => {
-                if addr < lines {
+                if in_space(Op::WriteX) {
                     self.x[addr as usize] = sext(inp.cmd_data as u128, s.input_bits) as i64;
                 } else {
                     self.errors |= err::BAD_ADDR;
                 }
             }
             Some(Op::WriteD) => {
-                if addr < s.cols as u64 {
+                if in_space(Op::WriteD) {
                     self.d[addr as usize] = sext(inp.cmd_data as u128, s.weight_bits) as i64;
                 } else {
                     self.errors |= err::BAD_ADDR;
@@ -372,7 +373,7 @@ impl TileModel {
                 op @ (Op::Transfer | Op::WriteProb | Op::Pulse | Op::ReadUnit | Op::WriteUnit),
             ) => self.accept_tiki(op, inp),
             Some(Op::LoadW) => {
-                if slice == 0 {
+                if in_space(Op::LoadW) {
                     let w = sext(inp.cmd_data as u128, s.weight_bits) as i64;
                     self.cells.load_weight(&self.shape, row, col, w);
                 } else {
@@ -382,7 +383,7 @@ impl TileModel {
             Some(Op::WriteCell) => {
                 let m = slice as usize;
                 let level = sext(inp.cmd_data as u128, s.data_bits()) as i64;
-                if m >= s.slices() {
+                if !in_space(Op::WriteCell) {
                     self.errors |= err::BAD_ADDR;
                 } else if !fits_signed(level, s.cell_bits[m]) {
                     self.errors |= err::BAD_LEVEL;
@@ -402,7 +403,7 @@ impl TileModel {
             }
             Some(Op::ReadY) => {
                 self.rsp_valid = true;
-                self.rsp_data = if addr < lines {
+                self.rsp_data = if in_space(Op::ReadY) {
                     to_raw(self.acc[addr as usize], s.rsp_bits())
                 } else {
                     self.errors |= err::BAD_ADDR;

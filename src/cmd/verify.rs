@@ -45,6 +45,12 @@ pub struct VerifyArgs {
     /// (see `gen --allow-large`).
     #[arg(long)]
     pub allow_large: bool,
+    /// Print every coverage bin with its count (the headline is always printed).
+    #[arg(long)]
+    pub coverage: bool,
+    /// Fail when a coverage bin the design can reach was not hit (as `make verify` does).
+    #[arg(long)]
+    pub require_coverage: bool,
     /// Debug: verify RTL built with a deliberate bug: LINE:PLANE:BIT, opa-digit, crs-shift or
     /// refine-round (see `gen`).
     #[arg(long, value_name = "FAULT", hide = true)]
@@ -135,6 +141,21 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
         }
     };
     say!("PASS {label} seed {}: array: {summary}", a.seed);
+    let goals = pimforge_tb::coverage::goals(&prepared.built.shape, &prepared.built.cells);
+    say!("{label}: {}", summary.coverage.headline(&goals));
+    if a.coverage {
+        say!("{}", summary.coverage.table(&goals).trim_end());
+    }
+    let unhit = summary.coverage.unhit(&goals);
+    if a.require_coverage && !unhit.is_empty() {
+        bail!(
+            "{} of {} coverage bins unhit with seed {} and {}: rerun with --coverage for the table",
+            unhit.len(),
+            goals.len(),
+            a.seed,
+            count(a.transactions, "product")
+        );
+    }
     if cfg.inv.is_none() {
         return Ok(());
     }

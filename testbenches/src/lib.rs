@@ -6,6 +6,7 @@
 //! [`refine`]).
 
 pub mod bench;
+pub mod coverage;
 pub mod dut;
 pub mod inv;
 pub mod lockstep;
@@ -18,6 +19,7 @@ pub mod vcd;
 pub mod verilate;
 
 pub use bench::{ports, Bench, Waves};
+pub use coverage::{Bin, Coverage};
 pub use lockstep::{run, run_bare, run_stream, ArrayBuild, Cause, Mismatch, Options, Summary};
 pub use session::Session;
 pub use stimulus::{generate, Stimulus, Stream};

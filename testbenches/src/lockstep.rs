@@ -7,6 +7,7 @@
 //! values on the other command inputs, so a DUT that looks at them is caught.
 
 use crate::bench::{Bench, Waves};
+use crate::coverage::{Coverage, Observer};
 pub use crate::mismatch::{Cause, Mismatch};
 use crate::stimulus::{Kind, Stimulus};
 use anyhow::Result;
@@ -63,6 +64,8 @@ pub struct Summary {
     pub seconds: f64,
     /// Cycle in which each stimulus command was accepted.
     pub accepted: Vec<u64>,
+    /// The coverage bins hit (see [`crate::coverage`]).
+    pub coverage: Coverage,
 }
 
 impl fmt::Display for Summary {
@@ -208,6 +211,10 @@ fn summarise(stim: &Stimulus, s: &mut Summary) {
                 s.tiki_updates += 1;
                 s.tiki_clips += t.clipped;
             }
+            Kind::StatusSweep => {}
+        }
+        for &b in &t.hits {
+            s.coverage.hit(b);
         }
         s.pulses += t.pulses;
         if matches!(t.kind, Kind::Product(_)) {
@@ -287,6 +294,7 @@ struct Run<'a> {
     last_accept: u64,
     /// Record the cycle of every accepted command (a run of one chunk, for tests).
     record: bool,
+    observer: Observer,
 }
 
 impl Run<'_> {
@@ -307,6 +315,8 @@ impl Run<'_> {
                 }
             }
             let inp = driver.inputs();
+            let flags = |m: &ArrayModel| m.tiles.get(inp.cmd_tile as usize).map_or(0, |t| t.errors);
+            let flags_before = flags(&bench.model);
             let context = |_: &ArrayModel| in_flight(stim, &driver, &pending, &running);
             let exp = match bench.step(&inp, context)? {
                 Ok(o) => o,
@@ -329,6 +339,11 @@ impl Run<'_> {
                     let m = bench.mismatch(cycle, Cause::Scoreboard, &what, want, got, flight());
                     return Ok(ChunkEnd::Mismatch(m));
                 }
+                let c = &stim.commands[i];
+                if c.op == Op::ReadStat as u8 {
+                    let cov = &mut self.summary.coverage;
+                    self.observer.status_read(cov, c.tile, c.addr, want);
+                }
                 pending.pop_front();
             }
             for (t, r) in running.iter_mut().enumerate() {
@@ -336,7 +351,17 @@ impl Run<'_> {
                     *r = None;
                 }
             }
-            if let Some(i) = driver.advance(&inp, exp.cmd_ready) {
+            let clear = inp.cmd_valid && inp.cmd_op == Op::Clear as u8;
+            let held = clear && !exp.cmd_ready && exp.bad_tile;
+            let accepted = driver.advance(&inp, exp.cmd_ready);
+            let taken = accepted.map(|_| {
+                let gained = flags(&bench.model) & !flags_before;
+                (inp.cmd_tile, inp.cmd_op, inp.cmd_addr, gained)
+            });
+            let cov = &mut self.summary.coverage;
+            self.observer
+                .cycle(cov, &design.shape, held, taken, exp.busy);
+            if let Some(i) = accepted {
                 let c = &stim.commands[i];
                 self.summary.commands += 1;
                 if self.record {
@@ -388,6 +413,7 @@ fn run_once(
         summary: Summary::default(),
         last_accept: 0,
         record,
+        observer: Observer::new(design.tiles),
     };
     let mut mismatch = None;
     let mut chunk = 0u64;

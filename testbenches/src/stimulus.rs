@@ -8,11 +8,13 @@
 //! scoreboard checks the cycle-level model and the RTL against an independent reference. The
 //! streams are interleaved at random, so tiles compute while others are being loaded.
 
+use crate::coverage::Bin;
 use num_bigint::BigInt;
-use pimforge_golden::num::{signed_range, to_raw};
-use pimforge_golden::opa::{crs, opa};
+use pimforge_golden::mixed::Transferred;
+use pimforge_golden::num::{signed_range, to_raw, Ends};
+use pimforge_golden::opa::{crs_counted, opa};
 use pimforge_golden::tiki::TikiUnit;
-use pimforge_golden::tile::{err, stat};
+use pimforge_golden::tile::stat;
 use pimforge_golden::{mvm, Cells, Direction, Op, TileShape};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
@@ -48,6 +50,8 @@ pub enum Kind {
     Mixed,
     /// Tiki-Taka: thresholds, pulse updates into A or C, transfers, unit words read back.
     Tiki,
+    /// CLEAR and every status word read back.
+    StatusSweep,
 }
 
 #[derive(Clone, Debug)]
@@ -61,6 +65,8 @@ pub struct Txn {
     pub clipped: u64,
     /// Programming pulses the updates of this transaction send.
     pub pulses: u64,
+    /// The datapath coverage bins the transaction reaches (counted once it matched).
+    pub hits: Vec<Bin>,
 }
 
 impl Txn {
@@ -76,6 +82,7 @@ impl Txn {
             Kind::Crs => "CRS (carry resolution)".to_string(),
             Kind::Mixed => "ACCUMULATE/TRANSFER (mixed precision)".to_string(),
             Kind::Tiki => "WRITE_PROB/PULSE/TRANSFER (Tiki-Taka)".to_string(),
+            Kind::StatusSweep => "CLEAR and every status word read".to_string(),
         };
         format!("transaction {index}: tile {} {what}", self.tile)
     }
@@ -103,6 +110,8 @@ struct TileGen {
     cells: Cells,
     chi: Vec<i64>,
     tiki: Option<TikiUnit>,
+    /// Completed products and transfer reads (the PRODUCTS word: never cleared, wraps).
+    products: u32,
     commands: Vec<Command>,
 }
 
@@ -121,6 +130,7 @@ impl Gen<'_> {
             exact_checked: false,
             clipped: 0,
             pulses: 0,
+            hits: Vec::new(),
         });
     }
 
@@ -212,10 +222,23 @@ impl Gen<'_> {
     }
 
     fn product(&mut self, t: &mut TileGen, dir: Direction) {
+        self.product_racing(t, dir, false)
+    }
+
+    /// A product; with `race`, a CLEAR follows the MVM at once (held while the tile is busy,
+    /// taken in its first ready cycle), so the saturations read back are 0.
+    fn product_racing(&mut self, t: &mut TileGen, dir: Direction, race: bool) {
         let s = self.shape;
         let (n_in, _) = dir.extent(s);
         let style = self.rng.random_range(0..4);
         let x: Vec<i64> = (0..n_in).map(|_| self.value(s.input_bits, style)).collect();
+        self.product_of(t, dir, x, race)
+    }
+
+    /// The product of input `x` (see [`Self::product_racing`]).
+    fn product_of(&mut self, t: &mut TileGen, dir: Direction, x: Vec<i64>, race: bool) {
+        let s = self.shape;
+        let (n_in, _) = dir.extent(s);
         for (i, &v) in x.iter().enumerate() {
             self.push(
                 t,
@@ -231,7 +254,11 @@ impl Gen<'_> {
             Op::Mtvm
         };
         self.push(t, op, 0, 0, None);
+        if race {
+            self.push(t, Op::Clear, 0, 0, None);
+        }
         let want = mvm(s, &mut t.cells, &x, dir);
+        t.products = t.products.wrapping_add(1);
         // Read noise makes products inexact on purpose.
         let exact = s.adc_is_exact() && s.device.read_q16 == 0;
         if exact {
@@ -258,15 +285,32 @@ impl Gen<'_> {
         for (o, &y) in want.y.iter().enumerate() {
             self.push(t, Op::ReadY, o as u64, 0, Some(to_raw(y, s.rsp_bits())));
         }
-        let sat = want.clipped.min(u32::MAX as u64) as u128;
+        let sat = if race {
+            0
+        } else {
+            want.clipped.min(u32::MAX as u64) as u128
+        };
         self.push(t, Op::ReadStat, stat::SATURATIONS, 0, Some(sat));
+        self.push(t, Op::ReadStat, stat::PRODUCTS, 0, Some(t.products as u128));
         self.push(t, Op::Clear, 0, 0, None);
+        let low = want.clipped - want.clipped_high;
+        let mut hits = vec![];
+        if want.clipped_high > 0 {
+            hits.push(Bin::AdcClip { high: true });
+        }
+        if low > 0 {
+            hits.push(Bin::AdcClip { high: false });
+        }
+        if s.device.read_q16 != 0 && s.rows != s.cols {
+            hits.push(Bin::ReadNoiseNonSquare);
+        }
         self.txns.push(Txn {
             tile: t.tile,
             kind: Kind::Product(dir),
             exact_checked: exact,
             clipped: want.clipped,
             pulses: 0,
+            hits,
         });
     }
 
@@ -306,12 +350,17 @@ impl Gen<'_> {
         self.push(t, Op::ReadStat, stat::UPDATE_CLIPS, 0, Some(want));
         self.push(t, Op::ReadStat, stat::PULSES, 0, Some(pulses));
         self.push(t, Op::Clear, 0, 0, None);
+        let mut hits = self.c2c_hits(pulses as u64);
+        if clipped > 0 {
+            hits.push(Bin::OpaClip);
+        }
         self.txns.push(Txn {
             tile: t.tile,
             kind: Kind::Opa,
             exact_checked: false,
             clipped,
             pulses: pulses as u64,
+            hits,
         });
     }
 
@@ -320,7 +369,6 @@ impl Gen<'_> {
     /// functional model.
     fn mixed(&mut self, t: &mut TileGen) {
         let s = self.shape;
-        let mixed = s.mixed.clone().expect("mixed unit");
         let (xb, db) = if self.rng.random_bool(0.15) {
             (s.input_bits, s.weight_bits)
         } else {
@@ -328,6 +376,23 @@ impl Gen<'_> {
         };
         let x: Vec<i64> = (0..s.rows).map(|_| self.value(xb, 0)).collect();
         let d: Vec<i64> = (0..s.cols).map(|_| self.value(db, 0)).collect();
+        let accumulates = self.rng.random_range(1..=4);
+        let transfer = self.rng.random_bool(0.8);
+        self.mixed_with(t, &x, &d, accumulates, transfer);
+    }
+
+    /// `accumulates` accumulates of `x d^T`, a transfer when `transfer`, and the counters read
+    /// back.
+    fn mixed_with(
+        &mut self,
+        t: &mut TileGen,
+        x: &[i64],
+        d: &[i64],
+        accumulates: usize,
+        transfer: bool,
+    ) {
+        let s = self.shape;
+        let mixed = s.mixed.clone().expect("mixed unit");
         for (r, &v) in x.iter().enumerate() {
             let raw = to_raw(v as i128, s.data_bits()) as u64;
             self.push(t, Op::WriteX, r as u64, raw, None);
@@ -336,28 +401,43 @@ impl Gen<'_> {
             let raw = to_raw(v as i128, s.data_bits()) as u64;
             self.push(t, Op::WriteD, c as u64, raw, None);
         }
-        let mut saturated = 0;
-        for _ in 0..self.rng.random_range(1..=4) {
+        let mut chi = Ends::default();
+        for _ in 0..accumulates {
             self.push(t, Op::Accumulate, 0, 0, None);
-            saturated += pimforge_golden::mixed::accumulate(&mixed, &mut t.chi, &x, &d);
+            chi += pimforge_golden::mixed::accumulate(&mixed, &mut t.chi, x, d);
         }
-        let (mut clipped, before) = (0, t.cells.pulses);
-        if self.rng.random_bool(0.8) {
+        let (mut done, before) = (Transferred::default(), t.cells.pulses);
+        if transfer {
             self.push(t, Op::Transfer, 0, 0, None);
-            clipped = pimforge_golden::mixed::transfer_all(&mixed, &mut t.chi, &mut t.cells);
+            done = pimforge_golden::mixed::transfer_all(&mixed, &mut t.chi, &mut t.cells);
         }
         let count = |v: u64| Some(v.min(u32::MAX as u64) as u128);
         let pulses = t.cells.pulses - before;
+        let saturated = chi.clamped();
         self.push(t, Op::ReadStat, stat::CHI_SATURATIONS, 0, count(saturated));
         self.push(t, Op::ReadStat, stat::PULSES, 0, count(pulses));
-        self.push(t, Op::ReadStat, stat::UPDATE_CLIPS, 0, count(clipped));
+        self.push(t, Op::ReadStat, stat::UPDATE_CLIPS, 0, count(done.clipped));
         self.push(t, Op::Clear, 0, 0, None);
+        let mut hits = self.c2c_hits(pulses);
+        for (n, bin) in [
+            (chi.above, Bin::ChiSaturation { high: true }),
+            (chi.below, Bin::ChiSaturation { high: false }),
+            (chi.at_max, Bin::ChiExact { max: true }),
+            (chi.at_min, Bin::ChiExact { max: false }),
+            (done.pulses.above, Bin::TransferClamp { high: true }),
+            (done.pulses.below, Bin::TransferClamp { high: false }),
+        ] {
+            if n > 0 {
+                hits.push(bin);
+            }
+        }
         self.txns.push(Txn {
             tile: t.tile,
             kind: Kind::Mixed,
             exact_checked: false,
-            clipped: saturated + clipped,
+            clipped: saturated + done.clipped,
             pulses,
+            hits,
         });
     }
 
@@ -365,6 +445,13 @@ impl Gen<'_> {
     /// A (mostly) or C, transfers (sometimes a whole pass or more), then the unit's words, the
     /// last read and the counters checked against the shadow.
     fn tiki(&mut self, t: &mut TileGen) {
+        self.tiki_with(t, false)
+    }
+
+    /// A Tiki-Taka transaction; `force` makes its choices the ones that drive H into its
+    /// bounds: every line firing always, the largest rate, every H word at its maximum or
+    /// minimum in turn, full pulse trains into A, and a whole pass of transfers.
+    fn tiki_with(&mut self, t: &mut TileGen, force: bool) {
         use pimforge_golden::tiki::ALWAYS;
         let s = self.shape;
         let map = s.unit_map().expect("Tiki-Taka unit");
@@ -372,10 +459,11 @@ impl Gen<'_> {
         let mut unit = t.tiki.take().expect("a shadow of the unit");
         let before = (unit.state.counters, t.cells.pulses);
         for l in 0..(s.rows + s.cols) as u64 {
-            if self.rng.random_bool(0.2) {
+            if !force && self.rng.random_bool(0.2) {
                 continue;
             }
             let thr = match self.rng.random_range(0..5) {
+                _ if force => ALWAYS,
                 0 => 0,
                 1 => ALWAYS,
                 2 => self.rng.random_range(0..=ALWAYS / 8),
@@ -389,11 +477,14 @@ impl Gen<'_> {
             assert_eq!(unit.write_word(s, addr, v), 0, "word {addr}");
             g.push(t, Op::WriteUnit, addr, v, None);
         };
-        if unit.lr_q == 0 || self.rng.random_bool(0.3) {
+        if force || unit.lr_q == 0 || self.rng.random_bool(0.3) {
             let lr_max = pimforge_golden::num::mask(tk.lr_bits) as u64;
-            let lr = self
-                .rng
-                .random_range(0..=(1u64 << (tk.transfer.h_frac + 2)).min(lr_max));
+            let top = (1u64 << (tk.transfer.h_frac + 2)).min(lr_max);
+            let lr = if force {
+                top
+            } else {
+                self.rng.random_range(0..=top)
+            };
             words(&mut unit, self, t, map.lr, lr);
         }
         if self.rng.random_bool(0.2) {
@@ -402,7 +493,14 @@ impl Gen<'_> {
                 words(&mut unit, self, t, map.chop + l, v);
             }
         }
-        if self.rng.random_bool(0.1) {
+        if force {
+            let (lo, hi) = signed_range(tk.transfer.h_bits);
+            for w in 0..(s.rows * s.cols) as u64 {
+                let v = if w % 2 == 0 { hi } else { lo };
+                let raw = to_raw(v as i128, s.data_bits()) as u64;
+                words(&mut unit, self, t, map.h + w, raw);
+            }
+        } else if self.rng.random_bool(0.1) {
             let (lo, hi) = signed_range(tk.transfer.h_bits);
             let w = self.rng.random_range(0..(s.rows * s.cols) as u64);
             let v = *[lo, hi, 0, -1].choose(&mut self.rng).unwrap();
@@ -420,7 +518,8 @@ impl Gen<'_> {
             let slots = *[0, 1, max_slots, self.rng.random_range(1..=max_slots)]
                 .choose(&mut self.rng)
                 .unwrap();
-            let into_c = self.rng.random_bool(0.2);
+            let slots = if force { max_slots } else { slots };
+            let into_c = !force && self.rng.random_bool(0.2);
             self.push(t, Op::Pulse, into_c as u64, slots as u64, None);
             let sent = unit.pulse(slots, into_c, &mut t.cells);
             clipped += sent.clipped;
@@ -429,11 +528,14 @@ impl Gen<'_> {
             }
         }
         let transfers = match self.rng.random_range(0..4) {
+            _ if force => s.rows,
             0 => 0,
             1 => s.rows + self.rng.random_range(0..s.rows),
             _ => self.rng.random_range(1..=4),
         };
         let mut last = None;
+        // Each transfer's read of A runs as a product (PRODUCTS counts it).
+        t.products = t.products.wrapping_add(transfers as u32);
         for _ in 0..transfers {
             self.push(t, Op::Transfer, 0, 0, None);
             let (v, c) = unit.read(s);
@@ -491,12 +593,14 @@ impl Gen<'_> {
             exact_checked: false,
             clipped,
             pulses: a_pulses + c_pulses,
+            hits: self.c2c_hits(a_pulses + c_pulses),
         });
     }
 
     fn crs(&mut self, t: &mut TileGen) {
         self.push(t, Op::Crs, 0, 0, None);
-        let saturated = crs(self.shape, &mut t.cells);
+        let ends = crs_counted(self.shape, &mut t.cells);
+        let saturated = ends.clamped();
         self.push(
             t,
             Op::ReadStat,
@@ -505,71 +609,57 @@ impl Gen<'_> {
             Some(saturated as u128),
         );
         self.push(t, Op::Clear, 0, 0, None);
+        let mut hits = vec![];
+        if ends.above > 0 {
+            hits.push(Bin::CrsSaturation { high: true });
+        }
+        if ends.below > 0 {
+            hits.push(Bin::CrsSaturation { high: false });
+        }
         self.txns.push(Txn {
             tile: t.tile,
             kind: Kind::Crs,
             exact_checked: false,
             clipped: saturated,
             pulses: 0,
+            hits,
         });
     }
 
-    fn error_probe(&mut self, t: &mut TileGen) {
+    /// The tiles' pending streams interleaved at random, each kept in order, in runs of 1 to 8
+    /// commands; the streams are left empty.
+    fn interleave(&mut self, gens: &mut [TileGen]) -> Vec<Command> {
+        let mut cursors = vec![0usize; gens.len()];
+        let mut commands = Vec::new();
+        loop {
+            let open: Vec<usize> = (0..gens.len())
+                .filter(|&i| cursors[i] < gens[i].commands.len())
+                .collect();
+            let Some(&i) = open.choose(&mut self.rng) else {
+                break;
+            };
+            let run = self.rng.random_range(1..=8);
+            for _ in 0..run {
+                if let Some(c) = gens[i].commands.get(cursors[i]) {
+                    commands.push(c.clone());
+                    cursors[i] += 1;
+                }
+            }
+        }
+        for t in gens.iter_mut() {
+            t.commands.clear();
+        }
+        commands
+    }
+
+    /// Cycle-to-cycle noise on a non-square tile, when `pulses` were sent.
+    fn c2c_hits(&self, pulses: u64) -> Vec<Bin> {
         let s = self.shape;
-        let mut flags = 0u8;
-        // Codes no command has, and the commands of a unit the tile lacks.
-        let bad_ops: Vec<u8> = Op::unused_codes()
-            .chain(
-                Op::all()
-                    .filter(|op| !op.available(s.mixed.is_some(), s.tiki.is_some()))
-                    .map(Op::code),
-            )
-            .collect();
-        let bad_op = *bad_ops.choose(&mut self.rng).unwrap();
-        let idle = self.idle();
-        t.commands.push(Command {
-            tile: t.tile,
-            op: bad_op,
-            addr: 0,
-            data: 0,
-            idle,
-            txn: self.txns.len(),
-            expect: None,
-        });
-        flags |= err::BAD_OP;
-        let addr_space = 1u64 << s.addr_bits();
-        let lines = s.lines() as u64;
-        if lines < addr_space {
-            let a = self.rng.random_range(lines..addr_space);
-            self.push(t, Op::WriteX, a, 0, None);
-            flags |= err::BAD_ADDR;
-        }
-        if (s.cols as u64) < addr_space {
-            let a = self.rng.random_range(s.cols as u64..addr_space);
-            self.push(t, Op::WriteD, a, 0, None);
-            flags |= err::BAD_ADDR;
-        }
-        // A level one past the top of a slice's cell range.
-        let m = self.rng.random_range(0..s.slices());
-        let (_, hi) = s.cell_range(m);
-        if s.cell_bits[m] < s.data_bits() {
-            let addr = s.cell_addr(m, 0, 0);
-            self.push(t, Op::WriteCell, addr, (hi + 1) as u64, None);
-            flags |= err::BAD_LEVEL;
-        }
-        if s.tiki.is_some() {
-            // A threshold above 2^16 (BAD_LEVEL), and a pulse target past C (BAD_ADDR).
-            let line = self.rng.random_range(0..(s.rows + s.cols) as u64);
-            let thr = self.rng.random_range((1 << 16) + 1..1 << 17);
-            self.push(t, Op::WriteProb, line, thr, None);
-            let target = self.rng.random_range(2..1u64 << s.addr_bits());
-            self.push(t, Op::Pulse, target, 0, None);
-            flags |= err::BAD_LEVEL | err::BAD_ADDR;
-        }
-        self.push(t, Op::ReadStat, stat::ERRORS, 0, Some(flags as u128));
-        self.push(t, Op::Clear, 0, 0, None);
-        self.push(t, Op::ReadStat, stat::ERRORS, 0, Some(0));
-        self.record(t.tile, Kind::ErrorProbe);
+        let noisy = s.device.c2c_q16 != 0 && s.rows != s.cols && pulses > 0;
+        noisy
+            .then_some(Bin::C2cNoiseNonSquare)
+            .into_iter()
+            .collect()
     }
 }
 
@@ -595,7 +685,6 @@ pub fn generate(
 pub struct Stream<'a> {
     g: Gen<'a>,
     gens: Vec<TileGen>,
-    products: usize,
     left: usize,
     started: bool,
 }
@@ -621,6 +710,7 @@ impl<'a> Stream<'a> {
                     Some(u) => u.clone(),
                     None => pimforge_golden::TileModel::new(shape).tiki,
                 },
+                products: 0,
                 commands: Vec::new(),
             })
             .collect();
@@ -631,8 +721,7 @@ impl<'a> Stream<'a> {
                 txns: Vec::new(),
             },
             gens,
-            products,
-            left: products.saturating_sub(initial.len()),
+            left: products,
             started: false,
         }
     }
@@ -650,12 +739,29 @@ impl<'a> Stream<'a> {
         g.txns = Vec::new();
         let first = !self.started;
         self.started = true;
+        let mut commands = Vec::new();
         if first {
             for t in gens.iter_mut() {
                 g.product(t, Direction::Forward);
                 g.load_weights(t);
-                g.error_probe(t);
+                g.every_probe(t);
+                g.status_sweep(t);
+                g.last_cell(t);
+                if shape.mixed.is_some() && t.tile == 0 {
+                    g.chi_corners(t);
+                }
+                if shape.tiki.is_some() && t.tile == 0 {
+                    g.tiki_with(t, true);
+                }
+                if !shape.adc_is_exact() && t.tile == 0 {
+                    g.adc_ends(t);
+                }
             }
+            commands = g.interleave(gens);
+            commands.extend(g.races(gens));
+            commands.extend(g.beside_busy(gens));
+            // The directed products count among the run's.
+            self.left = self.left.saturating_sub(products_in(&g.txns));
         }
         let n = self.left.min(max);
         self.left -= n;
@@ -679,34 +785,10 @@ impl<'a> Stream<'a> {
             };
             g.product(t, dir);
         }
-        // Interleave the tiles' streams, keeping each stream in order.
-        let mut cursors = vec![0usize; tiles];
-        let mut commands = Vec::new();
-        loop {
-            let open: Vec<usize> = (0..tiles)
-                .filter(|&i| cursors[i] < gens[i].commands.len())
-                .collect();
-            let Some(&i) = open.choose(&mut g.rng) else {
-                break;
-            };
-            let run = g.rng.random_range(1..=8);
-            for _ in 0..run {
-                if let Some(c) = gens[i].commands.get(cursors[i]) {
-                    commands.push(c.clone());
-                    cursors[i] += 1;
-                }
-            }
-        }
-        for t in gens.iter_mut() {
-            t.commands.clear();
-        }
+        commands.extend(g.interleave(gens));
         // Commands to tile ids past the last tile, where the id space has them: the array must
         // drop them and raise bad_tile_o until the next CLEAR.
-        let made = if first {
-            self.products.min(n + tiles)
-        } else {
-            n
-        };
+        let made = products_in(&g.txns);
         let ids = 1u32 << pimforge_golden::array::tile_bits(tiles);
         if ids as usize > tiles && !commands.is_empty() {
             for _ in 0..(made / 50).max(1) {
@@ -733,5 +815,11 @@ impl<'a> Stream<'a> {
     }
 }
 
+mod directed;
+mod probes;
 #[cfg(test)]
 mod tests;
+
+pub use directed::adc_reach;
+use directed::products_in;
+pub use probes::{error_causes, ErrorCause};

@@ -273,13 +273,13 @@ impl TikiUnit {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::shape::tests::small;
     use crate::shape::{Flavor, Schedule, TikiShape, TransferShape};
 
     /// A one-slice 8x4 tile with an exact ADC and a Tiki-Taka unit of `flavor`.
-    fn shape(flavor: Flavor) -> TileShape {
+    pub(crate) fn shape(flavor: Flavor) -> TileShape {
         let mut s = small();
         s.cell_bits = vec![8];
         s.value_bits = 8;

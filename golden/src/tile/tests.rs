@@ -169,3 +169,28 @@ fn bad_commands_set_sticky_flags() {
     issue(&mut t, TileIn::command(Op::Clear, 0, 0));
     assert!(!t.outputs().err);
 }
+
+/// The address spaces of `TileShape::addresses` are the ones the model checks: the last valid
+/// address of every addressed command raises no flag, the first invalid one `BAD_ADDR` (where
+/// the address field can carry it).
+#[test]
+fn address_spaces_are_the_ones_the_model_checks() {
+    let agad = crate::tiki::unit::tests::shape(crate::shape::Flavor::Agad);
+    for s in [small(), agad] {
+        let mut checked = 0;
+        for op in Op::all() {
+            let Some(n) = s.addresses(op) else { continue };
+            for (addr, flag) in [(n - 1, 0), (n, err::BAD_ADDR)] {
+                if !s.addressable(addr) {
+                    continue;
+                }
+                let mut t = TileModel::new(&s);
+                // Data 0 is in range for every command (a zero level, threshold or slot count).
+                issue(&mut t, TileIn::command(op, addr, 0));
+                assert_eq!(t.errors, flag, "{} at address {addr} of {n}", op.name());
+                checked += 1;
+            }
+        }
+        assert!(checked >= 8, "{checked} edges checked");
+    }
+}

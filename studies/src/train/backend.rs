@@ -230,7 +230,7 @@ impl Backend for Golden {
         let mixed = self.shape.mixed.clone().expect("a mixed-precision tile");
         let (x, d) = (padded(x, self.shape.rows), padded(d, self.shape.cols));
         let t = &mut self.tiles[tile];
-        t.counters.chi_saturations += accumulate(&mixed, &mut t.chi, &x, &d);
+        t.counters.chi_saturations += accumulate(&mixed, &mut t.chi, &x, &d).clamped();
         t.counters.accumulates += 1;
         Ok(())
     }
@@ -238,7 +238,7 @@ impl Backend for Golden {
     fn transfer(&mut self, tile: usize) -> Result<()> {
         let mixed = self.shape.mixed.clone().expect("a mixed-precision tile");
         self.pulses(tile, |_, t| {
-            t.counters.update_clips += transfer_all(&mixed, &mut t.chi, &mut t.cells);
+            t.counters.update_clips += transfer_all(&mixed, &mut t.chi, &mut t.cells).clipped;
             t.counters.transfers += 1;
         });
         Ok(())

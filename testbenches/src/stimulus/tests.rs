@@ -72,3 +72,59 @@ fn same_seed_same_stimulus_and_every_opcode_is_exercised() {
         assert_eq!(c.expect.is_some(), read && (c.tile as usize) < 3);
     }
 }
+
+/// Each probe's cause raises its flag and no other on a fresh tile, and answers when it says.
+#[test]
+fn every_error_cause_raises_its_flag_alone() {
+    use pimforge_golden::{TileIn, TileModel};
+    let mut m = shape();
+    m.mixed = Some(pimforge_golden::MixedShape {
+        chi_bits: 16,
+        epsilon_log2: 3,
+        max_pulses: 3,
+    });
+    for s in [shape(), m] {
+        let causes = error_causes(&s);
+        assert!(causes.len() >= 8, "{} causes", causes.len());
+        for c in causes {
+            let mut t = TileModel::new(&s);
+            let inp = TileIn {
+                cmd_valid: true,
+                cmd_op: c.op,
+                cmd_addr: c.addr,
+                cmd_data: c.data,
+            };
+            t.clock(&inp);
+            assert_eq!(t.errors, c.flag, "{c:?}");
+            assert_eq!(t.outputs().rsp_valid, c.reads(), "{c:?}");
+        }
+    }
+}
+
+/// The directed start is in every stimulus, however short: each command the tile has follows
+/// another tile's CRS, and a CLEAR races an MVM after an absent tile was addressed.
+#[test]
+fn directed_sequences_hold_every_command_beside_a_busy_tile() {
+    let s = shape();
+    let cells = vec![Cells::new(&s); 3];
+    let st = generate(&s, &cells, &[], 20, 3);
+    assert!(st.products() >= 20);
+    // Every command the tile has, right after the CRS of another tile.
+    for op in Op::all().filter(|op| op.available(false, false)) {
+        let beside = st
+            .commands
+            .windows(2)
+            .any(|w| w[0].op == Op::Crs as u8 && w[1].op == op as u8 && w[0].tile != w[1].tile);
+        assert!(beside, "{op:?} never follows another tile's CRS");
+    }
+    // A CLEAR right behind an MVM of the same tile, with an absent tile addressed before.
+    let race = st.commands.windows(2).position(|w| {
+        w[0].op == Op::Mvm as u8 && w[1].op == Op::Clear as u8 && w[0].tile == w[1].tile
+    });
+    let race = race.expect("a CLEAR racing an MVM");
+    assert!(st.commands[..race]
+        .iter()
+        .rev()
+        .take(40)
+        .any(|c| c.tile == 3));
+}
