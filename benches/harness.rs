@@ -226,6 +226,7 @@ fn main() {
             replay: String::new(),
             wave_dir: None,
             wave_window: 0,
+            record: None,
         };
         // Alternate the two loops and keep the best of three of each, so that neither gets
         // the warm caches alone.

@@ -240,7 +240,11 @@ module pim_xbar #(
   logic [Cells*32-1:0]  lfsr_upd;
   logic [ClipW-1:0]     clips_upd;
   logic [PulseW-1:0]    pulses_upd;
-  always_comb begin
+  // `always @*`, not always_comb: Icarus 11 builds always_comb's implicit sensitivity from the
+  // device-model functions' bodies too and leaves one of their variables unresolved, so the
+  // model would not run there. Everything the block reads that changes is read in it directly
+  // (the device table is fixed after power-up).
+  always @* begin
     logic [96:0] t;
     logic [IdxW-1:0] i;
     int n;

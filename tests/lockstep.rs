@@ -18,6 +18,7 @@ fn options(seed: u64, wave_dir: Option<PathBuf>) -> Options {
         replay: format!("cargo run --release -- verify --seed {seed}"),
         wave_dir,
         wave_window: 16,
+        record: None,
     }
 }
 

@@ -6,6 +6,7 @@ use pimforge_gen::design::Design;
 use pimforge_gen::emit::{work_dir, FILE_LIST, INV_FILE_LIST, SOLVER_FILE_LIST};
 use pimforge_golden::solver::{random_system, InvUnit, RefineUnit, Status};
 use pimforge_golden::{ArrayGeometry, ArrayModel, Interface};
+use pimforge_tb::icarus::{self, Replayed};
 use pimforge_tb::refine::run_refine;
 use pimforge_tb::verilate::{build, BuildSpec, Built, PortSpec};
 use pimforge_tb::{ports, run_stream, ArrayBuild, Mismatch, Options, Stream, Summary};
@@ -104,6 +105,35 @@ pub fn verify(
         })
     };
     run_stream(d, &mut make, opts)
+}
+
+/// Replays the stream a lock-step run recorded in `dir` (`Options::record`) on Icarus, with the
+/// design's file list; see [`pimforge_tb::icarus`].
+pub fn replay_on_icarus(
+    design: &Design,
+    prepared: &Prepared,
+    dir: &Path,
+    seed: u64,
+    replay: &str,
+) -> Result<std::result::Result<Replayed, Mismatch>> {
+    let list = std::fs::read_to_string(prepared.rtl_dir.join(FILE_LIST))?;
+    let root = prepared.rtl_dir.canonicalize()?;
+    let files: Vec<PathBuf> = list
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| root.join(l))
+        .collect();
+    let ports = array_ports(design);
+    icarus::replay(
+        dir,
+        ArrayModel::TOP,
+        &ports,
+        &files,
+        &prepared.params,
+        seed,
+        replay,
+    )
 }
 
 /// Builds the standalone INV crossbar of a design with an `inv` section; returns the library and

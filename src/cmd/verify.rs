@@ -8,7 +8,9 @@ use clap::builder::RangedU64ValueParser;
 use clap::Args;
 use pimforge_flows::replay;
 use pimforge_flows::tools::require;
-use pimforge_flows::verify::{add_traced, prepare, verify, verify_solver, CHUNK_PRODUCTS};
+use pimforge_flows::verify::{
+    add_traced, prepare, replay_on_icarus, verify, verify_solver, CHUNK_PRODUCTS,
+};
 use pimforge_gen::fault::Fault;
 use pimforge_tb::Options;
 use std::path::PathBuf;
@@ -51,6 +53,10 @@ pub struct VerifyArgs {
     /// Fail when a coverage bin the design can reach was not hit (as `make verify` does).
     #[arg(long)]
     pub require_coverage: bool,
+    /// Also replay the run's recorded stream on Icarus, a second simulator, and compare its
+    /// outputs with Verilator's on every cycle (the recording goes to WORK/icarus/).
+    #[arg(long)]
+    pub icarus: bool,
     /// Debug: verify RTL built with a deliberate bug: LINE:PLANE:BIT, opa-digit, crs-shift or
     /// refine-round (see `gen`).
     #[arg(long, value_name = "FAULT", hide = true)]
@@ -110,6 +116,11 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
         replay: a.replay(),
         wave_dir: None,
         wave_window: a.wave_window,
+        record: a.icarus.then(|| {
+            a.work
+                .join("icarus")
+                .join(format!("{}-seed{}", design.hash, a.seed))
+        }),
     };
     // A line every 10 chunks (10,000 products) and when done, on stderr.
     let t0 = std::time::Instant::now();
@@ -145,6 +156,22 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
     say!("{label}: {}", summary.coverage.headline(&goals));
     if a.coverage {
         say!("{}", summary.coverage.table(&goals).trim_end());
+    }
+    if let Some(dir) = &no_waves.record {
+        require("iverilog")?;
+        let replay = format!("{} --icarus", a.replay());
+        match replay_on_icarus(&design, &prepared, dir, a.seed, &replay)? {
+            Ok(r) => say!(
+                "{label}: Icarus replayed the {} recorded cycles: all {} outputs equal Verilator's on every cycle ({:.1} s)",
+                r.cycles,
+                r.outputs,
+                r.seconds
+            ),
+            Err(m) => {
+                warn!("FAIL {label} seed {} (Icarus)\n{}", a.seed, m.to_string().trim_end());
+                bail!("Icarus differs from Verilator at cycle {}", m.cycle)
+            }
+        }
     }
     let unhit = summary.coverage.unhit(&goals);
     if a.require_coverage && !unhit.is_empty() {

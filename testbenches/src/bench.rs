@@ -9,6 +9,7 @@
 //! values of a window of cycles.
 
 use crate::dut::{Dut, Port};
+use crate::icarus::Recorder;
 use crate::mismatch::{Cause, Mismatch};
 use crate::vcd::VcdWriter;
 use crate::verilate::PortSpec;
@@ -56,6 +57,7 @@ pub struct Bench<M: Interface> {
     seed: u64,
     replay: String,
     trace: Option<Trace>,
+    recorder: Option<Recorder>,
 }
 
 impl<M: Interface> Bench<M> {
@@ -100,6 +102,7 @@ impl<M: Interface> Bench<M> {
             seed,
             replay: replay.into(),
             trace,
+            recorder: None,
         };
         bench.reset();
         Ok(bench)
@@ -116,6 +119,12 @@ impl<M: Interface> Bench<M> {
         self.dut.eval();
         rst.set(1);
         self.dut.eval();
+    }
+
+    /// Records every cycle from now on into `dir` (see [`crate::icarus`]).
+    pub fn record(&mut self, dir: &Path) -> Result<()> {
+        self.recorder = Some(Recorder::create(dir)?);
+        Ok(())
     }
 
     /// The first cycle of a traced window opens the RTL waveform.
@@ -191,6 +200,11 @@ impl<M: Interface> Bench<M> {
                 )));
             }
         }
+        if let Some(r) = self.recorder.as_mut() {
+            let ins: Vec<u128> = M::INPUTS.iter().map(|s| (s.value)(inp)).collect();
+            let outs: Vec<u128> = M::OUTPUTS.iter().map(|s| (s.value)(&exp)).collect();
+            r.cycle(&ins, &outs)?;
+        }
         self.edge();
         self.model.clock(inp);
         if self.trace.is_some() {
@@ -233,6 +247,9 @@ impl<M: Interface> Bench<M> {
     /// Closes the waveforms of a traced bench (the golden one is written here).
     pub fn finish(mut self) -> Result<Option<Waves>> {
         self.dut.trace_close();
+        if let Some(r) = self.recorder.take() {
+            r.finish()?;
+        }
         match self.trace.take() {
             Some(t) => {
                 std::fs::write(&t.waves.golden, t.vcd.finish())?;

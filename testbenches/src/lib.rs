@@ -6,8 +6,10 @@
 //! [`refine`]).
 
 pub mod bench;
+pub mod bins;
 pub mod coverage;
 pub mod dut;
+pub mod icarus;
 pub mod inv;
 pub mod lockstep;
 pub mod mismatch;
@@ -15,6 +17,7 @@ pub mod program;
 pub mod refine;
 pub mod session;
 pub mod stimulus;
+pub mod summary;
 pub mod vcd;
 pub mod verilate;
 

@@ -12,6 +12,8 @@ pub enum Cause {
     Scoreboard,
     /// No command was accepted for too long.
     Stall,
+    /// Icarus, replaying the recorded stream, differs from the Verilator outputs it recorded.
+    SecondSimulator,
 }
 
 /// The first mismatch of a run, with everything needed to replay and inspect it.
@@ -35,6 +37,7 @@ impl fmt::Display for Mismatch {
             Cause::Port => "DUT output differs from the golden model",
             Cause::Scoreboard => "response differs from the functional model",
             Cause::Stall => "no command accepted",
+            Cause::SecondSimulator => "Icarus differs from Verilator (and the golden model)",
         };
         writeln!(f, "MISMATCH at cycle {}: {what}", self.cycle)?;
         writeln!(f, "  signal:    {}", self.signal)?;

@@ -8,7 +8,7 @@
 //! scoreboard checks the cycle-level model and the RTL against an independent reference. The
 //! streams are interleaved at random, so tiles compute while others are being loaded.
 
-use crate::coverage::Bin;
+use crate::bins::Bin;
 use num_bigint::BigInt;
 use pimforge_golden::mixed::Transferred;
 use pimforge_golden::num::{signed_range, to_raw, Ends};
