@@ -46,7 +46,10 @@ fn icarus_replays_a_recorded_stream_and_a_changed_value_is_caught() {
     let m = replay_on_icarus(&hw, &prepared, &dir, 3, &opts.replay)
         .unwrap()
         .expect_err("the changed value is caught");
-    assert_eq!((m.cause.clone(), m.cycle), (Cause::SecondSimulator, at as u64));
+    assert_eq!(
+        (m.cause.clone(), m.cycle),
+        (Cause::SecondSimulator, at as u64)
+    );
     assert_eq!(
         (m.signal.as_str(), m.expected, m.actual),
         ("rsp_data_o", was ^ 1, was)
