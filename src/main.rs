@@ -33,6 +33,9 @@ enum Cmd {
     Verify(cmd::verify::VerifyArgs),
     /// Synthesise every digital module with Yosys and report cells, transistors and depth.
     Synth(cmd::synth::SynthArgs),
+    /// A mutation campaign over the generated RTL: one-line bugs, each linted and run through
+    /// the CI regression, with a report of what caught each.
+    Mutate(cmd::mutate::MutateArgs),
     /// Train a network (default: the 64-32-10 digits MLP) in memory on a data set (golden
     /// model, or RTL in lock-step).
     Train(cmd::train::TrainArgs),
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Cmd::Config(a) => cmd::config::run(a),
         Cmd::Verify(a) => cmd::verify::run(a, dry),
         Cmd::Synth(a) => cmd::synth::run(a, dry),
+        Cmd::Mutate(a) => cmd::mutate::run(a, dry),
         Cmd::Train(a) => cmd::train::run(a, dry),
         Cmd::Map(a) => cmd::map::run(a, dry),
         Cmd::Replay(a) => cmd::replay::run(a, dry),

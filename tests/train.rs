@@ -211,7 +211,7 @@ fn panthers_benchmark_shape_maps_onto_the_default_array_and_its_loss_decreases()
     .unwrap();
     assert_eq!((p.tiles.len(), hw.tiles()), (44, 64));
     assert!((p.utilisation - 0.9157).abs() < 1e-3, "{}", p.utilisation);
-    let text = synthetic_csv(1024, 10, 800, 1.0, 0);
+    let text = synthetic_csv(1024, 10, 400, 1.0, 0);
     let split = Split::Stratified {
         test_fraction: 0.25,
         seed: 0,
@@ -226,7 +226,7 @@ fn panthers_benchmark_shape_maps_onto_the_default_array_and_its_loss_decreases()
     .unwrap();
     let tc = TrainConfig {
         algorithm: Algorithm::Opa,
-        epochs: 3,
+        epochs: 2,
         lr: 0.01,
         seed: 0,
         crs_every: 16,
@@ -254,10 +254,10 @@ fn panthers_benchmark_shape_maps_onto_the_default_array_and_its_loss_decreases()
     .unwrap();
     let loss: Vec<f64> = epochs.iter().map(|e| e.train_loss).collect();
     println!("PANTHER 1024-256-512-512-10 on 44 tiles: training loss per epoch {loss:?}");
-    assert!(loss[2] < loss[1] && loss[1] < loss[0], "{loss:?}");
-    let opas = 3 * data.train.len() as u64 * 44;
+    assert!(loss[1] < loss[0], "{loss:?}");
+    let opas = 2 * data.train.len() as u64 * 44;
     assert_eq!(
-        epochs[2].counters.opas, opas,
+        epochs[1].counters.opas, opas,
         "one OPA per block and sample"
     );
 }

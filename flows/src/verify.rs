@@ -54,7 +54,17 @@ fn build_unit(
 /// Writes `design` into `work/designs/<hash>/` and builds its array's Verilated model (cached in
 /// `work/verilator/`); with `traced`, also the variant with waveform support.
 pub fn prepare(design: &Design, work: &Path, traced: bool) -> Result<Prepared> {
-    let rtl_dir = work_dir(design, work)?;
+    prepare_in(design, work_dir(design, work)?, work, traced)
+}
+
+/// [`prepare`] of the design's RTL as it is in `rtl_dir` (a copy that may differ, e.g. a mutant
+/// of a campaign): built from those files, checked against the design's golden model.
+pub fn prepare_in(
+    design: &Design,
+    rtl_dir: PathBuf,
+    work: &Path,
+    traced: bool,
+) -> Result<Prepared> {
     let ports = array_ports(design);
     let params = top_params(design, &rtl_dir)?;
     let top = ArrayModel::TOP;
@@ -168,13 +178,21 @@ pub fn prepare_inv(design: &Design, work: &Path) -> Result<(PathBuf, InvUnit)> {
 /// Builds the solver (`pim_solver`: the refinement controller, its INV crossbar and its tile) of
 /// a design with an `inv` section; returns the library and the solver's golden cycle model, idle.
 pub fn prepare_refine(design: &Design, work: &Path) -> Result<(PathBuf, RefineUnit)> {
+    prepare_refine_in(design, &work_dir(design, work)?, work)
+}
+
+/// [`prepare_refine`] of the RTL as it is in `rtl_dir`.
+pub fn prepare_refine_in(
+    design: &Design,
+    rtl_dir: &Path,
+    work: &Path,
+) -> Result<(PathBuf, RefineUnit)> {
     let model = design
         .solver_model()
         .ok_or_else(|| anyhow!("the config has no `inv` section"))?;
-    let rtl_dir = work_dir(design, work)?;
     let ports = ports::<RefineUnit>(&model.geometry());
     let top = RefineUnit::TOP;
-    let built = build_unit(&rtl_dir, SOLVER_FILE_LIST, top, &ports, work, false, &[])?;
+    let built = build_unit(rtl_dir, SOLVER_FILE_LIST, top, &ports, work, false, &[])?;
     Ok((built.library, model))
 }
 
@@ -202,12 +220,13 @@ impl std::fmt::Display for SolverSummary {
 /// among them, from `seed`) on the design's solver in lock-step with its golden cycle model.
 pub fn verify_solver(
     design: &Design,
+    rtl_dir: &Path,
     work: &Path,
     systems: usize,
     seed: u64,
     replay: &str,
 ) -> Result<std::result::Result<SolverSummary, Box<Mismatch>>> {
-    let (library, model) = prepare_refine(design, work)?;
+    let (library, model) = prepare_refine_in(design, rtl_dir, work)?;
     let n = model.n;
     let a_bits = model.shape.a_bits;
     let list: Vec<(Vec<i64>, Vec<i64>)> = (0..systems)

@@ -9,6 +9,7 @@ pub mod gen;
 pub mod json_out;
 pub mod kfac;
 pub mod map;
+pub mod mutate;
 pub mod offsets;
 pub mod plot;
 pub mod presets;

@@ -9,7 +9,7 @@ use clap::Args;
 use pimforge_flows::replay;
 use pimforge_flows::tools::require;
 use pimforge_flows::verify::{
-    add_traced, prepare, replay_on_icarus, verify, verify_solver, CHUNK_PRODUCTS,
+    add_traced, prepare, prepare_in, replay_on_icarus, verify, verify_solver, CHUNK_PRODUCTS,
 };
 use pimforge_gen::fault::Fault;
 use pimforge_tb::Options;
@@ -57,6 +57,13 @@ pub struct VerifyArgs {
     /// outputs with Verilator's on every cycle (the recording goes to WORK/icarus/).
     #[arg(long)]
     pub icarus: bool,
+    /// Debug: verify the design's RTL as it is in DIR (a changed copy: a mutant of `pimforge
+    /// mutate`) instead of generating it.
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub rtl: Option<PathBuf>,
+    /// Debug: on a mismatch, report it without the traced replay that writes waveforms.
+    #[arg(long, hide = true)]
+    pub no_waves: bool,
     /// Debug: verify RTL built with a deliberate bug: LINE:PLANE:BIT, opa-digit, crs-shift or
     /// refine-round (see `gen`).
     #[arg(long, value_name = "FAULT", hide = true)]
@@ -96,7 +103,10 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
         cfg.crossbar.cols,
         a.work.join("verilator").display()
     );
-    let mut prepared = prepare(&design, &a.work, false)?;
+    let mut prepared = match &a.rtl {
+        Some(dir) => prepare_in(&design, dir.clone(), &a.work, false)?,
+        None => prepare(&design, &a.work, false)?,
+    };
     say!(
         "pimforge verify: {label}: {} of {}x{}, RTL in {}; Verilator model {} in {:.1} s",
         count(cfg.tiles, "tile"),
@@ -134,6 +144,10 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
     };
     let summary = match verify(&prepared, a.transactions, &no_waves, &progress)? {
         Ok(summary) => summary,
+        Err(m) if a.no_waves => {
+            warn!("FAIL {label} seed {}\n{}", a.seed, m.to_string().trim_end());
+            bail!("verification failed at cycle {}", m.cycle)
+        }
         Err(_) => {
             // Replay with the traced model, which writes the waveforms of the cycles before
             // the mismatch, named by the design and the seed.
@@ -191,7 +205,14 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
         count(a.solves, "random system")
     );
     let replay = format!("{} --solves {}", a.replay(), a.solves);
-    match verify_solver(&design, &a.work, a.solves, a.seed, &replay)? {
+    match verify_solver(
+        &design,
+        &prepared.rtl_dir,
+        &a.work,
+        a.solves,
+        a.seed,
+        &replay,
+    )? {
         Ok(s) => {
             say!("PASS {label} seed {}: solver: {s}", a.seed);
             Ok(())

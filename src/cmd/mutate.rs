@@ -1,0 +1,333 @@
+//! `pimforge mutate`: a mutation campaign over a design's generated RTL (see
+//! [`pimforge_flows::mutate`]). Each mutant is a copy of the design's files with one line changed:
+//! linted (`verilator --lint-only -Wall`), then built and run through the CI regression by
+//! `pimforge verify --rtl` in a child process (a mutant may hang or abort the simulator), and
+//! classified by what caught it. The report (Markdown and JSON) lists every mutant.
+
+use super::flags::count;
+use super::ConfigArgs;
+use anyhow::{bail, Context, Result};
+use clap::builder::RangedU64ValueParser;
+use clap::Args;
+use pimforge_flows::mutate::{plan, Mutant};
+use pimforge_flows::tools::require;
+use pimforge_gen::emit::{work_dir, FILE_LIST, SOLVER_FILE_LIST};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Args, Debug)]
+pub struct MutateArgs {
+    #[command(flatten)]
+    pub cfg: ConfigArgs,
+    /// Files of the design to mutate, comma-separated (default: every file of its file lists).
+    #[arg(long, value_delimiter = ',', value_name = "FILE.sv")]
+    pub files: Vec<String>,
+    /// Mutants drawn per file (1..=100).
+    #[arg(long, default_value_t = 5,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=100))]
+    pub per_file: usize,
+    /// Seed of the draw of mutation sites.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Seed of the regression each mutant runs (the CI regression's is 100).
+    #[arg(long, default_value_t = 100)]
+    pub regression_seed: u64,
+    /// Products of the regression each mutant runs (1..=100000; the CI regression's 1000).
+    #[arg(long, default_value_t = 1000,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    pub transactions: usize,
+    /// Seconds a mutant's regression may run before it counts as hung (10..=7200).
+    #[arg(long, default_value_t = 600,
+          value_parser = RangedU64ValueParser::<u64>::new().range(10..=7200))]
+    pub timeout: u64,
+    /// Work directory: the design, the mutants' copies and builds, the report (mutate/<label>/).
+    #[arg(long, default_value = "build")]
+    pub work: PathBuf,
+}
+
+/// What became of one mutant.
+#[derive(Debug, Serialize)]
+struct Outcome {
+    #[serde(flatten)]
+    mutant: Mutant,
+    /// The lint's first complaint, when `verilator --lint-only -Wall` rejects the mutant.
+    lint: Option<String>,
+    /// How the regression ended: `passed` (the mutant survived it), `mismatch`, `build`,
+    /// `hang`, `crash` or `error`.
+    regression: String,
+    /// The first lines of the regression's failure.
+    detail: String,
+    killed: bool,
+    seconds: f64,
+}
+
+/// The file lists of a design's directory, with their tops: which list (and top) each file is
+/// linted with.
+fn lists(dir: &Path) -> Result<Vec<(&'static str, &'static str, Vec<String>)>> {
+    let mut v = Vec::new();
+    for (list, top) in [(FILE_LIST, "pim_array"), (SOLVER_FILE_LIST, "pim_solver")] {
+        let Ok(text) = std::fs::read_to_string(dir.join(list)) else {
+            continue;
+        };
+        let files = text.lines().map(str::trim).filter(|l| !l.is_empty());
+        v.push((list, top, files.map(String::from).collect()));
+    }
+    Ok(v)
+}
+
+fn lint(dir: &Path, list: &str, top: &str) -> Result<Option<String>> {
+    let out = Command::new("verilator")
+        .current_dir(dir)
+        .args(["--lint-only", "-Wall", "-f", list, "--top-module", top])
+        .output()
+        .context("running verilator")?;
+    if out.status.success() {
+        return Ok(None);
+    }
+    let text = String::from_utf8_lossy(&out.stderr);
+    let first = text
+        .lines()
+        .find(|l| l.starts_with('%'))
+        .unwrap_or("lint failed");
+    Ok(Some(first.to_string()))
+}
+
+/// Runs `cmd` for at most `limit`; returns (exit code, or None when killed or signalled,
+/// stdout and stderr, whether it timed out).
+fn run_with_limit(cmd: &mut Command, limit: Duration) -> Result<(Option<i32>, String, bool)> {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("starting pimforge verify")?;
+    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let o = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut out, &mut s);
+        s
+    });
+    let e = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut err, &mut s);
+        s
+    });
+    let t0 = Instant::now();
+    let (status, timed_out) = loop {
+        if let Some(st) = child.try_wait()? {
+            break (st.code(), false);
+        }
+        if t0.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break (None, true);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let text = o.join().unwrap_or_default() + &e.join().unwrap_or_default();
+    Ok((status, text, timed_out))
+}
+
+/// How a failed regression failed, from what `pimforge verify` printed.
+fn classify(text: &str) -> (&'static str, String) {
+    let lines: Vec<&str> = text.lines().collect();
+    if let Some(i) = lines
+        .iter()
+        .position(|l| l.starts_with("MISMATCH at cycle"))
+    {
+        let signal = lines.get(i + 1).map_or("", |l| l.trim());
+        return ("mismatch", format!("{}; {signal}", lines[i]));
+    }
+    if let Some(l) = lines
+        .iter()
+        .find(|l| l.starts_with("%Error") || l.contains("error:"))
+    {
+        let build = l.starts_with("%Error") || l.contains("g++") || l.contains("verilator");
+        return (if build { "build" } else { "error" }, l.to_string());
+    }
+    ("error", lines.last().unwrap_or(&"").to_string())
+}
+
+pub fn run(a: &MutateArgs, dry: bool) -> Result<()> {
+    let design = a.cfg.design(None)?;
+    pimforge_gen::emit::estimate(&design).check(false)?;
+    let base = work_dir(&design, &a.work)?;
+    let lists = lists(&base)?;
+    let known: Vec<&String> = lists.iter().flat_map(|(_, _, f)| f).collect();
+    let mut names: Vec<String> = Vec::new();
+    for f in known {
+        if !names.contains(f) {
+            names.push(f.clone());
+        }
+    }
+    let chosen: Vec<String> = if a.files.is_empty() {
+        names.clone()
+    } else {
+        for f in &a.files {
+            if !names.contains(f) {
+                bail!(
+                    "--files: {f} is not a file of this design (its files: {})",
+                    names.join(", ")
+                );
+            }
+        }
+        a.files.clone()
+    };
+    let texts: Vec<(String, String)> = chosen
+        .iter()
+        .map(|f| Ok((f.clone(), std::fs::read_to_string(base.join(f))?)))
+        .collect::<Result<_>>()?;
+    let mutants = plan(&texts, a.per_file, a.seed);
+    let label = a.cfg.label();
+    let out_dir = a.work.join("mutate").join(label.replace('/', "_"));
+    if dry {
+        say!(
+            "pimforge: dry run: would run {} of {} ({}) through {} with seed {}, into {}",
+            count(mutants.len(), "mutant"),
+            label,
+            chosen.join(", "),
+            count(a.transactions, "product"),
+            a.regression_seed,
+            out_dir.display()
+        );
+        for m in &mutants {
+            say!(
+                "  {} {}:{} {}: {}",
+                m.id,
+                m.file,
+                m.line,
+                m.operator.name(),
+                m.after.trim()
+            );
+        }
+        return Ok(());
+    }
+    require("verilator")?;
+    let exe = std::env::current_exe()?;
+    let mut outcomes = Vec::new();
+    for m in &mutants {
+        let t0 = Instant::now();
+        let dir = out_dir.join("mutants").join(&m.id);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        for e in std::fs::read_dir(&base)? {
+            let e = e?;
+            if e.file_type()?.is_file() {
+                std::fs::copy(e.path(), dir.join(e.file_name()))?;
+            }
+        }
+        let path = dir.join(&m.file);
+        std::fs::write(&path, m.apply(&std::fs::read_to_string(&path)?))?;
+        let (list, top, _) = lists
+            .iter()
+            .find(|(_, _, files)| files.contains(&m.file))
+            .expect("a file of a list");
+        let lint = lint(&dir, list, top)?;
+        let mut cmd = Command::new(&exe);
+        cmd.arg("verify");
+        if let Some(p) = &a.cfg.preset {
+            cmd.args(["--preset", p]);
+        }
+        if let Some(c) = &a.cfg.config {
+            cmd.arg("--config").arg(c);
+        }
+        if let Some(t) = a.cfg.tiles {
+            cmd.args(["--tiles", &t.to_string()]);
+        }
+        cmd.arg("--rtl")
+            .arg(&dir)
+            .args(["--seed", &a.regression_seed.to_string()])
+            .args(["--transactions", &a.transactions.to_string()])
+            .arg("--no-waves")
+            .arg("--work")
+            .arg(out_dir.join("work"));
+        let (code, text, timed_out) = run_with_limit(&mut cmd, Duration::from_secs(a.timeout))?;
+        let (regression, detail) = match (code, timed_out) {
+            (Some(0), _) => ("passed", String::new()),
+            (_, true) => ("hang", format!("no end after {} s", a.timeout)),
+            (None, false) => ("crash", "the simulator was killed by a signal".to_string()),
+            (Some(_), false) => classify(&text),
+        };
+        let killed = lint.is_some() || regression != "passed";
+        let o = Outcome {
+            mutant: m.clone(),
+            lint,
+            regression: regression.to_string(),
+            detail,
+            killed,
+            seconds: t0.elapsed().as_secs_f64(),
+        };
+        warn!(
+            "{} {}:{} {}: {}{} ({:.0} s)",
+            m.id,
+            m.file,
+            m.line,
+            m.operator.name(),
+            if o.killed { "killed" } else { "SURVIVED" },
+            match (&o.lint, o.regression.as_str()) {
+                (Some(_), "passed") => " by lint only".to_string(),
+                (Some(_), r) => format!(" by lint and the regression ({r})"),
+                (None, "passed") => String::new(),
+                (None, r) => format!(" by the regression ({r}: {})", o.detail),
+            },
+            o.seconds
+        );
+        outcomes.push(o);
+        // The mutant's copy is not needed once judged; its build stays cached under work/.
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    report(&out_dir, &label, &outcomes)
+}
+
+/// Writes `path` whole or not at all: a temporary file beside it, renamed.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// Writes report.md and report.json into `dir` and prints the tally.
+fn report(dir: &Path, label: &str, outcomes: &[Outcome]) -> Result<()> {
+    let killed = outcomes.iter().filter(|o| o.killed).count();
+    let by_lint_only = outcomes
+        .iter()
+        .filter(|o| o.lint.is_some() && o.regression == "passed")
+        .count();
+    let n = outcomes.len();
+    let rate = 100.0 * killed as f64 / n.max(1) as f64;
+    let mut md = format!(
+        "# Mutation campaign: {label}\n\n{killed} of {n} mutants killed ({rate:.1}%); {by_lint_only} of them by lint alone.\n\n| id | file:line | operator | lint | regression | detail | mutated line |\n|---|---|---|---|---|---|---|\n"
+    );
+    for o in outcomes {
+        let m = &o.mutant;
+        md += &format!(
+            "| {} | {}:{} | {} | {} | {} | {} | `{}` |\n",
+            m.id,
+            m.file,
+            m.line,
+            m.operator.name(),
+            if o.lint.is_some() { "fails" } else { "clean" },
+            o.regression,
+            o.detail.replace('|', "/"),
+            m.after.trim().replace('|', "/"),
+        );
+    }
+    std::fs::create_dir_all(dir)?;
+    write_atomic(&dir.join("report.md"), md.as_bytes())?;
+    let json = serde_json::to_string_pretty(&serde_json::json!({
+        "design": label,
+        "mutants": n,
+        "killed": killed,
+        "killed_by_lint_only": by_lint_only,
+        "kill_rate": rate,
+        "outcomes": outcomes,
+    }))?;
+    write_atomic(&dir.join("report.json"), json.as_bytes())?;
+    say!(
+        "pimforge mutate: {label}: {killed} of {n} mutants killed ({rate:.1}%), {by_lint_only} by lint alone; report in {}",
+        dir.join("report.md").display()
+    );
+    Ok(())
+}
