@@ -121,15 +121,13 @@ regress-full: deps build
 	@for s in 1 2 3; do for p in $(PRESETS); do $(PIMFORGE) verify --preset $$p --seed $$s --transactions 5000 | tail -n 1; done; done
 
 # Opt-in: mutation campaigns over every template (like mcy): one-line bugs drawn from each
-# generated file, each linted, built and run through the CI regression (seed 100, 1000 products);
-# reports in build/mutate/<design>/report.md. The tile's templates run on noisy (noise, stuck
-# cells and soft bounds take their paths) and narrow-adc (the ADC's rounding and clipping), the
-# units on their presets, the solver's templates on the solver preset.
+# generated file, each linted, built and run through the CI regression (seed 100, 1000 products)
+# on its design and, while it survives, on the other presets that render the line alike (the CI
+# regression runs every preset); reports in build/mutate/<design>/report.md.
 mutate: deps build
-	$(PIMFORGE) mutate --preset noisy --per-file 5
-	$(PIMFORGE) mutate --preset narrow-adc --files pim_adc.sv,pim_shift_add.sv --per-file 5 --seed 2
+	$(PIMFORGE) mutate --preset noisy --also tiny,narrow-adc,noisy-rect,shared-adc --per-file 5
 	$(PIMFORGE) mutate --preset mixed --files pim_mixed.sv --per-file 6
-	$(PIMFORGE) mutate --preset tiki --files pim_tiki.sv --per-file 6
+	$(PIMFORGE) mutate --preset tiki --also tiki-agad,tiki-ideal --files pim_tiki.sv --per-file 6
 	$(PIMFORGE) mutate --preset solver --files pim_inv.sv,pim_refine.sv,pim_solver.sv --per-file 4
 
 clean:

@@ -326,6 +326,19 @@ const COMMANDS: &[(&str, &[&str])] = &[
             "--out",
         ],
     ),
+    (
+        "mutate",
+        &[
+            "--preset",
+            "--files",
+            "--per-file",
+            "--seed",
+            "--transactions",
+            "--timeout",
+            "--also",
+            "--work",
+        ],
+    ),
     ("presets", &[]),
 ];
 

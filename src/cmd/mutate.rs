@@ -11,7 +11,7 @@ use clap::builder::RangedU64ValueParser;
 use clap::Args;
 use pimforge_flows::mutate::{plan, Mutant};
 use pimforge_flows::tools::require;
-use pimforge_gen::emit::{work_dir, FILE_LIST, SOLVER_FILE_LIST};
+use pimforge_gen::emit::{render, work_dir, FILE_LIST, SOLVER_FILE_LIST};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -42,6 +42,11 @@ pub struct MutateArgs {
     #[arg(long, default_value_t = 600,
           value_parser = RangedU64ValueParser::<u64>::new().range(10..=7200))]
     pub timeout: u64,
+    /// Presets the regression also runs a surviving mutant on, comma-separated, as the CI
+    /// regression runs every preset: where a preset renders the mutated line alike, the mutant
+    /// is applied there too, until one kills it.
+    #[arg(long, value_delimiter = ',', value_name = "PRESET")]
+    pub also: Vec<String>,
     /// Work directory: the design, the mutants' copies and builds, the report (mutate/<label>/).
     #[arg(long, default_value = "build")]
     pub work: PathBuf,
@@ -65,16 +70,16 @@ struct Outcome {
 
 /// The file lists of a design's directory, with their tops: which list (and top) each file is
 /// linted with.
-fn lists(dir: &Path) -> Result<Vec<(&'static str, &'static str, Vec<String>)>> {
+fn file_lists(files: &[(String, String)]) -> Vec<(&'static str, &'static str, Vec<String>)> {
     let mut v = Vec::new();
     for (list, top) in [(FILE_LIST, "pim_array"), (SOLVER_FILE_LIST, "pim_solver")] {
-        let Ok(text) = std::fs::read_to_string(dir.join(list)) else {
+        let Some((_, text)) = files.iter().find(|(n, _)| n == list) else {
             continue;
         };
-        let files = text.lines().map(str::trim).filter(|l| !l.is_empty());
-        v.push((list, top, files.map(String::from).collect()));
+        let names = text.lines().map(str::trim).filter(|l| !l.is_empty());
+        v.push((list, top, names.map(String::from).collect()));
     }
-    Ok(v)
+    v
 }
 
 fn lint(dir: &Path, list: &str, top: &str) -> Result<Option<String>> {
@@ -152,8 +157,8 @@ fn classify(text: &str) -> (&'static str, String) {
 pub fn run(a: &MutateArgs, dry: bool) -> Result<()> {
     let design = a.cfg.design(None)?;
     pimforge_gen::emit::estimate(&design).check(false)?;
-    let base = work_dir(&design, &a.work)?;
-    let lists = lists(&base)?;
+    let rendered = render(&design);
+    let lists = file_lists(&rendered);
     let known: Vec<&String> = lists.iter().flat_map(|(_, _, f)| f).collect();
     let mut names: Vec<String> = Vec::new();
     for f in known {
@@ -174,10 +179,11 @@ pub fn run(a: &MutateArgs, dry: bool) -> Result<()> {
         }
         a.files.clone()
     };
-    let texts: Vec<(String, String)> = chosen
+    let texts: Vec<(String, String)> = rendered
         .iter()
-        .map(|f| Ok((f.clone(), std::fs::read_to_string(base.join(f))?)))
-        .collect::<Result<_>>()?;
+        .filter(|(n, _)| chosen.contains(n))
+        .cloned()
+        .collect();
     let mutants = plan(&texts, a.per_file, a.seed);
     let label = a.cfg.label();
     let out_dir = a.work.join("mutate").join(label.replace('/', "_"));
@@ -204,60 +210,32 @@ pub fn run(a: &MutateArgs, dry: bool) -> Result<()> {
         return Ok(());
     }
     require("verilator")?;
-    let exe = std::env::current_exe()?;
+    let base = work_dir(&design, &a.work)?;
+    let mut designs = vec![Target {
+        args: cfg_args(&a.cfg),
+        name: label.clone(),
+        base: base.clone(),
+        lists,
+    }];
+    for p in &a.also {
+        let d = pimforge_gen::load::resolve(&pimforge_gen::load::Source {
+            preset: Some(p),
+            file: None,
+            tiles: None,
+            default_preset: None,
+        })
+        .map(|c| pimforge_gen::design::Design::new(c, None))
+        .with_context(|| format!("--also {p}"))?;
+        designs.push(Target {
+            args: vec!["--preset".into(), p.clone()],
+            name: p.clone(),
+            lists: file_lists(&render(&d)),
+            base: work_dir(&d, &a.work)?,
+        });
+    }
     let mut outcomes = Vec::new();
     for m in &mutants {
-        let t0 = Instant::now();
-        let dir = out_dir.join("mutants").join(&m.id);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir)?;
-        for e in std::fs::read_dir(&base)? {
-            let e = e?;
-            if e.file_type()?.is_file() {
-                std::fs::copy(e.path(), dir.join(e.file_name()))?;
-            }
-        }
-        let path = dir.join(&m.file);
-        std::fs::write(&path, m.apply(&std::fs::read_to_string(&path)?))?;
-        let (list, top, _) = lists
-            .iter()
-            .find(|(_, _, files)| files.contains(&m.file))
-            .expect("a file of a list");
-        let lint = lint(&dir, list, top)?;
-        let mut cmd = Command::new(&exe);
-        cmd.arg("verify");
-        if let Some(p) = &a.cfg.preset {
-            cmd.args(["--preset", p]);
-        }
-        if let Some(c) = &a.cfg.config {
-            cmd.arg("--config").arg(c);
-        }
-        if let Some(t) = a.cfg.tiles {
-            cmd.args(["--tiles", &t.to_string()]);
-        }
-        cmd.arg("--rtl")
-            .arg(&dir)
-            .args(["--seed", &a.regression_seed.to_string()])
-            .args(["--transactions", &a.transactions.to_string()])
-            .arg("--no-waves")
-            .arg("--work")
-            .arg(out_dir.join("work"));
-        let (code, text, timed_out) = run_with_limit(&mut cmd, Duration::from_secs(a.timeout))?;
-        let (regression, detail) = match (code, timed_out) {
-            (Some(0), _) => ("passed", String::new()),
-            (_, true) => ("hang", format!("no end after {} s", a.timeout)),
-            (None, false) => ("crash", "the simulator was killed by a signal".to_string()),
-            (Some(_), false) => classify(&text),
-        };
-        let killed = lint.is_some() || regression != "passed";
-        let o = Outcome {
-            mutant: m.clone(),
-            lint,
-            regression: regression.to_string(),
-            detail,
-            killed,
-            seconds: t0.elapsed().as_secs_f64(),
-        };
+        let o = judge(a, m, &designs, &out_dir)?;
         warn!(
             "{} {}:{} {}: {}{} ({:.0} s)",
             m.id,
@@ -274,10 +252,110 @@ pub fn run(a: &MutateArgs, dry: bool) -> Result<()> {
             o.seconds
         );
         outcomes.push(o);
-        // The mutant's copy is not needed once judged; its build stays cached under work/.
-        let _ = std::fs::remove_dir_all(&dir);
     }
     report(&out_dir, &label, &outcomes)
+}
+
+/// A design a mutant runs on: its `verify` flags, its generated files and file lists.
+struct Target {
+    args: Vec<String>,
+    name: String,
+    base: PathBuf,
+    lists: Vec<(&'static str, &'static str, Vec<String>)>,
+}
+
+fn cfg_args(c: &ConfigArgs) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(p) = &c.preset {
+        v.extend(["--preset".into(), p.clone()]);
+    }
+    if let Some(f) = &c.config {
+        v.extend(["--config".into(), f.display().to_string()]);
+    }
+    if let Some(t) = c.tiles {
+        v.extend(["--tiles".into(), t.to_string()]);
+    }
+    v
+}
+
+/// Lints the mutant of the first design, then runs the regression on each design that holds
+/// the mutated line (the same text in the same file), until one kills it.
+fn judge(a: &MutateArgs, m: &Mutant, designs: &[Target], out_dir: &Path) -> Result<Outcome> {
+    let t0 = Instant::now();
+    let exe = std::env::current_exe()?;
+    let mut lint_says = None;
+    let mut ran = Vec::new();
+    let (mut regression, mut detail) = ("passed", String::new());
+    for (k, d) in designs.iter().enumerate() {
+        let Ok(text) = std::fs::read_to_string(d.base.join(&m.file)) else {
+            continue;
+        };
+        // The line as this design renders it: the same text, nearest the mutant's line.
+        let lines: Vec<&str> = text.lines().collect();
+        let Some(at) = (0..lines.len())
+            .filter(|&i| lines[i] == m.before)
+            .min_by_key(|&i| i.abs_diff(m.line - 1))
+        else {
+            continue;
+        };
+        let here = Mutant {
+            line: at + 1,
+            ..m.clone()
+        };
+        let dir = out_dir.join("mutants").join(format!("{}-{}", m.id, d.name));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        for e in std::fs::read_dir(&d.base)? {
+            let e = e?;
+            if e.file_type()?.is_file() {
+                std::fs::copy(e.path(), dir.join(e.file_name()))?;
+            }
+        }
+        std::fs::write(dir.join(&m.file), here.apply(&text))?;
+        if k == 0 {
+            let (list, top, _) = d
+                .lists
+                .iter()
+                .find(|(_, _, files)| files.contains(&m.file))
+                .expect("a file of a list");
+            lint_says = lint(&dir, list, top)?;
+        }
+        let mut cmd = Command::new(&exe);
+        cmd.arg("verify")
+            .args(&d.args)
+            .arg("--rtl")
+            .arg(&dir)
+            .args(["--seed", &a.regression_seed.to_string()])
+            .args(["--transactions", &a.transactions.to_string()])
+            .arg("--no-waves")
+            .arg("--work")
+            .arg(out_dir.join("work"));
+        let (code, text, timed_out) = run_with_limit(&mut cmd, Duration::from_secs(a.timeout))?;
+        // The mutant's copy is not needed once judged; its build stays cached under work/.
+        let _ = std::fs::remove_dir_all(&dir);
+        ran.push(d.name.clone());
+        (regression, detail) = match (code, timed_out) {
+            (Some(0), _) => ("passed", String::new()),
+            (_, true) => ("hang", format!("no end after {} s", a.timeout)),
+            (None, false) => ("crash", "the simulator was killed by a signal".to_string()),
+            (Some(_), false) => classify(&text),
+        };
+        if regression != "passed" {
+            detail = format!("{}: {detail}", d.name);
+            break;
+        }
+    }
+    if regression == "passed" {
+        detail = format!("passed on {}", ran.join(", "));
+    }
+    Ok(Outcome {
+        mutant: m.clone(),
+        killed: lint_says.is_some() || regression != "passed",
+        lint: lint_says,
+        regression: regression.to_string(),
+        detail,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
 }
 
 /// Writes `path` whole or not at all: a temporary file beside it, renamed.
