@@ -125,7 +125,7 @@ regress-full: deps build
 # on its design and, while it survives, on the other presets that render the line alike (the CI
 # regression runs every preset); reports in build/mutate/<design>/report.md.
 mutate: deps build
-	$(PIMFORGE) mutate --preset noisy --also tiny,narrow-adc,noisy-rect,shared-adc --per-file 5
+	$(PIMFORGE) mutate --preset noisy --also tiny,narrow-adc,noisy-rect,shared-adc --per-file 5 --icarus
 	$(PIMFORGE) mutate --preset mixed --files pim_mixed.sv --per-file 6
 	$(PIMFORGE) mutate --preset tiki --also tiki-agad,tiki-ideal --files pim_tiki.sv --per-file 6
 	$(PIMFORGE) mutate --preset solver --files pim_inv.sv,pim_refine.sv,pim_solver.sv --per-file 4

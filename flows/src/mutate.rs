@@ -12,10 +12,10 @@
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One mutation operator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Operator {
     /// `<` and `>=`, `>` and `<=`, `==` and `!=` exchanged.
@@ -241,7 +241,7 @@ fn mutable_line(line: &str) -> bool {
 }
 
 /// One mutant: `line` (1-based) of `file` changed by `operator`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mutant {
     pub id: String,
     pub file: String,

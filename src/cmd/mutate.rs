@@ -12,7 +12,7 @@ use clap::Args;
 use pimforge_flows::mutate::{plan, Mutant};
 use pimforge_flows::tools::require;
 use pimforge_gen::emit::{render, work_dir, FILE_LIST, SOLVER_FILE_LIST};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -47,13 +47,29 @@ pub struct MutateArgs {
     /// is applied there too, until one kills it.
     #[arg(long, value_delimiter = ',', value_name = "PRESET")]
     pub also: Vec<String>,
+    /// The regression also replays the first design's run, where it passes, on Icarus
+    /// (`verify --icarus`), which sees X where Verilator reads an out-of-range bit as 0.
+    #[arg(long)]
+    pub icarus: bool,
+    /// Arguments for equivalent mutants (YAML: a list of file, operator, line, why); a
+    /// surviving mutant that matches one is reported equivalent and left out of the kill rate.
+    #[arg(
+        long,
+        value_name = "FILE.yaml",
+        default_value = "docs/mutants-equivalent.yaml"
+    )]
+    pub equivalents: PathBuf,
+    /// Rewrite the report of the last campaign (its report.json) with the current arguments,
+    /// without running anything.
+    #[arg(long)]
+    pub rescore: bool,
     /// Work directory: the design, the mutants' copies and builds, the report (mutate/<label>/).
     #[arg(long, default_value = "build")]
     pub work: PathBuf,
 }
 
 /// What became of one mutant.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Outcome {
     #[serde(flatten)]
     mutant: Mutant,
@@ -65,7 +81,45 @@ struct Outcome {
     /// The first lines of the regression's failure.
     detail: String,
     killed: bool,
+    /// Why a surviving mutant cannot change what the design does (from the equivalents file).
+    #[serde(default)]
+    equivalent: Option<String>,
     seconds: f64,
+}
+
+/// One argued equivalent mutant: matched by file, operator and mutated line (trimmed), so an
+/// argument survives a change of line numbers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Equivalent {
+    file: String,
+    operator: String,
+    line: String,
+    why: String,
+}
+
+/// The arguments of `path` (none when the file does not exist).
+fn equivalents(path: &Path) -> Result<Vec<Equivalent>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_norway::from_str(&text).with_context(|| path.display().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(vec![]),
+        Err(e) => Err(e).with_context(|| path.display().to_string()),
+    }
+}
+
+/// Marks the survivors that `eq` argues equivalent.
+fn argue(outcomes: &mut [Outcome], eq: &[Equivalent]) {
+    for o in outcomes.iter_mut() {
+        let m = &o.mutant;
+        o.equivalent = (!o.killed)
+            .then(|| {
+                eq.iter().find(|e| {
+                    e.file == m.file && e.operator == m.operator.name() && e.line == m.after.trim()
+                })
+            })
+            .flatten()
+            .map(|e| e.why.clone());
+    }
 }
 
 /// The file lists of a design's directory, with their tops: which list (and top) each file is
@@ -142,7 +196,12 @@ fn classify(text: &str) -> (&'static str, String) {
         .position(|l| l.starts_with("MISMATCH at cycle"))
     {
         let signal = lines.get(i + 1).map_or("", |l| l.trim());
-        return ("mismatch", format!("{}; {signal}", lines[i]));
+        let what = if lines[i].contains("Icarus") {
+            "icarus"
+        } else {
+            "mismatch"
+        };
+        return (what, format!("{}; {signal}", lines[i]));
     }
     if let Some(l) = lines
         .iter()
@@ -187,6 +246,16 @@ pub fn run(a: &MutateArgs, dry: bool) -> Result<()> {
     let mutants = plan(&texts, a.per_file, a.seed);
     let label = a.cfg.label();
     let out_dir = a.work.join("mutate").join(label.replace('/', "_"));
+    let eq = equivalents(&a.equivalents)?;
+    if a.rescore {
+        let path = out_dir.join("report.json");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("--rescore: no report of a campaign at {}", path.display()))?;
+        let v: serde_json::Value = serde_json::from_str(&text)?;
+        let mut outcomes: Vec<Outcome> = serde_json::from_value(v["outcomes"].clone())?;
+        argue(&mut outcomes, &eq);
+        return report(&out_dir, &label, &outcomes);
+    }
     if dry {
         say!(
             "pimforge: dry run: would run {} of {} ({}) through {} with seed {}, into {}",
@@ -253,6 +322,7 @@ pub fn run(a: &MutateArgs, dry: bool) -> Result<()> {
         );
         outcomes.push(o);
     }
+    argue(&mut outcomes, &eq);
     report(&out_dir, &label, &outcomes)
 }
 
@@ -328,6 +398,7 @@ fn judge(a: &MutateArgs, m: &Mutant, designs: &[Target], out_dir: &Path) -> Resu
             .args(["--seed", &a.regression_seed.to_string()])
             .args(["--transactions", &a.transactions.to_string()])
             .arg("--no-waves")
+            .args((a.icarus && k == 0).then_some("--icarus"))
             .arg("--work")
             .arg(out_dir.join("work"));
         let (code, text, timed_out) = run_with_limit(&mut cmd, Duration::from_secs(a.timeout))?;
@@ -344,6 +415,11 @@ fn judge(a: &MutateArgs, m: &Mutant, designs: &[Target], out_dir: &Path) -> Resu
             detail = format!("{}: {detail}", d.name);
             break;
         }
+        // Killed by lint already: the other designs would only say whether the regression
+        // catches it too.
+        if lint_says.is_some() {
+            break;
+        }
     }
     if regression == "passed" {
         detail = format!("passed on {}", ran.join(", "));
@@ -351,6 +427,7 @@ fn judge(a: &MutateArgs, m: &Mutant, designs: &[Target], out_dir: &Path) -> Resu
     Ok(Outcome {
         mutant: m.clone(),
         killed: lint_says.is_some() || regression != "passed",
+        equivalent: None,
         lint: lint_says,
         regression: regression.to_string(),
         detail,
@@ -374,12 +451,18 @@ fn report(dir: &Path, label: &str, outcomes: &[Outcome]) -> Result<()> {
         .filter(|o| o.lint.is_some() && o.regression == "passed")
         .count();
     let n = outcomes.len();
-    let rate = 100.0 * killed as f64 / n.max(1) as f64;
+    let equivalent = outcomes.iter().filter(|o| o.equivalent.is_some()).count();
+    let rate = 100.0 * killed as f64 / (n - equivalent).max(1) as f64;
     let mut md = format!(
-        "# Mutation campaign: {label}\n\n{killed} of {n} mutants killed ({rate:.1}%); {by_lint_only} of them by lint alone.\n\n| id | file:line | operator | lint | regression | detail | mutated line |\n|---|---|---|---|---|---|---|\n"
+        "# Mutation campaign: {label}\n\n{killed} of the {} non-equivalent mutants killed ({rate:.1}%; {n} mutants, {equivalent} argued equivalent); {by_lint_only} killed by lint alone.\n\n| id | file:line | operator | lint | regression | detail | mutated line |\n|---|---|---|---|---|---|---|\n",
+        n - equivalent
     );
     for o in outcomes {
         let m = &o.mutant;
+        let regression = match &o.equivalent {
+            Some(why) => format!("passed: equivalent ({why})"),
+            None => o.regression.clone(),
+        };
         md += &format!(
             "| {} | {}:{} | {} | {} | {} | {} | `{}` |\n",
             m.id,
@@ -387,7 +470,7 @@ fn report(dir: &Path, label: &str, outcomes: &[Outcome]) -> Result<()> {
             m.line,
             m.operator.name(),
             if o.lint.is_some() { "fails" } else { "clean" },
-            o.regression,
+            regression.replace('|', "/"),
             o.detail.replace('|', "/"),
             m.after.trim().replace('|', "/"),
         );
@@ -399,12 +482,14 @@ fn report(dir: &Path, label: &str, outcomes: &[Outcome]) -> Result<()> {
         "mutants": n,
         "killed": killed,
         "killed_by_lint_only": by_lint_only,
+        "equivalent": equivalent,
         "kill_rate": rate,
         "outcomes": outcomes,
     }))?;
     write_atomic(&dir.join("report.json"), json.as_bytes())?;
     say!(
-        "pimforge mutate: {label}: {killed} of {n} mutants killed ({rate:.1}%), {by_lint_only} by lint alone; report in {}",
+        "pimforge mutate: {label}: {killed} of {} non-equivalent mutants killed ({rate:.1}%; {equivalent} of {n} argued equivalent), {by_lint_only} by lint alone; report in {}",
+        n - equivalent,
         dir.join("report.md").display()
     );
     Ok(())
