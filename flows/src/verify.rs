@@ -8,7 +8,7 @@ use pimforge_golden::solver::{random_system, InvUnit, RefineUnit, Status};
 use pimforge_golden::{ArrayGeometry, ArrayModel, Interface};
 use pimforge_tb::icarus::{self, Replayed};
 use pimforge_tb::refine::run_refine;
-use pimforge_tb::verilate::{build, BuildSpec, Built, PortSpec};
+use pimforge_tb::verilate::{build, file_list, BuildSpec, Built, PortSpec};
 use pimforge_tb::{ports, run_stream, ArrayBuild, Mismatch, Options, Stream, Summary};
 use std::path::{Path, PathBuf};
 
@@ -128,12 +128,7 @@ pub fn replay_on_icarus(
 ) -> Result<std::result::Result<Replayed, Mismatch>> {
     let list = std::fs::read_to_string(prepared.rtl_dir.join(FILE_LIST))?;
     let root = prepared.rtl_dir.canonicalize()?;
-    let files: Vec<PathBuf> = list
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|l| root.join(l))
-        .collect();
+    let files: Vec<PathBuf> = file_list(&list).iter().map(|l| root.join(l)).collect();
     let ports = array_ports(design);
     icarus::replay(
         dir,

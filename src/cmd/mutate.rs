@@ -130,8 +130,8 @@ fn file_lists(files: &[(String, String)]) -> Vec<(&'static str, &'static str, Ve
         let Some((_, text)) = files.iter().find(|(n, _)| n == list) else {
             continue;
         };
-        let names = text.lines().map(str::trim).filter(|l| !l.is_empty());
-        v.push((list, top, names.map(String::from).collect()));
+        let names = pimforge_tb::verilate::file_list(text);
+        v.push((list, top, names.into_iter().map(String::from).collect()));
     }
     v
 }
@@ -287,14 +287,12 @@ pub fn run(a: &MutateArgs, dry: bool) -> Result<()> {
         lists,
     }];
     for p in &a.also {
-        let d = pimforge_gen::load::resolve(&pimforge_gen::load::Source {
-            preset: Some(p),
-            file: None,
+        let also = ConfigArgs {
+            preset: Some(p.clone()),
+            config: None,
             tiles: None,
-            default_preset: None,
-        })
-        .map(|c| pimforge_gen::design::Design::new(c, None))
-        .with_context(|| format!("--also {p}"))?;
+        };
+        let d = also.design(None).with_context(|| format!("--also {p}"))?;
         designs.push(Target {
             args: vec!["--preset".into(), p.clone()],
             name: p.clone(),

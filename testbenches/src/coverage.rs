@@ -96,16 +96,16 @@ fn crs_reach(shape: &TileShape) -> (bool, bool) {
     (lo < wlo as i128, hi > whi as i128)
 }
 
-/// Whether status word `w` can change on this design (`clips`: some device can clip).
-fn status_can_change(shape: &TileShape, clips: bool, w: u64) -> bool {
-    let (crs_lo, crs_hi) = crs_reach(shape);
+/// Whether status word `w` can change on this design (`clips`: some device can clip; `crs`:
+/// CRS can saturate a weight).
+fn status_can_change(shape: &TileShape, clips: bool, crs: bool, w: u64) -> bool {
     let agad_warmup = shape
         .tiki
         .as_ref()
         .is_some_and(|t| t.transfer.warmup_passes > 0);
     match w {
         stat::SATURATIONS => !shape.adc_is_exact(),
-        stat::CRS_SATURATIONS => crs_lo || crs_hi,
+        stat::CRS_SATURATIONS => crs,
         stat::CHI_SATURATIONS => shape.mixed.is_some(),
         stat::A_PULSES | stat::H_SATURATIONS => shape.tiki.is_some(),
         stat::FLIPS => shape
@@ -124,6 +124,7 @@ pub fn goals(shape: &TileShape, cells: &[Cells]) -> Vec<Bin> {
     let (mixed, tiki) = (shape.mixed.is_some(), shape.tiki.is_some());
     let tiles = cells.len();
     let clips = cells.iter().any(Cells::can_clip);
+    let (crs_lo, crs_hi) = crs_reach(shape);
     let many = tiles > 1;
     let mut g = Vec::new();
     for op in Op::all().filter(|o| o.available(mixed, tiki)) {
@@ -148,7 +149,7 @@ pub fn goals(shape: &TileShape, cells: &[Cells]) -> Vec<Bin> {
     g.extend(
         stat::TABLE
             .iter()
-            .filter(|(w, _)| status_can_change(shape, clips, *w))
+            .filter(|(w, _)| status_can_change(shape, clips, crs_lo || crs_hi, *w))
             .map(|(w, _)| Bin::StatusChanged(*w)),
     );
     for c in error_causes(shape) {
@@ -182,7 +183,6 @@ pub fn goals(shape: &TileShape, cells: &[Cells]) -> Vec<Bin> {
     if clips {
         g.push(Bin::OpaClip);
     }
-    let (crs_lo, crs_hi) = crs_reach(shape);
     if crs_lo {
         g.push(Bin::CrsSaturation { high: false });
     }

@@ -233,6 +233,14 @@ pub fn check_ports(top: &str, table: &[PortSpec], header: &str) -> Result<()> {
 /// Prefix of the build directories in the cache while a build runs.
 const BUILD_PREFIX: &str = ".build-";
 
+/// The entries of a file list (`.f`): one source per line, blank lines skipped.
+pub fn file_list(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
 /// Builds (or finds in the cache) the shared library of a design.
 pub fn build(spec: &BuildSpec) -> Result<Built> {
     let t0 = std::time::Instant::now();
@@ -242,7 +250,7 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
             spec.rtl_dir.join(spec.file_list).display()
         )
     })?;
-    let files: Vec<&str> = list.lines().filter(|l| !l.trim().is_empty()).collect();
+    let files = file_list(&list);
     let shim = shim_source(spec.top, spec.ports);
     let trace_define = format!("-DVM_TRACE={}", spec.trace as u8);
     let version = Command::new("verilator").arg("--version").output();
