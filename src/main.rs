@@ -38,7 +38,7 @@ enum Cmd {
     Mutate(cmd::mutate::MutateArgs),
     /// Train a network (default: the 64-32-10 digits MLP) in memory on a data set (golden
     /// model, or RTL in lock-step).
-    Train(cmd::train::TrainArgs),
+    Train(Box<cmd::train::TrainArgs>),
     /// Replay a recorded host program (`train --record`) on the golden model or the RTL in
     /// lock-step, every response and wait compared with the recording.
     Replay(cmd::replay::ReplayArgs),
@@ -72,7 +72,7 @@ fn main() -> ExitCode {
         Cmd::Verify(a) => cmd::verify::run(a, dry),
         Cmd::Synth(a) => cmd::synth::run(a, dry),
         Cmd::Mutate(a) => cmd::mutate::run(a, dry),
-        Cmd::Train(a) => cmd::train::run(a, dry),
+        Cmd::Train(a) => cmd::train::run(a.as_ref(), dry),
         Cmd::Map(a) => cmd::map::run(a, dry),
         Cmd::Replay(a) => cmd::replay::run(a, dry),
         Cmd::Plot(a) => cmd::plot::run(a, dry),

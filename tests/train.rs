@@ -134,6 +134,11 @@ fn both_backends(
         (g.a_pulses, g.h_saturations, g.flips, g.withheld),
         "{name}: Tiki-Taka counters"
     );
+    assert_eq!(
+        r.work, g.work,
+        "{name}: cost events (the RTL's status words against the golden model's per-operation counts) and cycles per phase"
+    );
+    assert!(r.work.total()[pimforge_golden::events::Event::Conversions] > 0);
     assert!(r.pulses > 0);
     println!(
         "{name}: {} samples identical after every step on {} tiles; lock-step {}; {} pulses, {} clipped updates",

@@ -16,10 +16,13 @@ pub enum Fault {
     RefineRound,
     /// The Tiki-Taka transfer ignores the choppers' sign (`chopper`).
     Chopper,
+    /// The event counters count one ADC conversion too few per line group (`event-count`).
+    EventCount,
 }
 
 /// Every fault's name on the command line, for help and errors.
-pub const NAMES: &str = "LINE:PLANE:BIT (acc-bit), opa-digit, crs-shift, refine-round or chopper";
+pub const NAMES: &str =
+    "LINE:PLANE:BIT (acc-bit), opa-digit, crs-shift, refine-round, chopper or event-count";
 
 impl std::fmt::Display for Fault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -29,6 +32,7 @@ impl std::fmt::Display for Fault {
             Fault::CrsShift => write!(f, "crs-shift"),
             Fault::RefineRound => write!(f, "refine-round"),
             Fault::Chopper => write!(f, "chopper"),
+            Fault::EventCount => write!(f, "event-count"),
         }
     }
 }
@@ -41,6 +45,7 @@ impl std::str::FromStr for Fault {
             "crs-shift" => return Ok(Fault::CrsShift),
             "refine-round" => return Ok(Fault::RefineRound),
             "chopper" => return Ok(Fault::Chopper),
+            "event-count" => return Ok(Fault::EventCount),
             _ => {}
         }
         let p: Vec<&str> = s.split(':').collect();
@@ -72,6 +77,7 @@ pub struct Flags {
     pub crs_shift: bool,
     pub refine_round: bool,
     pub chopper: bool,
+    pub event_count: bool,
 }
 
 impl Flags {
@@ -85,6 +91,7 @@ impl Flags {
             Some(Fault::CrsShift) => f.crs_shift = true,
             Some(Fault::RefineRound) => f.refine_round = true,
             Some(Fault::Chopper) => f.chopper = true,
+            Some(Fault::EventCount) => f.event_count = true,
             None => {}
         }
         f
@@ -107,6 +114,7 @@ mod tests {
             Fault::CrsShift,
             Fault::RefineRound,
             Fault::Chopper,
+            Fault::EventCount,
         ] {
             assert_eq!(f.to_string().parse::<Fault>(), Ok(f));
         }

@@ -15,6 +15,7 @@ pub mod array;
 pub mod cells;
 pub mod cycle;
 pub mod device;
+pub mod events;
 pub mod lfsr;
 pub mod mixed;
 pub mod mvm;

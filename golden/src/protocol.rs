@@ -176,8 +176,33 @@ pub mod stat {
     pub const FLIPS: u64 = 9;
     /// Tiki-Taka (AGAD): pulses into C withheld during the warm-up passes.
     pub const WITHHELD: u64 = 10;
+    /// Cost events ([`crate::events::Event`], in that order from here): lines driven by the
+    /// DACs, one per line per plane sampled.
+    pub const DAC_DRIVES: u64 = 11;
+    /// Array read accesses of a forward product: one per plane per slice (a Tiki-Taka
+    /// transfer's read of A: one per plane).
+    pub const FORWARD_READS: u64 = 12;
+    /// Array read accesses of a transpose product: one per plane per slice.
+    pub const TRANSPOSE_READS: u64 = 13;
+    /// ADC conversions: one per ADC per slice per line group.
+    pub const CONVERSIONS: u64 = 14;
+    /// Shift-and-add operations: one per converted code.
+    pub const SHIFT_ADDS: u64 = 15;
+    /// In-array update steps: an OPA bit-step on one slice, a mixed-precision transfer row, a
+    /// Tiki-Taka pulse slot or transfer line.
+    pub const UPDATE_STEPS: u64 = 16;
+    /// Serial cell reads (CRS), one per cell per slice.
+    pub const CELL_READS: u64 = 17;
+    /// Serial cell writes (LOAD_W, WRITE_CELL, CRS), one per cell per slice.
+    pub const CELL_WRITES: u64 = 18;
+    /// Digital accumulator updates: chi of mixed precision, H of Tiki-Taka, one per entry.
+    pub const ACC_UPDATES: u64 = 19;
+    /// Operand and result buffer accesses: WRITE_X, WRITE_D, WRITE_PROB, READ_Y, one per value.
+    pub const BUFFER_ACCESSES: u64 = 20;
+    /// The first cost event's word.
+    pub const EVENTS: u64 = DAC_DRIVES;
     /// Every status word with its name, in address order.
-    pub const TABLE: [(u64, &str); 11] = [
+    pub const TABLE: [(u64, &str); 21] = [
         (SATURATIONS, "SATURATIONS"),
         (ERRORS, "ERRORS"),
         (PRODUCTS, "PRODUCTS"),
@@ -189,6 +214,16 @@ pub mod stat {
         (H_SATURATIONS, "H_SATURATIONS"),
         (FLIPS, "FLIPS"),
         (WITHHELD, "WITHHELD"),
+        (DAC_DRIVES, "DAC_DRIVES"),
+        (FORWARD_READS, "FORWARD_READS"),
+        (TRANSPOSE_READS, "TRANSPOSE_READS"),
+        (CONVERSIONS, "CONVERSIONS"),
+        (SHIFT_ADDS, "SHIFT_ADDS"),
+        (UPDATE_STEPS, "UPDATE_STEPS"),
+        (CELL_READS, "CELL_READS"),
+        (CELL_WRITES, "CELL_WRITES"),
+        (ACC_UPDATES, "ACC_UPDATES"),
+        (BUFFER_ACCESSES, "BUFFER_ACCESSES"),
     ];
     /// Number of status words: addresses at or above it are bad.
     pub const COUNT: u64 = TABLE.len() as u64;

@@ -14,6 +14,7 @@
 use crate::adc::convert;
 use crate::cells::Cells;
 use crate::cycle::CycleModel;
+use crate::events::{self, Events};
 use crate::mvm::{code_shift, currents, drive, Direction};
 use crate::num::{fits_signed, sext, to_raw};
 use crate::opa::{crs_cell, opa_step, PHASES};
@@ -108,6 +109,9 @@ pub struct TileModel {
     pub saturations: u32,
     pub errors: u8,
     pub products: u32,
+    /// The cost event counters (status words from [`stat::EVENTS`]), counted when the command
+    /// is accepted: no status word can be read before the operation ends.
+    pub events: [u32; events::COUNT],
     rsp_valid: bool,
     rsp_data: u128,
 }
@@ -174,6 +178,7 @@ impl TileModel {
             saturations: 0,
             errors: 0,
             products: 0,
+            events: [0; events::COUNT],
             rsp_valid: false,
             rsp_data: 0,
         }
@@ -349,6 +354,7 @@ impl TileModel {
         match Op::from_code(inp.cmd_op) {
             Some(Op::WriteX) => {
                 if in_space(Op::WriteX) {
+                    Events::buffer(1).add_to(&mut self.events);
                     self.x[addr as usize] = sext(inp.cmd_data as u128, s.input_bits) as i64;
                 } else {
                     self.errors |= err::BAD_ADDR;
@@ -356,18 +362,31 @@ impl TileModel {
             }
             Some(Op::WriteD) => {
                 if in_space(Op::WriteD) {
+                    Events::buffer(1).add_to(&mut self.events);
                     self.d[addr as usize] = sext(inp.cmd_data as u128, s.weight_bits) as i64;
                 } else {
                     self.errors |= err::BAD_ADDR;
                 }
             }
-            Some(Op::Opa) => self.opa = Some(0),
-            Some(Op::Crs) => self.crs = Some(0),
+            Some(Op::Opa) => {
+                Events::opa(s).add_to(&mut self.events);
+                self.opa = Some(0);
+            }
+            Some(Op::Crs) => {
+                Events::crs(s).add_to(&mut self.events);
+                self.crs = Some(0);
+            }
             Some(op) if !op.available(s.mixed.is_some(), s.tiki.is_some()) => {
                 self.errors |= err::BAD_OP
             }
-            Some(Op::Accumulate) => self.accumulate = Some(0),
-            Some(Op::Transfer) if s.tiki.is_none() => self.transfer = Some(0),
+            Some(Op::Accumulate) => {
+                Events::accumulate(s).add_to(&mut self.events);
+                self.accumulate = Some(0);
+            }
+            Some(Op::Transfer) if s.tiki.is_none() => {
+                Events::mixed_transfer(s).add_to(&mut self.events);
+                self.transfer = Some(0);
+            }
             // The Tiki-Taka unit's commands (without the unit they are bad opcodes, above).
             Some(
                 op @ (Op::Transfer | Op::WriteProb | Op::Pulse | Op::ReadUnit | Op::WriteUnit),
@@ -375,6 +394,7 @@ impl TileModel {
             Some(Op::LoadW) => {
                 if in_space(Op::LoadW) {
                     let w = sext(inp.cmd_data as u128, s.weight_bits) as i64;
+                    Events::load_weight(s).add_to(&mut self.events);
                     self.cells.load_weight(&self.shape, row, col, w);
                 } else {
                     self.errors |= err::BAD_ADDR;
@@ -388,6 +408,7 @@ impl TileModel {
                 } else if !fits_signed(level, s.cell_bits[m]) {
                     self.errors |= err::BAD_LEVEL;
                 } else {
+                    Events::of(&[(events::Event::CellWrites, 1)]).add_to(&mut self.events);
                     self.cells.set(m, row, col, level);
                 }
             }
@@ -399,11 +420,13 @@ impl TileModel {
                 } else {
                     Direction::Transpose
                 };
+                Events::product(s, self.dir).add_to(&mut self.events);
                 self.acc.fill(0);
             }
             Some(Op::ReadY) => {
                 self.rsp_valid = true;
                 self.rsp_data = if in_space(Op::ReadY) {
+                    Events::buffer(1).add_to(&mut self.events);
                     to_raw(self.acc[addr as usize], s.rsp_bits())
                 } else {
                     self.errors |= err::BAD_ADDR;
@@ -424,6 +447,7 @@ impl TileModel {
                     stat::H_SATURATIONS => self.h_saturations as u128,
                     stat::FLIPS => self.flips as u128,
                     stat::WITHHELD => self.withheld as u128,
+                    w if w < stat::COUNT => self.events[(w - stat::EVENTS) as usize] as u128,
                     _ => {
                         self.errors |= err::BAD_ADDR;
                         0
@@ -440,6 +464,7 @@ impl TileModel {
                 self.h_saturations = 0;
                 self.flips = 0;
                 self.withheld = 0;
+                self.events = [0; events::COUNT];
                 self.errors = 0;
             }
             None => self.errors |= err::BAD_OP,

@@ -2,6 +2,7 @@
 //! and trained in memory on a data set (the shipped digits by default), on the golden model or
 //! on the RTL in lock-step, with a progress bar (and a line per epoch, on a terminal or not).
 
+use super::cost_args::CostArgs;
 use super::data::DataArgs;
 use super::flags::{count, positive};
 use super::ConfigArgs;
@@ -97,6 +98,8 @@ pub struct TrainArgs {
     /// No progress bar and no per-epoch lines.
     #[arg(long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub cost: CostArgs,
 }
 
 impl TrainArgs {
@@ -251,6 +254,7 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
         work: a.work.clone(),
         out: out.clone(),
         record: a.record.clone(),
+        cost: a.cost.table()?,
     };
     if dry {
         // `train` checks the placement and the report directory first thing, before any work.
@@ -314,6 +318,9 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
         report.train_samples_per_second,
         out.display()
     );
+    if let Some(c) = &report.cost {
+        say!("pimforge: {}", c.summary());
+    }
     if let Some(l) = &report.lockstep {
         say!("pimforge: lock-step: {l}");
     }

@@ -4,6 +4,7 @@
 //! ([`tiki`]), the Tiki-Taka offset study on the tiles ([`offsets`]), and the plots of their
 //! reports ([`plot`]).
 
+pub mod cost;
 pub mod kfac_study;
 pub mod offsets;
 pub mod plot;

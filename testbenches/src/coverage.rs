@@ -114,6 +114,7 @@ fn status_can_change(shape: &TileShape, clips: bool, crs: bool, w: u64) -> bool 
             .is_some_and(|t| t.transfer.schedule != pimforge_golden::shape::Schedule::Never),
         stat::WITHHELD => agad_warmup,
         stat::UPDATE_CLIPS => clips,
+        stat::ACC_UPDATES => shape.mixed.is_some() || shape.tiki.is_some(),
         _ => true,
     }
 }

@@ -10,6 +10,7 @@
 
 use crate::bins::Bin;
 use num_bigint::BigInt;
+use pimforge_golden::events::{self, Events};
 use pimforge_golden::mixed::Transferred;
 use pimforge_golden::num::{signed_range, to_raw, Ends};
 use pimforge_golden::opa::{crs_counted, opa};
@@ -112,7 +113,19 @@ struct TileGen {
     tiki: Option<TikiUnit>,
     /// Completed products and transfer reads (the PRODUCTS word: never cleared, wraps).
     products: u32,
+    /// The cost event words, as the commands pushed so far leave them.
+    events: [u32; events::COUNT],
     commands: Vec<Command>,
+}
+
+impl TileGen {
+    /// Counts the events of a command pushed for this tile (`CLEAR` zeroes them).
+    fn count(&mut self, shape: &TileShape, op: u8, addr: u64, data: u64) {
+        match op == Op::Clear as u8 {
+            true => self.events = [0; events::COUNT],
+            false => Events::command(shape, op, addr, data).add_to(&mut self.events),
+        }
+    }
 }
 
 struct Gen<'a> {
@@ -145,6 +158,9 @@ impl Gen<'_> {
 
     fn push(&mut self, t: &mut TileGen, op: Op, addr: u64, data: u64, expect: Option<u128>) {
         let idle = self.idle();
+        t.count(self.shape, op as u8, addr, data);
+        let event = (op == Op::ReadStat && (stat::EVENTS..stat::COUNT).contains(&addr))
+            .then(|| t.events[(addr - stat::EVENTS) as usize] as u128);
         t.commands.push(Command {
             tile: t.tile,
             op: op as u8,
@@ -152,8 +168,16 @@ impl Gen<'_> {
             data,
             idle,
             txn: self.txns.len(),
-            expect,
+            expect: expect.or(event),
         });
+    }
+
+    /// Every cost event word read back, expected as [`Events::command`] counts the commands
+    /// pushed since the last `CLEAR`.
+    fn read_events(&mut self, t: &mut TileGen) {
+        for w in stat::EVENTS..stat::COUNT {
+            self.push(t, Op::ReadStat, w, 0, None);
+        }
     }
 
     /// A value of `bits` bits from one of several distributions.
@@ -292,6 +316,9 @@ impl Gen<'_> {
         };
         self.push(t, Op::ReadStat, stat::SATURATIONS, 0, Some(sat));
         self.push(t, Op::ReadStat, stat::PRODUCTS, 0, Some(t.products as u128));
+        if self.rng.random_ratio(1, 4) {
+            self.read_events(t);
+        }
         self.push(t, Op::Clear, 0, 0, None);
         let low = want.clipped - want.clipped_high;
         let mut hits = vec![];
@@ -349,6 +376,7 @@ impl Gen<'_> {
         let pulses = (t.cells.pulses - before).min(u32::MAX as u64) as u128;
         self.push(t, Op::ReadStat, stat::UPDATE_CLIPS, 0, Some(want));
         self.push(t, Op::ReadStat, stat::PULSES, 0, Some(pulses));
+        self.read_events(t);
         self.push(t, Op::Clear, 0, 0, None);
         let mut hits = self.c2c_hits(pulses as u64);
         if clipped > 0 {
@@ -417,6 +445,7 @@ impl Gen<'_> {
         self.push(t, Op::ReadStat, stat::CHI_SATURATIONS, 0, count(saturated));
         self.push(t, Op::ReadStat, stat::PULSES, 0, count(pulses));
         self.push(t, Op::ReadStat, stat::UPDATE_CLIPS, 0, count(done.clipped));
+        self.read_events(t);
         self.push(t, Op::Clear, 0, 0, None);
         let mut hits = self.c2c_hits(pulses);
         for (n, bin) in [
@@ -585,6 +614,7 @@ impl Gen<'_> {
         ] {
             self.push(t, Op::ReadStat, word, 0, count(v));
         }
+        self.read_events(t);
         self.push(t, Op::Clear, 0, 0, None);
         t.tiki = Some(unit);
         self.txns.push(Txn {
@@ -608,6 +638,7 @@ impl Gen<'_> {
             0,
             Some(saturated as u128),
         );
+        self.read_events(t);
         self.push(t, Op::Clear, 0, 0, None);
         let mut hits = vec![];
         if ends.above > 0 {
@@ -711,6 +742,7 @@ impl<'a> Stream<'a> {
                     None => pimforge_golden::TileModel::new(shape).tiki,
                 },
                 products: 0,
+                events: [0; events::COUNT],
                 commands: Vec::new(),
             })
             .collect();

@@ -65,6 +65,16 @@ pub fn constants() -> Vec<Constant> {
         v.push(int(&format!("Stat{}", camel(name)), addr, ""));
     }
     v.push(int(
+        "StatEvents",
+        stat::EVENTS,
+        "The first cost event's status word (pim_events).",
+    ));
+    v.push(int(
+        "EventCount",
+        stat::COUNT - stat::EVENTS,
+        "Cost events counted (pim_events).",
+    ));
+    v.push(int(
         "CntW",
         COUNTER_BITS as u64,
         "Width of the saturating status counters.",

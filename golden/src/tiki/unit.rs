@@ -70,14 +70,12 @@ impl TikiUnit {
     pub fn write_prob(&mut self, line: u64, raw: u64) -> u8 {
         let op = &mut self.op;
         let (rows, lines) = (op.x_thr.len(), op.x_thr.len() + op.d_thr.len());
-        if line >= lines as u64 {
-            return err::BAD_ADDR;
+        let e = TikiUnit::prob_error(lines, line, raw);
+        if e != 0 {
+            return e;
         }
         let thr = (raw & mask(PROB_BITS + 1) as u64) as u32;
         let neg = (raw >> (PROB_BITS + 1)) & 1 == 1;
-        if thr > 1 << PROB_BITS {
-            return err::BAD_LEVEL;
-        }
         let l = line as usize;
         if l < rows {
             (op.x_thr[l], op.x_neg[l]) = (thr, neg);
@@ -93,6 +91,17 @@ impl TikiUnit {
     }
 
     /// The error flags of a `PULSE` with address `addr` and data `slots`, none when it runs.
+    /// The error flags of `WRITE_PROB` of `raw` into line `line` of a unit with `lines` lines.
+    pub fn prob_error(lines: usize, line: u64, raw: u64) -> u8 {
+        if line >= lines as u64 {
+            err::BAD_ADDR
+        } else if (raw & mask(PROB_BITS + 1) as u64) > 1 << PROB_BITS {
+            err::BAD_LEVEL
+        } else {
+            0
+        }
+    }
+
     pub fn pulse_error(shape: &TileShape, addr: u64, slots: u64) -> u8 {
         let t = shape.tiki.as_ref().expect("Tiki-Taka unit");
         if addr > 1 {

@@ -99,8 +99,8 @@ fn opa_and_crs_commands_match_the_functional_model_and_latency() {
     assert_eq!(t.outputs().rsp_data, sats as u128);
 }
 
-#[test]
-fn accumulate_and_transfer_keep_every_update() {
+/// `small()` with one 8-bit cell per 2-bit weight and a mixed-precision unit.
+fn small_mixed() -> TileShape {
     let mut s = small();
     s.cell_bits = vec![8];
     s.weight_bits = 2;
@@ -109,6 +109,12 @@ fn accumulate_and_transfer_keep_every_update() {
         epsilon_log2: 4,
         max_pulses: 3,
     });
+    s
+}
+
+#[test]
+fn accumulate_and_transfer_keep_every_update() {
+    let s = small_mixed();
     let mut t = TileModel::new(&s);
     let x: Vec<i64> = vec![3, -2, 0, 1, -1, 2, 0, -3];
     let d: Vec<i64> = vec![1, -2, 0, -1];
@@ -192,5 +198,72 @@ fn address_spaces_are_the_ones_the_model_checks() {
             }
         }
         assert!(checked >= 8, "{checked} edges checked");
+    }
+}
+
+/// The status word `w` now.
+fn word(t: &mut TileModel, w: u64) -> u64 {
+    issue(t, TileIn::command(Op::ReadStat, w, 0)).1.unwrap() as u64
+}
+
+#[test]
+fn event_words_count_each_command_by_hand() {
+    // small(): 8 rows, 4 columns, 4 slices, 8 one-bit planes, 8 lines on 4 ADCs (share 2).
+    let s = small();
+    let mut t = TileModel::new(&s);
+    for i in 0..8 {
+        issue(&mut t, TileIn::command(Op::WriteX, i, 1));
+    }
+    issue(&mut t, TileIn::command(Op::WriteX, 8, 1)); // out of range: no access
+    issue(&mut t, TileIn::command(Op::LoadW, s.cell_addr(0, 1, 2), 3));
+    issue(
+        &mut t,
+        TileIn::command(Op::WriteCell, s.cell_addr(2, 0, 0), 1),
+    );
+    issue(&mut t, TileIn::command(Op::Mvm, 0, 0));
+    issue(&mut t, TileIn::command(Op::Mtvm, 0, 0));
+    issue(&mut t, TileIn::command(Op::ReadY, 0, 0));
+    issue(&mut t, TileIn::command(Op::Opa, 0, 0));
+    issue(&mut t, TileIn::command(Op::Crs, 0, 0));
+    let want = [
+        (stat::DAC_DRIVES, 8 * 8 + 8 * 4), // planes x rows, then planes x cols
+        (stat::FORWARD_READS, 8 * 4),      // planes x slices
+        (stat::TRANSPOSE_READS, 8 * 4),    //
+        (stat::CONVERSIONS, 2 * 8 * 8 * 4), // products x planes x lines x slices
+        (stat::SHIFT_ADDS, 2 * 8 * 8 * 4), //
+        (stat::UPDATE_STEPS, 4 * 8 * 4),   // phases x input bits x slices
+        (stat::CELL_READS, 8 * 4 * 4),     // CRS: cells x slices
+        (stat::CELL_WRITES, 4 + 1 + 8 * 4 * 4), // LOAD_W, WRITE_CELL, CRS
+        (stat::ACC_UPDATES, 0),            //
+        (stat::BUFFER_ACCESSES, 8 + 1),    // WRITE_X in range, READ_Y
+    ];
+    for (w, n) in want {
+        assert_eq!(word(&mut t, w), n, "{}", stat::TABLE[w as usize].1);
+    }
+    issue(&mut t, TileIn::command(Op::Clear, 0, 0));
+    assert!((stat::EVENTS..stat::COUNT).all(|w| word(&mut t, w) == 0));
+    t.events[0] = u32::MAX - 1;
+    issue(&mut t, TileIn::command(Op::Mvm, 0, 0));
+    assert_eq!(word(&mut t, stat::DAC_DRIVES), u32::MAX as u64, "saturates");
+}
+
+#[test]
+fn per_operation_events_are_what_the_cycle_model_counts() {
+    use crate::events::Events;
+    let s = small_mixed();
+    let mut t = TileModel::new(&s);
+    let cases: [(Op, Events); 5] = [
+        (Op::Mvm, Events::product(&s, Direction::Forward)),
+        (Op::Mtvm, Events::product(&s, Direction::Transpose)),
+        (Op::Opa, Events::opa(&s)),
+        (Op::Accumulate, Events::accumulate(&s)),
+        (Op::Transfer, Events::mixed_transfer(&s)),
+    ];
+    for (op, want) in cases {
+        issue(&mut t, TileIn::command(Op::Clear, 0, 0));
+        issue(&mut t, TileIn::command(op, 0, 0));
+        for (e, n) in want.iter() {
+            assert_eq!(word(&mut t, e.word()), n, "{op:?} {e:?}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! [`crate::tiki::TikiUnit`]; the windows last as long as the RTL's).
 
 use super::{err, Op, TileIn, TileModel};
+use crate::events::Events;
 use crate::mvm::Direction;
 use crate::tiki::TikiUnit;
 
@@ -29,6 +30,7 @@ impl TileModel {
         let addr = inp.cmd_addr;
         match op {
             Op::Transfer => {
+                Events::tiki_transfer(s).add_to(&mut self.events);
                 // The read of A runs as a one-plane product.
                 self.running = true;
                 self.read_a = true;
@@ -39,10 +41,16 @@ impl TileModel {
             }
             Op::WriteProb => {
                 let unit = self.tiki.as_mut().expect("Tiki-Taka unit");
-                self.errors |= unit.write_prob(addr, inp.cmd_data);
+                match unit.write_prob(addr, inp.cmd_data) {
+                    0 => Events::buffer(1).add_to(&mut self.events),
+                    e => self.errors |= e,
+                }
             }
             Op::Pulse => match TikiUnit::pulse_error(s, addr, inp.cmd_data) {
-                0 => self.tiki_pulse(inp.cmd_data as usize, addr == 1),
+                0 => {
+                    Events::pulse(inp.cmd_data as usize).add_to(&mut self.events);
+                    self.tiki_pulse(inp.cmd_data as usize, addr == 1)
+                }
                 e => self.errors |= e,
             },
             Op::ReadUnit => {

@@ -5,7 +5,9 @@
 //! functional form (fast); `super::commands::Commands` issues the same commands to the Verilated RTL
 //! and the cycle-level golden model in lock-step. Both see the same crossbars at power-up.
 
+use crate::cost::{work, Phase, PhaseWork, TileOp};
 use anyhow::Result;
+use pimforge_golden::events::Events;
 use pimforge_golden::mixed::{accumulate, transfer_all};
 use pimforge_golden::mvm::product;
 use pimforge_golden::opa::{crs, opa};
@@ -39,6 +41,34 @@ pub struct Counters {
     pub withheld: u64,
     pub pulse_updates: u64,
     pub line_transfers: u64,
+    /// The cost events and tile cycles of every phase (`docs/cost.md`).
+    pub work: PhaseWork,
+}
+
+impl Counters {
+    /// Charges the work of `op` (its events as counted: `events`) to phase `phase`.
+    pub fn charge(&mut self, shape: &TileShape, phase: Phase, op: TileOp, events: Option<Events>) {
+        let mut w = work::of(shape, op);
+        if let Some(e) = events {
+            w.events = e;
+        }
+        self.work.add(phase, w);
+    }
+}
+
+/// The phase of an operation: test products while the test set runs.
+pub fn phase_of(op: TileOp, testing: bool) -> Phase {
+    match op {
+        TileOp::Load => Phase::Load,
+        TileOp::Product { .. } if testing => Phase::Test,
+        TileOp::Product {
+            dir: Direction::Forward,
+            ..
+        } => Phase::Forward,
+        TileOp::Product { .. } => Phase::Backward,
+        TileOp::Opa | TileOp::Accumulate | TileOp::Pulse { .. } => Phase::Update,
+        TileOp::Crs | TileOp::MixedTransfer | TileOp::TikiTransfer => Phase::Resolve,
+    }
 }
 
 impl std::ops::AddAssign for Counters {
@@ -59,6 +89,7 @@ impl std::ops::AddAssign for Counters {
         self.withheld += o.withheld;
         self.pulse_updates += o.pulse_updates;
         self.line_transfers += o.line_transfers;
+        self.work += o.work;
     }
 }
 
@@ -98,6 +129,8 @@ pub trait Backend {
     /// The tile's accumulators now (empty without a mixed-precision unit).
     fn chi(&self, tile: usize) -> &[i64];
     fn counters(&self, tile: usize) -> Counters;
+    /// Whether the products from now on evaluate the test set (their cost is reported apart).
+    fn set_testing(&mut self, testing: bool);
     /// The host program issued so far, when the backend records one (command-level backends).
     fn recorded(&self) -> Option<&[pimforge_tb::program::Entry]> {
         None
@@ -121,6 +154,7 @@ struct Tile {
 pub struct Golden {
     shape: TileShape,
     tiles: Vec<Tile>,
+    testing: bool,
 }
 
 impl Golden {
@@ -141,7 +175,16 @@ impl Golden {
                     counters: Counters::default(),
                 })
                 .collect(),
+            testing: false,
         }
+    }
+
+    /// Charges `op` on `tile` to its phase.
+    fn charge(&mut self, tile: usize, op: TileOp) {
+        let phase = phase_of(op, self.testing);
+        self.tiles[tile]
+            .counters
+            .charge(&self.shape, phase, op, None);
     }
 
     fn pulses<T>(&mut self, tile: usize, f: impl FnOnce(&TileShape, &mut Tile) -> T) -> T {
@@ -192,6 +235,7 @@ impl Backend for Golden {
                 t.cells.load_weight(s, r, c, w[r * s.cols + c]);
             }
         }
+        self.charge(tile, TileOp::Load);
         Ok(())
     }
 
@@ -207,7 +251,9 @@ impl Backend for Golden {
         let r = product(&self.shape, &mut t.cells, &padded(x, n_in), dir);
         t.counters.adc_clips += r.clipped;
         t.counters.products += 1;
-        Ok(r.y[..outputs].to_vec())
+        let y = r.y[..outputs].to_vec();
+        self.charge(tile, TileOp::Product { dir, outputs });
+        Ok(y)
     }
 
     fn opa(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()> {
@@ -216,6 +262,7 @@ impl Backend for Golden {
             t.counters.update_clips += opa(s, &mut t.cells, &x, &d);
             t.counters.opas += 1;
         });
+        self.charge(tile, TileOp::Opa);
         Ok(())
     }
 
@@ -223,6 +270,7 @@ impl Backend for Golden {
         let t = &mut self.tiles[tile];
         t.counters.crs_saturations += crs(&self.shape, &mut t.cells);
         t.counters.crs_passes += 1;
+        self.charge(tile, TileOp::Crs);
         Ok(())
     }
 
@@ -232,6 +280,7 @@ impl Backend for Golden {
         let t = &mut self.tiles[tile];
         t.counters.chi_saturations += accumulate(&mixed, &mut t.chi, &x, &d).clamped();
         t.counters.accumulates += 1;
+        self.charge(tile, TileOp::Accumulate);
         Ok(())
     }
 
@@ -241,6 +290,7 @@ impl Backend for Golden {
             t.counters.update_clips += transfer_all(&mixed, &mut t.chi, &mut t.cells).clipped;
             t.counters.transfers += 1;
         });
+        self.charge(tile, TileOp::MixedTransfer);
         Ok(())
     }
 
@@ -262,6 +312,8 @@ impl Backend for Golden {
             false => t.counters.a_pulses += sent.pulses,
         }
         t.counters.pulse_updates += 1;
+        let slots = op.slots as usize;
+        self.charge(tile, TileOp::Pulse { slots });
         Ok(())
     }
 
@@ -281,6 +333,7 @@ impl Backend for Golden {
         c.withheld += after.withheld - before.withheld;
         c.line_transfers += 1;
         c.products += 1;
+        self.charge(tile, TileOp::TikiTransfer);
         Ok(())
     }
 
@@ -298,5 +351,9 @@ impl Backend for Golden {
 
     fn counters(&self, tile: usize) -> Counters {
         self.tiles[tile].counters
+    }
+
+    fn set_testing(&mut self, testing: bool) {
+        self.testing = testing;
     }
 }

@@ -4,8 +4,10 @@
 //! command), or the cycle-level golden model alone. Either can record the host program it
 //! issues ([`pimforge_tb::program`]).
 
-use super::backend::{padded, padded_operands, Backend, Counters};
+use super::backend::{padded, padded_operands, phase_of, Backend, Counters};
+use crate::cost::TileOp;
 use anyhow::{anyhow, Result};
+use pimforge_golden::events::{Event, Events};
 use pimforge_golden::num::{sext, to_raw};
 use pimforge_golden::tiki::{PulseOperands, TikiUnit};
 use pimforge_golden::tile::stat;
@@ -18,6 +20,7 @@ pub struct Commands {
     session: Session,
     /// Counters accumulated from the tiles' status words (read and cleared after each update).
     counters: Vec<Counters>,
+    testing: bool,
 }
 
 impl Commands {
@@ -40,6 +43,7 @@ impl Commands {
             shape,
             session,
             counters: vec![Counters::default(); tiles],
+            testing: false,
         }
     }
 
@@ -62,8 +66,9 @@ impl Commands {
         Ok(())
     }
 
-    /// Reads and clears the tile's status counters into the running totals.
-    fn collect(&mut self, tile: usize) -> Result<()> {
+    /// Reads and clears the tile's status counters into the running totals; the cost events
+    /// are charged to the phase of `op`, the operation they counted.
+    fn collect(&mut self, tile: usize, op: TileOp) -> Result<()> {
         let read = |s: &mut Self, w: u64| -> Result<u64> {
             Ok(s.cmd(tile, Op::ReadStat, w, 0)?.unwrap_or(0) as u64)
         };
@@ -81,7 +86,13 @@ impl Commands {
             ],
             None => [0; 4],
         };
+        let mut events = Events::default();
+        for e in Event::ALL {
+            events[e] = read(self, e.word())?;
+        }
         self.cmd(tile, Op::Clear, 0, 0)?;
+        let (shape, phase) = (self.shape.clone(), phase_of(op, self.testing));
+        self.counters[tile].charge(&shape, phase, op, Some(events));
         let c = &mut self.counters[tile];
         c.adc_clips += adc;
         c.update_clips += clips;
@@ -95,12 +106,12 @@ impl Commands {
         Ok(())
     }
 
-    fn run(&mut self, tile: usize, op: Op) -> Result<()> {
+    fn run(&mut self, tile: usize, op: Op, work: TileOp) -> Result<()> {
         self.cmd(tile, op, 0, 0)?;
         self.session
             .wait_idle()
             .map_err(|m| anyhow!("lock-step mismatch:\n{m}"))?;
-        self.collect(tile)
+        self.collect(tile, work)
     }
 }
 
@@ -118,7 +129,7 @@ impl Backend for Commands {
                 self.cmd(tile, Op::LoadW, addr, raw)?;
             }
         }
-        Ok(())
+        self.collect(tile, TileOp::Load)
     }
 
     fn product(
@@ -143,7 +154,7 @@ impl Backend for Commands {
             })
             .collect::<Result<Vec<_>>>()?;
         self.counters[tile].products += 1;
-        self.collect(tile)?;
+        self.collect(tile, TileOp::Product { dir, outputs })?;
         Ok(y)
     }
 
@@ -151,24 +162,24 @@ impl Backend for Commands {
         self.write_vec(tile, Op::WriteX, &padded(x, self.shape.rows))?;
         self.write_vec(tile, Op::WriteD, &padded(d, self.shape.cols))?;
         self.counters[tile].opas += 1;
-        self.run(tile, Op::Opa)
+        self.run(tile, Op::Opa, TileOp::Opa)
     }
 
     fn crs(&mut self, tile: usize) -> Result<()> {
         self.counters[tile].crs_passes += 1;
-        self.run(tile, Op::Crs)
+        self.run(tile, Op::Crs, TileOp::Crs)
     }
 
     fn accumulate(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()> {
         self.write_vec(tile, Op::WriteX, &padded(x, self.shape.rows))?;
         self.write_vec(tile, Op::WriteD, &padded(d, self.shape.cols))?;
         self.counters[tile].accumulates += 1;
-        self.run(tile, Op::Accumulate)
+        self.run(tile, Op::Accumulate, TileOp::Accumulate)
     }
 
     fn transfer(&mut self, tile: usize) -> Result<()> {
         self.counters[tile].transfers += 1;
-        self.run(tile, Op::Transfer)
+        self.run(tile, Op::Transfer, TileOp::MixedTransfer)
     }
 
     fn set_rate(&mut self, tile: usize, lr_q: i64) -> Result<()> {
@@ -188,14 +199,15 @@ impl Backend for Commands {
         self.session
             .wait_idle()
             .map_err(|m| anyhow!("lock-step mismatch:\n{m}"))?;
-        self.collect(tile)
+        let slots = op.slots as usize;
+        self.collect(tile, TileOp::Pulse { slots })
     }
 
     fn tiki_transfer(&mut self, tile: usize) -> Result<()> {
         let c = &mut self.counters[tile];
         c.line_transfers += 1;
         c.products += 1;
-        self.run(tile, Op::Transfer)
+        self.run(tile, Op::Transfer, TileOp::TikiTransfer)
     }
 
     fn cells(&self, tile: usize) -> &Cells {
@@ -212,6 +224,10 @@ impl Backend for Commands {
 
     fn counters(&self, tile: usize) -> Counters {
         self.counters[tile]
+    }
+
+    fn set_testing(&mut self, testing: bool) {
+        self.testing = testing;
     }
 
     fn recorded(&self) -> Option<&[Entry]> {

@@ -79,9 +79,11 @@ pub fn train(
             progress(e, i + 1, None)?;
         }
         let mut right = 0;
+        b.set_testing(true);
         for s in test {
             right += (net.predict(b, &s.x)? == s.label) as usize;
         }
+        b.set_testing(false);
         let ep = Epoch {
             epoch: e + 1,
             test_accuracy: right as f64 / test.len().max(1) as f64,

@@ -8,6 +8,7 @@ use super::epochs::Epoch;
 use super::mapping::Placement;
 use super::network::HostClips;
 use super::spec::NetworkSpec;
+use crate::cost::price::CostReport;
 use crate::plot::{line_png, Frame, Series};
 use anyhow::{anyhow, Context, Result};
 use pimforge_gen::output::write_tree;
@@ -56,6 +57,9 @@ pub struct Report {
     /// Lock-step evidence (RTL backend): cycles and commands that matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lockstep: Option<serde_json::Value>,
+    /// What the run cost, priced from the counted events (a finished run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostReport>,
 }
 
 impl Report {

@@ -11,6 +11,8 @@ use super::mapping::{place, Placement};
 use super::reference;
 use super::report::{plot_png, Curve, Report, TOOL};
 use super::spec::NetworkSpec;
+use crate::cost::price::price;
+use crate::cost::CostTable;
 use anyhow::{bail, Result};
 use pimforge_flows::verify::prepare;
 use pimforge_gen::design::Design;
@@ -57,6 +59,8 @@ pub struct TrainRun<'a> {
     /// Where to write the host program the run issues (then the golden backend runs the
     /// cycle-level model, command by command).
     pub record: Option<PathBuf>,
+    /// The table that prices the run's counted events.
+    pub cost: CostTable,
 }
 
 /// Progress of a run: `(samples done, samples in all, the epoch just finished)`.
@@ -169,6 +173,7 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
         seconds: 0.0,
         train_samples_per_second: 0.0,
         lockstep: None,
+        cost: None,
     };
     let t0 = Instant::now();
     let net = (&r.network, &placement);
@@ -194,6 +199,13 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
     report.counters = counters;
     report.host_clips = clips;
     report.lockstep = backend.evidence();
+    let work: Vec<_> = placement
+        .used_tiles()
+        .iter()
+        .map(|&t| backend.counters(t).work)
+        .collect();
+    let samples = report.samples_trained as usize;
+    report.cost = Some(price(&r.cost, shape, &work, samples, tc.epochs)?);
     report.complete = true;
     if let (Some(path), Some(entries)) = (&r.record, backend.recorded()) {
         let meta = vec![

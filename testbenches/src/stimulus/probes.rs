@@ -84,6 +84,7 @@ impl Gen<'_> {
     /// One probe of `cause`: the command, its flag read back alone, CLEAR, the flags read as 0.
     pub(super) fn probe(&mut self, t: &mut TileGen, cause: ErrorCause) {
         let idle = self.idle();
+        t.count(self.shape, cause.op, cause.addr, cause.data);
         t.commands.push(super::Command {
             tile: t.tile,
             op: cause.op,

@@ -32,7 +32,7 @@ package pim_pkg;
   localparam logic [2:0] ErrBadAddr = 3'd2;
   localparam logic [2:0] ErrBadLevel = 3'd4;
   // Status words: READ_STAT addresses below it.
-  localparam int StatCount = 11;
+  localparam int StatCount = 21;
   localparam int StatSaturations = 0;
   localparam int StatErrors = 1;
   localparam int StatProducts = 2;
@@ -44,6 +44,20 @@ package pim_pkg;
   localparam int StatHSaturations = 8;
   localparam int StatFlips = 9;
   localparam int StatWithheld = 10;
+  localparam int StatDacDrives = 11;
+  localparam int StatForwardReads = 12;
+  localparam int StatTransposeReads = 13;
+  localparam int StatConversions = 14;
+  localparam int StatShiftAdds = 15;
+  localparam int StatUpdateSteps = 16;
+  localparam int StatCellReads = 17;
+  localparam int StatCellWrites = 18;
+  localparam int StatAccUpdates = 19;
+  localparam int StatBufferAccesses = 20;
+  // The first cost event's status word (pim_events).
+  localparam int StatEvents = 11;
+  // Cost events counted (pim_events).
+  localparam int EventCount = 10;
   // Width of the saturating status counters.
   localparam int CntW = 32;
   // Width of a solve's status code.

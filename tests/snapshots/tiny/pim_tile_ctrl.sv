@@ -576,6 +576,40 @@ module pim_tile_ctrl #(
   assign pulses_sum  = (CntW+1)'({1'b0, pulses_q}) + (CntW+1)'(pulses);
   assign chi_sat_sum = {1'b0, chi_sat_q} + (CntW+1)'(mix_chi_sat_i);
 
+  // Cost events (pim_events), status words StatEvents and above.
+  logic [pim_pkg::EventCount*CntW-1:0] events;
+  logic                                buffer_access;
+  assign buffer_access = x_we || d_we || (accept && cmd_op_i == pim_pkg::OpReadY && line_ok)
+                         || (HasTiki && accept && cmd_op_i == pim_pkg::OpWriteProb
+                             && tiki_err_i == '0);
+  pim_events #(
+    .Rows     (Rows),
+    .Cols     (Cols),
+    .Slices   (Slices),
+    .NumAdc   (NumAdc),
+    .HasMixed (HasMixed),
+    .HasTiki  (HasTiki),
+    .DataW    (DataW)
+  ) u_events (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .clear_i     (accept && cmd_op_i == pim_pkg::OpClear),
+    .sample_i    (sample_o),
+    .transpose_i (transpose_q),
+    .read_a_i    (read_a_q),
+    .adc_valid_i (v2_q),
+    .acc_valid_i (v3_q),
+    .opa_step_i  (opa_step),
+    .crs_read_i  (crs_read),
+    .prog_we_i   (prog_we_o),
+    .accept_i    (accept),
+    .op_i        (cmd_op_i),
+    .data_i      (cmd_data_i),
+    .buffer_i    (buffer_access),
+    .tiki_ok_i   (tiki_err_i == '0),
+    .events_o    (events)
+  );
+
   logic [CntW-1:0] stat_word;
   always_comb begin
     unique case (cmd_addr_i)
@@ -590,7 +624,12 @@ module pim_tile_ctrl #(
       AddrW'(pim_pkg::StatHSaturations):   stat_word = tiki_stat_i[1*CntW +: CntW];
       AddrW'(pim_pkg::StatFlips):          stat_word = tiki_stat_i[2*CntW +: CntW];
       AddrW'(pim_pkg::StatWithheld):       stat_word = tiki_stat_i[3*CntW +: CntW];
-      default:   stat_word = '0;
+      default: begin
+        stat_word = '0;
+        if (stat_ok && {1'b0, cmd_addr_i} >= (AddrW+1)'(pim_pkg::StatEvents)) begin
+          stat_word = events[(32'(cmd_addr_i) - pim_pkg::StatEvents)*CntW +: CntW];
+        end
+      end
     endcase
   end
 

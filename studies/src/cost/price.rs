@@ -1,0 +1,197 @@
+//! Prices counted work with a cost table: energy per phase and component, latency per phase,
+//! area per component (`docs/cost.md` gives the model).
+
+use super::phase::{Phase, PhaseWork, Work};
+use super::table::CostTable;
+use anyhow::Result;
+use pimforge_golden::events::Event;
+use pimforge_golden::TileShape;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The cost of one phase.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PhaseCost {
+    pub phase: &'static str,
+    /// Dynamic energy per component, pJ.
+    pub dynamic_pj: BTreeMap<String, f64>,
+    /// Leakage of every component of the tiles used, over the phase's latency, pJ.
+    pub leakage_pj: f64,
+    pub energy_pj: f64,
+    /// One operation after another, as the host program issues them.
+    pub latency_ns: f64,
+    /// The tiles' work overlapped (the longest tile): a bound for a schedule that runs the tiles
+    /// of a phase in parallel.
+    pub overlapped_ns: f64,
+}
+
+/// Energy and time of a run's training phases (forward, backward, update, resolve).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub energy_pj: f64,
+    pub latency_ns: f64,
+    pub overlapped_ns: f64,
+}
+
+/// What a run cost.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CostReport {
+    pub table: String,
+    pub clock_ns: f64,
+    pub tiles: usize,
+    pub phases: Vec<PhaseCost>,
+    /// The training phases together.
+    pub training: Totals,
+    /// The training phases per training sample, and per epoch.
+    pub per_sample: Option<Totals>,
+    pub per_epoch: Option<Totals>,
+    /// Area of the tiles used per component, um^2 (the analog parts and the table's digital
+    /// units; the synthesised logic is reported by `pimforge synth`).
+    pub area_um2: BTreeMap<String, f64>,
+}
+
+/// The latency of `w` on one tile, ns: its cycles at the table's clock, each sequential update
+/// step stretched to the update latency and each serial cell access to the serial latency
+/// where those exceed a cycle.
+pub fn latency_ns(t: &CostTable, shape: &TileShape, w: &Work) -> f64 {
+    let clk = t.clock_ns;
+    let stretch = |ev: Event| (t.entry(ev).latency_ns - clk).max(0.0);
+    let arrays = shape.slices().max(1) as f64;
+    let serial = (w.events[Event::CellReads].max(w.events[Event::CellWrites]) as f64 / arrays)
+        * stretch(Event::CellReads).max(stretch(Event::CellWrites));
+    w.cycles as f64 * clk + w.update_rounds as f64 * stretch(Event::UpdateSteps) + serial
+}
+
+/// Prices the work of each tile (`per_tile`, one entry per tile used) of `shape`; `samples`:
+/// training samples the work covers.
+pub fn price(
+    t: &CostTable,
+    shape: &TileShape,
+    per_tile: &[PhaseWork],
+    samples: usize,
+    epochs: usize,
+) -> Result<CostReport> {
+    let mut unit = BTreeMap::new();
+    for ev in Event::ALL {
+        unit.insert(ev, t.energy_pj(ev, shape));
+    }
+    let leak_mw: f64 = t
+        .components
+        .iter()
+        .map(|e| e.leak_mw * CostTable::instances(e, shape) as f64)
+        .sum::<f64>()
+        * per_tile.len() as f64;
+    let mut phases = Vec::new();
+    let mut training = Totals::default();
+    for p in Phase::ALL {
+        let mut dynamic_pj: BTreeMap<String, f64> = BTreeMap::new();
+        let (mut serial_ns, mut longest_ns) = (0.0f64, 0.0f64);
+        for w in per_tile.iter().map(|pw| pw.get(p)) {
+            for (ev, n) in w.events.iter() {
+                let c = t.entry(ev).component.clone();
+                *dynamic_pj.entry(c).or_default() += n as f64 * unit[&ev];
+            }
+            let ns = latency_ns(t, shape, w);
+            serial_ns += ns;
+            longest_ns = longest_ns.max(ns);
+        }
+        let leakage_pj = leak_mw * serial_ns;
+        let energy_pj = dynamic_pj.values().sum::<f64>() + leakage_pj;
+        if p.is_training() {
+            training.energy_pj += energy_pj;
+            training.latency_ns += serial_ns;
+            training.overlapped_ns += longest_ns;
+        }
+        phases.push(PhaseCost {
+            phase: p.key(),
+            dynamic_pj,
+            leakage_pj,
+            energy_pj,
+            latency_ns: serial_ns,
+            overlapped_ns: longest_ns,
+        });
+    }
+    let per = |n: usize| {
+        (n > 0).then(|| Totals {
+            energy_pj: training.energy_pj / n as f64,
+            latency_ns: training.latency_ns / n as f64,
+            overlapped_ns: training.overlapped_ns / n as f64,
+        })
+    };
+    let (per_sample, per_epoch) = (per(samples), per(epochs));
+    let mut area_um2: BTreeMap<String, f64> = BTreeMap::new();
+    for e in &t.components {
+        let a = e.area_um2 * CostTable::instances(e, shape) as f64 * per_tile.len() as f64;
+        *area_um2.entry(e.component.clone()).or_default() += a;
+    }
+    Ok(CostReport {
+        table: t.name.clone(),
+        clock_ns: t.clock_ns,
+        tiles: per_tile.len(),
+        phases,
+        training,
+        per_sample,
+        per_epoch,
+        area_um2,
+    })
+}
+
+impl CostReport {
+    /// One line: energy and time per training sample, and the largest phase.
+    pub fn summary(&self) -> String {
+        let top = self
+            .phases
+            .iter()
+            .filter(|p| {
+                Phase::ALL
+                    .iter()
+                    .any(|q| q.key() == p.phase && q.is_training())
+            })
+            .max_by(|a, b| a.energy_pj.total_cmp(&b.energy_pj));
+        let share =
+            |p: &PhaseCost| 100.0 * p.energy_pj / self.training.energy_pj.max(f64::MIN_POSITIVE);
+        let per = match self.per_sample {
+            Some(s) => format!(
+                "{} and {} per training sample",
+                energy(s.energy_pj),
+                time(s.latency_ns)
+            ),
+            None => "no training samples".into(),
+        };
+        format!(
+            "cost ({} table, {} tiles): {per}; training {} in {}{}",
+            self.table,
+            self.tiles,
+            energy(self.training.energy_pj),
+            time(self.training.latency_ns),
+            top.map(|p| format!(", {:.0}% of it in {}", share(p), p.phase))
+                .unwrap_or_default()
+        )
+    }
+}
+
+/// `pj` with an SI prefix.
+pub fn energy(pj: f64) -> String {
+    si(pj * 1e-12, "J")
+}
+
+/// `ns` with an SI prefix.
+pub fn time(ns: f64) -> String {
+    si(ns * 1e-9, "s")
+}
+
+fn si(v: f64, unit: &str) -> String {
+    let prefixes = [
+        (1.0, ""),
+        (1e-3, "m"),
+        (1e-6, "u"),
+        (1e-9, "n"),
+        (1e-12, "p"),
+    ];
+    let (scale, p) = prefixes
+        .iter()
+        .find(|(s, _)| v.abs() >= *s)
+        .copied()
+        .unwrap_or((1e-15, "f"));
+    format!("{:.3} {p}{unit}", v / scale)
+}

@@ -1,0 +1,352 @@
+//! Cost tables: what one counted event costs in energy and time, and what each component adds
+//! in leakage and area (YAML, `assets/cost/`; `docs/cost.md` gives every number's source).
+
+use anyhow::{bail, Context, Result};
+use pimforge_golden::events::Event;
+use pimforge_golden::TileShape;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The built-in tables: name and YAML text.
+pub const BUILT_IN: [(&str, &str); 2] = [
+    ("panther", include_str!("../../../assets/cost/panther.yaml")),
+    ("isaac", include_str!("../../../assets/cost/isaac.yaml")),
+];
+
+/// The array size the crossbar entries are quoted for (128 x 128 cells).
+pub const REFERENCE_CELLS: f64 = 16384.0;
+/// The access width the memory entries are quoted for.
+pub const REFERENCE_BITS: f64 = 256.0;
+/// Energy of an ADC conversion against the 8-bit one, for 4..=10 bits (the ISAAC ADC table of
+/// Accelergy's hwcomponents library, after Saberi et al. 2011: 0.79 .. 2.38 pJ).
+pub const ADC_BITS_RATIO: [(u32, f64); 7] = [
+    (4, 0.79 / 1.666666667),
+    (5, 0.99 / 1.666666667),
+    (6, 1.20 / 1.666666667),
+    (7, 1.42 / 1.666666667),
+    (8, 1.0),
+    (9, 1.969078145 / 1.666666667),
+    (10, 2.379022742 / 1.666666667),
+];
+
+/// The energy of a `bits`-bit conversion against an 8-bit one: [`ADC_BITS_RATIO`] within 4..=10
+/// bits, doubling per bit beyond its ends (the library's own resolution scaling, `pow_base(2)`).
+pub fn adc_ratio(bits: u32) -> f64 {
+    let (lo, hi) = (ADC_BITS_RATIO[0], ADC_BITS_RATIO[ADC_BITS_RATIO.len() - 1]);
+    match ADC_BITS_RATIO.iter().find(|(b, _)| *b == bits) {
+        Some((_, r)) => *r,
+        None if bits > hi.0 => hi.1 * 2f64.powi((bits - hi.0) as i32),
+        None => lo.1 / 2f64.powi((lo.0 - bits) as i32),
+    }
+}
+
+/// How an entry's energy scales with the design.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scale {
+    None,
+    /// With the cells of one array, against [`REFERENCE_CELLS`].
+    Cells,
+    /// With the ADC's bits ([`ADC_BITS_RATIO`]).
+    AdcBits,
+    /// With the width of a value (the tile's data word), against [`REFERENCE_BITS`].
+    DataBits,
+}
+
+/// How many of a component one tile has (for its area and leakage).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Instances {
+    /// One per line (the DACs).
+    Lines,
+    /// One per ADC of every slice.
+    Adcs,
+    /// One per array (slice), plus A of a Tiki-Taka tile.
+    Arrays,
+    /// One per tile.
+    Tile,
+}
+
+/// One priced action.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub component: String,
+    /// The counted event it prices (`docs/hardware.md`, status words 11..20).
+    pub event: String,
+    /// Energy per event, pJ (before [`Scale`]).
+    pub energy_pj: f64,
+    /// Time of one event, ns (the latency model uses it where an operation's analog time
+    /// exceeds its cycles).
+    pub latency_ns: f64,
+    /// Leakage per instance, mW.
+    pub leak_mw: f64,
+    /// Area per instance, um^2.
+    pub area_um2: f64,
+    pub instances: Instances,
+    pub scale: Scale,
+    pub source: String,
+}
+
+/// A cost table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostTable {
+    pub name: String,
+    /// The tile's clock period, ns.
+    pub clock_ns: f64,
+    /// Technology node, nm (documentation; the numbers are quoted at it).
+    pub node_nm: u32,
+    pub components: Vec<Entry>,
+}
+
+impl CostTable {
+    /// A built-in table by name, or a YAML file.
+    pub fn load(spec: &str) -> Result<CostTable> {
+        let (text, origin) = match BUILT_IN.iter().find(|(n, _)| *n == spec) {
+            Some((_, t)) => (t.to_string(), format!("built-in table '{spec}'")),
+            None if Path::new(spec).is_file() => (
+                std::fs::read_to_string(spec).with_context(|| format!("reading {spec}"))?,
+                spec.to_string(),
+            ),
+            None => bail!(
+                "cost table '{spec}': neither a built-in table ({}) nor a file",
+                BUILT_IN.map(|(n, _)| n).join(", ")
+            ),
+        };
+        let t: CostTable =
+            serde_norway::from_str(&text).with_context(|| format!("cost table {origin}"))?;
+        t.validate()
+            .with_context(|| format!("cost table {origin}"))?;
+        Ok(t)
+    }
+
+    /// Every field in range, every event priced exactly once.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.clock_ns.is_finite() && self.clock_ns > 0.0) {
+            bail!(
+                "clock_ns: {} must be a positive number of ns",
+                self.clock_ns
+            );
+        }
+        for (i, e) in self.components.iter().enumerate() {
+            let at = format!("components[{i}] ({})", e.component);
+            if Event::from_key(&e.event).is_none() {
+                let keys: Vec<String> = Event::ALL.iter().map(|e| e.key()).collect();
+                bail!(
+                    "{at}.event: '{}' is not one of {}",
+                    e.event,
+                    keys.join(", ")
+                );
+            }
+            for (field, v) in [
+                ("energy_pj", e.energy_pj),
+                ("latency_ns", e.latency_ns),
+                ("leak_mw", e.leak_mw),
+                ("area_um2", e.area_um2),
+            ] {
+                if !(v.is_finite() && v >= 0.0) {
+                    bail!("{at}.{field}: {v} must be a finite number >= 0");
+                }
+            }
+        }
+        for ev in Event::ALL {
+            let n = self
+                .components
+                .iter()
+                .filter(|e| e.event == ev.key())
+                .count();
+            if n != 1 {
+                bail!(
+                    "event {}: priced by {n} entries, must be exactly 1",
+                    ev.key()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The entry that prices `ev`.
+    pub fn entry(&self, ev: Event) -> &Entry {
+        self.components
+            .iter()
+            .find(|e| e.event == ev.key())
+            .expect("a validated table prices every event")
+    }
+
+    /// Sets `COMPONENT_EVENT.FIELD=VALUE` (`--cost-set adc.energy_pj=1.2`: the entry is named
+    /// by its event or, where unique, its component).
+    pub fn set(&mut self, assignment: &str) -> Result<()> {
+        let Some((path, value)) = assignment.split_once('=') else {
+            bail!("--cost-set '{assignment}': expected ENTRY.FIELD=VALUE");
+        };
+        let value: f64 = value
+            .trim()
+            .parse()
+            .with_context(|| format!("--cost-set '{assignment}': the value must be a number"))?;
+        if path == "clock_ns" {
+            self.clock_ns = value;
+            return self.validate();
+        }
+        let Some((name, field)) = path.split_once('.') else {
+            bail!("--cost-set '{assignment}': expected ENTRY.FIELD=VALUE or clock_ns=VALUE");
+        };
+        let hits: Vec<usize> = (0..self.components.len())
+            .filter(|&i| self.components[i].event == name || self.components[i].component == name)
+            .collect();
+        let [i] = hits[..] else {
+            bail!(
+                "--cost-set '{assignment}': '{name}' names {} entries; name one by its event",
+                hits.len()
+            );
+        };
+        let e = &mut self.components[i];
+        let slot = match field {
+            "energy_pj" => &mut e.energy_pj,
+            "latency_ns" => &mut e.latency_ns,
+            "leak_mw" => &mut e.leak_mw,
+            "area_um2" => &mut e.area_um2,
+            _ => bail!(
+                "--cost-set '{assignment}': field '{field}' is not one of energy_pj, latency_ns, leak_mw, area_um2"
+            ),
+        };
+        *slot = value;
+        self.validate()
+    }
+
+    /// The energy of one `ev` on a tile of `shape`, pJ.
+    pub fn energy_pj(&self, ev: Event, shape: &TileShape) -> f64 {
+        let e = self.entry(ev);
+        let factor = match e.scale {
+            Scale::None => 1.0,
+            Scale::Cells => (shape.rows * shape.cols) as f64 / REFERENCE_CELLS,
+            Scale::DataBits => shape.data_bits() as f64 / REFERENCE_BITS,
+            Scale::AdcBits => adc_ratio(shape.adc.bits),
+        };
+        e.energy_pj * factor
+    }
+
+    /// How many instances of `e`'s component a tile of `shape` has.
+    pub fn instances(e: &Entry, shape: &TileShape) -> usize {
+        match e.instances {
+            Instances::Lines => shape.lines(),
+            Instances::Adcs => shape.adcs() * shape.slices(),
+            Instances::Arrays => shape.slices() + shape.tiki.is_some() as usize,
+            Instances::Tile => 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cost::phase::{PhaseWork, Work};
+    use crate::cost::price::price;
+    use crate::cost::Phase;
+
+    /// A 128x128 tile of 8 slices, 8-bit ADCs, one per line: every entry at its quoted size.
+    fn reference_shape() -> TileShape {
+        let mut s = pimforge_gen::presets::preset("puma").unwrap().shape();
+        s.adc.bits = 8;
+        s
+    }
+
+    #[test]
+    fn built_in_tables_load_and_price_every_event() {
+        for (name, _) in BUILT_IN {
+            let t = CostTable::load(name).unwrap();
+            assert_eq!(t.name, name);
+            assert!(Event::ALL.iter().all(|&e| t.entry(e).event == e.key()));
+        }
+    }
+
+    #[test]
+    fn each_entry_prices_a_known_count_as_computed_by_hand() {
+        let s = reference_shape();
+        assert_eq!((s.rows, s.cols, s.data_bits()), (128, 128, 16));
+        // PANTHER: pJ per event at 128x128, 8 bits, 16-bit values (docs/cost.md).
+        let want = [
+            (Event::DacDrives, 0.00350625),
+            (Event::ForwardReads, 3.09 * 100.0),
+            (Event::TransposeReads, 3.09 * 100.0),
+            (Event::Conversions, 1.8),
+            (Event::ShiftAdds, 0.045),
+            (Event::UpdateSteps, 4.44 * 20.0),
+            (Event::CellReads, 6500.0 / 16384.0),
+            (Event::CellWrites, 1.37983),
+            (Event::AccUpdates, 0.373 * 32.0 / 45.0),
+            (Event::BufferAccesses, 17.2 * 16.0 / 256.0),
+        ];
+        let t = CostTable::load("panther").unwrap();
+        for (ev, pj) in want {
+            let mut w = Work::default();
+            w.events[ev] = 1000;
+            let mut pw = PhaseWork::default();
+            pw.add(Phase::Forward, w);
+            let r = price(&t, &s, &[pw], 0, 0).unwrap();
+            let got: f64 = r.phases[Phase::Forward as usize].dynamic_pj.values().sum();
+            assert!(
+                (got - 1000.0 * pj).abs() < 1e-6 * got.max(1.0),
+                "{ev:?}: {got} pJ"
+            );
+        }
+        // The ISAAC ADC: 1.667 pJ at 8 bits, its table at 4 and 10, doubling per bit past 10.
+        let isaac = CostTable::load("isaac").unwrap();
+        let mut s4 = s.clone();
+        for (bits, pj) in [
+            (8, 1.666666667),
+            (4, 0.79),
+            (10, 2.379022742),
+            (12, 9.516090968),
+        ] {
+            s4.adc.bits = bits;
+            let got = isaac.energy_pj(Event::Conversions, &s4);
+            assert!((got - pj).abs() < 1e-6, "{bits} bits: {got}");
+        }
+        // Crossbar entries scale with the array's cells.
+        let mut small = s.clone();
+        (small.rows, small.cols) = (64, 32);
+        let got = t.energy_pj(Event::ForwardReads, &small);
+        assert!((got - 309.0 / 8.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn latency_and_leakage_follow_the_documented_model() {
+        let s = reference_shape();
+        let t = CostTable::load("panther").unwrap();
+        // One OPA of 16-bit inputs: its cycles at 1 ns (128 + 128 operand writes, 4 x 16 + 1
+        // steps), and 64 update rounds stretched from 1 to 20 ns.
+        let w = crate::cost::work::of(&s, crate::cost::TileOp::Opa);
+        assert_eq!((w.cycles, w.update_rounds), (128 + 128 + 65, 64));
+        let ns = crate::cost::price::latency_ns(&t, &s, &w);
+        assert!((ns - (321.0 + 64.0 * 19.0)).abs() < 1e-9, "{ns}");
+        let mut pw = PhaseWork::default();
+        pw.add(Phase::Update, w);
+        let r = price(&t, &s, &[pw, pw], 2, 1).unwrap();
+        let leak_mw: f64 = 128.0 * 0.000390625 + 128.0 * 8.0 * (0.2 + 0.005) + 0.46;
+        let p = &r.phases[Phase::Update as usize];
+        assert!((p.leakage_pj - 2.0 * leak_mw * 2.0 * ns).abs() < 1e-6 * p.leakage_pj);
+        assert!((p.latency_ns - 2.0 * ns).abs() < 1e-9 && (p.overlapped_ns - ns).abs() < 1e-9);
+        assert_eq!(r.per_sample.unwrap().energy_pj, p.energy_pj / 2.0);
+    }
+
+    #[test]
+    fn bad_tables_and_overrides_name_the_field() {
+        let mut t = CostTable::load("panther").unwrap();
+        t.set("adc.energy_pj=2.5").unwrap();
+        assert_eq!(t.entry(Event::Conversions).energy_pj, 2.5);
+        t.set("transpose_reads.latency_ns=3").unwrap();
+        let err = |t: &mut CostTable, s: &str| t.set(s).unwrap_err().to_string();
+        assert!(err(&mut t, "crossbar.energy_pj=1").contains("names 2 entries"));
+        assert!(err(&mut t, "adc.power=1").contains("energy_pj, latency_ns"));
+        assert!(err(&mut t, "adc.energy_pj=-1").contains("components[3] (adc).energy_pj"));
+        assert!(err(&mut t, "clock_ns=0").contains("clock_ns"));
+        let mut bad = CostTable::load("isaac").unwrap();
+        bad.components[0].event = "dac_drive".into();
+        assert!(format!("{:#}", bad.validate().unwrap_err()).contains("is not one of dac_drives"));
+        assert!(CostTable::load("nope")
+            .unwrap_err()
+            .to_string()
+            .contains("panther, isaac"));
+    }
+}
