@@ -46,6 +46,9 @@ enum Cmd {
     Map(cmd::map::MapArgs),
     /// Plot the test accuracy of several `train` reports in one PNG.
     Plot(cmd::plot::PlotArgs),
+    /// Price finished `train` runs again from their counted events: with any cost table,
+    /// against PANTHER's baselines, accuracy against energy per training sample.
+    Cost(cmd::cost::CostCmdArgs),
     /// Solve one's own system A x = b (Matrix Market files) on the refinement controller
     /// (golden model, or pim_solver in lock-step).
     Solve(cmd::solve::SolveArgs),
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Cmd::Map(a) => cmd::map::run(a, dry),
         Cmd::Replay(a) => cmd::replay::run(a, dry),
         Cmd::Plot(a) => cmd::plot::run(a, dry),
+        Cmd::Cost(a) => cmd::cost::run(a, dry),
         Cmd::Refine(a) => cmd::refine::run(a, dry),
         Cmd::Solve(a) => cmd::solve::run(a, dry),
         Cmd::Kfac(a) => cmd::kfac::run(a, dry),

@@ -194,6 +194,48 @@ fn train_writes_a_report_and_a_plot_and_plot_combines_runs() {
         "{table}"
     );
     assert!(plot.join("accuracy.png").is_file());
+    // What the runs cost: in the report, and priced again with PANTHER's baselines.
+    let report: serde_json::Value =
+        serde_json::from_slice(&fs::read(&reports[0]).unwrap()).unwrap();
+    let per_sample = report["cost"]["per_sample"]["energy_pj"].as_f64().unwrap();
+    assert!(per_sample > 0.0 && report["cost"]["table"] == "panther");
+    assert!(reports[0].with_file_name("cost.png").is_file());
+    let (png, json) = (tmp.path().join("cost.png"), tmp.path().join("cost.json"));
+    let out = pimforge()
+        .arg("cost")
+        .args(&reports)
+        .args(["--compare", "panther-digital,panther-pipelayer", "--plot"])
+        .arg(&png)
+        .arg("--json")
+        .arg(&json)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("opa on digits")
+            && text.contains("panther-pipelayer")
+            && text.contains("1.00x"),
+        "{text}"
+    );
+    assert_eq!(&fs::read(&png).unwrap()[..4], b"\x89PNG");
+    let doc: serde_json::Value = serde_json::from_slice(&fs::read(&json).unwrap()).unwrap();
+    let again = doc["runs"][0]["costs"][0]["per_sample"]["energy_pj"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (again - per_sample).abs() <= 1e-9 * per_sample,
+        "priced again: {again}"
+    );
+    let err = pimforge()
+        .args(["cost", "--cost", "nope"])
+        .arg(&reports[0])
+        .assert()
+        .failure();
+    let msg = String::from_utf8_lossy(&err.get_output().stderr).into_owned();
+    assert!(
+        msg.contains("--cost nope") && msg.contains("panther, isaac"),
+        "{msg}"
+    );
 }
 
 #[test]

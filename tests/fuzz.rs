@@ -291,6 +291,8 @@ const COMMANDS: &[(&str, &[&str])] = &[
             "--stochastic-rows",
             "--synthetic",
             "--out",
+            "--cost",
+            "--cost-set",
         ],
     ),
     (
@@ -298,6 +300,10 @@ const COMMANDS: &[(&str, &[&str])] = &[
         &["--preset", "--tiles", "--network", "--order", "--json"],
     ),
     ("plot", &["--out", "--title"]),
+    (
+        "cost",
+        &["--cost", "--cost-set", "--compare", "--plot", "--json"],
+    ),
     (
         "refine",
         &[
@@ -403,7 +409,7 @@ fn random_command_lines_never_panic_and_name_the_flag() {
         .map(|_| {
             let (cmd, flags) = COMMANDS.choose(&mut rng).unwrap();
             let mut argv = vec![cmd.to_string(), "--dry-run".to_string()];
-            if *cmd == "plot" {
+            if *cmd == "plot" || *cmd == "cost" {
                 argv.push(flag_value(&mut rng));
             }
             for _ in 0..rng.random_range(0..4) {

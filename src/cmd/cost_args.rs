@@ -1,6 +1,6 @@
 //! The cost-table flags of the commands whose reports carry a cost (`docs/cost.md`).
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 use pimforge_studies::cost::CostTable;
 
@@ -24,7 +24,8 @@ pub struct CostArgs {
 impl CostArgs {
     /// The table with the overrides applied, validated.
     pub fn table(&self) -> Result<CostTable> {
-        let mut t = CostTable::load(&self.table)?;
+        let mut t =
+            CostTable::load(&self.table).with_context(|| format!("--cost {}", self.table))?;
         for s in &self.set {
             t.set(s)?;
         }

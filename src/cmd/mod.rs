@@ -3,6 +3,7 @@
 #[macro_use]
 pub mod say;
 pub mod config;
+pub mod cost;
 pub mod cost_args;
 pub mod data;
 pub mod flags;

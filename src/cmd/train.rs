@@ -82,7 +82,7 @@ pub struct TrainArgs {
     pub stochastic_rows: bool,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Report directory (report.json, accuracy.png), rewritten after every epoch; default
+    /// Report directory (report.json, accuracy.png, cost.png), rewritten after every epoch; default
     /// build/train/<design>-<algorithm>-<backend>-s<seed>. A report of another run there is
     /// never replaced.
     #[arg(long)]

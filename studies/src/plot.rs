@@ -35,20 +35,67 @@ const COLORS: [RGBColor; 9] = [
     RGBColor(0, 120, 90),
 ];
 
-/// Renders `series` in `frame` as a PNG; a dashed series takes the colour of the solid series
-/// before it.
-pub fn line_png(frame: &Frame, series: &[Series]) -> Result<Vec<u8>> {
+/// A plotting error as an `anyhow` error.
+pub fn err(e: &dyn std::fmt::Display) -> anyhow::Error {
+    anyhow!("plot: {e}")
+}
+
+/// The colour of series `i`.
+pub fn color(i: usize) -> RGBColor {
+    COLORS[i % COLORS.len()]
+}
+
+/// A `w` x `h` PNG of what `draw` puts on a white drawing area (the embedded font registered
+/// as `sans-serif`).
+pub fn png(
+    (w, h): (u32, u32),
+    draw: impl FnOnce(&DrawingArea<BitMapBackend, plotters::coord::Shift>) -> Result<()>,
+) -> Result<Vec<u8>> {
     static FONT_ONCE: std::sync::Once = std::sync::Once::new();
     FONT_ONCE.call_once(|| {
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
     });
-    let err = |e: &dyn std::fmt::Display| anyhow!("plot: {e}");
-    let (w, h) = (960u32, 600u32);
     let mut rgb = vec![0u8; (w * h * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
-        let mut chart = ChartBuilder::on(&root)
+        draw(&root)?;
+        root.present().map_err(|e| err(&e))?;
+    }
+    let img = image::RgbImage::from_raw(w, h, rgb).expect("buffer size matches");
+    let mut png = Vec::new();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut png),
+        image::ImageOutputFormat::Png,
+    )?;
+    Ok(png)
+}
+
+/// Draws the legend of `chart`'s labelled series at `at`.
+pub fn legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    at: SeriesLabelPosition,
+) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(at)
+        .label_font(("sans-serif", 14))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| err(&e))?;
+    Ok(())
+}
+
+/// Renders `series` in `frame` as a PNG; a dashed series takes the colour of the solid series
+/// before it.
+pub fn line_png(frame: &Frame, series: &[Series]) -> Result<Vec<u8>> {
+    png((960, 600), |root| {
+        let mut chart = ChartBuilder::on(root)
             .caption(frame.title, ("sans-serif", 22))
             .margin(16)
             .x_label_area_size(44)
@@ -62,16 +109,15 @@ pub fn line_png(frame: &Frame, series: &[Series]) -> Result<Vec<u8>> {
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(|e| err(&e))?;
-        let mut color = 0usize;
+        let mut c = 0usize;
         for (i, s) in series.iter().enumerate() {
             if i > 0 && !s.dashed {
-                color += 1;
+                c += 1;
             }
-            let c = COLORS[color % COLORS.len()];
             let style = if s.dashed {
-                c.mix(0.45).stroke_width(1)
+                color(c).mix(0.45).stroke_width(1)
             } else {
-                c.stroke_width(2)
+                color(c).stroke_width(2)
             };
             chart
                 .draw_series(LineSeries::new(s.points.iter().cloned(), style))
@@ -79,21 +125,7 @@ pub fn line_png(frame: &Frame, series: &[Series]) -> Result<Vec<u8>> {
                 .label(s.label.clone())
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font(("sans-serif", 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| err(&e))?;
-        root.present().map_err(|e| err(&e))?;
-    }
-    let img = image::RgbImage::from_raw(w, h, rgb).expect("buffer size matches");
-    let mut png = Vec::new();
-    img.write_to(
-        &mut std::io::Cursor::new(&mut png),
-        image::ImageOutputFormat::Png,
-    )?;
-    Ok(png)
+        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        Ok(())
+    })
 }

@@ -2,6 +2,7 @@
 //! table into energy, latency and area (`docs/cost.md`).
 
 pub mod phase;
+pub mod plot;
 pub mod price;
 pub mod table;
 pub mod work;

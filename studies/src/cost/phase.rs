@@ -57,6 +57,8 @@ pub struct Work {
     /// In-array update steps taken one after another (an OPA bit-step of all slices at once, a
     /// transfer row, a pulse slot): each lasts at least the table's update latency.
     pub update_rounds: u64,
+    /// Planes sampled (all slices at once): each lasts at least the table's array read latency.
+    pub planes: u64,
 }
 
 impl std::ops::AddAssign for Work {
@@ -64,6 +66,7 @@ impl std::ops::AddAssign for Work {
         self.events += o.events;
         self.cycles += o.cycles;
         self.update_rounds += o.update_rounds;
+        self.planes += o.planes;
     }
 }
 
@@ -108,6 +111,7 @@ impl Serialize for PhaseWork {
             let mut fields = serde_json::Map::new();
             fields.insert("cycles".into(), w.cycles.into());
             fields.insert("update_rounds".into(), w.update_rounds.into());
+            fields.insert("planes".into(), w.planes.into());
             for (e, n) in w.events.iter() {
                 fields.insert(e.key(), n.into());
             }
@@ -125,6 +129,7 @@ pub fn from_json(v: &serde_json::Value) -> Option<PhaseWork> {
         let slot = &mut w.0[p as usize];
         slot.cycles = o.get("cycles")?.as_u64()?;
         slot.update_rounds = o.get("update_rounds")?.as_u64()?;
+        slot.planes = o.get("planes")?.as_u64()?;
         for e in Event::ALL {
             slot.events[e] = o.get(e.key())?.as_u64()?;
         }

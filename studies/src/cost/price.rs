@@ -50,16 +50,20 @@ pub struct CostReport {
     pub area_um2: BTreeMap<String, f64>,
 }
 
-/// The latency of `w` on one tile, ns: its cycles at the table's clock, each sequential update
-/// step stretched to the update latency and each serial cell access to the serial latency
-/// where those exceed a cycle.
+/// The latency of `w` on one tile, ns: its cycles at the table's clock, each plane sampled
+/// stretched to the array read latency, each sequential update step to the update latency and
+/// each serial cell access to the serial latency, where those exceed a cycle.
 pub fn latency_ns(t: &CostTable, shape: &TileShape, w: &Work) -> f64 {
     let clk = t.clock_ns;
     let stretch = |ev: Event| (t.entry(ev).latency_ns - clk).max(0.0);
     let arrays = shape.slices().max(1) as f64;
     let serial = (w.events[Event::CellReads].max(w.events[Event::CellWrites]) as f64 / arrays)
         * stretch(Event::CellReads).max(stretch(Event::CellWrites));
-    w.cycles as f64 * clk + w.update_rounds as f64 * stretch(Event::UpdateSteps) + serial
+    let read = stretch(Event::ForwardReads).max(stretch(Event::TransposeReads));
+    w.cycles as f64 * clk
+        + w.planes as f64 * read
+        + w.update_rounds as f64 * stretch(Event::UpdateSteps)
+        + serial
 }
 
 /// Prices the work of each tile (`per_tile`, one entry per tile used) of `shape`; `samples`:

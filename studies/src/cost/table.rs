@@ -8,10 +8,37 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// The built-in tables: name and YAML text.
-pub const BUILT_IN: [(&str, &str); 2] = [
+pub const BUILT_IN: [(&str, &str); 5] = [
     ("panther", include_str!("../../../assets/cost/panther.yaml")),
     ("isaac", include_str!("../../../assets/cost/isaac.yaml")),
+    (
+        "panther-cmos-op",
+        include_str!("../../../assets/cost/panther-cmos-op.yaml"),
+    ),
+    (
+        "panther-digital",
+        include_str!("../../../assets/cost/panther-digital.yaml"),
+    ),
+    (
+        "panther-pipelayer",
+        include_str!("../../../assets/cost/panther-pipelayer.yaml"),
+    ),
 ];
+
+/// A table file: its own entries, or another table with some numbers changed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableFile {
+    name: String,
+    /// The table this one changes (a built-in table or a file).
+    base: Option<String>,
+    /// `ENTRY.FIELD=VALUE` changes of the base, as `--cost-set` spells them.
+    #[serde(default)]
+    set: Vec<String>,
+    clock_ns: Option<f64>,
+    node_nm: Option<u32>,
+    components: Option<Vec<Entry>>,
+}
 
 /// The array size the crossbar entries are quoted for (128 x 128 cells).
 pub const REFERENCE_CELLS: f64 = 16384.0;
@@ -114,8 +141,25 @@ impl CostTable {
                 BUILT_IN.map(|(n, _)| n).join(", ")
             ),
         };
-        let t: CostTable =
+        let f: TableFile =
             serde_norway::from_str(&text).with_context(|| format!("cost table {origin}"))?;
+        let mut t = match (&f.base, f.components) {
+            (Some(base), None) => {
+                let mut t = CostTable::load(base).with_context(|| format!("{origin}: base"))?;
+                t.name = f.name.clone();
+                t
+            }
+            (None, Some(components)) => CostTable {
+                name: f.name.clone(),
+                clock_ns: f.clock_ns.unwrap_or(1.0),
+                node_nm: f.node_nm.unwrap_or(32),
+                components,
+            },
+            _ => bail!("cost table {origin}: give either `base` or `components`"),
+        };
+        for a in &f.set {
+            t.set(a).with_context(|| format!("cost table {origin}"))?;
+        }
         t.validate()
             .with_context(|| format!("cost table {origin}"))?;
         Ok(t)

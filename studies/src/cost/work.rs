@@ -34,6 +34,7 @@ pub enum TileOp {
 pub fn of(shape: &TileShape, op: TileOp) -> Work {
     let s = shape;
     let (rows, cols) = (s.rows, s.cols);
+    let mut planes = 0;
     let (events, cycles, rounds) = match op {
         TileOp::Load => {
             let mut e = Events::default();
@@ -46,6 +47,7 @@ pub fn of(shape: &TileShape, op: TileOp) -> Work {
             let (n_in, _) = dir.extent(s);
             let mut e = Events::product(s, dir);
             e += Events::buffer(n_in + outputs);
+            planes = s.planes();
             (e, n_in + s.mvm_cycles() + outputs, 0)
         }
         TileOp::Opa => {
@@ -68,6 +70,7 @@ pub fn of(shape: &TileShape, op: TileOp) -> Work {
         }
         TileOp::TikiTransfer => {
             let read = s.adc.share + 2;
+            planes = 1;
             (Events::tiki_transfer(s), read + cols + 2, 1)
         }
     };
@@ -75,5 +78,6 @@ pub fn of(shape: &TileShape, op: TileOp) -> Work {
         events,
         cycles: cycles as u64,
         update_rounds: rounds as u64,
+        planes: planes as u64,
     }
 }

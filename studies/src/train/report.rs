@@ -9,6 +9,7 @@ use super::mapping::Placement;
 use super::network::HostClips;
 use super::spec::NetworkSpec;
 use crate::cost::price::CostReport;
+use crate::cost::PhaseWork;
 use crate::plot::{line_png, Frame, Series};
 use anyhow::{anyhow, Context, Result};
 use pimforge_gen::output::write_tree;
@@ -33,6 +34,8 @@ pub struct Report {
     pub version: &'static str,
     pub design: String,
     pub config_hash: String,
+    /// The resolved config of the design (what `pimforge cost` prices the work on).
+    pub design_config: pimforge_gen::config::Config,
     pub backend: String,
     /// The data set trained on: where from, its split and the features' scaling.
     pub data: DataInfo,
@@ -60,6 +63,9 @@ pub struct Report {
     /// What the run cost, priced from the counted events (a finished run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostReport>,
+    /// The counted work of every tile used, per phase (what `pimforge cost` prices again).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tile_work: Vec<PhaseWork>,
 }
 
 impl Report {

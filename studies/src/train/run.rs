@@ -11,6 +11,7 @@ use super::mapping::{place, Placement};
 use super::reference;
 use super::report::{plot_png, Curve, Report, TOOL};
 use super::spec::NetworkSpec;
+use crate::cost::plot::bars_png;
 use crate::cost::price::price;
 use crate::cost::CostTable;
 use anyhow::{bail, Result};
@@ -54,7 +55,7 @@ pub struct TrainRun<'a> {
     pub replay: String,
     /// Work directory of RTL builds.
     pub work: PathBuf,
-    /// Report directory (`report.json`, `accuracy.png`).
+    /// Report directory (`report.json`, `accuracy.png`, `cost.png`).
     pub out: PathBuf,
     /// Where to write the host program the run issues (then the golden backend runs the
     /// cycle-level model, command by command).
@@ -156,6 +157,7 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
         version: pimforge_gen::emit::VERSION,
         design: r.name.clone(),
         config_hash: r.design.hash.clone(),
+        design_config: cfg.clone(),
         backend: r.backend.to_string(),
         data: r.data.info(),
         network: r.network.clone(),
@@ -174,6 +176,7 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
         train_samples_per_second: 0.0,
         lockstep: None,
         cost: None,
+        tile_work: vec![],
     };
     let t0 = Instant::now();
     let net = (&r.network, &placement);
@@ -206,6 +209,7 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
         .collect();
     let samples = report.samples_trained as usize;
     report.cost = Some(price(&r.cost, shape, &work, samples, tc.epochs)?);
+    report.tile_work = work;
     report.complete = true;
     if let (Some(path), Some(entries)) = (&r.record, backend.recorded()) {
         let meta = vec![
@@ -227,7 +231,7 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
     Ok(report)
 }
 
-/// Writes `report.json` and `accuracy.png` (atomically).
+/// Writes `report.json`, `accuracy.png` and `cost.png` (atomically).
 fn write(r: &TrainRun, report: &Report) -> Result<()> {
     let json = serde_json::to_string_pretty(report)? + "\n";
     let curves = vec![report.curve(), report.reference.clone()];
@@ -238,12 +242,16 @@ fn write(r: &TrainRun, report: &Report) -> Result<()> {
         report.train.algorithm
     );
     let png = plot_png(&title, &curves)?;
-    write_tree(
-        &r.out,
-        &[
-            ("report.json".to_string(), json.into_bytes()),
-            ("accuracy.png".to_string(), png),
-        ],
-        "--out",
-    )
+    let mut files = vec![
+        ("report.json".to_string(), json.into_bytes()),
+        ("accuracy.png".to_string(), png),
+    ];
+    if let Some(c) = &report.cost {
+        let title = format!(
+            "{} on {}: energy per phase ({} table)",
+            report.train.algorithm, r.name, c.table
+        );
+        files.push(("cost.png".to_string(), bars_png(&title, c)?));
+    }
+    write_tree(&r.out, &files, "--out")
 }
