@@ -375,6 +375,40 @@ mod tests {
     }
 
     #[test]
+    fn panthers_baselines_are_its_constants_files_arithmetic() {
+        let get = |t: &str, ev: Event| {
+            let e = CostTable::load(t).unwrap().entry(ev).clone();
+            (e.energy_pj, e.latency_ns)
+        };
+        let close = |a: (f64, f64), b: (f64, f64)| {
+            assert!((a.0 - b.0).abs() < 1e-3 && (a.1 - b.1).abs() < 1e-9, "{a:?} {b:?}")
+        };
+        // constants_cmosOP.py: xbar_op_lat = 20 x 12.8, xbar_op_pow = 4.44 x 3.27 / 12.8.
+        let cmos_op = (4.44 * 3.27 / 12.8 * 256.0, 256.0);
+        close(get("panther-cmos-op", Event::UpdateSteps), cmos_op);
+        close(get("panther-cmos-op", Event::ForwardReads), (2.74 * 100.0, 1.0));
+        // constants_digital.py: xbar_ip_lat = 100 x 8.97, xbar_ip_pow = 2.74 x 4.17 / 8.97.
+        close(get("panther-digital", Event::UpdateSteps), cmos_op);
+        let mvm = (2.74 * 4.17 / 8.97 * 897.0, 897.0);
+        close(get("panther-digital", Event::ForwardReads), mvm);
+        close(get("panther-digital", Event::TransposeReads), mvm);
+        // constants_pipelayer.py: xbar_op_lat = 100 + 100 (96000 / 1600) / 16,
+        // xbar_op_pow = 2.74 + 4.44 x 53.
+        let lat = 100.0 + 100.0 * (96000.0 / 1600.0) / 16.0;
+        close(
+            get("panther-pipelayer", Event::UpdateSteps),
+            ((2.74 + 4.44 * 53.0) * lat, lat),
+        );
+        // Everything else is PANTHER's.
+        let (p, d) = (
+            CostTable::load("panther").unwrap(),
+            CostTable::load("panther-digital").unwrap(),
+        );
+        assert_eq!(p.entry(Event::Conversions), d.entry(Event::Conversions));
+        assert_eq!(d.name, "panther-digital");
+    }
+
+    #[test]
     fn bad_tables_and_overrides_name_the_field() {
         let mut t = CostTable::load("panther").unwrap();
         t.set("adc.energy_pj=2.5").unwrap();
