@@ -311,3 +311,38 @@ fn injected_chopper_fault_is_caught() {
         "caught after the first transfer"
     );
 }
+
+/// Event counters that miss one ADC conversion per line group are caught at the first read of
+/// the conversion count, with the count off by the groups converted.
+#[test]
+fn injected_event_count_fault_is_caught() {
+    let seed = 5;
+    let faulty = prepare(&design("tiny", Some(Fault::EventCount)), &work(), false).unwrap();
+    let b = &faulty.built;
+    let stim = generate(&b.shape, &b.cells, &b.units, 100, seed);
+    let m = pimforge_tb::run(b, &stim, &options(seed, None))
+        .unwrap()
+        .expect_err("the event-count fault must be caught");
+    println!("{m}");
+    assert_eq!(m.signal, "rsp_data_o");
+    let groups = b.shape.planes() * b.shape.adc.share;
+    assert_eq!(
+        m.expected - m.actual,
+        (groups as u128) * (m.expected / (groups * b.shape.adcs() * b.shape.slices()) as u128),
+        "one conversion short per line group of every product since the last CLEAR"
+    );
+    let conversions = pimforge_golden::tile::stat::CONVERSIONS;
+    let first = stim
+        .commands
+        .iter()
+        .position(|c| c.op == Op::ReadStat as u8 && c.addr == conversions)
+        .expect("the stimulus reads the conversion count");
+    let clean = prepare(&design("tiny", None), &work(), false).unwrap();
+    let ok = pimforge_tb::run(&clean.built, &stim, &options(seed, None))
+        .unwrap()
+        .expect("the clean design passes the same stimulus");
+    assert!(
+        m.cycle > ok.accepted[first],
+        "caught at a read of the count"
+    );
+}

@@ -381,12 +381,18 @@ mod tests {
             (e.energy_pj, e.latency_ns)
         };
         let close = |a: (f64, f64), b: (f64, f64)| {
-            assert!((a.0 - b.0).abs() < 1e-3 && (a.1 - b.1).abs() < 1e-9, "{a:?} {b:?}")
+            assert!(
+                (a.0 - b.0).abs() < 1e-3 && (a.1 - b.1).abs() < 1e-9,
+                "{a:?} {b:?}"
+            )
         };
         // constants_cmosOP.py: xbar_op_lat = 20 x 12.8, xbar_op_pow = 4.44 x 3.27 / 12.8.
         let cmos_op = (4.44 * 3.27 / 12.8 * 256.0, 256.0);
         close(get("panther-cmos-op", Event::UpdateSteps), cmos_op);
-        close(get("panther-cmos-op", Event::ForwardReads), (2.74 * 100.0, 1.0));
+        close(
+            get("panther-cmos-op", Event::ForwardReads),
+            (2.74 * 100.0, 1.0),
+        );
         // constants_digital.py: xbar_ip_lat = 100 x 8.97, xbar_ip_pow = 2.74 x 4.17 / 8.97.
         close(get("panther-digital", Event::UpdateSteps), cmos_op);
         let mvm = (2.74 * 4.17 / 8.97 * 897.0, 897.0);
