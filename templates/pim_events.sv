@@ -12,8 +12,7 @@ module pim_events #(
   parameter int Slices   = {{ slices }},
   parameter int NumAdc   = {{ adcs }},
   parameter bit HasMixed = 1'b{{ has_mixed }},
-  parameter bit HasTiki  = 1'b{{ has_tiki }},
-  parameter int DataW    = {{ data_bits }}
+  parameter bit HasTiki  = 1'b{{ has_tiki }}
 ) (
   input  logic                                   clk_i,
   input  logic                                   rst_ni,
@@ -32,7 +31,8 @@ module pim_events #(
   // Tiki-Taka unit took it without an error.
   input  logic                                   accept_i,
   input  logic [pim_pkg::OpW-1:0]                op_i,
-  input  logic [DataW-1:0]                       data_i,
+  // The command's data (a PULSE's slot count), CntW bits.
+  input  logic [pim_pkg::CntW-1:0]               data_i,
   input  logic                                   buffer_i,
   input  logic                                   tiki_ok_i,
   output logic [pim_pkg::EventCount*pim_pkg::CntW-1:0] events_o
@@ -53,9 +53,9 @@ module pim_events #(
   localparam int EAcc       = pim_pkg::StatAccUpdates - pim_pkg::StatEvents;
   localparam int EBuffer    = pim_pkg::StatBufferAccesses - pim_pkg::StatEvents;
 
-  // The increment of every event in this cycle.
-  logic [N-1:0][CntW-1:0] inc;
-  logic                   mixed_xfer, tiki_xfer, pulse;
+  // The increment of every event in this cycle, event e at bits [e*CntW +: CntW].
+  logic [N*CntW-1:0] inc;
+  logic              mixed_xfer, tiki_xfer, pulse;
   assign mixed_xfer = HasMixed && !HasTiki && accept_i && op_i == pim_pkg::OpTransfer;
   assign tiki_xfer  = HasTiki && accept_i && op_i == pim_pkg::OpTransfer;
   assign pulse      = HasTiki && accept_i && op_i == pim_pkg::OpPulse && tiki_ok_i;
@@ -63,41 +63,42 @@ module pim_events #(
   always_comb begin
     inc = '0;
     if (sample_i) begin
-      inc[EDac] = CntW'((transpose_i && !read_a_i) ? Cols : Rows);
+      inc[EDac*CntW +: CntW] = CntW'((transpose_i && !read_a_i) ? Cols : Rows);
       if (transpose_i) begin
-        inc[ETrans] = CntW'(Slices);
+        inc[ETrans*CntW +: CntW] = CntW'(Slices);
       end else begin
-        inc[EFwd] = read_a_i ? CntW'(1) : CntW'(Slices);
+        inc[EFwd*CntW +: CntW] = read_a_i ? CntW'(1) : CntW'(Slices);
       end
     end
     if (adc_valid_i) begin
-      inc[EConv] = CntW'(Codes){% if fault.event_count %} - CntW'(1){% endif %};
+      inc[EConv*CntW +: CntW] = CntW'(Codes){% if fault.event_count %} - CntW'(1){% endif %};
     end
     if (acc_valid_i) begin
-      inc[EShiftAdd] = CntW'(Codes);
+      inc[EShiftAdd*CntW +: CntW] = CntW'(Codes);
     end
-    inc[EUpdate] = (opa_step_i ? CntW'(Slices) : '0) + (mixed_xfer ? CntW'(Rows) : '0)
-                   + (tiki_xfer ? CntW'(1) : '0) + (pulse ? CntW'(data_i) : '0);
+    inc[EUpdate*CntW +: CntW] = (opa_step_i ? CntW'(Slices) : '0)
+        + (mixed_xfer ? CntW'(Rows) : '0) + (tiki_xfer ? CntW'(1) : '0)
+        + (pulse ? data_i : '0);
     if (crs_read_i) begin
-      inc[ECellRead] = CntW'(Slices);
+      inc[ECellRead*CntW +: CntW] = CntW'(Slices);
     end
     for (int m = 0; m < Slices; m++) begin
-      inc[ECellWrite] = inc[ECellWrite] + CntW'(prog_we_i[m]);
+      inc[ECellWrite*CntW +: CntW] = inc[ECellWrite*CntW +: CntW] + CntW'(prog_we_i[m]);
     end
     if ((HasMixed && accept_i && op_i == pim_pkg::OpAccumulate) || mixed_xfer) begin
-      inc[EAcc] = CntW'(Rows * Cols);
+      inc[EAcc*CntW +: CntW] = CntW'(Rows * Cols);
     end else if (tiki_xfer) begin
-      inc[EAcc] = CntW'(Cols);
+      inc[EAcc*CntW +: CntW] = CntW'(Cols);
     end
     if (buffer_i) begin
-      inc[EBuffer] = CntW'(1);
+      inc[EBuffer*CntW +: CntW] = CntW'(1);
     end
   end
 
   for (genvar e = 0; e < N; e++) begin : g_event
     logic [CntW-1:0] count_q;
     logic [CntW:0]   sum;
-    assign sum = {1'b0, count_q} + {1'b0, inc[e]};
+    assign sum = {1'b0, count_q} + {1'b0, inc[e*CntW +: CntW]};
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin
         count_q <= '0;

@@ -569,8 +569,7 @@ module pim_tile_ctrl #(
     .Slices   (Slices),
     .NumAdc   (NumAdc),
     .HasMixed (HasMixed),
-    .HasTiki  (HasTiki),
-    .DataW    (DataW)
+    .HasTiki  (HasTiki)
   ) u_events (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
@@ -585,7 +584,7 @@ module pim_tile_ctrl #(
     .prog_we_i   (prog_we_o),
     .accept_i    (accept),
     .op_i        (cmd_op_i),
-    .data_i      (cmd_data_i),
+    .data_i      (CntW'(cmd_data_i)),
     .buffer_i    (buffer_access),
     .tiki_ok_i   (tiki_err_i == '0),
     .events_o    (events)

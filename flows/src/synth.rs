@@ -14,6 +14,11 @@ use serde::Serialize;
 use std::path::Path;
 use std::process::Command;
 
+/// Area of a two-input NAND (four transistors) at 32 nm, the node of the cost tables: the
+/// Nangate 45 nm Open Cell Library's NAND2_X1 (0.57 um x 1.4 um = 0.798 um^2) scaled by
+/// (32 / 45)^2.
+pub const NAND2_UM2: f64 = 0.798 * (32.0 / 45.0) * (32.0 / 45.0);
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ModuleReport {
     pub module: String,
@@ -21,6 +26,8 @@ pub struct ModuleReport {
     pub cells: u64,
     /// `stat -tech cmos` estimate.
     pub transistors: u64,
+    /// Area at 32 nm from the transistor estimate: [`NAND2_UM2`] per four transistors.
+    pub area_um2: f64,
     /// Longest combinational path in cells, flip-flops cut (`ltp -noff`).
     pub depth: u64,
     pub seconds: f64,
@@ -111,11 +118,13 @@ pub fn synth_module(
         )?;
     }
     let missing = |what: &str| anyhow!("no {what} for {module} in {}", log.display());
+    let transistors = last_number(&stat, "Estimated number of transistors")
+        .ok_or_else(|| missing("transistor estimate"))?;
     Ok(ModuleReport {
         module: module.to_string(),
         cells: last_number(&stat, "Number of cells").ok_or_else(|| missing("cell count"))?,
-        transistors: last_number(&stat, "Estimated number of transistors")
-            .ok_or_else(|| missing("transistor estimate"))?,
+        transistors,
+        area_um2: transistors as f64 / 4.0 * NAND2_UM2,
         depth: last_number(&ltp, "(length").ok_or_else(|| missing("logic depth"))?,
         seconds: t0.elapsed().as_secs_f64(),
     })

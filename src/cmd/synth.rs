@@ -59,10 +59,11 @@ pub fn run(a: &SynthArgs, dry: bool) -> anyhow::Result<()> {
         base.join("yosys").display()
     );
     say!(
-        "{:<16} {:>12} {:>14} {:>8} {:>9}",
+        "{:<16} {:>12} {:>14} {:>14} {:>8} {:>9}",
         "module",
         "cells",
         "transistors",
+        "area (um^2)",
         "depth",
         "seconds"
     );
@@ -71,16 +72,17 @@ pub fn run(a: &SynthArgs, dry: bool) -> anyhow::Result<()> {
     for m in &modules {
         let r = synth_module(&rtl, &base.join("yosys"), &modules, m)?;
         say!(
-            "{:<16} {:>12} {:>14} {:>8} {:>9.1}",
+            "{:<16} {:>12} {:>14} {:>14.0} {:>8} {:>9.1}",
             r.module,
             r.cells,
             r.transistors,
+            r.area_um2,
             r.depth,
             r.seconds
         );
         reports.push(r);
     }
-    say!("(pim_tile: one whole tile, flattened, crossbars as black boxes; pim_array: totals over all tiles, depth of the array's own logic)");
+    say!("(pim_tile: one whole tile, flattened, crossbars as black boxes; pim_array: totals over all tiles, depth of the array's own logic; area at 32 nm, one NAND2 of {:.3} um^2 per four transistors: docs/cost.md)", pimforge_flows::synth::NAND2_UM2);
     if cfg.inv.is_some() {
         say!("(pim_refine: the refinement controller, flattened, its INV crossbar pim_inv as a black box)");
     }
