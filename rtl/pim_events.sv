@@ -96,20 +96,15 @@ module pim_events #(
     end
   end
 
-  for (genvar e = 0; e < N; e++) begin : g_event
-    logic [CntW-1:0] count_q;
-    logic [CntW:0]   sum;
-    assign sum = {1'b0, count_q} + {1'b0, inc[e*CntW +: CntW]};
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        count_q <= '0;
-      end else if (clear_i) begin
-        count_q <= '0;
-      end else begin
-        count_q <= sum[CntW] ? '1 : sum[CntW-1:0];
-      end
-    end
-    assign events_o[e*CntW +: CntW] = count_q;
-  end
+  pim_counters #(
+    .N (N),
+    .W (CntW)
+  ) u_counters (
+    .clk_i,
+    .rst_ni,
+    .clear_i,
+    .inc_i   (inc),
+    .count_o (events_o)
+  );
 
 endmodule : pim_events

@@ -740,10 +740,48 @@ module pim_refine (
     end
   end
 
+  // --------------------------------------------------------------------------------------------
+  // Cost events of the solve (golden::solver::events): one saturating counter per event, cleared
+  // by START, counted from the strobes above; ev_o shows event ev_idx_i once the solve is done.
+  // --------------------------------------------------------------------------------------------
+  localparam int EvN  = pim_pkg::SolverEventCount;
+  localparam int EvW  = pim_pkg::CntW;
+  logic [EvN*EvW-1:0] ev_inc;
+  logic [EvN*EvW-1:0] ev_counts;
+  logic               ev_clear;
+  assign ev_clear = state_q == SIdle && start_i;
+  always_comb begin
+    ev_inc = '0;
+    ev_inc[pim_pkg::SolverEvInvWrites*EvW +: EvW]       = EvW'(inv_prog_we);
+    ev_inc[pim_pkg::SolverEvInvDrives*EvW +: EvW]       = EvW'(inv_r_we);
+    ev_inc[pim_pkg::SolverEvInvSolves*EvW +: EvW]       = EvW'(inv_start);
+{%- if fault.solver_event_count %}
+    ev_inc[pim_pkg::SolverEvInvConversions*EvW +: EvW]  = EvW'(read_we && cnt_q != '0);
+{%- else %}
+    ev_inc[pim_pkg::SolverEvInvConversions*EvW +: EvW]  = EvW'(read_we);
+{%- endif %}
+    ev_inc[pim_pkg::SolverEvProductPasses*EvW +: EvW]   = EvW'(state_q == SMvm);
+    ev_inc[pim_pkg::SolverEvPartialSums*EvW +: EvW]     = EvW'(prod_we);
+    ev_inc[pim_pkg::SolverEvSolutionUpdates*EvW +: EvW] = x_update ? EvW'(N) : '0;
+    ev_inc[pim_pkg::SolverEvStopSteps*EvW +: EvW]       = EvW'(state_q == SStop);
+  end
+
+  pim_counters #(
+    .N (EvN),
+    .W (EvW)
+  ) u_counters (
+    .clk_i,
+    .rst_ni,
+    .clear_i (ev_clear),
+    .inc_i   (ev_inc),
+    .count_o (ev_counts)
+  );
+
   assign busy_o   = state_q != SIdle;
   assign status_o = busy_o ? '0 : status_q;
   assign iters_o  = busy_o ? '0 : iters_q;
   assign x_o      = busy_o ? '0 : x_q[rd_idx_i];
   assign residual_o = busy_o ? '0 : res_q;
+  assign ev_o       = busy_o ? '0 : ev_counts[32'(ev_idx_i)*EvW +: EvW];
 
 endmodule : pim_refine

@@ -21,20 +21,9 @@ module pim_solver (
   pim_refine u_refine (
     .clk_i,
     .rst_ni,
-    .a_we_i,
-    .a_row_i,
-    .a_col_i,
-    .a_data_i,
-    .b_we_i,
-    .b_idx_i,
-    .b_data_i,
-    .start_i,
-    .busy_o,
-    .status_o,
-    .iters_o,
-    .rd_idx_i,
-    .x_o,
-    .residual_o,
+{%- for p in host_ports %}
+    .{{ p.name }},
+{%- endfor %}
     .tile_cmd_valid_o (cmd_valid),
     .tile_cmd_ready_i (cmd_ready),
     .tile_cmd_op_o    (cmd_op),

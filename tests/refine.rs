@@ -36,6 +36,7 @@ fn regress(n: usize, taylor: u32, diagonal: Diagonal, count: usize) -> [usize; 4
     for ((a, b), s) in systems.iter().zip(&solved) {
         assert_eq!(s.busy_cycles, s.solve.cycles, "busy cycles");
         assert_eq!(s.x, s.solve.x, "X read back");
+        assert_eq!(s.events, s.solve.events, "cost events read back");
         let k = match s.solve.status {
             Status::Converged => 0,
             Status::MaxIters => 1,
@@ -114,6 +115,21 @@ fn injected_refine_rounding_fault_is_caught() {
     let m = run_refine(&library, model, &systems, 5, "refine-round")
         .unwrap()
         .expect_err("the mutated controller must be caught");
+    println!("{m}");
+}
+
+/// A controller that misses a conversion in its cost events is caught at the first read of them.
+#[test]
+fn injected_solver_event_fault_is_caught() {
+    use pimforge_gen::fault::Fault;
+    let faulty = design_of(solver(4, 0), Some(Fault::SolverEventCount));
+    let (library, model) = prepare_refine(&faulty, &work()).unwrap();
+    let systems: Vec<_> = (0..2).map(|i| random_system(4, 10.0, 16, i)).collect();
+    let m = run_refine(&library, model, &systems, 5, "solver-event-count")
+        .unwrap()
+        .expect_err("the mutated event counter must be caught");
+    let text = m.to_string();
+    assert!(text.contains("ev_o"), "{text}");
     println!("{m}");
 }
 

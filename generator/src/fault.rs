@@ -18,11 +18,14 @@ pub enum Fault {
     Chopper,
     /// The event counters count one ADC conversion too few per line group (`event-count`).
     EventCount,
+    /// The solver's event counters miss the first INV output converted of every block
+    /// (`solver-event-count`).
+    SolverEventCount,
 }
 
 /// Every fault's name on the command line, for help and errors.
 pub const NAMES: &str =
-    "LINE:PLANE:BIT (acc-bit), opa-digit, crs-shift, refine-round, chopper or event-count";
+    "LINE:PLANE:BIT (acc-bit), opa-digit, crs-shift, refine-round, chopper, event-count or solver-event-count";
 
 impl std::fmt::Display for Fault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -33,6 +36,7 @@ impl std::fmt::Display for Fault {
             Fault::RefineRound => write!(f, "refine-round"),
             Fault::Chopper => write!(f, "chopper"),
             Fault::EventCount => write!(f, "event-count"),
+            Fault::SolverEventCount => write!(f, "solver-event-count"),
         }
     }
 }
@@ -46,6 +50,7 @@ impl std::str::FromStr for Fault {
             "refine-round" => return Ok(Fault::RefineRound),
             "chopper" => return Ok(Fault::Chopper),
             "event-count" => return Ok(Fault::EventCount),
+            "solver-event-count" => return Ok(Fault::SolverEventCount),
             _ => {}
         }
         let p: Vec<&str> = s.split(':').collect();
@@ -78,6 +83,7 @@ pub struct Flags {
     pub refine_round: bool,
     pub chopper: bool,
     pub event_count: bool,
+    pub solver_event_count: bool,
 }
 
 impl Flags {
@@ -92,6 +98,7 @@ impl Flags {
             Some(Fault::RefineRound) => f.refine_round = true,
             Some(Fault::Chopper) => f.chopper = true,
             Some(Fault::EventCount) => f.event_count = true,
+            Some(Fault::SolverEventCount) => f.solver_event_count = true,
             None => {}
         }
         f
@@ -115,6 +122,7 @@ mod tests {
             Fault::RefineRound,
             Fault::Chopper,
             Fault::EventCount,
+            Fault::SolverEventCount,
         ] {
             assert_eq!(f.to_string().parse::<Fault>(), Ok(f));
         }

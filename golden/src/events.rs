@@ -66,30 +66,12 @@ impl Event {
     }
 }
 
-/// A count per event (exact, 64 bits: the status words saturate at 32).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Events(pub [u64; COUNT]);
-
-impl std::ops::Index<Event> for Events {
-    type Output = u64;
-    fn index(&self, e: Event) -> &u64 {
-        &self.0[e as usize]
-    }
-}
-
-impl std::ops::IndexMut<Event> for Events {
-    fn index_mut(&mut self, e: Event) -> &mut u64 {
-        &mut self.0[e as usize]
-    }
-}
-
-impl std::ops::AddAssign for Events {
-    fn add_assign(&mut self, o: Events) {
-        for (a, b) in self.0.iter_mut().zip(o.0) {
-            *a += b;
-        }
-    }
-}
+crate::counts!(
+    /// A count per event (exact, 64 bits: the status words saturate at 32).
+    Events,
+    Event,
+    COUNT
+);
 
 impl Events {
     /// `count` of each event listed.
@@ -106,11 +88,6 @@ impl Events {
         for (c, n) in counters.iter_mut().zip(self.0) {
             *c = c.saturating_add(n.min(u32::MAX as u64) as u32);
         }
-    }
-
-    /// `(event, count)` for every event, in status-word order.
-    pub fn iter(&self) -> impl Iterator<Item = (Event, u64)> + '_ {
-        Event::ALL.into_iter().map(|e| (e, self[e]))
     }
 
     /// An MVM (forward) or MTVM (transpose): every plane driven on the input lines and sampled

@@ -13,6 +13,7 @@
 pub mod adc;
 pub mod array;
 pub mod cells;
+pub mod counts;
 pub mod cycle;
 pub mod device;
 pub mod events;

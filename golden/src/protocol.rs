@@ -232,6 +232,42 @@ pub mod stat {
 /// Width of the tile's status counters (they saturate).
 pub const COUNTER_BITS: u32 = 32;
 
+/// The solver's cost events (`ev_o` of `pim_solver` at `ev_idx_i`: the counts of the last solve,
+/// [`COUNTER_BITS`] wide and saturating; [`crate::solver::SolverEvent`], in this order).
+pub mod solver_event {
+    /// Cells of the INV crossbar programmed with `A_h`, one per entry.
+    pub const INV_WRITES: u64 = 0;
+    /// INV inputs driven by its DACs, one per entry of a solved vector.
+    pub const INV_DRIVES: u64 = 1;
+    /// INV solves: the analog loop started and settled.
+    pub const INV_SOLVES: u64 = 2;
+    /// INV output conversions, one per entry read.
+    pub const INV_CONVERSIONS: u64 = 3;
+    /// The controller's product passes on its tile (one MVM of a digit vector).
+    pub const PRODUCT_PASSES: u64 = 4;
+    /// Wide partial sums: one per product entry per pass (shifted and added into place).
+    pub const PARTIAL_SUMS: u64 = 5;
+    /// Entries of the solution updated (`X += DX`).
+    pub const SOLUTION_UPDATES: u64 = 6;
+    /// Steps of the stop check (two digit-serial multiply-adds each).
+    pub const STOP_STEPS: u64 = 7;
+    /// Every event with its name, in index order.
+    pub const TABLE: [(u64, &str); 8] = [
+        (INV_WRITES, "INV_WRITES"),
+        (INV_DRIVES, "INV_DRIVES"),
+        (INV_SOLVES, "INV_SOLVES"),
+        (INV_CONVERSIONS, "INV_CONVERSIONS"),
+        (PRODUCT_PASSES, "PRODUCT_PASSES"),
+        (PARTIAL_SUMS, "PARTIAL_SUMS"),
+        (SOLUTION_UPDATES, "SOLUTION_UPDATES"),
+        (STOP_STEPS, "STOP_STEPS"),
+    ];
+    /// Number of events.
+    pub const COUNT: u64 = TABLE.len() as u64;
+    /// Width of `ev_idx_i`.
+    pub const INDEX_BITS: u32 = 3;
+}
+
 /// How a refined solve ended (`status_o` of the solver, [`SOLVE_STATUS_BITS`] bits).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -406,6 +442,11 @@ mod tests {
         for (i, (addr, _)) in stat::TABLE.iter().enumerate() {
             assert_eq!(*addr, i as u64, "status words are numbered in order");
         }
+        for (i, (idx, _)) in solver_event::TABLE.iter().enumerate() {
+            assert_eq!(*idx, i as u64, "solver events are numbered in order");
+        }
+        // ev_idx_i selects every solver event and nothing else.
+        assert_eq!(1 << solver_event::INDEX_BITS, solver_event::COUNT);
         assert!(Status::TABLE
             .iter()
             .all(|(s, _)| s.code() < 1 << SOLVE_STATUS_BITS));

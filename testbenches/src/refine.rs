@@ -5,7 +5,7 @@ use crate::bench::Bench;
 use crate::mismatch::Mismatch;
 use anyhow::Result;
 use pimforge_golden::num::{sext, to_raw};
-use pimforge_golden::solver::{RefineIn, RefineUnit, Solve};
+use pimforge_golden::solver::{RefineIn, RefineUnit, Solve, SolverEvents, SOLVER_EVENTS};
 use std::path::Path;
 
 /// One solve of a run, as the RTL reported it.
@@ -14,6 +14,8 @@ pub struct Solved {
     pub solve: Solve,
     /// `X` as read from the RTL (units `2^-x_frac`).
     pub x: Vec<i128>,
+    /// The solve's cost events as read from the RTL (`ev_o`).
+    pub events: SolverEvents,
     pub busy_cycles: u64,
 }
 
@@ -74,7 +76,12 @@ pub fn run_refine(
         }
         let mut busy_cycles = 0;
         loop {
-            match go(&mut bench, RefineIn::default())? {
+            // Every event index is compared while busy too (ev_o is zero then).
+            let wait = RefineIn {
+                ev_idx: busy_cycles as usize % SOLVER_EVENTS,
+                ..RefineIn::default()
+            };
+            match go(&mut bench, wait)? {
                 Ok(o) if o.busy => busy_cycles += 1,
                 Ok(_) => break,
                 Err(m) => return Ok(Err(m)),
@@ -91,9 +98,21 @@ pub fn run_refine(
                 Err(m) => return Ok(Err(m)),
             }
         }
+        let mut events = SolverEvents::default();
+        for e in 0..SOLVER_EVENTS {
+            let read = RefineIn {
+                ev_idx: e,
+                ..RefineIn::default()
+            };
+            match go(&mut bench, read)? {
+                Ok(o) => events.0[e] = o.ev,
+                Err(m) => return Ok(Err(m)),
+            }
+        }
         solved.push(Solved {
             solve: bench.model.result().expect("a solve ran").clone(),
             x,
+            events,
             busy_cycles,
         });
     }

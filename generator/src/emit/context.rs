@@ -469,6 +469,7 @@ module_template!(XbarSv, TileCtx, "pim_xbar.sv");
 module_template!(DacSv, TileCtx, "pim_dac.sv");
 module_template!(AdcSv, TileCtx, "pim_adc.sv");
 module_template!(ShiftAddSv, TileCtx, "pim_shift_add.sv");
+module_template!(CountersSv, TileCtx, "pim_counters.sv");
 module_template!(EventsSv, TileCtx, "pim_events.sv");
 module_template!(TileCtrlSv, TileCtx, "pim_tile_ctrl.sv");
 module_template!(MixedSv, TileCtx, "pim_mixed.sv");

@@ -11,8 +11,8 @@ use crate::output::write_tree;
 use anyhow::Result;
 use askama::Template;
 use context::{
-    AdcSv, ArraySv, DacSv, EventsSv, InvSv, MixedSv, PkgCtx, RefineSv, ShiftAddSv, SolverCtx,
-    SolverSv, TikiSv, TileCtrlSv, TileCtx, TileSv, XbarSv,
+    AdcSv, ArraySv, CountersSv, DacSv, EventsSv, InvSv, MixedSv, PkgCtx, RefineSv, ShiftAddSv,
+    SolverCtx, SolverSv, TikiSv, TileCtrlSv, TileCtx, TileSv, XbarSv,
 };
 use pimforge_golden::solver::{InvUnit, RefineUnit};
 use pimforge_golden::{ArrayModel, Interface};
@@ -31,6 +31,7 @@ pub const DIGITAL_MODULES: &[&str] = &[
     "pim_dac",
     "pim_adc",
     "pim_shift_add",
+    "pim_counters",
     "pim_events",
     "pim_tile_ctrl",
     "pim_mixed",
@@ -73,6 +74,7 @@ pub fn render(d: &Design) -> Vec<(String, String)> {
         ("pim_dac", DacSv { ctx: &ctx }.render()),
         ("pim_adc", AdcSv { ctx: &ctx }.render()),
         ("pim_shift_add", ShiftAddSv { ctx: &ctx }.render()),
+        ("pim_counters", CountersSv { ctx: &ctx }.render()),
         ("pim_events", EventsSv { ctx: &ctx }.render()),
         ("pim_tile_ctrl", TileCtrlSv { ctx: &ctx }.render()),
         ("pim_mixed", MixedSv { ctx: &ctx }.render()),

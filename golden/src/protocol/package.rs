@@ -74,6 +74,14 @@ pub fn constants() -> Vec<Constant> {
         stat::COUNT - stat::EVENTS,
         "Cost events counted (pim_events).",
     ));
+    for (idx, name) in solver_event::TABLE {
+        v.push(int(&format!("SolverEv{}", camel(name)), idx, ""));
+    }
+    v.push(int(
+        "SolverEventCount",
+        solver_event::COUNT,
+        "Cost events of a solve (pim_refine, ev_o).",
+    ));
     v.push(int(
         "CntW",
         COUNTER_BITS as u64,

@@ -2,8 +2,8 @@
 //! crossbar model and the refinement controller's algorithm, one job per file:
 //! [`split`] (A into levels and an exact rest), [`analog`] (the INV crossbar), [`refine`] (the
 //! refinement algorithm and its stop rule), [`tile_products`] (its exact products on a tile),
-//! [`units`] (the cycle models of `pim_inv` and `pim_solver`) and [`workload`] (test systems and
-//! accuracy).
+//! [`units`] (the cycle models of `pim_inv` and `pim_solver`), [`events`] (what a solve does, for
+//! its cost) and [`workload`] (test systems and accuracy).
 //!
 //! Numbers (all exact integers except inside the INV model):
 //! - `A` is an `n x n` integer matrix of `a_bits` (signed) and `b` an integer vector; the
@@ -29,6 +29,7 @@
 //!   so far; on a singular INV; or after `max_iters`.
 
 pub mod analog;
+pub mod events;
 pub mod refine;
 pub mod split;
 pub mod tile_products;
@@ -36,6 +37,7 @@ pub mod units;
 pub mod workload;
 
 pub use analog::{inv, solve_f64};
+pub use events::{SolverEvent, SolverEvents, SOLVER_EVENTS};
 pub use refine::{
     converged, refine, refine_with, residual, Exact, Products, Solve, Status, Step,
     DIVERGENCE_FACTOR,

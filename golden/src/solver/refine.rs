@@ -1,7 +1,7 @@
 //! The refinement algorithm: exact residuals, block-floating-point scaling into the INV
 //! crossbar, Taylor (Neumann) terms, and the exact-integer stop rule.
 
-use super::{inv, shift_round, split, InvShape, Split};
+use super::{inv, shift_round, split, InvShape, SolverEvent as Ev, SolverEvents, Split};
 use crate::num::{bit_length as width, signed_range};
 
 pub use crate::protocol::Status;
@@ -28,6 +28,8 @@ pub struct Solve {
     pub inv_ops: u32,
     /// Cycles the refinement controller is busy for this solve.
     pub cycles: u64,
+    /// What the controller and its INV crossbar did (its cost events).
+    pub events: SolverEvents,
     /// Largest entry of the last residual `|b 2^x_frac - A X|` the controller computed: of the
     /// returned `X` for converged and max-iterations solves (one more product after the last
     /// update), else the one before the failure.
@@ -87,6 +89,8 @@ pub trait Products {
     fn load(&mut self, a: &[i64], al: Option<&[i64]>) -> u64;
     /// `A v`, or `A_l v` with `low`, exactly, and the cycles it takes.
     fn product(&mut self, v: &[i128], low: bool) -> (Vec<i128>, u64);
+    /// Passes over the tile per product (one per digit of the wide operand).
+    fn passes(&self) -> u32;
 }
 
 /// Plain integer products, without hardware timing (they take no cycles).
@@ -95,6 +99,7 @@ pub struct Exact {
     a: Vec<i64>,
     al: Vec<i64>,
     n: usize,
+    passes: u32,
 }
 
 impl Exact {
@@ -103,7 +108,14 @@ impl Exact {
             a: a.to_vec(),
             al: vec![0; n * n],
             n,
+            passes: 1,
         }
+    }
+
+    /// The passes a tile would take per product, for the solve's events (default 1).
+    pub fn with_passes(mut self, passes: u32) -> Self {
+        self.passes = passes;
+        self
     }
 }
 
@@ -122,6 +134,10 @@ impl Products for Exact {
             .map(|i| (0..n).map(|j| m[i * n + j] as i128 * v[j]).sum())
             .collect();
         (p, 0)
+    }
+
+    fn passes(&self) -> u32 {
+        self.passes
     }
 }
 
@@ -149,14 +165,32 @@ pub fn refine_with(
     // blocks (write, start, settle, read), the update and the stop check.
     let al = (shape.taylor > 0).then_some(s.al.as_slice());
     let mut cycles = sq + 1 + sq.max(engine.load(a, al));
-    // The residual product and the cycle after it (the check, or latching the final residual).
-    let residual = |engine: &mut dyn Products, x: &[i128], cycles: &mut u64| {
-        let (ax, product_cycles) = engine.product(x, false);
-        *cycles += product_cycles + 1;
-        (0..n)
-            .map(|i| ((b[i] as i128) << shape.x_frac) - ax[i])
-            .collect::<Vec<i128>>()
+    let mut events = SolverEvents::default();
+    events[Ev::InvWrites] += sq;
+    let passes = engine.passes() as u64;
+    // One product's passes and partial sums.
+    let product = |events: &mut SolverEvents| {
+        events[Ev::ProductPasses] += passes;
+        events[Ev::PartialSums] += passes * n as u64;
     };
+    // An INV block drives and starts the crossbar; its outputs are converted when it succeeds.
+    let inv_block_events = |events: &mut SolverEvents, ok: bool| {
+        events[Ev::InvDrives] += n as u64;
+        events[Ev::InvSolves] += 1;
+        if ok {
+            events[Ev::InvConversions] += n as u64;
+        }
+    };
+    // The residual product and the cycle after it (the check, or latching the final residual).
+    let residual =
+        |engine: &mut dyn Products, x: &[i128], cycles: &mut u64, ev: &mut SolverEvents| {
+            let (ax, product_cycles) = engine.product(x, false);
+            product(ev);
+            *cycles += product_cycles + 1;
+            (0..n)
+                .map(|i| ((b[i] as i128) << shape.x_frac) - ax[i])
+                .collect::<Vec<i128>>()
+        };
     let mut last = 0u128;
     // A failed INV is seen in the first read cycle.
     let stop = |e: Stop| match e {
@@ -165,7 +199,7 @@ pub fn refine_with(
     };
     let status = 'solve: {
         for _ in 0..shape.max_iters {
-            let r = residual(engine, &x, &mut cycles);
+            let r = residual(engine, &x, &mut cycles, &mut events);
             let rmax = max_abs(&r);
             last = rmax;
             let best = steps.iter().map(|p| p.residual).min();
@@ -176,23 +210,28 @@ pub fn refine_with(
             let (mut dx, e) = match correction(&s, shape, &r) {
                 Ok(c) => c,
                 Err(why) => {
+                    inv_block_events(&mut events, false);
                     cycles += 1;
                     break 'solve stop(why);
                 }
             };
+            inv_block_events(&mut events, true);
             cycles += n as u64;
             inv_ops += 1;
             let mut term = dx.clone();
             for _ in 0..shape.taylor {
                 let (w, product_cycles) = engine.product(&term, true);
+                product(&mut events);
                 cycles += product_cycles + 1 + inv_block;
                 let t = match correction(&s, shape, &w) {
                     Ok((t, _)) => t,
                     Err(why) => {
+                        inv_block_events(&mut events, false);
                         cycles += 1;
                         break 'solve stop(why);
                     }
                 };
+                inv_block_events(&mut events, true);
                 cycles += n as u64;
                 inv_ops += 1;
                 term = t.iter().map(|v| -v).collect();
@@ -200,6 +239,8 @@ pub fn refine_with(
             }
             x.iter_mut().zip(&dx).for_each(|(xi, d)| *xi += d);
             cycles += 1 + shape.stop_cycles();
+            events[Ev::SolutionUpdates] += n as u64;
+            events[Ev::StopSteps] += shape.stop_cycles();
             let update = max_abs(&dx);
             let prev = steps.last().map(|p| p.update);
             steps.push(Step {
@@ -216,7 +257,7 @@ pub fn refine_with(
     };
     if matches!(status, Status::Converged | Status::MaxIters) {
         // The residual of the returned solution: one more product, then a cycle to latch it.
-        last = max_abs(&residual(engine, &x, &mut cycles));
+        last = max_abs(&residual(engine, &x, &mut cycles, &mut events));
     }
     Solve {
         status,
@@ -224,6 +265,7 @@ pub fn refine_with(
         steps,
         inv_ops,
         cycles,
+        events,
         residual: last,
     }
 }

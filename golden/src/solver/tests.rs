@@ -230,3 +230,46 @@ fn growing_residuals_and_zero_pivots_stop_with_an_error() {
         Status::Singular
     );
 }
+
+#[test]
+fn a_solves_events_follow_its_iterations_and_terms() {
+    let n = 8;
+    let (a, b) = random_system(n, 10.0, 16, 11);
+    for taylor in [0u32, 1, 2] {
+        let shape = InvShape {
+            taylor,
+            ..InvShape::default()
+        };
+        let sol = refine_with(&a, n, &b, &shape, &mut Exact::new(&a, n).with_passes(7));
+        assert_eq!(sol.status, Status::Converged);
+        let (k, t, n) = (sol.steps.len() as u64, taylor as u64, n as u64);
+        // Per iteration: a residual product and 1 + T INV blocks, T A_l products, an update and
+        // its stop check; at the end one more residual product.
+        let (invs, products) = (k * (1 + t), k * (1 + t) + 1);
+        let want = [
+            (SolverEvent::InvWrites, n * n),
+            (SolverEvent::InvDrives, n * invs),
+            (SolverEvent::InvSolves, invs),
+            (SolverEvent::InvConversions, n * invs),
+            (SolverEvent::ProductPasses, 7 * products),
+            (SolverEvent::PartialSums, 7 * n * products),
+            (SolverEvent::SolutionUpdates, n * k),
+            (SolverEvent::StopSteps, k * shape.stop_cycles()),
+        ];
+        for (e, count) in want {
+            assert_eq!(sol.events[e], count, "{e:?} taylor {taylor}");
+        }
+        assert_eq!(sol.inv_ops as u64, invs);
+    }
+    // A singular INV is driven and started, and nothing is converted.
+    let sol = refine(&[0, 1, 1, 0], 2, &[1, 1], &InvShape::default());
+    assert_eq!(sol.status, Status::Singular);
+    assert_eq!(
+        (
+            sol.events[SolverEvent::InvSolves],
+            sol.events[SolverEvent::InvDrives],
+            sol.events[SolverEvent::InvConversions]
+        ),
+        (1, 2, 0)
+    );
+}

@@ -117,6 +117,10 @@ impl Products for TileProducts {
         }
         (sum, cycles)
     }
+
+    fn passes(&self) -> u32 {
+        self.digits
+    }
 }
 
 #[cfg(test)]

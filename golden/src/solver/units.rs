@@ -1,10 +1,12 @@
 //! Cycle models of the INV crossbar unit (`pim_inv`) and of the solver (`pim_solver`): they
 //! predict every output on every cycle for the lock-step harness.
 
-use super::{inv, refine_with, InvShape, Solve, Split, Status};
+use super::{inv, refine_with, InvShape, Solve, SolverEvent, Split, Status};
 use crate::cycle::{one_bit, CycleModel, Interface, Signal};
 use crate::num::clog2;
-use crate::protocol::{DIAG_SHIFT_BITS, EXP_BITS, ITERS_BITS, SOLVE_STATUS_BITS};
+use crate::protocol::{
+    solver_event, COUNTER_BITS, DIAG_SHIFT_BITS, EXP_BITS, ITERS_BITS, SOLVE_STATUS_BITS,
+};
 
 /// Width of an index into `n` entries (at least one bit).
 fn index_bits(n: usize) -> u32 {
@@ -146,6 +148,8 @@ pub struct RefineIn {
     pub b_data: u64,
     pub start: bool,
     pub rd_idx: usize,
+    /// The solver event `ev_o` shows ([`crate::solver::SolverEvent`] index).
+    pub ev_idx: usize,
 }
 
 /// Outputs of `pim_refine` in one cycle (raw port values).
@@ -157,6 +161,8 @@ pub struct RefineOut {
     pub x: u128,
     /// [`Solve::residual`].
     pub residual: u128,
+    /// The last solve's count of event `ev_idx` ([`Solve::events`], saturated at 32 bits).
+    pub ev: u64,
 }
 
 /// Width of the controller's residuals and `residual_o` (`pim_refine`'s `RW`): `a_bits`-bit
@@ -213,6 +219,7 @@ impl CycleModel for RefineUnit {
                 iters: r.steps.len() as u64,
                 x: crate::num::to_raw(r.x[inp.rd_idx], self.shape.x_bits),
                 residual: r.residual,
+                ev: r.events.word(SolverEvent::ALL[inp.ev_idx]),
             },
             (_, c) => RefineOut {
                 busy: c != 0,
@@ -304,6 +311,11 @@ impl Interface for RefineUnit {
         Signal::new("b_data_i", |m| m.shape.a_bits, |i| i.b_data as u128),
         Signal::new("start_i", one_bit, |i| i.start as u128),
         Signal::new("rd_idx_i", |m| index_bits(m.n), |i| i.rd_idx as u128),
+        Signal::new(
+            "ev_idx_i",
+            |_| solver_event::INDEX_BITS,
+            |i| i.ev_idx as u128,
+        ),
     ];
     const OUTPUTS: &'static [Signal<RefineOut, SolverGeometry>] = &[
         Signal::new("busy_o", one_bit, |o| o.busy as u128),
@@ -315,6 +327,7 @@ impl Interface for RefineUnit {
             |m| residual_bits(m.n, m.shape.a_bits, m.shape.x_bits),
             |o| o.residual,
         ),
+        Signal::new("ev_o", |_| COUNTER_BITS, |o| o.ev as u128),
     ];
 
     fn geometry(&self) -> SolverGeometry {

@@ -17,11 +17,13 @@ module pim_solver (
   input  logic [15:0]  b_data_i,
   input  logic         start_i,
   input  logic [1:0]   rd_idx_i,
+  input  logic [2:0]   ev_idx_i,
   output logic         busy_o,
   output logic [1:0]   status_o,
   output logic [7:0]   iters_o,
   output logic [99:0]  x_o,
-  output logic [119:0] residual_o
+  output logic [119:0] residual_o,
+  output logic [31:0]  ev_o
 );
 
   logic                       cmd_valid, cmd_ready, rsp_valid, tile_busy, tile_err;
@@ -41,12 +43,14 @@ module pim_solver (
     .b_idx_i,
     .b_data_i,
     .start_i,
+    .rd_idx_i,
+    .ev_idx_i,
     .busy_o,
     .status_o,
     .iters_o,
-    .rd_idx_i,
     .x_o,
     .residual_o,
+    .ev_o,
     .tile_cmd_valid_o (cmd_valid),
     .tile_cmd_ready_i (cmd_ready),
     .tile_cmd_op_o    (cmd_op),

@@ -58,6 +58,16 @@ package pim_pkg;
   localparam int StatEvents = 11;
   // Cost events counted (pim_events).
   localparam int EventCount = 10;
+  localparam int SolverEvInvWrites = 0;
+  localparam int SolverEvInvDrives = 1;
+  localparam int SolverEvInvSolves = 2;
+  localparam int SolverEvInvConversions = 3;
+  localparam int SolverEvProductPasses = 4;
+  localparam int SolverEvPartialSums = 5;
+  localparam int SolverEvSolutionUpdates = 6;
+  localparam int SolverEvStopSteps = 7;
+  // Cost events of a solve (pim_refine, ev_o).
+  localparam int SolverEventCount = 8;
   // Width of the saturating status counters.
   localparam int CntW = 32;
   // Width of a solve's status code.

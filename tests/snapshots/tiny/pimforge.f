@@ -3,6 +3,7 @@ pim_xbar.sv
 pim_dac.sv
 pim_adc.sv
 pim_shift_add.sv
+pim_counters.sv
 pim_events.sv
 pim_tile_ctrl.sv
 pim_tile.sv
