@@ -315,6 +315,8 @@ const COMMANDS: &[(&str, &[&str])] = &[
             "--systems",
             "--plot-size",
             "--out",
+            "--cost",
+            "--cost-set",
         ],
     ),
     (
@@ -330,6 +332,8 @@ const COMMANDS: &[(&str, &[&str])] = &[
             "--target",
             "--data",
             "--out",
+            "--cost",
+            "--cost-set",
         ],
     ),
     (

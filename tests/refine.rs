@@ -93,7 +93,8 @@ fn kfac_steps_with_rtl_solves_match_the_golden_model() {
         seed: 0,
     };
     let steps = 2;
-    let (golden_run, golden_net) = train_with(tr, te, &setup, &mut GoldenSolver, steps).unwrap();
+    let (golden_run, golden_net) =
+        train_with(tr, te, &setup, &mut GoldenSolver::default(), steps).unwrap();
     let mut rtl = RtlSolver::new(&work());
     let (rtl_run, rtl_net) = train_with(tr, te, &setup, &mut rtl, steps).unwrap();
     assert_eq!(rtl_run.accuracy, golden_run.accuracy);
@@ -181,6 +182,12 @@ fn solve_reads_matrix_market_and_agrees_on_golden_model_and_rtl() {
         "the golden model and the RTL solve alike, cycles included"
     );
     assert_eq!(golden["status"], "converged");
+    // The cost of the solve, from the events the RTL counted, beside the digital solve's.
+    assert!(text.contains("cost (panther table)"), "{text}");
+    let cost = &golden["cost"];
+    assert!(cost["total"]["energy_pj"].as_f64().unwrap() > 0.0, "{cost}");
+    assert_eq!(cost["events"]["inv_writes"], 256, "{cost}");
+    assert!(golden["digital"]["total"]["latency_ns"].as_f64().unwrap() > 0.0);
     assert!(golden["bits"].as_f64().unwrap() >= 16.0, "{golden}");
     assert!(
         golden["backward_error"].as_f64().unwrap() < 1e-4,

@@ -62,9 +62,36 @@ fn a_recorded_training_run_over_four_tiles_replays_on_the_rtl_in_lock_step() {
     }
     assert!(text.contains(" CRS ") && text.contains(" READ_Y "));
     assert!(report["counters"]["pulses"].as_u64().unwrap() > 0);
-    let golden = succeeds(&["replay", &prog]);
+    let golden = succeeds(&["replay", &prog, "--json", &p("replay.json")]);
     assert!(
         golden.contains("PASS") && golden.contains("cycle-level golden model"),
+        "{golden}"
+    );
+    // The replay's cost: the commands' events priced, the same dynamic energy as the run's
+    // report over all its phases.
+    let replayed: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(p("replay.json")).unwrap()).unwrap();
+    let dynamic = |v: &serde_json::Value| -> f64 {
+        v["dynamic_pj"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|x| x.as_f64().unwrap())
+            .sum()
+    };
+    let run: f64 = report["cost"]["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(dynamic)
+        .sum();
+    let again = dynamic(&replayed["cost"]);
+    assert!(
+        run > 0.0 && (run - again).abs() < 1e-9 * run,
+        "{run} pJ in the run, {again} replayed"
+    );
+    assert!(
+        golden.contains("pimforge replay: cost (panther table)"),
         "{golden}"
     );
     let w = work().display().to_string();

@@ -29,6 +29,34 @@ pub struct CostCmdArgs {
     /// Writes every report's cost under every table as JSON.
     #[arg(long, value_name = "FILE.json")]
     pub json: Option<PathBuf>,
+    /// Adds the synthesised logic of every tile used to the area: `pim_tile`'s area from
+    /// `pimforge synth --json FILE` of the runs' design (same config hash).
+    #[arg(long, value_name = "SYNTH.json")]
+    pub synth: Option<PathBuf>,
+}
+
+/// The area component of the synthesised logic.
+const LOGIC: &str = "logic (Yosys, pim_tile)";
+
+/// One tile's synthesised logic area (um^2) and the config hash, from a `pimforge synth --json`
+/// report.
+fn logic_area(path: &std::path::Path) -> Result<(f64, String)> {
+    let at = || format!("--synth {}", path.display());
+    let text = std::fs::read_to_string(path).with_context(at)?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{}: not JSON", at()))?;
+    let hash = v["config_hash"].as_str().map(str::to_string);
+    let tile = v["modules"]
+        .as_array()
+        .and_then(|m| m.iter().find(|r| r["module"] == "pim_tile"))
+        .and_then(|r| r["area_um2"].as_f64());
+    match (tile, hash) {
+        (Some(a), Some(h)) => Ok((a, h)),
+        _ => bail!(
+            "{}: not a report of pimforge synth --json with pim_tile",
+            at()
+        ),
+    }
 }
 
 /// A train report as `cost` reads it.
@@ -39,7 +67,11 @@ struct Run {
     costs: Vec<CostReport>,
 }
 
-fn read(path: &std::path::Path, tables: &[CostTable]) -> Result<Run> {
+fn read(
+    path: &std::path::Path,
+    tables: &[CostTable],
+    logic: Option<&(f64, String)>,
+) -> Result<Run> {
     let file = match path.is_dir() {
         true => path.join("report.json"),
         false => path.to_path_buf(),
@@ -68,13 +100,47 @@ fn read(path: &std::path::Path, tables: &[CostTable]) -> Result<Run> {
         .map(from_json)
         .collect::<Option<Vec<_>>>()
         .with_context(what)?;
+    if let Some((_, hash)) = logic {
+        if v["config_hash"].as_str() != Some(hash) {
+            bail!(
+                "--synth: synthesised for config {hash}, but report {} is of config {}; run pimforge synth with the run's config (its pimforge.yaml)",
+                file.display(),
+                v["config_hash"].as_str().unwrap_or("?")
+            );
+        }
+    }
     let samples = v["samples_trained"].as_u64().unwrap_or(0) as usize;
     let epochs = v["epochs"].as_array().map_or(0, |e| e.len());
     let shape = cfg.shape();
-    let costs = tables
+    let mut costs = tables
         .iter()
         .map(|t| price(t, &shape, &work, samples, epochs))
         .collect::<Result<Vec<_>>>()?;
+    // Each layer's tiles, as indices into the tiles used (the report's placement).
+    let used: Vec<u64> = v["placement"]["tiles"].as_array().map_or(vec![], |t| {
+        t.iter().filter_map(|u| u["tile"].as_u64()).collect()
+    });
+    let layers: Vec<Vec<usize>> = v["placement"]["layers"].as_array().map_or(vec![], |ls| {
+        ls.iter()
+            .map(|l| {
+                l["blocks"].as_array().map_or(vec![], |bs| {
+                    bs.iter()
+                        .filter_map(|b| used.iter().position(|&u| Some(u) == b["tile"].as_u64()))
+                        .collect()
+                })
+            })
+            .collect()
+    });
+    if layers.iter().flatten().all(|&i| i < work.len()) {
+        for (c, t) in costs.iter_mut().zip(tables) {
+            c.split_by_layer(t, &shape, &work, &layers, samples)?;
+        }
+    }
+    if let Some((area, _)) = logic {
+        for c in &mut costs {
+            c.area_um2.insert(LOGIC.into(), area * c.tiles as f64);
+        }
+    }
     let algorithm = v["train"]["algorithm"].as_str().unwrap_or("?");
     Ok(Run {
         path: file,
@@ -93,10 +159,11 @@ pub fn run(a: &CostCmdArgs, dry: bool) -> Result<()> {
         Some(p) => Some(JsonOut::create(p, &["tables", "runs"], "pimforge cost")?),
         None => None,
     };
+    let logic = a.synth.as_deref().map(logic_area).transpose()?;
     let runs = a
         .reports
         .iter()
-        .map(|p| read(p, &tables))
+        .map(|p| read(p, &tables, logic.as_ref()))
         .collect::<Result<Vec<_>>>()?;
     if dry {
         say!(
@@ -139,25 +206,44 @@ pub fn run(a: &CostCmdArgs, dry: bool) -> Result<()> {
             );
         }
         for p in &base.phases {
-            let parts: Vec<String> = p
-                .dynamic_pj
-                .iter()
-                .filter(|(_, v)| **v > 0.0)
-                .map(|(k, v)| format!("{k} {}", energy(*v)))
-                .collect();
             say!(
                 "  {:<9} {} in {} ({}; leakage {})",
                 p.phase,
                 energy(p.energy_pj),
                 time(p.latency_ns),
-                if parts.is_empty() {
-                    "-".into()
-                } else {
-                    parts.join(", ")
-                },
+                p.components(),
                 energy(p.leakage_pj)
             );
         }
+        for l in &base.layers {
+            if let Some(s) = l.per_sample {
+                say!(
+                    "  layer {} ({} tiles): {} and {} per training sample",
+                    l.layer,
+                    l.tiles.len(),
+                    energy(s.energy_pj),
+                    time(s.latency_ns)
+                );
+            }
+        }
+        let total: f64 = base.area_um2.values().sum();
+        let parts: Vec<String> = base
+            .area_um2
+            .iter()
+            .filter(|(_, v)| **v > 0.0)
+            .map(|(k, v)| format!("{k} {:.0}%", 100.0 * v / total))
+            .collect();
+        say!(
+            "  area of {} tiles: {:.4} mm^2 ({}){}",
+            base.tiles,
+            total * 1e-6,
+            parts.join(", "),
+            if logic.is_some() {
+                ""
+            } else {
+                "; the synthesised logic with --synth"
+            }
+        );
     }
     if let Some(path) = &a.plot {
         let points: Vec<Point> = runs

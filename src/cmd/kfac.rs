@@ -1,6 +1,7 @@
 //! `pimforge kfac`: second-order (K-FAC) training of the digits MLP's output layer with the
 //! factors inverted by INV-crossbar refinement, against SGD, in steps to a test accuracy.
 
+use super::cost_args::CostArgs;
 use super::flags::{fraction, positive};
 use anyhow::Result;
 use clap::builder::RangedU64ValueParser;
@@ -47,9 +48,12 @@ pub struct KfacArgs {
     /// Report directory (report.json, table.md, kfac.png).
     #[arg(long, default_value = "build/kfac")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub cost: CostArgs,
 }
 
 pub fn run(a: &KfacArgs, dry: bool) -> Result<()> {
+    let table = a.cost.table()?;
     if dry {
         pimforge_gen::output::check_out(&a.out, "--out")?;
         pimforge_studies::train::digits::load(a.data.as_deref())?;
@@ -71,6 +75,7 @@ pub fn run(a: &KfacArgs, dry: bool) -> Result<()> {
             },
             target: a.target,
             data: a.data.clone(),
+            table,
             out: a.out.clone(),
         },
         &mut |done, total, row| warn!("pimforge kfac: {done}/{total} settings done ({row})"),

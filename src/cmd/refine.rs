@@ -1,6 +1,7 @@
 //! `pimforge refine`: how many refinement iterations a 16- or 24-bit solve takes from an
 //! INV crossbar of a few bits, against the condition number (golden model).
 
+use super::cost_args::CostArgs;
 use super::flags::at_least_one;
 use anyhow::Result;
 use clap::builder::RangedU64ValueParser;
@@ -39,9 +40,12 @@ pub struct RefineArgs {
     /// Report directory (report.json, table.md, convergence.png).
     #[arg(long, default_value = "build/refine")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub cost: CostArgs,
 }
 
 pub fn run(a: &RefineArgs, dry: bool) -> Result<()> {
+    let table = a.cost.table()?;
     if dry {
         pimforge_gen::output::check_out(&a.out, "--out")?;
         say!("pimforge: dry run: would write {}", a.out.display());
@@ -55,6 +59,7 @@ pub fn run(a: &RefineArgs, dry: bool) -> Result<()> {
         split_diagonal: a.diagonal.iter().map(|d| d == "split").collect(),
         systems: a.systems,
         plot_size: a.plot_size,
+        table,
         out: a.out.clone(),
     })?;
     say_raw!("{text}");

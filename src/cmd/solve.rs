@@ -2,10 +2,12 @@
 //! refinement controller on the golden model or on `pim_solver` in lock-step; prints the
 //! status, iterations, bits reached and the residual certificate.
 
+use super::cost_args::CostArgs;
 use super::json_out::JsonOut;
 use super::ConfigArgs;
 use anyhow::{anyhow, Result};
 use clap::Args;
+use pimforge_studies::cost::price::{energy, time};
 use pimforge_studies::solve::{load, solve};
 use pimforge_studies::train::run::BackendKind;
 use std::path::PathBuf;
@@ -30,6 +32,8 @@ pub struct SolveArgs {
     /// Also write the result as JSON to this file.
     #[arg(long, value_name = "FILE.json")]
     pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub cost: CostArgs,
 }
 
 pub fn run(a: &SolveArgs, dry: bool) -> Result<()> {
@@ -40,6 +44,7 @@ pub fn run(a: &SolveArgs, dry: bool) -> Result<()> {
         anyhow!("the design has no solver (an `inv:` config section; try --preset solver)")
     })?;
     let system = load(&a.matrix, a.rhs.as_deref(), size)?;
+    let table = a.cost.table()?;
     let json = match &a.json {
         Some(p) => Some(JsonOut::create(
             p,
@@ -54,7 +59,7 @@ pub fn run(a: &SolveArgs, dry: bool) -> Result<()> {
     }
     let origin = a.matrix.display().to_string();
     let sol = match a.backend {
-        BackendKind::Golden => solve(&system, (size, &shape, &design.shape), None)?,
+        BackendKind::Golden => solve(&system, (size, &shape, &design.shape), &table, None)?,
         BackendKind::Rtl => {
             pimforge_flows::tools::require("verilator")?;
             let (library, unit) = pimforge_flows::verify::prepare_refine(&design, &a.work)?;
@@ -66,13 +71,18 @@ pub fn run(a: &SolveArgs, dry: bool) -> Result<()> {
                 let (mut solved, cycles) = run.map_err(|m| anyhow!("lock-step mismatch:\n{m}"))?;
                 let s = solved.remove(0);
                 anyhow::ensure!(
-                    s.x == s.solve.x,
-                    "X read from the RTL differs from the model's"
+                    s.x == s.solve.x && s.events == s.solve.events,
+                    "X or the cost events read from the RTL differ from the model's"
                 );
                 say!("pimforge: pim_solver in lock-step: {cycles} cycles matched on every output");
                 Ok(s.solve)
             };
-            solve(&system, (size, &shape, &design.shape), Some(&mut on_rtl))?
+            solve(
+                &system,
+                (size, &shape, &design.shape),
+                &table,
+                Some(&mut on_rtl),
+            )?
         }
     };
     say!(
@@ -88,6 +98,21 @@ pub fn run(a: &SolveArgs, dry: bool) -> Result<()> {
         sol.integer_residual,
         sol.residual_bits,
         sol.backward_error
+    );
+    let (c, d) = (&sol.cost, &sol.digital);
+    say!(
+        "cost ({} table): {} in {} ({} and {} per iteration after {} of setup); the digital solve (Gaussian elimination in 32-bit floats, {:.1} bits): {} in {}, {:.2}x the energy and {:.2}x the time",
+        c.table,
+        energy(c.total.energy_pj),
+        time(c.total.latency_ns),
+        energy(c.per_iteration.energy_pj),
+        time(c.per_iteration.latency_ns),
+        energy(c.setup.energy_pj),
+        d.bits,
+        energy(d.total.energy_pj),
+        time(d.total.latency_ns),
+        sol.energy_ratio,
+        sol.time_ratio
     );
     let shown: Vec<String> = sol.x.iter().take(8).map(|v| format!("{v:.6}")).collect();
     say!(

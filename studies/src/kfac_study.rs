@@ -2,11 +2,16 @@
 //! 8-bit INV crossbar and exactly, over a grid of learning rates and seeds, in steps to a target
 //! test accuracy; a table and a plot of the best curves.
 
+use crate::cost::price::{energy, time};
+use crate::cost::solve::{price_tally, solver_tile, Part, Tally};
+use crate::cost::CostTable;
 use crate::plot::{line_png, Frame, Series};
 use crate::train::digits::load;
 use crate::train::kfac::{train, Layers, Method, Run, Setup};
 use anyhow::Result;
 use pimforge_gen::output::write_tree;
+use pimforge_golden::solver::InvShape;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// What the study runs.
@@ -23,6 +28,8 @@ pub struct KfacStudy {
     pub target: f64,
     /// The data set (`None`: the shipped digits data).
     pub data: Option<PathBuf>,
+    /// The cost table that prices the refined solves.
+    pub table: CostTable,
     /// Directory of the report, the table and the plot.
     pub out: PathBuf,
 }
@@ -52,6 +59,28 @@ impl Row {
     }
     fn sum(&self, f: impl Fn(&Run) -> u64) -> u64 {
         self.runs.iter().map(f).sum()
+    }
+    /// Energy (pJ) and time (ns) of the refined solves per step, mean over the seeds' runs.
+    fn solves_per_step(&self, table: &CostTable) -> Part {
+        let mut tally: BTreeMap<usize, Tally> = BTreeMap::new();
+        for (&n, t) in self.runs.iter().flat_map(|r| &r.solved) {
+            let s = tally.entry(n).or_default();
+            (s.solves, s.iterations, s.cycles) = (
+                s.solves + t.solves,
+                s.iterations + t.iterations,
+                s.cycles + t.cycles,
+            );
+            s.events += t.events;
+        }
+        let steps = self.sum(|r| r.accuracy.len() as u64).max(1) as f64;
+        let inv = InvShape::default();
+        let mut p = Part::default();
+        for (&n, t) in &tally {
+            let c = price_tally(table, &solver_tile(n, 0), &inv, n, t);
+            p.energy_pj += c.total.energy_pj / steps;
+            p.latency_ns += c.total.latency_ns / steps;
+        }
+        p
     }
 }
 
@@ -104,7 +133,7 @@ pub fn run(a: &KfacStudy, progress: &mut Progress) -> Result<String> {
 /// The table of the rows so far, written with its report and plot; returns the table.
 fn write(a: &KfacStudy, rows: &[Row], complete: bool) -> Result<String> {
     let mut text = format!(
-        "Digits MLP, mini-batches of {}, {} epochs, seeds {}; K-FAC on {} (damping {}), factors inverted by refinement around an 8-bit INV crossbar (kfac-refine) or exactly in float64 (kfac-exact):\n\n| method | lr | steps to {:.0}% (mean) | final test accuracy (mean) | solves | refinement iterations per solve | unconverged solves |\n|---|---|---|---|---|---|---|\n",
+        "Digits MLP, mini-batches of {}, {} epochs, seeds {}; K-FAC on {} (damping {}), factors inverted by refinement around an 8-bit INV crossbar (kfac-refine) or exactly in float64 (kfac-exact); the refined solves priced by the {} table (docs/cost.md):\n\n| method | lr | steps to {:.0}% (mean) | final test accuracy (mean) | solves | refinement iterations per solve | unconverged solves | refined solves per step: energy / time | to the target |\n|---|---|---|---|---|---|---|---|---|\n",
         a.batch,
         a.epochs,
         a.seeds
@@ -118,6 +147,7 @@ fn write(a: &KfacStudy, rows: &[Row], complete: bool) -> Result<String> {
             "the output layer"
         },
         a.damping,
+        a.table.name,
         100.0 * a.target
     );
     let mut table = Vec::new();
@@ -128,15 +158,24 @@ fn write(a: &KfacStudy, rows: &[Row], complete: bool) -> Result<String> {
             .then(|| r.sum(|x| x.refine_iterations) as f64 / solves as f64);
         let steps = r.steps(a.target);
         let last = r.mean_curve().last().copied();
+        let cost = (r.method == Method::KfacRefine).then(|| r.solves_per_step(&a.table));
+        let cost_cell = |scale: Option<f64>| match (cost, scale) {
+            (Some(c), Some(k)) => {
+                format!("{} / {}", energy(c.energy_pj * k), time(c.latency_ns * k))
+            }
+            _ => "-".to_string(),
+        };
         text += &format!(
-            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             r.method,
             r.lr,
             steps.map_or("not reached".into(), |s| format!("{s:.1}")),
             last.map_or("-".into(), |v| format!("{:.2}%", 100.0 * v)),
             solves,
             per_solve.map_or("-".into(), |v| format!("{v:.2}")),
-            failed
+            failed,
+            cost_cell(Some(1.0)),
+            cost_cell(steps)
         );
         table.push(serde_json::json!({
             "method": r.method,
@@ -146,6 +185,7 @@ fn write(a: &KfacStudy, rows: &[Row], complete: bool) -> Result<String> {
             "solves": solves,
             "refinement_iterations_per_solve": per_solve,
             "unconverged_solves": failed,
+            "refined_solves_per_step": cost,
             "seeds": r.runs.iter().map(|x| &x.accuracy).collect::<Vec<_>>(),
         }));
     }

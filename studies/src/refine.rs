@@ -3,9 +3,14 @@
 //! precisions and Taylor terms, next to the theory of about `inv.bits - log2(cond)` bits per
 //! iteration.
 
+use crate::cost::solve::{digital_solve, price_solve, solver_tile};
+use crate::cost::CostTable;
 use crate::plot::{line_png, Frame, Series};
 use pimforge_gen::output::write_tree;
-use pimforge_golden::solver::{accuracy_bits, random_system, reference_solution, refine, InvShape};
+use pimforge_golden::solver::{
+    accuracy_bits, random_system, reference_solution, refine, refine_with, Exact, InvShape,
+    TileProducts,
+};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -39,6 +44,24 @@ pub struct Case {
     /// Mean INV operations per converged 16-bit solve.
     pub inv_ops_16: f64,
     pub theory_bits_per_iter: f64,
+    /// Mean cost of the converged 16-bit solves and of the digital solves of the same systems.
+    pub cost: Cost,
+}
+
+/// Mean energy (pJ) and time (ns) of the converged 16-bit solves on the solver (per solve and
+/// per iteration after the setup) and of Gaussian elimination in 32-bit floats on the same
+/// systems, priced by one table (`docs/cost.md`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Cost {
+    pub table: String,
+    pub solve_pj: f64,
+    pub solve_ns: f64,
+    pub iteration_pj: f64,
+    pub iteration_ns: f64,
+    pub digital_pj: f64,
+    pub digital_ns: f64,
+    /// The fewest bits a digital solve reached.
+    pub digital_bits: f64,
 }
 
 fn first_reaching(bits: &[f64], target: f64) -> Option<usize> {
@@ -54,6 +77,7 @@ pub fn study(
     taylor: u32,
     split_diagonal: bool,
     systems: usize,
+    table: &CostTable,
 ) -> Case {
     let shape = InvShape {
         h_bits: inv_bits,
@@ -84,7 +108,16 @@ pub fn study(
         stop_iters: vec![],
         inv_ops_16: 0.0,
         theory_bits_per_iter: inv_bits as f64 - cond.log2(),
+        cost: Cost {
+            table: table.name.clone(),
+            digital_bits: f64::INFINITY,
+            ..Cost::default()
+        },
     };
+    // The solver's tile (the `solver` preset's, grown to the system), for the products' passes
+    // and cycles and the cost.
+    let tile = solver_tile(pimforge_golden::solver::padded_size(n), taylor);
+    let (passes, pass_cycles) = TileProducts::timing(&tile, n, shape.x_bits);
     let mut sums: Vec<(f64, usize)> = vec![];
     for seed in 0..systems as u64 {
         let (a, b) = random_system(n, cond, shape.a_bits, seed * 7919 + n as u64);
@@ -113,15 +146,12 @@ pub fn study(
                 *count += 1;
             }
         }
-        let stop = refine(
-            &a,
-            n,
-            &b,
-            &InvShape {
-                target_bits: 16,
-                ..shape.clone()
-            },
-        );
+        let stop_shape = InvShape {
+            target_bits: 16,
+            ..shape.clone()
+        };
+        let mut products = Exact::new(&a, n).timed(passes, pass_cycles);
+        let stop = refine_with(&a, n, &b, &stop_shape, &mut products);
         use pimforge_golden::solver::Status;
         match stop.status {
             Status::Converged => {
@@ -130,6 +160,16 @@ pub fn study(
                 let i = stop.steps.len();
                 case.stop_iters_16 = Some(case.stop_iters_16.map_or(i, |w| w.max(i)));
                 case.stop_iters.push(i);
+                let c = price_solve(table, &tile, &stop_shape, n, &stop);
+                let d = digital_solve(table, &a, n, &b, Some(&want));
+                let m = &mut case.cost;
+                m.solve_pj += c.total.energy_pj;
+                m.solve_ns += c.total.latency_ns;
+                m.iteration_pj += c.per_iteration.energy_pj;
+                m.iteration_ns += c.per_iteration.latency_ns;
+                m.digital_pj += d.total.energy_pj;
+                m.digital_ns += d.total.latency_ns;
+                m.digital_bits = m.digital_bits.min(d.bits);
             }
             Status::Diverged => case.diverged += 1,
             Status::Singular => case.singular += 1,
@@ -137,6 +177,18 @@ pub fn study(
         }
     }
     case.inv_ops_16 /= case.converged.max(1) as f64;
+    let k = case.converged.max(1) as f64;
+    let m = &mut case.cost;
+    for v in [
+        &mut m.solve_pj,
+        &mut m.solve_ns,
+        &mut m.iteration_pj,
+        &mut m.iteration_ns,
+        &mut m.digital_pj,
+        &mut m.digital_ns,
+    ] {
+        *v /= k;
+    }
     case.stop_iters.sort_unstable();
     case.bits = sums.iter().map(|(s, k)| s / *k as f64).collect();
     case
@@ -198,10 +250,39 @@ pub fn table(cases: &[Case]) -> String {
     t
 }
 
+/// A markdown table of the cases' costs (RePAST's comparison): the refined solve against the
+/// digital one.
+pub fn cost_table(cases: &[Case]) -> String {
+    use crate::cost::price::{energy, time};
+    let mut t = String::from(
+        "| n | cond | Taylor | converged | refined solve: energy / time | per iteration | digital (GE, f32): energy / time | its bits (worst) | digital / refined: energy | time |\n|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for c in cases.iter().filter(|c| c.converged > 0) {
+        let m = &c.cost;
+        t += &format!(
+            "| {} | {} | {} | {} of {} | {} / {} | {} / {} | {} / {} | {:.1} | {:.2}x | {:.2}x |\n",
+            c.n,
+            c.cond,
+            c.taylor,
+            c.converged,
+            c.systems,
+            energy(m.solve_pj),
+            time(m.solve_ns),
+            energy(m.iteration_pj),
+            time(m.iteration_ns),
+            energy(m.digital_pj),
+            time(m.digital_ns),
+            m.digital_bits,
+            m.digital_pj / m.solve_pj,
+            m.digital_ns / m.solve_ns
+        );
+    }
+    t
+}
+
 /// Refinement solves on the RTL solver (`pim_solver`: controller, INV crossbar and tile) in
 /// lock-step with its golden cycle model. A system of size `n` runs on a solver of the next power
-/// of two (at least 4), padded block-diagonally with `max|A|` on the diagonal and zeros in `b`:
-/// the padded rows never move, so the solve and its `X` are those of the unpadded system. The
+/// of two (at least 4), padded block-diagonally (`golden::solver::pad`). The
 /// solver's tile is the `solver` preset's, grown to hold the matrix, with an exact ADC.
 pub struct RtlSolver {
     work: std::path::PathBuf,
@@ -229,7 +310,7 @@ impl crate::train::kfac::Solver for RtlSolver {
         n: usize,
         b: &[i64],
     ) -> anyhow::Result<pimforge_golden::solver::Solve> {
-        let size = n.next_power_of_two().max(4);
+        let size = pimforge_golden::solver::padded_size(n);
         if !self.models.contains_key(&size) {
             let cfg = pimforge_gen::presets::solver(size, 0).validated()?;
             let design = pimforge_gen::design::Design::new(cfg, None);
@@ -237,19 +318,7 @@ impl crate::train::kfac::Solver for RtlSolver {
             self.models.insert(size, built);
         }
         let (library, unit) = &self.models[&size];
-        let diag = a.iter().map(|v| v.abs()).max().unwrap_or(1).max(1);
-        let mut pa = vec![0i64; size * size];
-        let mut pb = vec![0i64; size];
-        for i in 0..size {
-            for j in 0..size {
-                pa[i * size + j] = match (i < n, j < n) {
-                    (true, true) => a[i * n + j],
-                    _ if i == j => diag,
-                    _ => 0,
-                };
-            }
-            pb[i] = if i < n { b[i] } else { 0 };
-        }
+        let (pa, pb) = pimforge_golden::solver::pad(a, n, b, size);
         let replay = "cargo test --release --test refine kfac".to_string();
         let run = pimforge_tb::refine::run_refine(library, unit.clone(), &[(pa, pb)], 1, &replay)?;
         let (mut solved, cycles) = run.map_err(|m| anyhow::anyhow!("lock-step mismatch:\n{m}"))?;
@@ -258,8 +327,8 @@ impl crate::train::kfac::Solver for RtlSolver {
         self.cycles += cycles;
         let mut sol = solved.solve;
         anyhow::ensure!(
-            solved.x == sol.x,
-            "X read from the RTL differs from the model's"
+            solved.x == sol.x && solved.events == sol.events,
+            "X or the cost events read from the RTL differ from the model's"
         );
         sol.x.truncate(n);
         Ok(sol)
@@ -278,6 +347,8 @@ pub struct RefineStudy {
     pub split_diagonal: Vec<bool>,
     pub systems: usize,
     pub plot_size: usize,
+    /// The cost table that prices the solves.
+    pub table: CostTable,
     /// Directory of the report, the table and the plot.
     pub out: PathBuf,
 }
@@ -291,7 +362,7 @@ pub fn run(a: &RefineStudy) -> anyhow::Result<String> {
         for &cond in &a.conds {
             for &split in &a.split_diagonal {
                 for &t in &a.taylor {
-                    cases.push(study(n, cond, 8, t, split, a.systems));
+                    cases.push(study(n, cond, 8, t, split, a.systems, &a.table));
                 }
             }
         }
@@ -300,15 +371,25 @@ pub fn run(a: &RefineStudy) -> anyhow::Result<String> {
     let mut plotted: Vec<Case> = Vec::new();
     for &cond in &a.conds {
         for &bits in &a.inv_bits {
-            plotted.push(study(a.plot_size, cond, bits, 0, split, a.systems));
+            plotted.push(study(
+                a.plot_size,
+                cond,
+                bits,
+                0,
+                split,
+                a.systems,
+                &a.table,
+            ));
         }
     }
     let text = format!(
-        "Refinement with an 8-bit INV crossbar (A_h in 8-bit cells, 8-bit output ADC, 16-bit input), {} random systems per row:\n\n{}\nINV precision at n = {} (plain refinement):\n\n{}",
+        "Refinement with an 8-bit INV crossbar (A_h in 8-bit cells, 8-bit output ADC, 16-bit input), {} random systems per row:\n\n{}\nINV precision at n = {} (plain refinement):\n\n{}\nCost of the converged 16-bit solves ({} table; docs/cost.md), means over the converged systems, against Gaussian elimination in 32-bit floats on the same systems:\n\n{}",
         a.systems,
         table(&cases),
         a.plot_size,
-        table(&plotted)
+        table(&plotted),
+        a.table.name,
+        cost_table(&cases)
     );
     let mut series = Vec::new();
     let iters = plotted

@@ -10,11 +10,13 @@
 //! controller's exact integer residual `max |b_q 2^x_frac - A_q X|` beside the float64
 //! normwise backward error of `x` on the original system.
 
+use crate::cost::solve::{digital_solve, price_solve, DigitalCost, SolveCost};
+use crate::cost::CostTable;
 use anyhow::{anyhow, bail, Context, Result};
 use nalgebra_sparse::io::{load_coo_from_matrix_market_str, MatrixMarketErrorKind};
 use nalgebra_sparse::CooMatrix;
 use pimforge_golden::solver::{
-    accuracy_bits, reference_solution, refine_with, InvShape, Solve, TileProducts,
+    accuracy_bits, pad, reference_solution, refine_with, InvShape, Solve, TileProducts,
 };
 use pimforge_golden::TileShape;
 use serde::Serialize;
@@ -133,6 +135,14 @@ pub struct Solution {
     pub residual_bits: f64,
     /// `||A x - b|| / (||A|| ||x|| + ||b||)` (infinity norms) of `x` on the original system.
     pub backward_error: f64,
+    /// Energy, latency and area of the refined solve, from its counted events.
+    pub cost: SolveCost,
+    /// The same integer system solved digitally (Gaussian elimination in 32-bit floats), priced
+    /// by the same table.
+    pub digital: DigitalCost,
+    /// The digital solve's energy and time over the refined one's.
+    pub energy_ratio: f64,
+    pub time_ratio: f64,
     pub x: Vec<f64>,
 }
 
@@ -148,21 +158,10 @@ pub fn quantise(s: &System, size: usize, a_bits: u32) -> (Vec<i64>, Vec<i64>, f6
             .fold(0.0f64, |m, v| m.max(v.abs()))
             .max(f64::MIN_POSITIVE);
     let q = |v: f64, max: f64| (v / max * full).round() as i64;
-    let diag = full as i64;
-    let mut a = vec![0i64; size * size];
-    let mut b = vec![0i64; size];
-    for i in 0..size {
-        for j in 0..size {
-            a[i * size + j] = match (i < s.n, j < s.n) {
-                (true, true) => q(s.a[i * s.n + j], amax),
-                _ if i == j => diag,
-                _ => 0,
-            };
-        }
-        if i < s.n {
-            b[i] = q(s.b[i], bmax);
-        }
-    }
+    let a: Vec<i64> = s.a.iter().map(|&v| q(v, amax)).collect();
+    let b: Vec<i64> = s.b.iter().map(|&v| q(v, bmax)).collect();
+    // The largest entry quantises to `full`, the padding's diagonal.
+    let (a, b) = pad(&a, s.n, &b, size);
     (a, b, bmax / amax)
 }
 
@@ -175,6 +174,7 @@ pub type RtlSolve<'a> = dyn FnMut(&[i64], &[i64]) -> Result<Solve> + 'a;
 pub fn solve(
     s: &System,
     (size, shape, tile): (usize, &InvShape, &TileShape),
+    table: &CostTable,
     rtl: Option<&mut RtlSolve>,
 ) -> Result<Solution> {
     let (qa, qb, back) = quantise(s, size, shape.a_bits);
@@ -191,7 +191,11 @@ pub fn solve(
         .map(|&v| v as f64 * scale * back)
         .collect();
     let exact = reference_solution(&qa, size, &qb);
-    let bits = exact.map_or(f64::NAN, |r| accuracy_bits(&sol.x, shape.x_frac, &r));
+    let bits = exact
+        .as_ref()
+        .map_or(f64::NAN, |r| accuracy_bits(&sol.x, shape.x_frac, r));
+    let cost = price_solve(table, tile, shape, size, &sol);
+    let digital = digital_solve(table, &qa, size, &qb, exact.as_deref());
     let bq = qb.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0) as f64
         * 2f64.powi(shape.x_frac as i32);
     let residual_bits = match sol.residual {
@@ -218,6 +222,10 @@ pub fn solve(
         integer_residual: sol.residual.to_string(),
         residual_bits,
         backward_error,
+        energy_ratio: digital.total.energy_pj / cost.total.energy_pj,
+        time_ratio: digital.total.latency_ns / cost.total.latency_ns,
+        cost,
+        digital,
         x,
     })
 }
@@ -253,7 +261,8 @@ mod tests {
         let design = pimforge_gen::presets::solver(4, 0).validated().unwrap();
         let design = pimforge_gen::design::Design::new(design, None);
         let (size, shape) = design.solver.clone().unwrap();
-        let sol = solve(&s, (size, &shape, &design.shape), None).unwrap();
+        let table = CostTable::load("panther").unwrap();
+        let sol = solve(&s, (size, &shape, &design.shape), &table, None).unwrap();
         assert_eq!(sol.status, "converged");
         assert!(sol.bits >= 16.0, "{}", sol.bits);
         assert!(sol.residual_bits >= 16.0, "{}", sol.residual_bits);

@@ -47,7 +47,7 @@ pub use tile_products::TileProducts;
 pub use units::{
     residual_bits, status_code, InvIn, InvOut, InvUnit, RefineIn, RefineOut, RefineUnit,
 };
-pub use workload::{accuracy_bits, random_system, reference_solution};
+pub use workload::{accuracy_bits, pad, padded_size, random_system, reference_solution};
 
 /// Parameters of the solver.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -93,13 +93,16 @@ pub trait Products {
     fn passes(&self) -> u32;
 }
 
-/// Plain integer products, without hardware timing (they take no cycles).
+/// Plain integer products: without hardware timing (they take no cycles and one pass), or
+/// [`Exact::timed`] with a tile's passes and cycles, without simulating the tile.
 #[derive(Clone, Debug)]
 pub struct Exact {
     a: Vec<i64>,
     al: Vec<i64>,
     n: usize,
     passes: u32,
+    pass_cycles: u64,
+    timed: bool,
 }
 
 impl Exact {
@@ -109,12 +112,15 @@ impl Exact {
             al: vec![0; n * n],
             n,
             passes: 1,
+            pass_cycles: 0,
+            timed: false,
         }
     }
 
-    /// The passes a tile would take per product, for the solve's events (default 1).
-    pub fn with_passes(mut self, passes: u32) -> Self {
-        self.passes = passes;
+    /// Products that take a tile's `passes` per product of `pass_cycles` each, and loads of one
+    /// cycle per entry, as [`crate::solver::TileProducts`] on that tile (a test checks it).
+    pub fn timed(mut self, passes: u32, pass_cycles: u64) -> Self {
+        (self.passes, self.pass_cycles, self.timed) = (passes, pass_cycles, true);
         self
     }
 }
@@ -125,7 +131,12 @@ impl Products for Exact {
         if let Some(al) = al {
             self.al = al.to_vec();
         }
-        0
+        let blocks = 1 + al.is_some() as u64;
+        if self.timed {
+            blocks * (self.n * self.n) as u64
+        } else {
+            0
+        }
     }
 
     fn product(&mut self, v: &[i128], low: bool) -> (Vec<i128>, u64) {
@@ -133,7 +144,7 @@ impl Products for Exact {
         let p = (0..n)
             .map(|i| (0..n).map(|j| m[i * n + j] as i128 * v[j]).sum())
             .collect();
-        (p, 0)
+        (p, self.passes as u64 * self.pass_cycles)
     }
 
     fn passes(&self) -> u32 {

@@ -240,7 +240,7 @@ fn a_solves_events_follow_its_iterations_and_terms() {
             taylor,
             ..InvShape::default()
         };
-        let sol = refine_with(&a, n, &b, &shape, &mut Exact::new(&a, n).with_passes(7));
+        let sol = refine_with(&a, n, &b, &shape, &mut Exact::new(&a, n).timed(7, 0));
         assert_eq!(sol.status, Status::Converged);
         let (k, t, n) = (sol.steps.len() as u64, taylor as u64, n as u64);
         // Per iteration: a residual product and 1 + T INV blocks, T A_l products, an update and
@@ -272,4 +272,27 @@ fn a_solves_events_follow_its_iterations_and_terms() {
         ),
         (1, 2, 0)
     );
+}
+
+#[test]
+fn timed_exact_products_solve_as_the_tile_does_cycles_and_events_included() {
+    let tile = crate::shape::tests::exact_shape(16, 32, 1);
+    let n = 8;
+    for taylor in [0u32, 1] {
+        let shape = InvShape {
+            taylor,
+            ..InvShape::default()
+        };
+        let (a, b) = random_system(n, 30.0, 16, 9);
+        let on_tile = refine_with(&a, n, &b, &shape, &mut TileProducts::new(&tile, n, 100));
+        let (passes, pass) = TileProducts::timing(&tile, n, 100);
+        let timed = refine_with(
+            &a,
+            n,
+            &b,
+            &shape,
+            &mut Exact::new(&a, n).timed(passes, pass),
+        );
+        assert_eq!(on_tile, timed, "taylor {taylor}");
+    }
 }

@@ -43,6 +43,13 @@ impl TileProducts {
         }
     }
 
+    /// `(passes per product, cycles per pass)` of an `n x n` solver with `x_bits`-wide operands
+    /// on a tile of `shape`: `n` writes, the `MVM`, its busy cycles and one more, `n + 1` reads.
+    pub fn timing(shape: &TileShape, n: usize, x_bits: u32) -> (u32, u64) {
+        let passes = x_bits.div_ceil(shape.input_bits - 1);
+        (passes, 2 * n as u64 + 3 + shape.mvm_cycles() as u64)
+    }
+
     /// Digit `d` of `v`: bits `[d w, (d + 1) w)` unsigned, or the signed rest for the top digit.
     pub fn digit(&self, v: i128, d: u32) -> i64 {
         let shift = d * self.digit_bits;
@@ -156,6 +163,8 @@ mod tests {
             // Seven passes of n writes, MVM, the wait and n + 1 reads.
             let wait = shape.planes() as u64 * shape.adc.share as u64 + 3;
             assert_eq!(cycles, 7 * (2 * n as u64 + 2 + wait));
+            let (passes, pass) = TileProducts::timing(&shape, n, 100);
+            assert_eq!(cycles, passes as u64 * pass);
         }
         // The residual through the tile equals the exact one.
         let b: Vec<i64> = (0..n as i64).map(|i| 1000 * i - 3000).collect();

@@ -110,3 +110,28 @@ pub fn accuracy_bits(x: &[i128], x_frac: u32, reference: &[f64]) -> f64 {
         (-(err / norm).log2()).min(52.0)
     }
 }
+
+/// The solver size a system of size `n` runs on: the next power of two, at least 4.
+pub fn padded_size(n: usize) -> usize {
+    n.next_power_of_two().max(4)
+}
+
+/// `(A, b)` of size `n` padded block-diagonally to `size`: `max|A|` on the new diagonal, zeros
+/// elsewhere and in `b`. The padded rows never move in a refined solve (their residual is zero and
+/// the split's scales are unchanged), so the solve and its `X` are those of the unpadded system.
+pub fn pad(a: &[i64], n: usize, b: &[i64], size: usize) -> (Vec<i64>, Vec<i64>) {
+    let diag = a.iter().map(|v| v.abs()).max().unwrap_or(1).max(1);
+    let mut pa = vec![0i64; size * size];
+    let mut pb = vec![0i64; size];
+    for i in 0..size {
+        for j in 0..size {
+            pa[i * size + j] = match (i < n, j < n) {
+                (true, true) => a[i * n + j],
+                _ if i == j => diag,
+                _ => 0,
+            };
+        }
+        pb[i] = if i < n { b[i] } else { 0 };
+    }
+    (pa, pb)
+}

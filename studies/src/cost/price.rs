@@ -46,8 +46,20 @@ pub struct CostReport {
     pub per_sample: Option<Totals>,
     pub per_epoch: Option<Totals>,
     /// Area of the tiles used per component, um^2 (the analog parts and the table's digital
-    /// units; the synthesised logic is reported by `pimforge synth`).
+    /// units; `pimforge cost --synth` adds the synthesised logic).
     pub area_um2: BTreeMap<String, f64>,
+    /// The training phases of each layer's tiles (see [`CostReport::split_by_layer`]).
+    pub layers: Vec<LayerCost>,
+}
+
+/// The training cost of one layer: its tiles' training phases.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LayerCost {
+    pub layer: usize,
+    /// Indices into the report's tiles.
+    pub tiles: Vec<usize>,
+    pub training: Totals,
+    pub per_sample: Option<Totals>,
 }
 
 /// The latency of `w` on one tile, ns: its cycles at the table's clock, each plane sampled
@@ -66,6 +78,45 @@ pub fn latency_ns(t: &CostTable, shape: &TileShape, w: &Work) -> f64 {
         + serial
 }
 
+/// Leakage of the components of `tiles` tiles of `shape`, mW.
+pub fn leakage_mw(t: &CostTable, shape: &TileShape, tiles: usize) -> f64 {
+    t.components
+        .iter()
+        .map(|e| e.leak_mw * CostTable::instances(e, shape) as f64)
+        .sum::<f64>()
+        * tiles as f64
+}
+
+/// Prices one phase: `per_tile[i]` is tile `i`'s work in it (every tile used leaks for the
+/// phase's serial latency).
+pub fn price_phase(
+    t: &CostTable,
+    shape: &TileShape,
+    phase: &'static str,
+    per_tile: &[Work],
+) -> PhaseCost {
+    let mut dynamic_pj: BTreeMap<String, f64> = BTreeMap::new();
+    let (mut serial_ns, mut longest_ns) = (0.0f64, 0.0f64);
+    for w in per_tile {
+        for (ev, n) in w.events.iter() {
+            let c = t.entry(ev).component.clone();
+            *dynamic_pj.entry(c).or_default() += n as f64 * t.energy_pj(ev, shape);
+        }
+        let ns = latency_ns(t, shape, w);
+        serial_ns += ns;
+        longest_ns = longest_ns.max(ns);
+    }
+    let leakage_pj = leakage_mw(t, shape, per_tile.len()) * serial_ns;
+    PhaseCost {
+        phase,
+        energy_pj: dynamic_pj.values().sum::<f64>() + leakage_pj,
+        dynamic_pj,
+        leakage_pj,
+        latency_ns: serial_ns,
+        overlapped_ns: longest_ns,
+    }
+}
+
 /// Prices the work of each tile (`per_tile`, one entry per tile used) of `shape`; `samples`:
 /// training samples the work covers.
 pub fn price(
@@ -75,45 +126,17 @@ pub fn price(
     samples: usize,
     epochs: usize,
 ) -> Result<CostReport> {
-    let mut unit = BTreeMap::new();
-    for ev in Event::ALL {
-        unit.insert(ev, t.energy_pj(ev, shape));
-    }
-    let leak_mw: f64 = t
-        .components
-        .iter()
-        .map(|e| e.leak_mw * CostTable::instances(e, shape) as f64)
-        .sum::<f64>()
-        * per_tile.len() as f64;
     let mut phases = Vec::new();
     let mut training = Totals::default();
     for p in Phase::ALL {
-        let mut dynamic_pj: BTreeMap<String, f64> = BTreeMap::new();
-        let (mut serial_ns, mut longest_ns) = (0.0f64, 0.0f64);
-        for w in per_tile.iter().map(|pw| pw.get(p)) {
-            for (ev, n) in w.events.iter() {
-                let c = t.entry(ev).component.clone();
-                *dynamic_pj.entry(c).or_default() += n as f64 * unit[&ev];
-            }
-            let ns = latency_ns(t, shape, w);
-            serial_ns += ns;
-            longest_ns = longest_ns.max(ns);
-        }
-        let leakage_pj = leak_mw * serial_ns;
-        let energy_pj = dynamic_pj.values().sum::<f64>() + leakage_pj;
+        let works: Vec<Work> = per_tile.iter().map(|pw| *pw.get(p)).collect();
+        let c = price_phase(t, shape, p.key(), &works);
         if p.is_training() {
-            training.energy_pj += energy_pj;
-            training.latency_ns += serial_ns;
-            training.overlapped_ns += longest_ns;
+            training.energy_pj += c.energy_pj;
+            training.latency_ns += c.latency_ns;
+            training.overlapped_ns += c.overlapped_ns;
         }
-        phases.push(PhaseCost {
-            phase: p.key(),
-            dynamic_pj,
-            leakage_pj,
-            energy_pj,
-            latency_ns: serial_ns,
-            overlapped_ns: longest_ns,
-        });
+        phases.push(c);
     }
     let per = |n: usize| {
         (n > 0).then(|| Totals {
@@ -137,10 +160,56 @@ pub fn price(
         per_sample,
         per_epoch,
         area_um2,
+        layers: vec![],
     })
 }
 
+impl PhaseCost {
+    /// The components' dynamic energies, largest first: `adc 1.2 uJ, crossbar 30 nJ` (`-` for
+    /// none).
+    pub fn components(&self) -> String {
+        let mut parts: Vec<(&String, &f64)> =
+            self.dynamic_pj.iter().filter(|(_, v)| **v > 0.0).collect();
+        parts.sort_by(|a, b| b.1.total_cmp(a.1));
+        match parts.is_empty() {
+            true => "-".into(),
+            false => parts
+                .iter()
+                .map(|(k, v)| format!("{k} {}", energy(**v)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
 impl CostReport {
+    /// Fills [`CostReport::layers`]: `layers[l]` lists the indices into `per_tile` of layer
+    /// `l`'s tiles (priced as [`price`] prices all of them).
+    pub fn split_by_layer(
+        &mut self,
+        t: &CostTable,
+        shape: &TileShape,
+        per_tile: &[PhaseWork],
+        layers: &[Vec<usize>],
+        samples: usize,
+    ) -> Result<()> {
+        self.layers = layers
+            .iter()
+            .enumerate()
+            .map(|(layer, tiles)| {
+                let work: Vec<PhaseWork> = tiles.iter().map(|&i| per_tile[i]).collect();
+                let r = price(t, shape, &work, samples, 0)?;
+                Ok(LayerCost {
+                    layer,
+                    tiles: tiles.clone(),
+                    training: r.training,
+                    per_sample: r.per_sample,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(())
+    }
+
     /// One line: energy and time per training sample, and the largest phase.
     pub fn summary(&self) -> String {
         let top = self

@@ -1,8 +1,10 @@
 //! Cost tables: what one counted event costs in energy and time, and what each component adds
 //! in leakage and area (YAML, `assets/cost/`; `docs/cost.md` gives every number's source).
 
+use super::digital::DigitalOp;
 use anyhow::{bail, Context, Result};
 use pimforge_golden::events::Event;
+use pimforge_golden::solver::{InvShape, SolverEvent};
 use pimforge_golden::TileShape;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -78,6 +80,25 @@ pub enum Scale {
     AdcBits,
     /// With the width of a value (the tile's data word), against [`REFERENCE_BITS`].
     DataBits,
+    /// With the cells of the INV crossbar (`n x n`), against [`REFERENCE_CELLS`].
+    InvCells,
+    /// With the INV output ADC's bits ([`ADC_BITS_RATIO`]).
+    InvAdcBits,
+    /// With the width of the solver's solution register, against [`WORD_BITS`].
+    XBits,
+}
+
+/// The word the digital entries are quoted for (PUMA's 16-bit ALU).
+pub const WORD_BITS: f64 = 16.0;
+
+/// Every key a table prices: the tile's events, the solver's and the digital operations.
+pub fn keys() -> Vec<String> {
+    Event::ALL
+        .iter()
+        .map(|e| e.key())
+        .chain(SolverEvent::ALL.iter().map(|e| e.key()))
+        .chain(DigitalOp::ALL.iter().map(|o| o.key()))
+        .collect()
 }
 
 /// How many of a component one tile has (for its area and leakage).
@@ -92,6 +113,11 @@ pub enum Instances {
     Arrays,
     /// One per tile.
     Tile,
+    /// One per solver (the INV crossbar, its converters, the controller): none on a training
+    /// tile.
+    Solver,
+    /// Not part of the PIM design (the digital baseline's units).
+    Digital,
 }
 
 /// One priced action.
@@ -99,7 +125,8 @@ pub enum Instances {
 #[serde(deny_unknown_fields)]
 pub struct Entry {
     pub component: String,
-    /// The counted event it prices (`docs/hardware.md`, status words 11..20).
+    /// The action it prices: a tile event (`docs/hardware.md`, status words 11..20), a solver
+    /// event (`ev_o`) or a digital operation ([`keys`]).
     pub event: String,
     /// Energy per event, pJ (before [`Scale`]).
     pub energy_pj: f64,
@@ -175,8 +202,8 @@ impl CostTable {
         }
         for (i, e) in self.components.iter().enumerate() {
             let at = format!("components[{i}] ({})", e.component);
-            if Event::from_key(&e.event).is_none() {
-                let keys: Vec<String> = Event::ALL.iter().map(|e| e.key()).collect();
+            let keys = keys();
+            if !keys.contains(&e.event) {
                 bail!(
                     "{at}.event: '{}' is not one of {}",
                     e.event,
@@ -194,17 +221,10 @@ impl CostTable {
                 }
             }
         }
-        for ev in Event::ALL {
-            let n = self
-                .components
-                .iter()
-                .filter(|e| e.event == ev.key())
-                .count();
+        for key in keys() {
+            let n = self.components.iter().filter(|e| e.event == key).count();
             if n != 1 {
-                bail!(
-                    "event {}: priced by {n} entries, must be exactly 1",
-                    ev.key()
-                );
+                bail!("event {key}: priced by {n} entries, must be exactly 1");
             }
         }
         Ok(())
@@ -212,9 +232,14 @@ impl CostTable {
 
     /// The entry that prices `ev`.
     pub fn entry(&self, ev: Event) -> &Entry {
+        self.by_key(&ev.key())
+    }
+
+    /// The entry that prices the action `key` (one of [`keys`]).
+    pub fn by_key(&self, key: &str) -> &Entry {
         self.components
             .iter()
-            .find(|e| e.event == ev.key())
+            .find(|e| e.event == key)
             .expect("a validated table prices every event")
     }
 
@@ -260,12 +285,21 @@ impl CostTable {
 
     /// The energy of one `ev` on a tile of `shape`, pJ.
     pub fn energy_pj(&self, ev: Event, shape: &TileShape) -> f64 {
-        let e = self.entry(ev);
-        let factor = match e.scale {
-            Scale::None => 1.0,
-            Scale::Cells => (shape.rows * shape.cols) as f64 / REFERENCE_CELLS,
-            Scale::DataBits => shape.data_bits() as f64 / REFERENCE_BITS,
-            Scale::AdcBits => adc_ratio(shape.adc.bits),
+        Self::scaled(self.entry(ev), shape, None)
+    }
+
+    /// The energy of one action priced by `e` on a tile of `shape` and, for the solver's scales,
+    /// an `n x n` solver of `inv` (without one they are 1), pJ.
+    pub fn scaled(e: &Entry, shape: &TileShape, inv: Option<(&InvShape, usize)>) -> f64 {
+        let factor = match (e.scale, inv) {
+            (Scale::None, _) => 1.0,
+            (Scale::Cells, _) => (shape.rows * shape.cols) as f64 / REFERENCE_CELLS,
+            (Scale::DataBits, _) => shape.data_bits() as f64 / REFERENCE_BITS,
+            (Scale::AdcBits, _) => adc_ratio(shape.adc.bits),
+            (Scale::InvCells, Some((_, n))) => (n * n) as f64 / REFERENCE_CELLS,
+            (Scale::InvAdcBits, Some((s, _))) => adc_ratio(s.out_bits),
+            (Scale::XBits, Some((s, _))) => s.x_bits as f64 / WORD_BITS,
+            (_, None) => 1.0,
         };
         e.energy_pj * factor
     }
@@ -277,6 +311,7 @@ impl CostTable {
             Instances::Adcs => shape.adcs() * shape.slices(),
             Instances::Arrays => shape.slices() + shape.tiki.is_some() as usize,
             Instances::Tile => 1,
+            Instances::Solver | Instances::Digital => 0,
         }
     }
 }

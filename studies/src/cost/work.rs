@@ -81,3 +81,78 @@ pub fn of(shape: &TileShape, op: TileOp) -> Work {
         planes: planes as u64,
     }
 }
+
+/// The work of one accepted command of a recorded host program (`pimforge replay`): its events
+/// as the tile counts them ([`Events::command`]), the planes its product samples and its
+/// sequential update steps (an OPA's bit-steps of all slices together, a transfer row, a pulse
+/// slot, a Tiki-Taka transfer line), for the latency model; its cycles are the program's.
+pub fn of_command(shape: &TileShape, op: u8, addr: u64, data: u64) -> Work {
+    use pimforge_golden::events::Event;
+    let events = Events::command(shape, op, addr, data);
+    let slices = shape.slices().max(1) as u64;
+    let steps = events[Event::UpdateSteps];
+    let reads = events[Event::ForwardReads] + events[Event::TransposeReads];
+    let is_opa = op == pimforge_golden::protocol::Op::Opa.code();
+    Work {
+        events,
+        cycles: 0,
+        update_rounds: if is_opa { steps / slices } else { steps },
+        // A Tiki-Taka transfer reads one plane of A, on one array.
+        planes: if reads == 1 { 1 } else { reads / slices },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pimforge_golden::protocol::Op;
+
+    /// An operation's commands, one by one, do the work of the operation (its cycles apart).
+    #[test]
+    fn commands_add_up_to_their_operation() {
+        let digits = pimforge_gen::presets::preset("digits").unwrap().shape();
+        let tiki = pimforge_gen::presets::preset("digits-tiki")
+            .unwrap()
+            .shape();
+        let sum = |s: &TileShape, cmds: &[(Op, u64, u64)]| {
+            let mut w = Work::default();
+            for &(op, addr, data) in cmds {
+                let c = of_command(s, op.code(), addr, data);
+                w.events += c.events;
+                w.update_rounds += c.update_rounds;
+                w.planes += c.planes;
+            }
+            w
+        };
+        let (r, c) = (digits.rows as u64, digits.cols as u64);
+        let mut opa: Vec<(Op, u64, u64)> = (0..r).map(|i| (Op::WriteX, i, 1)).collect();
+        opa.extend((0..c).map(|j| (Op::WriteD, j, 1)));
+        opa.push((Op::Opa, 0, 0));
+        let mut mvm: Vec<(Op, u64, u64)> = (0..r).map(|i| (Op::WriteX, i, 1)).collect();
+        mvm.push((Op::Mvm, 0, 0));
+        mvm.extend((0..c).map(|j| (Op::ReadY, j, 0)));
+        let forward = TileOp::Product {
+            dir: Direction::Forward,
+            outputs: digits.cols,
+        };
+        let tr = tiki.rows as u64;
+        let mut pulse: Vec<(Op, u64, u64)> = (0..tr + tiki.cols as u64)
+            .map(|i| (Op::WriteProb, i, 3))
+            .collect();
+        pulse.push((Op::Pulse, 0, 5));
+        for (s, cmds, op) in [
+            (&digits, opa, TileOp::Opa),
+            (&digits, mvm, forward),
+            (&digits, vec![(Op::Crs, 0, 0)], TileOp::Crs),
+            (&tiki, pulse, TileOp::Pulse { slots: 5 }),
+            (&tiki, vec![(Op::Transfer, 0, 0)], TileOp::TikiTransfer),
+        ] {
+            let (got, want) = (sum(s, &cmds), of(s, op));
+            assert_eq!(
+                (got.events, got.update_rounds, got.planes),
+                (want.events, want.update_rounds, want.planes),
+                "{op:?}"
+            );
+        }
+    }
+}

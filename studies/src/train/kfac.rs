@@ -18,11 +18,15 @@ use super::data::Sample;
 use super::digits::{CLASSES, FEATURES};
 use super::reference::{Mlp, HIDDEN};
 use super::spec::NetworkSpec;
-use pimforge_golden::solver::{reference_solution, refine, InvShape, Solve, Status};
+use crate::cost::solve::{solver_tile, Tally};
+use pimforge_golden::solver::{
+    pad, padded_size, reference_solution, refine_with, Exact, InvShape, Solve, Status, TileProducts,
+};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -70,6 +74,8 @@ pub struct Run {
     pub solves: u64,
     pub refine_iterations: u64,
     pub failed_solves: u64,
+    /// The refined solves' counted work by system size (for their cost).
+    pub solved: BTreeMap<usize, Tally>,
 }
 
 impl Run {
@@ -87,12 +93,27 @@ pub trait Solver {
     fn solve(&mut self, a: &[i64], n: usize, b: &[i64]) -> anyhow::Result<Solve>;
 }
 
-/// `golden::solver::refine` with the default solver parameters (8-bit INV, 16-bit target).
-pub struct GoldenSolver;
+/// `golden::solver::refine` with the default solver parameters (8-bit INV, 16-bit target) as the
+/// hardware runs it: padded to the solver size ([`pad`], as [`crate::refine::RtlSolver`] does),
+/// its products timed as on the solver's tile ([`solver_tile`]).
+#[derive(Default)]
+pub struct GoldenSolver {
+    timing: BTreeMap<usize, (u32, u64)>,
+}
 
 impl Solver for GoldenSolver {
     fn solve(&mut self, a: &[i64], n: usize, b: &[i64]) -> anyhow::Result<Solve> {
-        Ok(refine(a, n, b, &InvShape::default()))
+        let shape = InvShape::default();
+        let size = padded_size(n);
+        let &mut (passes, cycles) = self
+            .timing
+            .entry(size)
+            .or_insert_with(|| TileProducts::timing(&solver_tile(size, 0), size, shape.x_bits));
+        let (pa, pb) = pad(a, n, b, size);
+        let mut products = Exact::new(&pa, size).timed(passes, cycles);
+        let mut sol = refine_with(&pa, size, &pb, &shape, &mut products);
+        sol.x.truncate(n);
+        Ok(sol)
     }
 }
 
@@ -127,6 +148,7 @@ fn solve(
     let shape = InvShape::default();
     let sol = solver.solve(&a, n, &b)?;
     run.refine_iterations += sol.steps.len() as u64;
+    run.solved.entry(padded_size(n)).or_default().add(&sol);
     if sol.status != Status::Converged {
         run.failed_solves += 1;
     }
@@ -217,7 +239,7 @@ fn add_outer(f: &mut [f64], u: &[f64], m: f64) {
 /// Trains with `setup` (the refined method on the golden model); returns the accuracy after
 /// every step.
 pub fn train(train: &[Sample], test: &[Sample], setup: &Setup) -> anyhow::Result<Run> {
-    Ok(train_with(train, test, setup, &mut GoldenSolver, usize::MAX)?.0)
+    Ok(train_with(train, test, setup, &mut GoldenSolver::default(), usize::MAX)?.0)
 }
 
 /// [`train`] with the refined solves on `solver`, for at most `max_steps` steps; also returns

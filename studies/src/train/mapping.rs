@@ -181,6 +181,19 @@ impl Placement {
         self.tiles.iter().map(|t| t.tile).collect()
     }
 
+    /// Each layer's tiles, as indices into [`Placement::used_tiles`].
+    pub fn layer_tiles(&self) -> Vec<Vec<usize>> {
+        let used = self.used_tiles();
+        self.layers
+            .iter()
+            .map(|l| {
+                l.tiles()
+                    .map(|t| used.iter().position(|&u| u == t).expect("a used tile"))
+                    .collect()
+            })
+            .collect()
+    }
+
     /// The placement as a table, one line per block.
     pub fn table(&self) -> String {
         let mut s = format!(

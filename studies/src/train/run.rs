@@ -208,7 +208,9 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
         .map(|&t| backend.counters(t).work)
         .collect();
     let samples = report.samples_trained as usize;
-    report.cost = Some(price(&r.cost, shape, &work, samples, tc.epochs)?);
+    let mut cost = price(&r.cost, shape, &work, samples, tc.epochs)?;
+    cost.split_by_layer(&r.cost, shape, &work, &placement.layer_tiles(), samples)?;
+    report.cost = Some(cost);
     report.tile_work = work;
     report.complete = true;
     if let (Some(path), Some(entries)) = (&r.record, backend.recorded()) {
