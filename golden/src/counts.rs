@@ -2,7 +2,7 @@
 //! operations): one definition of the type and its arithmetic.
 
 /// Defines `pub struct $name(pub [u64; $n])`, indexed by `$key` (a fieldless enum whose
-/// discriminants are `0..$n`), with `Default`, `+=` and `iter()` over `$key::ALL`.
+/// discriminants are `0..$n`), with `Default`, `+=`, `times(k)` and `iter()` over `$key::ALL`.
 #[macro_export]
 macro_rules! counts {
     ($(#[$doc:meta])* $name:ident, $key:ty, $n:expr) => {
@@ -32,6 +32,12 @@ macro_rules! counts {
         }
 
         impl $name {
+            /// Every count times `k`.
+            pub fn times(mut self, k: u64) -> Self {
+                self.0.iter_mut().for_each(|c| *c *= k);
+                self
+            }
+
             /// `(key, count)` for every key, in index order.
             pub fn iter(&self) -> impl Iterator<Item = ($key, u64)> + '_ {
                 <$key>::ALL.into_iter().map(|k| (k, self[k]))

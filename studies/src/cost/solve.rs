@@ -16,24 +16,15 @@ use std::collections::BTreeMap;
 /// pass `n` `WRITE_X`, one `MVM` and `n` `READ_Y`; each command counted as the tile counts it.
 pub fn tile_events(tile: &TileShape, n: usize, taylor: u32, passes: u64) -> Events {
     let cmd = |op: Op, addr: u64| Events::command(tile, op.code(), addr, 0);
-    let mut load = Events::default();
-    for block in 0..1 + (taylor > 0) as usize {
-        for i in 0..n {
-            for j in 0..n {
-                load += cmd(Op::LoadW, tile.cell_addr(0, j, block * n + i));
-            }
-        }
-    }
-    let mut pass = Events::default();
-    for i in 0..n as u64 {
-        pass += cmd(Op::WriteX, i);
-        pass += cmd(Op::ReadY, i);
-    }
+    // Every load and every operand or result address is in range: each command of a kind counts
+    // alike.
+    let blocks = 1 + (taylor > 0) as u64;
+    let n = n as u64;
+    let mut pass = cmd(Op::WriteX, 0).times(n);
+    pass += cmd(Op::ReadY, 0).times(n);
     pass += cmd(Op::Mvm, 0);
-    let mut e = load;
-    for (ev, k) in pass.iter() {
-        e[ev] += k * passes;
-    }
+    let mut e = cmd(Op::LoadW, 0).times(blocks * n * n);
+    e += pass.times(passes);
     e
 }
 

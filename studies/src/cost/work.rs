@@ -36,13 +36,11 @@ pub fn of(shape: &TileShape, op: TileOp) -> Work {
     let (rows, cols) = (s.rows, s.cols);
     let mut planes = 0;
     let (events, cycles, rounds) = match op {
-        TileOp::Load => {
-            let mut e = Events::default();
-            for _ in 0..rows * cols {
-                e += Events::load_weight(s);
-            }
-            (e, rows * cols, 0)
-        }
+        TileOp::Load => (
+            Events::load_weight(s).times((rows * cols) as u64),
+            rows * cols,
+            0,
+        ),
         TileOp::Product { dir, outputs } => {
             let (n_in, _) = dir.extent(s);
             let mut e = Events::product(s, dir);

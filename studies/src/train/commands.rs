@@ -91,8 +91,8 @@ impl Commands {
             events[e] = read(self, e.word())?;
         }
         self.cmd(tile, Op::Clear, 0, 0)?;
-        let (shape, phase) = (self.shape.clone(), phase_of(op, self.testing));
-        self.counters[tile].charge(&shape, phase, op, Some(events));
+        let phase = phase_of(op, self.testing);
+        self.counters[tile].charge(&self.shape, phase, op, Some(events));
         let c = &mut self.counters[tile];
         c.adc_clips += adc;
         c.update_clips += clips;
