@@ -103,6 +103,7 @@ fn bench_config(algorithm: Algorithm) -> TrainConfig {
         order: Order::RowMajor,
         scale_errors: false,
         stochastic_rows: false,
+        sbpca: Default::default(),
     }
 }
 

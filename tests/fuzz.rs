@@ -289,6 +289,8 @@ const COMMANDS: &[(&str, &[&str])] = &[
             "--order",
             "--scale-errors",
             "--stochastic-rows",
+            "--rank",
+            "--batch",
             "--synthetic",
             "--out",
             "--cost",

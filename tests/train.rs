@@ -7,7 +7,7 @@ use pimforge_flows::verify::prepare;
 use pimforge_gen::design::Design;
 use pimforge_studies::train::backend::{Backend, Golden};
 use pimforge_studies::train::commands::Commands;
-use pimforge_studies::train::config::{Algorithm, TrainConfig};
+use pimforge_studies::train::config::{Algorithm, Sbpca, TrainConfig};
 use pimforge_studies::train::data::Sample;
 use pimforge_studies::train::digits::load;
 use pimforge_studies::train::epochs::counters;
@@ -69,6 +69,10 @@ fn both_backends(
         order: Order::RowMajor,
         scale_errors: false,
         stochastic_rows: false,
+        sbpca: Sbpca {
+            rank: 2,
+            batch: every,
+        },
     };
     let init = Mlp::new(spec, &mut ChaCha8Rng::seed_from_u64(seed));
     let formats = (hw.config().input.frac, hw.config().weight.frac);
@@ -83,9 +87,13 @@ fn both_backends(
         let lg = net_g.step(&mut golden, s, &tc).unwrap();
         assert_eq!(lr, lg, "{name}: loss of sample {i}");
         if (i + 1) % every == 0 {
+            if algorithm == Algorithm::Sbpca {
+                net_r.end_batch(&mut rtl, &tc).unwrap();
+                net_g.end_batch(&mut golden, &tc).unwrap();
+            }
             for &t in &tiles {
                 match algorithm {
-                    Algorithm::Opa => {
+                    Algorithm::Opa | Algorithm::Sbpca => {
                         rtl.crs(t).unwrap();
                         golden.crs(t).unwrap();
                     }
@@ -153,6 +161,12 @@ fn both_backends(
 #[test]
 fn opa_with_crs_trains_identically_on_rtl_and_golden_model() {
     rtl_matches_golden("digits", Algorithm::Opa, 48, 16);
+}
+
+/// SBPCA: rank-2 estimates of each batch of 16, written as 2 OPAs per layer at its end.
+#[test]
+fn sbpca_trains_identically_on_rtl_and_golden_model() {
+    rtl_matches_golden("digits", Algorithm::Sbpca, 48, 16);
 }
 
 #[test]
@@ -244,6 +258,7 @@ fn panthers_benchmark_shape_maps_onto_the_default_array_and_its_loss_decreases()
         order: Order::RowMajor,
         scale_errors: false,
         stochastic_rows: true,
+        sbpca: Default::default(),
     };
     let mut golden = Golden::new(&hw.shape, hw.cells().to_vec(), vec![]);
     let formats = (hw.config().input.frac, hw.config().weight.frac);

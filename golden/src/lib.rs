@@ -18,6 +18,7 @@ pub mod cycle;
 pub mod device;
 pub mod events;
 pub mod lfsr;
+pub mod lowrank;
 pub mod mixed;
 pub mod mvm;
 pub mod num;

@@ -80,6 +80,15 @@ pub struct TrainArgs {
     /// hidden activations below half a step of --x-frac then still update their rows.
     #[arg(long)]
     pub stochastic_rows: bool,
+    /// SBPCA: rank of each layer's batch-gradient estimate (1..=64; at most the layer's smaller
+    /// dimension).
+    #[arg(long, default_value_t = 2,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=64))]
+    pub rank: usize,
+    /// SBPCA: samples per batch, the estimate written into the arrays at its end (1..=100000).
+    #[arg(long, default_value_t = 128,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    pub batch: usize,
     #[command(flatten)]
     pub data: DataArgs,
     /// Report directory (report.json, accuracy.png, cost.png), rewritten after every epoch; default
@@ -116,6 +125,9 @@ impl TrainArgs {
                 self.fast_lr,
                 self.bias_lr().unwrap_or(self.lr())
             );
+        }
+        if self.algorithm == Algorithm::Sbpca {
+            s += &format!(" --rank {} --batch {}", self.rank, self.batch);
         }
         if let Some(n) = self.train_limit {
             s += &format!(" --train-limit {n}");
@@ -186,7 +198,7 @@ fn epoch_line(ep: &Epoch) -> String {
 pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
     // The default design follows the algorithm, for a preset and a config file's base alike.
     let default = match a.algorithm {
-        Algorithm::Opa => "digits",
+        Algorithm::Opa | Algorithm::Sbpca => "digits",
         Algorithm::Mixed => "digits-mixed",
         _ => "digits-tiki",
     };
@@ -247,6 +259,10 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
             order: a.order,
             scale_errors: a.scale_errors,
             stochastic_rows: a.stochastic_rows,
+            sbpca: pimforge_studies::train::config::Sbpca {
+                rank: a.rank,
+                batch: a.batch,
+            },
         },
         network,
         data: &data,

@@ -119,6 +119,7 @@ fn one(
         order: Order::RowMajor,
         scale_errors: false,
         stochastic_rows: false,
+        sbpca: Default::default(),
     };
     let t0 = Instant::now();
     let formats = (cfg.input.frac, cfg.weight.frac);

@@ -17,6 +17,9 @@ pub enum Algorithm {
     Agad,
     /// Plain analog SGD: the same stochastic pulse updates straight into the weight array C.
     Sgd,
+    /// SBPCA: each layer's batch gradient tracked as a rank-k estimate while the batch streams
+    /// through, written as k OPAs at the end of the batch.
+    Sbpca,
 }
 
 impl Algorithm {
@@ -82,6 +85,7 @@ impl std::fmt::Display for Algorithm {
             Algorithm::Cttv2 => "cttv2",
             Algorithm::Agad => "agad",
             Algorithm::Sgd => "sgd",
+            Algorithm::Sbpca => "sbpca",
         })
     }
 }

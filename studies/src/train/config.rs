@@ -43,6 +43,25 @@ pub struct TrainConfig {
     /// Round the update's row operand stochastically (off: to nearest, half up).
     #[serde(default)]
     pub stochastic_rows: bool,
+    /// SBPCA's rank and batch.
+    #[serde(default)]
+    pub sbpca: Sbpca,
+}
+
+/// SBPCA: the rank of each layer's gradient estimate and the samples per batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sbpca {
+    pub rank: usize,
+    pub batch: usize,
+}
+
+impl Default for Sbpca {
+    fn default() -> Self {
+        Sbpca {
+            rank: 2,
+            batch: 128,
+        }
+    }
 }
 
 impl TrainConfig {

@@ -63,8 +63,14 @@ pub fn train(
         for (i, &k) in order[..n_train].iter().enumerate() {
             loss += net.step(b, &train[k], cfg)?;
             seen += 1;
+            let batch_end = seen.is_multiple_of(cfg.sbpca.batch.max(1)) || i + 1 == n_train;
+            if cfg.algorithm == Algorithm::Sbpca && batch_end {
+                net.end_batch(b, cfg)?;
+            }
             match cfg.algorithm {
-                Algorithm::Opa if cfg.crs_every > 0 && seen.is_multiple_of(cfg.crs_every) => {
+                Algorithm::Opa | Algorithm::Sbpca
+                    if cfg.crs_every > 0 && seen.is_multiple_of(cfg.crs_every) =>
+                {
                     for &t in &tiles {
                         b.crs(t)?;
                     }

@@ -12,6 +12,7 @@ pub mod data;
 pub mod digits;
 pub mod epochs;
 pub mod kfac;
+pub mod lowrank;
 pub mod mapping;
 pub mod network;
 pub mod pulses;

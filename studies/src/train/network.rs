@@ -27,6 +27,7 @@
 
 use super::backend::Backend;
 use super::config::{Algorithm, TrainConfig};
+use super::lowrank::LowRankHost;
 use super::mapping::{Block, Placement};
 use super::pulses::{transfer_lr_q, PulseHost};
 use super::reference::Mlp;
@@ -70,6 +71,8 @@ pub struct Network {
     /// Tiki-Taka and analog SGD: the host's update management of every block (layers last to
     /// first), made at the first step (which also sets the transfer rates).
     hosts: Option<Vec<PulseHost>>,
+    /// SBPCA: every layer's low-rank estimate of the batch gradient, made at the first step.
+    lowrank: Option<LowRankHost>,
 }
 
 /// The power of two `k` that brings the largest error of `d` into the upper half of the input
@@ -112,6 +115,7 @@ impl Network {
             in_frac,
             w_frac,
             hosts: None,
+            lowrank: None,
             placement,
         };
         let s = backend.shape().clone();
@@ -257,31 +261,24 @@ impl Network {
         let layers: Vec<usize> = (0..self.placement.layers.len()).rev().collect();
         if cfg.algorithm.is_pulsed() {
             self.pulsed_updates(b, cfg, &acts, &deltas)?;
-        } else {
-            let k = match cfg.algorithm {
-                Algorithm::Mixed => shape.mixed.as_ref().map_or(0, |m| m.epsilon_log2),
-                _ => 0,
-            };
-            let shift = (self.w_frac + k) as i32 - cfg.x_frac as i32;
+        } else if cfg.algorithm == Algorithm::Sbpca {
+            // The batch gradient's estimate absorbs the sample; the arrays are written at the
+            // end of the batch (`end_batch`).
+            let est = self
+                .lowrank
+                .get_or_insert_with(|| LowRankHost::new(&self.placement, cfg.sbpca.rank, cfg.seed));
             for (&l, delta) in layers.iter().zip(&deltas) {
-                let rows: Vec<i64> = acts[l]
-                    .iter()
-                    .map(|&v| match cfg.stochastic_rows {
-                        true => self.stochastic(v, cfg.x_frac as i32, shape.input_bits),
-                        false => self.fixed(v, cfg.x_frac, shape.input_bits, Clip::Operand),
-                    })
-                    .collect();
-                let cols: Vec<i64> = delta
-                    .iter()
-                    .map(|&dv| self.stochastic(-cfg.lr * dv, shift, shape.weight_bits))
-                    .collect();
-                for blk in &self.placement.layers[l].blocks {
-                    let (x, d) = (part(&rows, blk, true), part(&cols, blk, false));
-                    match cfg.algorithm {
-                        Algorithm::Mixed => b.accumulate(blk.tile, x, d)?,
-                        _ => b.opa(blk.tile, x, d)?,
-                    }
-                }
+                est.absorb(l, &acts[l], delta);
+            }
+        } else {
+            for (&l, delta) in layers.iter().zip(&deltas) {
+                self.outer_update(
+                    b,
+                    l,
+                    &acts[l],
+                    &delta.iter().map(|d| -cfg.lr * d).collect::<Vec<_>>(),
+                    cfg,
+                )?;
             }
         }
         let bias_lr = cfg.bias_lr.unwrap_or(cfg.lr);
@@ -291,6 +288,68 @@ impl Network {
             }
         }
         Ok(loss)
+    }
+
+    /// `W += x c^T` on layer `l`'s blocks through the tiles' outer-product path: `x` in the
+    /// update's row format (`x_frac`), `c` rounded stochastically to the weight format; OPA, or
+    /// ACCUMULATE for mixed precision (whose accumulators hold `epsilon_log2` more fraction bits).
+    fn outer_update(
+        &mut self,
+        b: &mut dyn Backend,
+        l: usize,
+        x: &[f64],
+        c: &[f64],
+        cfg: &TrainConfig,
+    ) -> Result<()> {
+        let shape = b.shape().clone();
+        let k = match cfg.algorithm {
+            Algorithm::Mixed => shape.mixed.as_ref().map_or(0, |m| m.epsilon_log2),
+            _ => 0,
+        };
+        let shift = (self.w_frac + k) as i32 - cfg.x_frac as i32;
+        let rows: Vec<i64> = x
+            .iter()
+            .map(|&v| match cfg.stochastic_rows {
+                true => self.stochastic(v, cfg.x_frac as i32, shape.input_bits),
+                false => self.fixed(v, cfg.x_frac, shape.input_bits, Clip::Operand),
+            })
+            .collect();
+        let cols: Vec<i64> = c
+            .iter()
+            .map(|&v| self.stochastic(v, shift, shape.weight_bits))
+            .collect();
+        for blk in &self.placement.layers[l].blocks {
+            let (x, d) = (part(&rows, blk, true), part(&cols, blk, false));
+            match cfg.algorithm {
+                Algorithm::Mixed => b.accumulate(blk.tile, x, d)?,
+                _ => b.opa(blk.tile, x, d)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// SBPCA, at the end of a batch: every layer's rank-`k` estimate of the batch gradient
+    /// written as `k` outer products, `W -= lr n sum_r d_r x_r^T` (`n` samples: the step of `n`
+    /// per-sample updates), each term's row operand scaled to a largest entry of 1 (its column
+    /// operand by the inverse); the estimates move their bases for the next batch.
+    pub fn end_batch(&mut self, b: &mut dyn Backend, cfg: &TrainConfig) -> Result<()> {
+        let Some(mut est) = self.lowrank.take() else {
+            return Ok(());
+        };
+        for l in (0..self.placement.layers.len()).rev() {
+            let (n, terms) = est.end_batch(l);
+            for (d, x) in terms {
+                let m = x.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+                if m == 0.0 {
+                    continue;
+                }
+                let rows: Vec<f64> = x.iter().map(|v| v / m).collect();
+                let cols: Vec<f64> = d.iter().map(|v| -cfg.lr * n as f64 * m * v).collect();
+                self.outer_update(b, l, &rows, &cols, cfg)?;
+            }
+        }
+        self.lowrank = Some(est);
+        Ok(())
     }
 
     /// `W -= lr a delta^T` of every block (last layer first) as stochastic pulse updates: into

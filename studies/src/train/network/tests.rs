@@ -17,6 +17,7 @@ fn host() -> Network {
         in_frac: 12,
         w_frac: 12,
         hosts: None,
+        lowrank: None,
     }
 }
 
@@ -73,6 +74,7 @@ fn blocks_over_many_tiles_train_exactly_as_one_tile_per_layer() {
         order: Order::ColumnMajor,
         scale_errors: true,
         stochastic_rows: true,
+        sbpca: Default::default(),
     };
     let formats = (small.config().input.frac, small.config().weight.frac);
     let run = |d: &Design, tile: (usize, usize)| {
