@@ -291,6 +291,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
             "--stochastic-rows",
             "--rank",
             "--batch",
+            "--sbpca-arith",
             "--synthetic",
             "--out",
             "--cost",

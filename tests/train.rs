@@ -72,6 +72,7 @@ fn both_backends(
         sbpca: Sbpca {
             rank: 2,
             batch: every,
+            arith: Default::default(),
         },
     };
     let init = Mlp::new(spec, &mut ChaCha8Rng::seed_from_u64(seed));
@@ -263,7 +264,7 @@ fn panthers_benchmark_shape_maps_onto_the_default_array_and_its_loss_decreases()
     let mut golden = Golden::new(&hw.shape, hw.cells().to_vec(), vec![]);
     let formats = (hw.config().input.frac, hw.config().weight.frac);
     let net = (&spec, &p);
-    let (epochs, _) = train(
+    let (epochs, _, _) = train(
         &mut golden,
         net,
         (&data.train, &data.test),

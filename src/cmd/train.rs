@@ -8,11 +8,12 @@ use super::flags::{count, positive};
 use super::ConfigArgs;
 use anyhow::{bail, Result};
 use clap::builder::RangedU64ValueParser;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use pimforge_gen::design::Design;
 use pimforge_studies::train::config::{Algorithm, TrainConfig};
 use pimforge_studies::train::epochs::Epoch;
+use pimforge_studies::train::lowrank::Arith;
 use pimforge_studies::train::mapping::Order;
 use pimforge_studies::train::reference;
 use pimforge_studies::train::run::{run as train, BackendKind, TrainRun};
@@ -89,6 +90,10 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 128,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     pub batch: usize,
+    /// SBPCA: the estimate's arithmetic: `fixed` (the hardware's division-free integer form;
+    /// --batch a power of two) or `float` (the float64 reference).
+    #[arg(long, value_enum, default_value_t = Arith::Fixed)]
+    pub sbpca_arith: Arith,
     #[command(flatten)]
     pub data: DataArgs,
     /// Report directory (report.json, accuracy.png, cost.png), rewritten after every epoch; default
@@ -127,7 +132,15 @@ impl TrainArgs {
             );
         }
         if self.algorithm == Algorithm::Sbpca {
-            s += &format!(" --rank {} --batch {}", self.rank, self.batch);
+            s += &format!(
+                " --rank {} --batch {} --sbpca-arith {}",
+                self.rank,
+                self.batch,
+                self.sbpca_arith
+                    .to_possible_value()
+                    .expect("a value")
+                    .get_name()
+            );
         }
         if let Some(n) = self.train_limit {
             s += &format!(" --train-limit {n}");
@@ -262,6 +275,7 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
             sbpca: pimforge_studies::train::config::Sbpca {
                 rank: a.rank,
                 batch: a.batch,
+                arith: a.sbpca_arith,
             },
         },
         network,
@@ -334,6 +348,15 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
         report.train_samples_per_second,
         out.display()
     );
+    if let Some(l) = &report.lowrank {
+        say!(
+            "pimforge: low-rank estimates ({} arithmetic): {} block samples absorbed, {} saturated adds, {} vectors replaced in Gram-Schmidt",
+            a.sbpca_arith.to_possible_value().expect("a value").get_name(),
+            l.samples,
+            l.saturations,
+            l.replaced
+        );
+    }
     if let Some(c) = &report.cost {
         say!("pimforge: {}", c.summary());
     }

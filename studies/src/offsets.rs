@@ -126,7 +126,7 @@ fn one(
     let spec = NetworkSpec::digits();
     let p = place(&spec, (d.shape.rows, d.shape.cols), cfg.tiles, tc.order)?;
     let net = (&spec, &p);
-    let (epochs, _) = train(&mut b, net, (tr, te), &tc, formats, &mut |_, _, _| Ok(()))?;
+    let (epochs, _, _) = train(&mut b, net, (tr, te), &tc, formats, &mut |_, _, _| Ok(()))?;
     let counters = counters(&b, &p.used_tiles());
     let accuracy: Vec<f64> = epochs.iter().map(|e| e.test_accuracy).collect();
     Ok(Point {

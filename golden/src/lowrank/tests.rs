@@ -58,7 +58,7 @@ fn errors(lr: &mut LowRank, batches: &[Vec<(Vec<f64>, Vec<f64>)>]) -> Vec<f64> {
 }
 
 #[test]
-fn orthonormalised_columns_are_orthonormal_with_positive_leads() {
+fn orthonormalised_columns_are_orthonormal() {
     let (n, k) = (6, 3);
     let mut m: Vec<f64> = (0..n * k).map(|i| ((i * 7 % 5) as f64) - 2.0).collect();
     // A dependent column is replaced.
@@ -74,11 +74,6 @@ fn orthonormalised_columns_are_orthonormal_with_positive_leads() {
                 "{r} {c}: {dot}"
             );
         }
-        let lead = (0..n)
-            .map(|i| m[r * n + i])
-            .find(|v| v.abs() > 1e-15)
-            .unwrap();
-        assert!(lead > 0.0);
     }
 }
 

@@ -48,11 +48,14 @@ pub struct TrainConfig {
     pub sbpca: Sbpca,
 }
 
-/// SBPCA: the rank of each layer's gradient estimate and the samples per batch.
+/// SBPCA: the rank of each block's gradient estimate, the samples per batch and the
+/// estimate's arithmetic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sbpca {
     pub rank: usize,
     pub batch: usize,
+    #[serde(default)]
+    pub arith: super::lowrank::Arith,
 }
 
 impl Default for Sbpca {
@@ -60,6 +63,7 @@ impl Default for Sbpca {
         Sbpca {
             rank: 2,
             batch: 128,
+            arith: Default::default(),
         }
     }
 }

@@ -5,6 +5,7 @@
 use super::backend::{Backend, Counters};
 use super::config::{Algorithm, TrainConfig};
 use super::data::Sample;
+use super::lowrank::LowRankCounts;
 use super::mapping::Placement;
 use super::network::{HostClips, Network};
 use super::reference::Mlp;
@@ -47,7 +48,7 @@ pub fn train(
     cfg: &TrainConfig,
     formats: (u32, u32),
     progress: &mut EpochProgress,
-) -> Result<(Vec<Epoch>, HostClips)> {
+) -> Result<(Vec<Epoch>, HostClips, LowRankCounts)> {
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let init = Mlp::new(spec, &mut rng);
     let mut net = Network::new(b, &init, placement.clone(), formats, cfg.seed)?;
@@ -99,5 +100,5 @@ pub fn train(
         progress(e, n_train, Some(&ep))?;
         epochs.push(ep);
     }
-    Ok((epochs, net.clips))
+    Ok((epochs, net.clips, net.lowrank_counts()))
 }

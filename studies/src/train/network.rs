@@ -27,14 +27,14 @@
 
 use super::backend::Backend;
 use super::config::{Algorithm, TrainConfig};
-use super::lowrank::LowRankHost;
+use super::lowrank::{LowRankCounts, LowRankHost, Sample};
 use super::mapping::{Block, Placement};
 use super::pulses::{transfer_lr_q, PulseHost};
 use super::reference::Mlp;
 use super::spec::Activation;
 use anyhow::Result;
 use pimforge_golden::num::signed_range;
-use pimforge_golden::Direction;
+use pimforge_golden::{Direction, TileShape};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -264,11 +264,41 @@ impl Network {
         } else if cfg.algorithm == Algorithm::Sbpca {
             // The batch gradient's estimate absorbs the sample; the arrays are written at the
             // end of the batch (`end_batch`).
-            let est = self
-                .lowrank
-                .get_or_insert_with(|| LowRankHost::new(&self.placement, cfg.sbpca.rank, cfg.seed));
+            if self.lowrank.is_none() {
+                self.lowrank = Some(LowRankHost::new(
+                    &self.placement,
+                    cfg.sbpca.rank,
+                    cfg.sbpca.batch,
+                    cfg.sbpca.arith,
+                    (shape.input_bits, shape.weight_bits),
+                    self.in_frac + self.w_frac,
+                    cfg.seed,
+                ));
+            }
             for (&l, delta) in layers.iter().zip(&deltas) {
-                est.absorb(l, &acts[l], delta);
+                // What the tile's buffers hold: the layer's input as the forward product took
+                // it, the error in the weight format.
+                let (lo, hi) = signed_range(shape.input_bits);
+                let x_int: Vec<i64> = acts[l]
+                    .iter()
+                    .map(|v| {
+                        ((v * 2f64.powi(self.in_frac as i32) + 0.5).floor() as i64).clamp(lo, hi)
+                    })
+                    .collect();
+                let d_int: Vec<i64> = delta
+                    .iter()
+                    .map(|&v| self.fixed(v, self.w_frac, shape.weight_bits, Clip::Operand))
+                    .collect();
+                let sample = Sample {
+                    x: &acts[l],
+                    d: delta,
+                    x_int: &x_int,
+                    d_int: &d_int,
+                };
+                self.lowrank
+                    .as_mut()
+                    .expect("made above")
+                    .absorb(l, &sample);
             }
         } else {
             for (&l, delta) in layers.iter().zip(&deltas) {
@@ -301,23 +331,7 @@ impl Network {
         c: &[f64],
         cfg: &TrainConfig,
     ) -> Result<()> {
-        let shape = b.shape().clone();
-        let k = match cfg.algorithm {
-            Algorithm::Mixed => shape.mixed.as_ref().map_or(0, |m| m.epsilon_log2),
-            _ => 0,
-        };
-        let shift = (self.w_frac + k) as i32 - cfg.x_frac as i32;
-        let rows: Vec<i64> = x
-            .iter()
-            .map(|&v| match cfg.stochastic_rows {
-                true => self.stochastic(v, cfg.x_frac as i32, shape.input_bits),
-                false => self.fixed(v, cfg.x_frac, shape.input_bits, Clip::Operand),
-            })
-            .collect();
-        let cols: Vec<i64> = c
-            .iter()
-            .map(|&v| self.stochastic(v, shift, shape.weight_bits))
-            .collect();
+        let (rows, cols) = self.operands(b.shape(), x, c, cfg);
         for blk in &self.placement.layers[l].blocks {
             let (x, d) = (part(&rows, blk, true), part(&cols, blk, false));
             match cfg.algorithm {
@@ -328,28 +342,68 @@ impl Network {
         Ok(())
     }
 
-    /// SBPCA, at the end of a batch: every layer's rank-`k` estimate of the batch gradient
-    /// written as `k` outer products, `W -= lr n sum_r d_r x_r^T` (`n` samples: the step of `n`
-    /// per-sample updates), each term's row operand scaled to a largest entry of 1 (its column
-    /// operand by the inverse); the estimates move their bases for the next batch.
+    /// The outer update's operands: rows in the update's row format, columns rounded
+    /// stochastically to the weight format (plus `epsilon_log2` fraction bits for mixed
+    /// precision).
+    fn operands(
+        &mut self,
+        shape: &TileShape,
+        x: &[f64],
+        c: &[f64],
+        cfg: &TrainConfig,
+    ) -> (Vec<i64>, Vec<i64>) {
+        let k = match cfg.algorithm {
+            Algorithm::Mixed => shape.mixed.as_ref().map_or(0, |m| m.epsilon_log2),
+            _ => 0,
+        };
+        let shift = (self.w_frac + k) as i32 - cfg.x_frac as i32;
+        let rows = x
+            .iter()
+            .map(|&v| match cfg.stochastic_rows {
+                true => self.stochastic(v, cfg.x_frac as i32, shape.input_bits),
+                false => self.fixed(v, cfg.x_frac, shape.input_bits, Clip::Operand),
+            })
+            .collect();
+        let cols = c
+            .iter()
+            .map(|&v| self.stochastic(v, shift, shape.weight_bits))
+            .collect();
+        (rows, cols)
+    }
+
+    /// SBPCA, at the end of a batch: every block's rank-`k` estimate of its part of the batch
+    /// gradient written as `k` outer products on its tile, `W -= lr n sum_r d_r x_r^T` (`n`
+    /// samples: the step of `n` per-sample updates), each term's row operand scaled to a largest
+    /// entry of 1 (its column operand by the inverse); the estimates move their bases for the
+    /// next batch.
     pub fn end_batch(&mut self, b: &mut dyn Backend, cfg: &TrainConfig) -> Result<()> {
         let Some(mut est) = self.lowrank.take() else {
             return Ok(());
         };
         for l in (0..self.placement.layers.len()).rev() {
-            let (n, terms) = est.end_batch(l);
-            for (d, x) in terms {
-                let m = x.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-                if m == 0.0 {
-                    continue;
+            let blocks = self.placement.layers[l].blocks.clone();
+            for (blk, (n, terms)) in blocks.iter().zip(est.end_batch(l)) {
+                for (d, x) in terms {
+                    let m = x.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+                    if m == 0.0 {
+                        continue;
+                    }
+                    let rows: Vec<f64> = x.iter().map(|v| v / m).collect();
+                    let cols: Vec<f64> = d.iter().map(|v| -cfg.lr * n as f64 * m * v).collect();
+                    let (x, d) = self.operands(b.shape(), &rows, &cols, cfg);
+                    b.opa(blk.tile, &x, &d)?;
                 }
-                let rows: Vec<f64> = x.iter().map(|v| v / m).collect();
-                let cols: Vec<f64> = d.iter().map(|v| -cfg.lr * n as f64 * m * v).collect();
-                self.outer_update(b, l, &rows, &cols, cfg)?;
             }
         }
         self.lowrank = Some(est);
         Ok(())
+    }
+
+    /// SBPCA: what the fixed-point estimates counted.
+    pub fn lowrank_counts(&self) -> LowRankCounts {
+        self.lowrank
+            .as_ref()
+            .map_or_else(LowRankCounts::default, |e| e.counts())
     }
 
     /// `W -= lr a delta^T` of every block (last layer first) as stochastic pulse updates: into

@@ -54,6 +54,10 @@ pub struct Report {
     pub reference: Curve,
     pub counters: Counters,
     pub host_clips: HostClips,
+    /// SBPCA: what the low-rank estimates counted (samples absorbed, saturated adds, vectors
+    /// replaced in Gram-Schmidt; zero for the float64 reference).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lowrank: Option<super::lowrank::LowRankCounts>,
     pub samples_trained: u64,
     pub seconds: f64,
     pub train_samples_per_second: f64,

@@ -104,6 +104,9 @@ pub fn check_out(r: &TrainRun) -> Result<()> {
 pub fn placement(r: &TrainRun) -> Result<Placement> {
     let shape = &r.design.shape;
     check_units(shape, r.train.algorithm)?;
+    if r.train.algorithm == super::config::Algorithm::Sbpca {
+        super::lowrank::check(r.train.sbpca.arith, r.train.sbpca.batch)?;
+    }
     r.data
         .check_network(r.network.inputs, r.network.classes())?;
     let tiles = r.design.config().tiles;
@@ -175,12 +178,13 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
         seconds: 0.0,
         train_samples_per_second: 0.0,
         lockstep: None,
+        lowrank: None,
         cost: None,
         tile_work: vec![],
     };
     let t0 = Instant::now();
     let net = (&r.network, &placement);
-    let (epochs, clips) = train(
+    let (epochs, clips, lowrank) = train(
         backend.as_mut(),
         net,
         (tr, te),
@@ -201,6 +205,9 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
     report.update(t0.elapsed().as_secs_f64(), n_train);
     report.counters = counters;
     report.host_clips = clips;
+    if tc.algorithm == super::config::Algorithm::Sbpca {
+        report.lowrank = Some(lowrank);
+    }
     report.lockstep = backend.evidence();
     let work: Vec<_> = placement
         .used_tiles()
