@@ -59,6 +59,9 @@ enum Cmd {
     /// Tiki-Taka against A's reference offsets: TTv2, c-TTv2, AGAD, analog SGD, mixed
     /// precision (golden model).
     Offsets(cmd::offsets::OffsetsArgs),
+    /// SBPCA's low-rank batch updates over batch sizes and ranks, against per-sample OPA and
+    /// float64 mini-batch SGD (golden model).
+    Sbpca(cmd::sbpca::SbpcaArgs),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
         Cmd::Solve(a) => cmd::solve::run(a, dry),
         Cmd::Kfac(a) => cmd::kfac::run(a, dry),
         Cmd::Offsets(a) => cmd::offsets::run(a, dry),
+        Cmd::Sbpca(a) => cmd::sbpca::run(a, dry),
         Cmd::Presets => {
             cmd::presets::run();
             Ok(())

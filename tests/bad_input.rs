@@ -45,6 +45,15 @@ fn item_02_03_10_study_flags_outside_their_ranges_are_refused() {
         (&["kfac", "--epochs", "0"], "--epochs", "1..=1000"),
         (&["kfac", "--target", "1.5"], "--target", "(0, 1]"),
         (&["kfac", "--sgd-lr", "inf"], "--sgd-lr", "above 0"),
+        (&["sbpca", "--batches", "100"], "--batches", "power of two"),
+        (&["sbpca", "--batches", "2048"], "--batches", "1..=1024"),
+        (&["sbpca", "--ranks", "0"], "--ranks", "1..=32"),
+        (&["sbpca", "--lrs", "0"], "--lrs", "above 0"),
+        (
+            &["train", "--algorithm", "sbpca", "--batch", "100"],
+            "--batch",
+            "power of two",
+        ),
     ] {
         let err = fails(args);
         assert!(

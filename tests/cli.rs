@@ -321,6 +321,16 @@ fn refine_writes_its_table_and_plot() {
     }
 }
 
+/// The cells of the table row whose first cell is `first`.
+fn table_row(text: &str, first: &str) -> Vec<String> {
+    text.lines()
+        .find(|l| l.starts_with(&format!("| {first} |")))
+        .unwrap_or_else(|| panic!("{first} row in {text}"))
+        .split('|')
+        .map(|c| c.trim().to_string())
+        .collect()
+}
+
 #[test]
 fn kfac_compares_refined_second_order_steps_with_sgd() {
     let tmp = tempfile::tempdir().unwrap();
@@ -332,14 +342,7 @@ fn kfac_compares_refined_second_order_steps_with_sgd() {
         .success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     // At the default damping every refined solve converges and matches the exact solves' run.
-    let row = |m: &str| {
-        text.lines()
-            .find(|l| l.starts_with(&format!("| {m} |")))
-            .unwrap_or_else(|| panic!("{m} row in {text}"))
-            .split('|')
-            .map(|c| c.trim().to_string())
-            .collect::<Vec<_>>()
-    };
+    let row = |m: &str| table_row(&text, m);
     let (refined, exact, sgd) = (row("kfac-refine"), row("kfac-exact"), row("sgd"));
     assert_eq!(refined[3..5], exact[3..5], "same steps and accuracy");
     assert_eq!(refined[7], "0", "every solve converged");
@@ -351,6 +354,57 @@ fn kfac_compares_refined_second_order_steps_with_sgd() {
         serde_json::from_slice(&fs::read(tmp.path().join("k/report.json")).unwrap()).unwrap();
     assert_eq!(report["complete"], true);
     assert_eq!(report["rows"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn sbpca_study_tabulates_low_rank_batches_against_sgd_and_per_sample_opa() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = pimforge()
+        .args([
+            "sbpca",
+            "--epochs",
+            "2",
+            "--seeds",
+            "0,1",
+            "--lrs",
+            "0.005,0.01",
+        ])
+        .args([
+            "--batches",
+            "16,128",
+            "--ranks",
+            "1,2",
+            "--jobs",
+            "2",
+            "--out",
+        ])
+        .arg(tmp.path().join("s"))
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let row = |m: &str| table_row(&text, m);
+    // Batch 128, rank 2: 2 OPAs per layer per 128 samples (and one at each epoch's end), per
+    // sample OPA 2 per sample.
+    let (opa, sb) = (row("per-sample OPA"), row("SBPCA batch 128 rank 2"));
+    let per_epoch = |r: &[String]| r[5].parse::<f64>().unwrap();
+    assert_eq!(per_epoch(&opa), 2.0 * 1347.0, "{text}");
+    assert_eq!(per_epoch(&sb), 2.0 * 2.0 * 11.0, "{text}");
+    assert!(row("float64 mini-batch SGD, batch 16")[3].ends_with(')'));
+    assert!(text.contains("- batch 128, rank 2:"), "{text}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&fs::read(tmp.path().join("s/report.json")).unwrap()).unwrap();
+    assert_eq!(report["complete"], true);
+    // 2 SGD + 4 SBPCA + OPA rows, each of 2 rates x 2 seeds.
+    assert_eq!(report["rows"].as_array().unwrap().len(), 7);
+    assert_eq!(report["points"].as_array().unwrap().len(), 28);
+    let lowrank = &report["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["method"] == "sbpca")
+        .unwrap()["lowrank"];
+    assert_eq!(lowrank["saturations"], 0);
+    assert!(tmp.path().join("s/sbpca.png").is_file());
 }
 
 #[test]

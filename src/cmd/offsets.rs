@@ -3,6 +3,7 @@
 //! mixed precision; a table, a JSON report and a plot.
 
 use super::flags::count;
+use super::study_args::StudyArgs;
 use anyhow::Result;
 use clap::builder::RangedU64ValueParser;
 use clap::Args;
@@ -31,19 +32,8 @@ pub struct OffsetsArgs {
     #[arg(long, default_value_t = 50,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=10_000))]
     pub epochs: usize,
-    /// Train on the first N samples of each epoch only (at least 1).
-    #[arg(long, value_name = "N", value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
-    pub train_limit: Option<usize>,
-    /// Evaluate on the first N test samples only (at least 1).
-    #[arg(long, value_name = "N", value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
-    pub test_limit: Option<usize>,
-    /// Runs in parallel (1..=256; default: the machine's cores).
-    #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(1..=256))]
-    pub jobs: Option<usize>,
-    /// Data set: CSV (gzipped or not) of 64 pixels 0..=16 and a label per line, as the shipped
-    /// digits data (the default); the first 1347 lines train, the rest test.
-    #[arg(long, value_name = "FILE.csv")]
-    pub data: Option<PathBuf>,
+    #[command(flatten)]
+    pub study: StudyArgs,
     /// Report directory (report.json, table.md, offsets.png), rewritten after every run.
     #[arg(long, default_value = "build/offsets")]
     pub out: PathBuf,
@@ -59,12 +49,10 @@ fn offset(s: &str) -> Result<f64, String> {
 }
 
 pub fn run(a: &OffsetsArgs, dry: bool) -> Result<()> {
-    let jobs = a
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let jobs = a.study.jobs();
     if dry {
         pimforge_gen::output::check_out(&a.out, "--out")?;
-        pimforge_studies::train::digits::load(a.data.as_deref())?;
+        pimforge_studies::train::digits::load(a.study.data.as_deref())?;
         say!(
             "pimforge: dry run: would train {} over offsets {:?} and seeds {:?} ({}) on {} and write {}",
             a.algorithms.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "),
@@ -82,10 +70,10 @@ pub fn run(a: &OffsetsArgs, dry: bool) -> Result<()> {
             offsets: a.offsets.clone(),
             seeds: a.seeds.clone(),
             epochs: a.epochs,
-            train_limit: a.train_limit,
-            test_limit: a.test_limit,
+            train_limit: a.study.train_limit,
+            test_limit: a.study.test_limit,
             jobs,
-            data: a.data.clone(),
+            data: a.study.data.clone(),
             out: a.out.clone(),
         },
         &|done, total, p| {

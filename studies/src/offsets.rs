@@ -7,7 +7,7 @@
 //! precision) with `tiki.offset_mean` set to the offset and `tiki.offset_std` to half of it,
 //! through [`Golden`]: the same commands and the same arithmetic as the RTL in lock-step.
 
-use crate::plot::{line_png, Frame, Series};
+use crate::plot::{accuracy_range, line_png, Frame, Series};
 use crate::train::backend::{Counters, Golden};
 use crate::train::config::{Algorithm, TrainConfig};
 use crate::train::data::Sample;
@@ -22,8 +22,6 @@ use pimforge_gen::output::write_tree;
 use pimforge_gen::presets::preset;
 use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 
 /// What the study runs.
@@ -172,33 +170,16 @@ pub fn run(s: &OffsetStudy, progress: &Progress) -> Result<String> {
             acc.last().copied().unwrap_or(0.0)
         })
         .collect();
-    let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<Point>> = Mutex::new(Vec::new());
-    let failed: Mutex<Option<anyhow::Error>> = Mutex::new(None);
-    std::thread::scope(|scope| {
-        for _ in 0..s.jobs.max(1) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= work.len() || failed.lock().unwrap().is_some() {
-                    return;
-                }
-                let outcome = one(s, work[i], tr, te).and_then(|p| {
-                    let mut d = done.lock().unwrap();
-                    d.push(p);
-                    write(s, &reference, &d, d.len() == work.len())?;
-                    progress(d.len(), work.len(), d.last().unwrap());
-                    Ok(())
-                });
-                if let Err(e) = outcome {
-                    *failed.lock().unwrap() = Some(e);
-                }
-            });
-        }
-    });
-    if let Some(e) = failed.into_inner().unwrap() {
-        return Err(e);
-    }
-    let points = done.into_inner().unwrap();
+    let points = crate::pool::run_all(
+        &work,
+        s.jobs,
+        |&w| one(s, w, tr, te),
+        |d, all| {
+            write(s, &reference, d, all)?;
+            progress(d.len(), work.len(), d.last().expect("a finished run"));
+            Ok(())
+        },
+    )?;
     write(s, &reference, &points, true)?;
     Ok(table(s, &reference, &points))
 }
@@ -394,17 +375,13 @@ fn plot(s: &OffsetStudy, reference: &[f64], points: &[Point]) -> Result<Vec<u8>>
             dashed: false,
         });
     }
-    let y_lo = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1))
-        .fold(100.0f64, f64::min);
     line_png(
         &Frame {
             title: "Digits MLP: test accuracy against A's reference offset",
             x_desc: "mean reference offset (levels; spread half the mean)",
             y_desc: "test accuracy (%)",
             x: (lo, hi),
-            y: ((y_lo - 5.0).max(0.0).floor(), 100.0),
+            y: accuracy_range(&series),
         },
         &series,
     )

@@ -93,6 +93,16 @@ where
 
 /// Renders `series` in `frame` as a PNG; a dashed series takes the colour of the solid series
 /// before it.
+/// The y range of an accuracy plot in percent: from 5 below the lowest point (rounded down, at
+/// least 0) to 100.
+pub fn accuracy_range(series: &[Series]) -> (f64, f64) {
+    let lo = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .fold(100.0f64, f64::min);
+    ((lo - 5.0).max(0.0).floor(), 100.0)
+}
+
 pub fn line_png(frame: &Frame, series: &[Series]) -> Result<Vec<u8>> {
     png((960, 600), |root| {
         let mut chart = ChartBuilder::on(root)

@@ -64,7 +64,8 @@ pub fn train(
         for (i, &k) in order[..n_train].iter().enumerate() {
             loss += net.step(b, &train[k], cfg)?;
             seen += 1;
-            let batch_end = seen.is_multiple_of(cfg.sbpca.batch.max(1)) || i + 1 == n_train;
+            // Batches start with the epoch (the last one of an epoch may be short).
+            let batch_end = (i + 1).is_multiple_of(cfg.sbpca.batch.max(1)) || i + 1 == n_train;
             if cfg.algorithm == Algorithm::Sbpca && batch_end {
                 net.end_batch(b, cfg)?;
             }
