@@ -45,7 +45,7 @@ pub struct SbpcaArgs {
 pub fn run(a: &SbpcaArgs, dry: bool) -> Result<()> {
     let jobs = a.study.jobs();
     for &b in &a.batches {
-        pimforge_studies::train::lowrank::check(a.arith, b)
+        pimforge_studies::train::lowrank::check(a.arith, b, None)
             .map_err(|e| anyhow::anyhow!("--batches: {e}"))?;
     }
     if dry {

@@ -247,12 +247,12 @@ pub type Progress<'a> = dyn Fn(usize, usize, &Point) + Sync + 'a;
 /// plot (an interrupted study keeps its finished runs, marked incomplete); returns the table.
 pub fn run(s: &SbpcaStudy, progress: &Progress) -> Result<String> {
     pimforge_gen::output::check_out(&s.out, "--out")?;
+    let d = design()?;
     for &b in &s.batches {
-        crate::train::lowrank::check(s.arith, b)?;
+        crate::train::lowrank::check(s.arith, b, Some(&d.shape))?;
     }
     let data = load(s.data.as_deref())?;
     let (tr, te) = (&data.train[..], data.test_limited(s.test_limit));
-    let d = design()?;
     let mut work = Vec::new();
     for m in methods(s) {
         for &lr in &s.lrs {

@@ -20,6 +20,8 @@ use crate::num::{bit_length, signed_range, Ends};
 
 /// Fraction bits of unit vectors and of [`invsqrt`]'s mantissas.
 pub const FRAC: u32 = 30;
+/// The widest `X_r`, `D_r` the 128-bit arithmetic holds.
+pub const MAX_ACC_BITS: u32 = 46;
 /// Fraction bits a projection `d . D_r / |D_r|` keeps before it scales the sample.
 pub const PROJ_FRAC: u32 = 16;
 /// Newton steps of [`invsqrt`].
@@ -156,6 +158,15 @@ impl FixedLowRank {
     /// The float64 reference's first pairs (seeded orthonormal vectors), rounded at `2^one`
     /// (the product of the samples' LSBs: the pairs weigh as in the reference).
     pub fn new(shape: FixedShape, seed: u64, one: u32) -> FixedLowRank {
+        // 128-bit intermediates: an entry times a norm ratio (at most sqrt(|V|^2 / 1) in
+        // Q.FRAC: acc_bits + 5 + FRAC bits for 1024 entries) needs 2 acc_bits + 35 < 127.
+        assert!(
+            shape.acc_bits() <= MAX_ACC_BITS,
+            "{} accumulator bits: at most {MAX_ACC_BITS} (samples of {} and {} bits)",
+            shape.acc_bits(),
+            shape.x_bits,
+            shape.d_bits
+        );
         assert!(
             one + 2 < shape.acc_bits(),
             "2^{one} beyond {} bits",
@@ -253,13 +264,26 @@ impl FixedLowRank {
         self.counts.replaced += replaced;
     }
 
+    /// The batch's end, in the three steps the unit takes: [`Self::finish`], [`Self::terms`]
+    /// (what the `k` OPAs write), [`Self::warm_start`].
+    pub fn end_batch(&mut self) -> Vec<(Vec<i64>, Vec<i64>)> {
+        self.finish();
+        let terms = self.terms();
+        self.warm_start();
+        terms
+    }
+
+    /// The last re-orthogonalisation of the batch.
+    pub fn finish(&mut self) {
+        self.reorthogonalise();
+    }
+
     /// The batch's terms `(D_r, X_r / |X_r|)`: the sums `D_r` (`sum_j d_j (x_j . X_r / |X_r|)`
     /// plus the warm start; the mean is `D_r / (samples + 1)`) and the unit row vectors in
-    /// `Q.FRAC`; then every sum is shifted down by `log2(batch)` to start the next batch.
-    pub fn end_batch(&mut self) -> Vec<(Vec<i64>, Vec<i64>)> {
+    /// `Q.FRAC`.
+    pub fn terms(&self) -> Vec<(Vec<i64>, Vec<i64>)> {
         let (ni, no) = (self.shape.inputs, self.shape.outputs);
-        self.reorthogonalise();
-        let terms = (0..self.shape.k)
+        (0..self.shape.k)
             .map(|r| {
                 let (xr, dr) = (&self.x[r * ni..(r + 1) * ni], &self.d[r * no..(r + 1) * no]);
                 let a = norm2(xr);
@@ -269,13 +293,16 @@ impl FixedLowRank {
                     .collect();
                 (dr.to_vec(), unit)
             })
-            .collect();
+            .collect()
+    }
+
+    /// Every sum shifted down by `log2(batch)`: the mean, the next batch's warm start.
+    pub fn warm_start(&mut self) {
         let s = self.shape.batch_log2() as i32;
         for e in self.x.iter_mut().chain(self.d.iter_mut()) {
             *e = round_shift(*e as i128, s) as i64;
         }
         self.samples = 0;
-        terms
     }
 }
 

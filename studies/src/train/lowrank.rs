@@ -6,8 +6,9 @@
 
 use super::mapping::Placement;
 use anyhow::{bail, Result};
-use pimforge_golden::lowrank::fixed::{FixedLowRank, FixedShape, FRAC};
+use pimforge_golden::lowrank::fixed::{FixedLowRank, FixedShape, FRAC, MAX_ACC_BITS};
 use pimforge_golden::lowrank::{LowRank, Term};
+use pimforge_golden::TileShape;
 use serde::{Deserialize, Serialize};
 
 /// The arithmetic of the estimate.
@@ -55,10 +56,27 @@ pub struct LowRankCounts {
     pub replaced: u64,
 }
 
-/// Checks that the fixed form can run `batch` samples per batch.
-pub fn check(arith: Arith, batch: usize) -> Result<()> {
-    if arith == Arith::Fixed && !batch.is_power_of_two() {
+/// Checks that the fixed form can run `batch` samples per batch on tiles of `shape` (`None`:
+/// the batch alone).
+pub fn check(arith: Arith, batch: usize, shape: Option<&TileShape>) -> Result<()> {
+    if arith == Arith::Float {
+        return Ok(());
+    }
+    if !batch.is_power_of_two() {
         bail!("--batch {batch}: the fixed-point estimate needs a power of two (1, 2, 4, .., 65536); --sbpca-arith float takes any");
+    }
+    if let Some(s) = shape {
+        let f = FixedShape {
+            inputs: s.rows,
+            outputs: s.cols,
+            k: 1,
+            x_bits: s.input_bits,
+            d_bits: s.weight_bits,
+            batch,
+        };
+        if f.acc_bits() > MAX_ACC_BITS {
+            bail!("--batch {batch}: the fixed-point estimate of {}x{} tiles with {}-bit inputs and {}-bit weights would need {}-bit sums, at most {MAX_ACC_BITS}: a smaller batch, or --sbpca-arith float", s.rows, s.cols, s.input_bits, s.weight_bits, f.acc_bits());
+        }
     }
     Ok(())
 }

@@ -105,7 +105,7 @@ pub fn placement(r: &TrainRun) -> Result<Placement> {
     let shape = &r.design.shape;
     check_units(shape, r.train.algorithm)?;
     if r.train.algorithm == super::config::Algorithm::Sbpca {
-        super::lowrank::check(r.train.sbpca.arith, r.train.sbpca.batch)?;
+        super::lowrank::check(r.train.sbpca.arith, r.train.sbpca.batch, Some(shape))?;
     }
     r.data
         .check_network(r.network.inputs, r.network.classes())?;
