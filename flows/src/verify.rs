@@ -3,7 +3,8 @@
 
 use anyhow::{anyhow, Result};
 use pimforge_gen::design::Design;
-use pimforge_gen::emit::{work_dir, FILE_LIST, INV_FILE_LIST, SOLVER_FILE_LIST};
+use pimforge_gen::emit::{work_dir, FILE_LIST, INV_FILE_LIST, LOWRANK_FILE_LIST, SOLVER_FILE_LIST};
+use pimforge_golden::lowrank::unit::LowRankUnit;
 use pimforge_golden::solver::{random_system, InvUnit, RefineUnit, Status};
 use pimforge_golden::{ArrayGeometry, ArrayModel, Interface};
 use pimforge_tb::icarus::{self, Replayed};
@@ -188,6 +189,26 @@ pub fn prepare_refine_in(
     let ports = ports::<RefineUnit>(&model.geometry());
     let top = RefineUnit::TOP;
     let built = build_unit(rtl_dir, SOLVER_FILE_LIST, top, &ports, work, false, &[])?;
+    Ok((built.library, model))
+}
+
+/// Builds SBPCA's low-rank unit (`pim_lowrank`) of a design with a `lowrank` section; returns
+/// the library and the unit's golden cycle model after reset.
+pub fn prepare_lowrank(design: &Design, work: &Path) -> Result<(PathBuf, LowRankUnit)> {
+    let rtl_dir = work_dir(design, work)?;
+    let model = design
+        .lowrank_model()
+        .ok_or_else(|| anyhow!("the config has no `lowrank` section"))?;
+    let ports = ports::<LowRankUnit>(&model.geometry());
+    let built = build_unit(
+        &rtl_dir,
+        LOWRANK_FILE_LIST,
+        LowRankUnit::TOP,
+        &ports,
+        work,
+        false,
+        &[],
+    )?;
     Ok((built.library, model))
 }
 

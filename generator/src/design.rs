@@ -106,6 +106,14 @@ impl Design {
         self.config.tiles
     }
 
+    /// The low-rank unit's golden cycle model after reset (`None` without a `lowrank` section).
+    pub fn lowrank_model(&self) -> Option<pimforge_golden::lowrank::unit::LowRankUnit> {
+        let l = self.config.lowrank.as_ref()?;
+        Some(pimforge_golden::lowrank::unit::LowRankUnit::new(
+            l.shape(&self.config),
+        ))
+    }
+
     /// The solver's golden cycle model, idle (`None` without an `inv` section).
     pub fn solver_model(&self) -> Option<RefineUnit> {
         let (n, shape) = self.solver.as_ref()?;

@@ -21,11 +21,14 @@ pub enum Fault {
     /// The solver's event counters miss the first INV output converted of every block
     /// (`solver-event-count`).
     SolverEventCount,
+    /// The low-rank unit's inverse square roots start from the seed of the next quarter
+    /// (`lowrank-seed`).
+    LowRankSeed,
 }
 
 /// Every fault's name on the command line, for help and errors.
 pub const NAMES: &str =
-    "LINE:PLANE:BIT (acc-bit), opa-digit, crs-shift, refine-round, chopper, event-count or solver-event-count";
+    "LINE:PLANE:BIT (acc-bit), opa-digit, crs-shift, refine-round, chopper, event-count, solver-event-count or lowrank-seed";
 
 impl std::fmt::Display for Fault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -37,6 +40,7 @@ impl std::fmt::Display for Fault {
             Fault::Chopper => write!(f, "chopper"),
             Fault::EventCount => write!(f, "event-count"),
             Fault::SolverEventCount => write!(f, "solver-event-count"),
+            Fault::LowRankSeed => write!(f, "lowrank-seed"),
         }
     }
 }
@@ -51,6 +55,7 @@ impl std::str::FromStr for Fault {
             "chopper" => return Ok(Fault::Chopper),
             "event-count" => return Ok(Fault::EventCount),
             "solver-event-count" => return Ok(Fault::SolverEventCount),
+            "lowrank-seed" => return Ok(Fault::LowRankSeed),
             _ => {}
         }
         let p: Vec<&str> = s.split(':').collect();
@@ -84,6 +89,7 @@ pub struct Flags {
     pub chopper: bool,
     pub event_count: bool,
     pub solver_event_count: bool,
+    pub lowrank_seed: bool,
 }
 
 impl Flags {
@@ -99,6 +105,7 @@ impl Flags {
             Some(Fault::Chopper) => f.chopper = true,
             Some(Fault::EventCount) => f.event_count = true,
             Some(Fault::SolverEventCount) => f.solver_event_count = true,
+            Some(Fault::LowRankSeed) => f.lowrank_seed = true,
             None => {}
         }
         f
@@ -123,6 +130,7 @@ mod tests {
             Fault::Chopper,
             Fault::EventCount,
             Fault::SolverEventCount,
+            Fault::LowRankSeed,
         ] {
             assert_eq!(f.to_string().parse::<Fault>(), Ok(f));
         }

@@ -124,6 +124,7 @@ fn mixed(tiles: usize, rows: usize, cols: usize, adc_bits: u32, chi_bits: u32) -
         }),
         tiki: None,
         inv: None,
+        lowrank: None,
     }
 }
 
@@ -160,6 +161,7 @@ pub fn preset(name: &str) -> Option<Config> {
             mixed: None,
             tiki: None,
             inv: None,
+            lowrank: None,
         },
         "tiny" => Config {
             tiles: 2,
@@ -182,6 +184,7 @@ pub fn preset(name: &str) -> Option<Config> {
             mixed: None,
             tiki: None,
             inv: None,
+            lowrank: None,
         },
         "narrow-adc" => Config {
             tiles: 2,
@@ -204,6 +207,7 @@ pub fn preset(name: &str) -> Option<Config> {
             mixed: None,
             tiki: None,
             inv: None,
+            lowrank: None,
         },
         "shared-adc" => Config {
             tiles: 3,
@@ -226,6 +230,7 @@ pub fn preset(name: &str) -> Option<Config> {
             mixed: None,
             tiki: None,
             inv: None,
+            lowrank: None,
         },
         "noisy" => Config {
             tiles: 2,
@@ -258,6 +263,7 @@ pub fn preset(name: &str) -> Option<Config> {
             mixed: None,
             tiki: None,
             inv: None,
+            lowrank: None,
         },
         "mixed" => mixed(2, 16, 8, 16, 24),
         "tiki" => tiki(

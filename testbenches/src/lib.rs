@@ -12,6 +12,7 @@ pub mod dut;
 pub mod icarus;
 pub mod inv;
 pub mod lockstep;
+pub mod lowrank;
 pub mod mismatch;
 pub mod program;
 pub mod refine;

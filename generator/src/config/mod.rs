@@ -9,10 +9,12 @@
 mod device;
 mod inv;
 pub mod locate;
+mod lowrank;
 mod tiki;
 
 pub use device::{Device, DeviceModel, Mixed};
 pub use inv::{Diagonal, Inv};
+pub use lowrank::LowRank;
 use pimforge_golden::{AdcShape, TileShape};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -42,6 +44,9 @@ pub struct Config {
     /// The INV-mode crossbar for high-precision solves; absent: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inv: Option<Inv>,
+    /// SBPCA's low-rank unit (`pim_lowrank`, beside the tile); absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lowrank: Option<LowRank>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -358,6 +363,9 @@ impl Config {
         if let Some(inv) = &self.inv {
             inv::validate(inv, self.weight.bits, &mut errs);
             inv::validate_tile(self, inv, &mut errs);
+        }
+        if let Some(l) = &self.lowrank {
+            lowrank::validate(self, l, &mut errs);
         }
         if !errs.is_empty() {
             return Err(ConfigErrors(errs));

@@ -11,9 +11,10 @@ use crate::output::write_tree;
 use anyhow::Result;
 use askama::Template;
 use context::{
-    AdcSv, ArraySv, CountersSv, DacSv, EventsSv, InvSv, MixedSv, PkgCtx, RefineSv, ShiftAddSv,
-    SolverCtx, SolverSv, TikiSv, TileCtrlSv, TileCtx, TileSv, XbarSv,
+    AdcSv, ArraySv, CountersSv, DacSv, EventsSv, InvSv, LowRankCtx, LowRankSv, MixedSv, PkgCtx,
+    RefineSv, ShiftAddSv, SolverCtx, SolverSv, TikiSv, TileCtrlSv, TileCtx, TileSv, XbarSv,
 };
+use pimforge_golden::lowrank::unit::LowRankUnit;
 use pimforge_golden::solver::{InvUnit, RefineUnit};
 use pimforge_golden::{ArrayModel, Interface};
 use std::path::{Path, PathBuf};
@@ -63,6 +64,9 @@ pub const INV_TOP: &str = <InvUnit as Interface>::TOP;
 /// and its tile.
 pub const SOLVER_FILE_LIST: &str = "pim_solver.f";
 pub const SOLVER_TOP: &str = <RefineUnit as Interface>::TOP;
+/// File list and top of SBPCA's low-rank unit (configs with a `lowrank` section).
+pub const LOWRANK_FILE_LIST: &str = "pim_lowrank.f";
+pub const LOWRANK_TOP: &str = <LowRankUnit as Interface>::TOP;
 
 /// Renders every file of the design: `(file name, contents)`, in file-list order.
 pub fn render(d: &Design) -> Vec<(String, String)> {
@@ -113,6 +117,14 @@ pub fn render(d: &Design) -> Vec<(String, String)> {
         }
         files.push((INV_FILE_LIST.into(), format!("{PACKAGE}.sv\npim_inv.sv\n")));
         files.push((SOLVER_FILE_LIST.into(), list));
+    }
+    if let Some(ctx) = LowRankCtx::new(d) {
+        let text = LowRankSv { ctx: &ctx }.render().expect("templates render");
+        files.push((format!("{LOWRANK_TOP}.sv"), tidy(&text)));
+        files.push((
+            LOWRANK_FILE_LIST.into(),
+            format!("{PACKAGE}.sv\n{LOWRANK_TOP}.sv\n"),
+        ));
     }
     if cfg.device.has_variation() {
         for t in 0..d.tiles() {

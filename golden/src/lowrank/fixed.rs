@@ -155,6 +155,17 @@ fn norm2(a: &[i64]) -> u128 {
 }
 
 impl FixedLowRank {
+    /// All pairs zero (the unit after reset, before the host writes its first pairs).
+    pub fn zero(shape: FixedShape) -> FixedLowRank {
+        FixedLowRank {
+            shape,
+            x: vec![0; shape.k * shape.inputs],
+            d: vec![0; shape.k * shape.outputs],
+            samples: 0,
+            counts: FixedCounts::default(),
+        }
+    }
+
     /// The float64 reference's first pairs (seeded orthonormal vectors), rounded at `2^one`
     /// (the product of the samples' LSBs: the pairs weigh as in the reference).
     pub fn new(shape: FixedShape, seed: u64, one: u32) -> FixedLowRank {
@@ -219,6 +230,7 @@ impl FixedLowRank {
     /// by `|V_r| / |V_r'|` (its norms before and after, as `sqrt(a) = a / sqrt(a)`).
     fn reorthogonalise(&mut self) {
         let (ni, no, k) = (self.shape.inputs, self.shape.outputs, self.shape.k);
+        let ratio_max = 1i128 << (FRAC + self.shape.acc_bits());
         let (lo, hi) = signed_range(self.shape.acc_bits());
         let mut ends = Ends::default();
         let mut replaced = 0;
@@ -230,7 +242,8 @@ impl FixedLowRank {
                 for u in &units {
                     let t = round_shift(dot(v, u), FRAC as i32);
                     for (e, ue) in v.iter_mut().zip(u) {
-                        *e -= round_shift(t * *ue as i128, FRAC as i32) as i64;
+                        let s = *e as i128 - round_shift(t * *ue as i128, FRAC as i32);
+                        *e = ends.clamp(s.clamp(i64::MIN as i128, i64::MAX as i128) as i64, lo, hi);
                     }
                 }
                 let b = norm2(v);
@@ -245,7 +258,8 @@ impl FixedLowRank {
                     v[r % n] = ends.clamp(len.min(hi as i128) as i64, lo, hi);
                     replaced += 1;
                 } else {
-                    let ratio = norm_ratio(a, b);
+                    // Clamped where every nonzero entry saturates anyway (the unit's width).
+                    let ratio = norm_ratio(a, b).min(ratio_max);
                     for e in v.iter_mut() {
                         let s = round_shift(*e as i128 * ratio, FRAC as i32);
                         *e = ends.clamp(s.clamp(i64::MIN as i128, i64::MAX as i128) as i64, lo, hi);

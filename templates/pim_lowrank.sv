@@ -1,0 +1,601 @@
+{{ header }}
+// Low-rank unit (SBPCA; docs/hardware.md, SBPCA): the streaming rank-K estimate of a tile's
+// batch gradient in the division-free integer form of golden::lowrank::fixed, bit for bit.
+//
+// The host writes the first pairs entry by entry (st_we_i at the entry rd_side_i, rd_pair_i,
+// rd_idx_i select), a sample's x (Rows entries, XW bits) and d (Cols entries, DW bits) with
+// x_we_i / d_we_i, then ABSORB: for every pair r, with both projections taken before either
+// update, X_r += x (d . D_r / |D_r|) and D_r += d (x . X_r / |X_r|), the sums AccW bits wide
+// (saturating, counted); every 8th sample of a batch ends with a re-orthogonalisation (modified
+// Gram-Schmidt on the X's and, separately, the D's, each vector keeping its norm). FINISH runs
+// the batch's last re-orthogonalisation; WARM shifts every sum down by BatchLog2 (the next
+// batch's warm start). 1/|V| is an inverse square root: an even-shift normalisation of |V|^2 to
+// a mantissa in [2^Frac, 2^(Frac+2)), a seed from a table of its quarter, Newton steps
+// y <- y (3 - m y^2) / 2. Every shift rounds half up.
+//
+// One lane per quantity, serial over the entries (N = max(Rows, Cols)). Cycle for cycle this is
+// golden::lowrank::unit: a pair of ABSORB takes N (dot products) + 1 + Newton (inverse square
+// roots) + 1 (projections) + N (updates) cycles; a re-orthogonalisation, per side of M entries
+// and pair r, M (|V_r|^2) + 2 M r (projection on and subtraction of each earlier unit vector)
+// + M (new norm) + 1 + Newton + 1 (norm ratio) + M (scaling) + M (norm of the result) +
+// 1 + Newton (its inverse square root, for the later pairs' unit vectors). While busy, rd_o
+// and the counters read zero.
+module pim_lowrank (
+  input  logic clk_i,
+  input  logic rst_ni,
+  // Host ports: from the golden unit's port table (pimforge_golden::lowrank::unit).
+{%- for p in host_ports %}
+  {% if p.output %}output{% else %}input {% endif %} logic {{ p.range }} {{ p.name }}{% if !loop.last %},{% endif %}
+{%- endfor %}
+);
+
+  localparam int Rows      = {{ rows }};
+  localparam int Cols      = {{ cols }};
+  localparam int K         = {{ rank }};
+  localparam int XW        = {{ x_bits }};
+  localparam int DW        = {{ d_bits }};
+  localparam int AccW      = {{ acc_bits }};
+  localparam int BatchLog2 = {{ batch_log2 }};
+  localparam int Frac      = {{ frac }};
+  localparam int ProjFrac  = {{ proj_frac }};
+  localparam int Newton    = {{ newton_steps }};
+  localparam int N         = (Rows > Cols) ? Rows : Cols;
+  localparam int IdxW      = {{ index_bits }};
+  localparam int PairW     = {{ pair_bits }};
+  localparam int CntW      = {{ counter_bits }};
+  // Every intermediate: an entry times a norm ratio (clamped at 2^(Frac + AccW)) is the widest.
+  localparam int W         = 2 * AccW + Frac + 4;
+  localparam int MW        = Frac + 2;  // inverse square root mantissa
+  localparam int YW        = Frac + 2;  // its result, in (2^(Frac-1), 2^Frac]
+  localparam int EW        = 16;        // exponents
+
+  typedef logic signed [W-1:0] wide_t;
+
+  // Seeds of the inverse square root: round(2^Frac / sqrt(1 + (i + 1/2) / 4)).
+  localparam logic [YW-1:0] Seeds [{{ seeds.len() }}] = '{
+{%- for s in seeds %}
+    YW'({{ s }}){% if !loop.last %},{% endif %}
+{%- endfor %}
+  };
+
+  localparam wide_t AccMax   = (wide_t'(1) <<< (AccW - 1)) - wide_t'(1);
+  localparam wide_t AccMin   = -(wide_t'(1) <<< (AccW - 1));
+  localparam wide_t RatioMax = wide_t'(1) <<< (Frac + AccW);
+  localparam logic [CntW-1:0] CntMax = '1;
+
+  // v / 2^s rounded half up (s < 0: v * 2^-s).
+  function automatic wide_t rs(input wide_t v, input int s);
+    if (s <= 0) begin
+      rs = v <<< (-s);
+    end else begin
+      rs = (v + (wide_t'(1) <<< (s - 1))) >>> s;
+    end
+  endfunction
+
+  function automatic logic signed [AccW-1:0] sat_acc(input wide_t v);
+    sat_acc = (v > AccMax) ? AccW'(AccMax) : (v < AccMin) ? AccW'(AccMin) : AccW'(v);
+  endfunction
+
+  function automatic logic overflows(input wide_t v);
+    overflows = v > AccMax || v < AccMin;
+  endfunction
+
+  function automatic logic [CntW-1:0] bump(input logic [CntW-1:0] c, input int by);
+    logic [CntW:0] s;
+    s = {1'b0, c} + (CntW+1)'(by);
+    bump = s[CntW] ? CntMax : s[CntW-1:0];
+  endfunction
+
+  // ---------------------------------------------------------------------------------------------
+  // State.
+  typedef enum logic [3:0] {
+    Idle, ADot, AInv, AScale, AUpd, GA, GT, GS, GB, GInv, GRatio, GScale, GU, GUInv, Warm
+  } state_e;
+
+  state_e state_q, state_d;
+  logic [PairW:0]    r_q, r_d, c_q, c_d;
+  logic [IdxW:0]     i_q, i_d;
+  logic [3:0]        step_q, step_d;
+  logic              side_q, side_d;
+  logic [2:0]        bsamp_q, bsamp_d;
+  logic [CntW-1:0]   samples_q, samples_d, sat_q, sat_d, repl_q, repl_d;
+
+  logic signed [AccW-1:0] xs_q [K*Rows];
+  logic signed [AccW-1:0] ds_q [K*Cols];
+  logic signed [XW-1:0]   xbuf_q [Rows];
+  logic signed [DW-1:0]   dbuf_q [Cols];
+
+  // Accumulators: absorb X.X, X.x, D.D, D.d; re-orthogonalisation |V_r|^2 (a), the projection
+  // (t), the new norm (b), the result's norm (u) in acc0..acc3 as well.
+  wide_t acc0_q, acc1_q, acc2_q, acc3_q;
+  wide_t q0_q, q1_q;       // projections (absorb), ratio and length (re-orthogonalisation)
+  logic  degen_q;
+  // Two inverse square root lanes.
+  logic [MW-1:0] m0_q, m1_q;
+  logic [YW-1:0] y0_q, y1_q;
+  logic signed [EW-1:0] e0_q, e1_q;
+  // The unit vectors of the pairs done on this side: U_c = V_c y_c 2^-e_c (0 when |V_c| = 0).
+  logic [YW-1:0]        uy_q [K];
+  logic signed [EW-1:0] ue_q [K];
+  logic                 uz_q [K];
+
+  // ---------------------------------------------------------------------------------------------
+  // The vector entries of this cycle.
+  int unsigned n_side;     // entries of the side being re-orthogonalised
+  logic        last_i;     // i is the side's (absorb: N's) last entry
+  wide_t       vx, vd, sx, sd, vr, vc, uc, t_proj;
+
+  assign n_side = side_q ? Cols : Rows;
+
+  always_comb begin
+    int unsigned i;
+    i = 32'(i_q);
+    vx = '0;
+    vd = '0;
+    sx = '0;
+    sd = '0;
+    vr = '0;
+    vc = '0;
+    if (i < Rows) begin
+      vx = wide_t'(xs_q[32'(r_q) * Rows + i]);
+      sx = wide_t'(xbuf_q[i]);
+    end
+    if (i < Cols) begin
+      vd = wide_t'(ds_q[32'(r_q) * Cols + i]);
+      sd = wide_t'(dbuf_q[i]);
+    end
+    if (i < n_side && r_q < (PairW+1)'(K) && c_q < (PairW+1)'(K)) begin
+      vr = side_q ? wide_t'(ds_q[32'(r_q) * Cols + i]) : wide_t'(xs_q[32'(r_q) * Rows + i]);
+      vc = side_q ? wide_t'(ds_q[32'(c_q) * Cols + i]) : wide_t'(xs_q[32'(c_q) * Rows + i]);
+    end
+  end
+
+  assign uc     = (c_q < (PairW+1)'(K) && !uz_q[c_q[PairW-1:0]]) ?
+                  rs(vc * wide_t'(uy_q[c_q[PairW-1:0]]), int'(ue_q[c_q[PairW-1:0]])) : '0;
+  assign t_proj = rs(acc1_q, Frac);
+  assign last_i = (state_q == ADot || state_q == AUpd) ? (32'(i_q) == N - 1) :
+                  (32'(i_q) == n_side - 1);
+
+  // ---------------------------------------------------------------------------------------------
+  // Inverse square roots: the normalisation of a nonzero a and a Newton step.
+  // floor(log2 a) of a > 0.
+  function automatic int top_bit(input wide_t a);
+    top_bit = 0;
+    for (int b = 0; b < W; b++) begin
+      if (a[b]) top_bit = b;
+    end
+  endfunction
+
+  // s = floor((L - 1 - Frac) / 2), the exponent e = s + Frac/2.
+  function automatic logic signed [EW-1:0] norm_shift(input wide_t a);
+    int d;
+    d = top_bit(a) - Frac;
+    norm_shift = EW'((d < 0) ? -((1 - d) / 2) : d / 2);
+  endfunction
+
+  function automatic logic [MW-1:0] mantissa(input wide_t a, input logic signed [EW-1:0] s);
+    mantissa = (s >= 0) ? MW'(a >> (2 * int'(s))) : MW'(a << (-2 * int'(s)));
+  endfunction
+
+  // The seed of mantissa m (a zero norm's garbage mantissa reads the first).
+  function automatic logic [YW-1:0] seed(input logic [MW-1:0] m);
+    int q;
+{%- if fault.lowrank_seed %}
+    // FAULT lowrank-seed: the seed of the next quarter.
+    q = int'(m >> (Frac - 2)) - 3;
+{%- else %}
+    q = int'(m >> (Frac - 2)) - 4;
+{%- endif %}
+    seed = Seeds[(q < 0) ? 0 : (q > {{ seeds.len() - 1 }}) ? {{ seeds.len() - 1 }} : q];
+  endfunction
+
+  function automatic logic [YW-1:0] newton(input logic [MW-1:0] m, input logic [YW-1:0] y);
+    wide_t t;
+    t = rs(rs(wide_t'(m) * wide_t'(y), Frac) * wide_t'(y), Frac);
+    newton = YW'(rs(wide_t'(y) * ((wide_t'(3) <<< Frac) - t), Frac + 1));
+  endfunction
+
+  // ---------------------------------------------------------------------------------------------
+  // Control: two processes.
+  always_comb begin
+    state_d   = state_q;
+    r_d       = r_q;
+    c_d       = c_q;
+    i_d       = i_q;
+    step_d    = step_q;
+    side_d    = side_q;
+    bsamp_d   = bsamp_q;
+    samples_d = samples_q;
+    repl_d    = repl_q;
+    unique case (state_q)
+      Idle: begin
+        i_d    = '0;
+        r_d    = '0;
+        c_d    = '0;
+        step_d = '0;
+        if (absorb_i) begin
+          state_d = ADot;
+        end else if (finish_i) begin
+          state_d = GA;
+          side_d  = 1'b0;
+        end else if (warm_i) begin
+          state_d = Warm;
+        end
+      end
+      ADot: begin
+        i_d = i_q + 1'b1;
+        if (last_i) begin
+          i_d     = '0;
+          state_d = AInv;
+        end
+      end
+      AInv: begin
+        step_d = step_q + 1'b1;
+        if (32'(step_q) == Newton) begin
+          step_d  = '0;
+          state_d = AScale;
+        end
+      end
+      AScale: state_d = AUpd;
+      AUpd: begin
+        i_d = i_q + 1'b1;
+        if (last_i) begin
+          i_d = '0;
+          r_d = r_q + 1'b1;
+          state_d = ADot;
+          if (32'(r_q) == K - 1) begin
+            r_d       = '0;
+            samples_d = bump(samples_q, 1);
+            bsamp_d   = bsamp_q + 1'b1;
+            side_d    = 1'b0;
+            state_d   = (bsamp_q == 3'd7) ? GA : Idle;
+          end
+        end
+      end
+      GA: begin
+        i_d = i_q + 1'b1;
+        if (last_i) begin
+          i_d     = '0;
+          c_d     = '0;
+          state_d = (r_q == '0) ? GB : GT;
+        end
+      end
+      GT: begin
+        i_d = i_q + 1'b1;
+        if (last_i) begin
+          i_d     = '0;
+          state_d = GS;
+        end
+      end
+      GS: begin
+        i_d = i_q + 1'b1;
+        if (last_i) begin
+          i_d     = '0;
+          c_d     = c_q + 1'b1;
+          state_d = (c_q + 1'b1 == r_q) ? GB : GT;
+        end
+      end
+      GB: begin
+        i_d = i_q + 1'b1;
+        if (last_i) begin
+          i_d     = '0;
+          state_d = GInv;
+        end
+      end
+      GInv: begin
+        step_d = step_q + 1'b1;
+        if (32'(step_q) == Newton) begin
+          step_d  = '0;
+          state_d = GRatio;
+        end
+      end
+      GRatio: begin
+        state_d = GScale;
+        if (acc0_q == '0 || acc2_q == '0) begin
+          repl_d = bump(repl_q, 1);
+        end
+      end
+      GScale: begin
+        i_d = i_q + 1'b1;
+        if (last_i) begin
+          i_d     = '0;
+          state_d = GU;
+        end
+      end
+      GU: begin
+        i_d = i_q + 1'b1;
+        if (last_i) begin
+          i_d     = '0;
+          state_d = GUInv;
+        end
+      end
+      GUInv: begin
+        step_d = step_q + 1'b1;
+        if (32'(step_q) == Newton) begin
+          step_d  = '0;
+          r_d     = r_q + 1'b1;
+          state_d = GA;
+          if (32'(r_q) == K - 1) begin
+            r_d     = '0;
+            side_d  = 1'b1;
+            state_d = side_q ? Idle : GA;
+          end
+        end
+      end
+      Warm: begin
+        bsamp_d = '0;
+        state_d = Idle;
+      end
+      default: state_d = Idle;
+    endcase
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q   <= Idle;
+      r_q       <= '0;
+      c_q       <= '0;
+      i_q       <= '0;
+      step_q    <= '0;
+      side_q    <= 1'b0;
+      bsamp_q   <= '0;
+      samples_q <= '0;
+      repl_q    <= '0;
+    end else begin
+      state_q   <= state_d;
+      r_q       <= r_d;
+      c_q       <= c_d;
+      i_q       <= i_d;
+      step_q    <= step_d;
+      side_q    <= side_d;
+      bsamp_q   <= bsamp_d;
+      samples_q <= samples_d;
+      repl_q    <= repl_d;
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Datapath.
+  wide_t up_x, up_d, scaled, sub;
+  assign up_x   = wide_t'(vx) + rs(sx * q1_q, ProjFrac);
+  assign up_d   = wide_t'(vd) + rs(sd * q0_q, ProjFrac);
+  assign scaled = rs(vr * q0_q, Frac);
+  assign sub    = vr - rs(t_proj * uc, Frac);
+
+  // The degenerate vector's entry: clamp(len) at index r mod n.
+  wide_t degen_v;
+  assign degen_v = (32'(i_q) == 32'(r_q) % n_side) ? q1_q : '0;
+
+  // Saturations this cycle.
+  int unsigned sats;
+  always_comb begin
+    sats = 0;
+    unique case (state_q)
+      AUpd: begin
+        if (32'(i_q) < Rows && overflows(up_x)) sats = sats + 1;
+        if (32'(i_q) < Cols && overflows(up_d)) sats = sats + 1;
+      end
+      GS: begin
+        if (32'(i_q) < n_side && overflows(sub)) sats = 1;
+      end
+      GScale: begin
+        if (32'(i_q) < n_side && !degen_q && overflows(scaled)) sats = 1;
+      end
+      default: sats = 0;
+    endcase
+  end
+  assign sat_d = bump(sat_q, int'(sats));
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      sat_q <= '0;
+    end else begin
+      sat_q <= sat_d;
+    end
+  end
+
+  // The vector being written this cycle: V_r on the re-orthogonalised side.
+  wide_t g_write;
+  logic  g_we;
+  always_comb begin
+    g_write = '0;
+    g_we    = 1'b0;
+    unique case (state_q)
+      GS: begin
+        g_write = sub;
+        g_we    = 32'(i_q) < n_side;
+      end
+      GScale: begin
+        g_write = degen_q ? degen_v : scaled;
+        g_we    = 32'(i_q) < n_side;
+      end
+      default: ;
+    endcase
+  end
+
+  // The one entry of X and of D written this cycle (besides WARM's shift of all of them).
+  logic                   x_wr, d_wr;
+  int unsigned            x_wr_at, d_wr_at;
+  logic signed [AccW-1:0] x_wr_v, d_wr_v;
+  always_comb begin
+    int unsigned i, r;
+    i = 32'(i_q);
+    r = 32'(r_q);
+    x_wr    = 1'b0;
+    d_wr    = 1'b0;
+    x_wr_at = r * Rows + i;
+    d_wr_at = r * Cols + i;
+    x_wr_v  = sat_acc(up_x);
+    d_wr_v  = sat_acc(up_d);
+    unique case (state_q)
+      Idle: begin
+        x_wr_at = 32'(rd_pair_i) * Rows + 32'(rd_idx_i);
+        d_wr_at = 32'(rd_pair_i) * Cols + 32'(rd_idx_i);
+        x_wr_v  = st_data_i;
+        d_wr_v  = st_data_i;
+        x_wr    = st_we_i && 32'(rd_pair_i) < K && !rd_side_i && 32'(rd_idx_i) < Rows;
+        d_wr    = st_we_i && 32'(rd_pair_i) < K && rd_side_i && 32'(rd_idx_i) < Cols;
+      end
+      AUpd: begin
+        x_wr = i < Rows;
+        d_wr = i < Cols;
+      end
+      GS, GScale: begin
+        x_wr_v = sat_acc(g_write);
+        d_wr_v = sat_acc(g_write);
+        x_wr   = g_we && !side_q;
+        d_wr   = g_we && side_q;
+      end
+      default: ;
+    endcase
+  end
+
+  for (genvar r = 0; r < K; r++) begin : g_pair
+    for (genvar i = 0; i < Rows; i++) begin : g_x
+      always_ff @(posedge clk_i) begin
+        if (state_q == Warm) begin
+          xs_q[r * Rows + i] <= AccW'(rs(wide_t'(xs_q[r * Rows + i]), BatchLog2));
+        end else if (x_wr && x_wr_at == r * Rows + i) begin
+          xs_q[r * Rows + i] <= x_wr_v;
+        end
+      end
+    end
+    for (genvar i = 0; i < Cols; i++) begin : g_d
+      always_ff @(posedge clk_i) begin
+        if (state_q == Warm) begin
+          ds_q[r * Cols + i] <= AccW'(rs(wide_t'(ds_q[r * Cols + i]), BatchLog2));
+        end else if (d_wr && d_wr_at == r * Cols + i) begin
+          ds_q[r * Cols + i] <= d_wr_v;
+        end
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (state_q == Idle) begin
+      if (x_we_i && 32'(idx_i) < Rows) xbuf_q[idx_i] <= data_i[XW-1:0];
+      if (d_we_i && 32'(idx_i) < Cols) dbuf_q[idx_i] <= data_i[DW-1:0];
+    end
+  end
+
+  // Accumulators, inverse square roots, projections.
+  always_ff @(posedge clk_i) begin
+    unique case (state_q)
+      Idle: begin
+        acc0_q <= '0;
+        acc1_q <= '0;
+        acc2_q <= '0;
+        acc3_q <= '0;
+      end
+      ADot: begin
+        acc0_q <= acc0_q + vx * vx;
+        acc1_q <= acc1_q + vx * sx;
+        acc2_q <= acc2_q + vd * vd;
+        acc3_q <= acc3_q + vd * sd;
+      end
+      AInv: begin
+        if (step_q == '0) begin
+          e0_q <= norm_shift(acc0_q) + EW'(Frac / 2);
+          e1_q <= norm_shift(acc2_q) + EW'(Frac / 2);
+          m0_q <= mantissa(acc0_q, norm_shift(acc0_q));
+          m1_q <= mantissa(acc2_q, norm_shift(acc2_q));
+          y0_q <= seed(mantissa(acc0_q, norm_shift(acc0_q)));
+          y1_q <= seed(mantissa(acc2_q, norm_shift(acc2_q)));
+        end else begin
+          y0_q <= newton(m0_q, y0_q);
+          y1_q <= newton(m1_q, y1_q);
+        end
+      end
+      AScale: begin
+        // q0 = x . X_r / |X_r|, q1 = d . D_r / |D_r|, at 2^-ProjFrac.
+        q0_q <= (acc0_q == '0) ? '0 : rs(acc1_q * wide_t'(y0_q), Frac + int'(e0_q) - ProjFrac);
+        q1_q <= (acc2_q == '0) ? '0 : rs(acc3_q * wide_t'(y1_q), Frac + int'(e1_q) - ProjFrac);
+      end
+      AUpd: begin
+        if (last_i) begin
+          acc0_q <= '0;
+          acc1_q <= '0;
+          acc2_q <= '0;
+          acc3_q <= '0;
+        end
+      end
+      GA: begin
+        acc0_q <= acc0_q + vr * vr;
+        acc1_q <= '0;
+      end
+      GT: acc1_q <= acc1_q + vr * uc;
+      GS: if (last_i) acc1_q <= '0;
+      GB: acc2_q <= acc2_q + vr * vr;
+      GInv: begin
+        if (step_q == '0) begin
+          e0_q <= norm_shift(acc0_q) + EW'(Frac / 2);
+          e1_q <= norm_shift(acc2_q) + EW'(Frac / 2);
+          m0_q <= mantissa(acc0_q, norm_shift(acc0_q));
+          m1_q <= mantissa(acc2_q, norm_shift(acc2_q));
+          y0_q <= seed(mantissa(acc0_q, norm_shift(acc0_q)));
+          y1_q <= seed(mantissa(acc2_q, norm_shift(acc2_q)));
+        end else begin
+          y0_q <= newton(m0_q, y0_q);
+          y1_q <= newton(m1_q, y1_q);
+        end
+      end
+      GRatio: begin
+        degen_q <= acc0_q == '0 || acc2_q == '0;
+        // q0: |V_r| / |V_r'| in Q.Frac, clamped at 2^(Frac + AccW) (every nonzero entry
+        // saturates beyond); q1: the degenerate vector's length |V_r| (at least 1).
+        begin
+          wide_t ratio, len;
+          ratio = rs(rs(wide_t'(m0_q) * wide_t'(y0_q), Frac) * wide_t'(y1_q),
+                     Frac / 2 + int'(e1_q) - (int'(e0_q) - Frac / 2));
+          q0_q <= (ratio > RatioMax) ? RatioMax : ratio;
+          len = (acc0_q == '0) ? wide_t'(1) : rs(acc0_q * wide_t'(y0_q), Frac + int'(e0_q));
+          len = (len < wide_t'(1)) ? wide_t'(1) : len;
+          q1_q <= (len > AccMax) ? AccMax : len;
+        end
+      end
+      GScale: begin
+        acc3_q <= '0;
+      end
+      GU: acc3_q <= acc3_q + vr * vr;
+      GUInv: begin
+        if (step_q == '0) begin
+          e0_q <= norm_shift(acc3_q) + EW'(Frac / 2);
+          m0_q <= mantissa(acc3_q, norm_shift(acc3_q));
+          y0_q <= seed(mantissa(acc3_q, norm_shift(acc3_q)));
+        end else begin
+          y0_q <= newton(m0_q, y0_q);
+        end
+        if (32'(step_q) == Newton) begin
+          uy_q[r_q[PairW-1:0]] <= newton(m0_q, y0_q);
+          ue_q[r_q[PairW-1:0]] <= e0_q;
+          uz_q[r_q[PairW-1:0]] <= acc3_q == '0;
+        end
+        if (32'(step_q) == Newton) begin
+          acc0_q <= '0;
+          acc2_q <= '0;
+          acc3_q <= '0;
+        end
+      end
+      default: ;
+    endcase
+  end
+
+  // ---------------------------------------------------------------------------------------------
+  // Outputs.
+  logic signed [AccW-1:0] rd_v;
+  always_comb begin
+    rd_v = '0;
+    if (!rd_side_i && 32'(rd_pair_i) < K && 32'(rd_idx_i) < Rows) begin
+      rd_v = xs_q[32'(rd_pair_i) * Rows + 32'(rd_idx_i)];
+    end else if (rd_side_i && 32'(rd_pair_i) < K && 32'(rd_idx_i) < Cols) begin
+      rd_v = ds_q[32'(rd_pair_i) * Cols + 32'(rd_idx_i)];
+    end
+  end
+
+  assign busy_o        = state_q != Idle;
+  assign rd_o          = busy_o ? '0 : rd_v;
+  assign samples_o     = busy_o ? '0 : samples_q;
+  assign saturations_o = busy_o ? '0 : sat_q;
+  assign replaced_o    = busy_o ? '0 : repl_q;
+
+endmodule : pim_lowrank
