@@ -14,7 +14,7 @@ ICARUS_PRESETS := tiny noisy noisy-rect
 # Preset of `make synth` (the 64-tile default takes minutes: see README).
 SYNTH_PRESET ?= tiny
 
-.PHONY: all deps build gen snapshots lint test synth synth-solver synth-all verify bench accuracy regress-full mutate clean
+.PHONY: all deps build gen snapshots lint test synth synth-solver synth-lowrank synth-all verify bench accuracy regress-full mutate clean
 
 all: verify
 
@@ -57,6 +57,12 @@ lint: deps build
 	  (cd $(BUILD)/lint/inv16 && verilator --lint-only -Wall -f pim_solver.f --top-module pim_solver \
 	    && iverilog -g2012 -o /dev/null -s pim_solver $$(cat pim_solver.f) 2>&1 | { grep -v 'sorry:' || true; }); \
 	  echo "lint: pim_solver (pim_refine + pim_inv + pim_tile, configs/inv16.yaml) clean (verilator -Wall, iverilog -g2012)"
+	@set -eo pipefail; $(PIMFORGE) gen --config configs/lowrank.yaml --out $(BUILD)/lint/lowrank >/dev/null; \
+	  (cd $(BUILD)/lint/lowrank && verilator --lint-only -Wall -f pim_lowrank.f --top-module pim_lowrank \
+	    && iverilog -g2012 -o /dev/null -s pim_lowrank $$(cat pim_lowrank.f) 2>&1 | { grep -v 'sorry:' || true; } \
+	    && yosys -q -p "read_verilog -sv $$(cat pim_lowrank.f | tr '\n' ' '); hierarchy -check -top pim_lowrank" 2>&1 \
+	      | { grep -v 'Replacing memory' || true; }); \
+	  echo "lint: pim_lowrank (configs/lowrank.yaml) clean (verilator -Wall, iverilog -g2012, read by Yosys; its synthesis takes minutes: make synth-lowrank)"
 	$(PIMFORGE) gen --tiles 64 --out $(BUILD)/lint/puma64 >/dev/null
 	cd $(BUILD)/lint/puma64 && verilator --lint-only -Wall -f pimforge.f --top-module pim_array
 	@echo "lint: puma (64 tiles of 128x128) clean (verilator -Wall)"
@@ -73,6 +79,11 @@ synth: deps build
 # The refinement controller of a 4x4 solver (with its tile's modules).
 synth-solver: deps build
 	$(PIMFORGE) synth --config configs/solver4.yaml --json $(BUILD)/synth-solver4.json
+
+# SBPCA's low-rank unit of the digits design (rank 4, batch 128); not in verify (Yosys takes
+# about ten minutes on its wide multipliers).
+synth-lowrank: deps build
+	$(PIMFORGE) synth --config configs/lowrank-digits.yaml --json $(BUILD)/synth-lowrank-digits.json
 
 # Synthesis of every small preset and of the 4x4 solver.
 synth-all: deps build
@@ -96,7 +107,7 @@ verify: deps
 	@set -eo pipefail; for p in $(ICARUS_PRESETS); do \
 	  $(PIMFORGE) verify --preset $$p --seed 101 --transactions 300 --icarus | tail -n 1; \
 	done
-	@echo "make verify: formatting, clippy, lint of $(PRESETS), pim_solver and the 64-tile default, golden-model, lock-step and training tests, synthesis of $(SYNTH_PRESETS) and the 4x4 solver, full coverage of every preset, Icarus equal to Verilator on $(ICARUS_PRESETS): all passed"
+	@echo "make verify: formatting, clippy, lint of $(PRESETS), pim_solver, pim_lowrank and the 64-tile default, golden-model, lock-step and training tests, synthesis of $(SYNTH_PRESETS) and the 4x4 solver, full coverage of every preset, Icarus equal to Verilator on $(ICARUS_PRESETS): all passed"
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "%d passed, %d failed\n", p, f }' $(BUILD)/test.log
 
 # Performance figures (not run in CI): gen time, Verilator build time, harness vs bare loop.

@@ -41,6 +41,8 @@ module pim_lowrank (
   localparam int Newton    = {{ newton_steps }};
   localparam int N         = (Rows > Cols) ? Rows : Cols;
   localparam int IdxW      = {{ index_bits }};
+  localparam int XIW       = $clog2(Rows);  // sample buffer indices
+  localparam int DIW       = $clog2(Cols);
   localparam int PairW     = {{ pair_bits }};
   localparam int CntW      = {{ counter_bits }};
   // Every intermediate: an entry times a norm ratio (clamped at 2^(Frac + AccW)) is the widest.
@@ -49,34 +51,34 @@ module pim_lowrank (
   localparam int YW        = Frac + 2;  // its result, in (2^(Frac-1), 2^Frac]
   localparam int EW        = 16;        // exponents
 
-  typedef logic signed [W-1:0] wide_t;
-
-  // Seeds of the inverse square root: round(2^Frac / sqrt(1 + (i + 1/2) / 4)).
-  localparam logic [YW-1:0] Seeds [{{ seeds.len() }}] = '{
+  // Seeds of the inverse square root: round(2^Frac / sqrt(1 + (q + 1/2) / 4)), q clamped to the table.
+  function automatic logic [YW-1:0] seed_of(input int q);
+    unique case ((q < 0) ? 0 : (q > {{ seeds.len() - 1 }}) ? {{ seeds.len() - 1 }} : q)
 {%- for s in seeds %}
-    YW'({{ s }}){% if !loop.last %},{% endif %}
+      {% if loop.last %}default{% else %}{{ loop.index0 }}{% endif %}: seed_of = YW'({{ s }});
 {%- endfor %}
-  };
+    endcase
+  endfunction
 
-  localparam wide_t AccMax   = (wide_t'(1) <<< (AccW - 1)) - wide_t'(1);
-  localparam wide_t AccMin   = -(wide_t'(1) <<< (AccW - 1));
-  localparam wide_t RatioMax = wide_t'(1) <<< (Frac + AccW);
+  localparam logic signed [W-1:0] AccMax   = ($signed(W'(1)) <<< (AccW - 1)) - $signed(W'(1));
+  localparam logic signed [W-1:0] AccMin   = -($signed(W'(1)) <<< (AccW - 1));
+  localparam logic signed [W-1:0] RatioMax = $signed(W'(1)) <<< (Frac + AccW);
   localparam logic [CntW-1:0] CntMax = '1;
 
   // v / 2^s rounded half up (s < 0: v * 2^-s).
-  function automatic wide_t rs(input wide_t v, input int s);
+  function automatic logic signed [W-1:0] rs(input logic signed [W-1:0] v, input int s);
     if (s <= 0) begin
       rs = v <<< (-s);
     end else begin
-      rs = (v + (wide_t'(1) <<< (s - 1))) >>> s;
+      rs = (v + ($signed(W'(1)) <<< (s - 1))) >>> s;
     end
   endfunction
 
-  function automatic logic signed [AccW-1:0] sat_acc(input wide_t v);
+  function automatic logic signed [AccW-1:0] sat_acc(input logic signed [W-1:0] v);
     sat_acc = (v > AccMax) ? AccW'(AccMax) : (v < AccMin) ? AccW'(AccMin) : AccW'(v);
   endfunction
 
-  function automatic logic overflows(input wide_t v);
+  function automatic logic overflows(input logic signed [W-1:0] v);
     overflows = v > AccMax || v < AccMin;
   endfunction
 
@@ -107,8 +109,8 @@ module pim_lowrank (
 
   // Accumulators: absorb X.X, X.x, D.D, D.d; re-orthogonalisation |V_r|^2 (a), the projection
   // (t), the new norm (b), the result's norm (u) in acc0..acc3 as well.
-  wide_t acc0_q, acc1_q, acc2_q, acc3_q;
-  wide_t q0_q, q1_q;       // projections (absorb), ratio and length (re-orthogonalisation)
+  logic signed [W-1:0] acc0_q, acc1_q, acc2_q, acc3_q;
+  logic signed [W-1:0] q0_q, q1_q;  // projections (absorb), ratio and length (re-orthogonalisation)
   logic  degen_q;
   // Two inverse square root lanes.
   logic [MW-1:0] m0_q, m1_q;
@@ -123,7 +125,7 @@ module pim_lowrank (
   // The vector entries of this cycle.
   int unsigned n_side;     // entries of the side being re-orthogonalised
   logic        last_i;     // i is the side's (absorb: N's) last entry
-  wide_t       vx, vd, sx, sd, vr, vc, uc, t_proj;
+  logic signed [W-1:0] vx, vd, sx, sd, vr, vc, uc, t_proj;
 
   assign n_side = side_q ? Cols : Rows;
 
@@ -137,21 +139,21 @@ module pim_lowrank (
     vr = '0;
     vc = '0;
     if (i < Rows) begin
-      vx = wide_t'(xs_q[32'(r_q) * Rows + i]);
-      sx = wide_t'(xbuf_q[i]);
+      vx = $signed(W'(xs_q[32'(r_q) * Rows + i]));
+      sx = $signed(W'(xbuf_q[i]));
     end
     if (i < Cols) begin
-      vd = wide_t'(ds_q[32'(r_q) * Cols + i]);
-      sd = wide_t'(dbuf_q[i]);
+      vd = $signed(W'(ds_q[32'(r_q) * Cols + i]));
+      sd = $signed(W'(dbuf_q[i]));
     end
     if (i < n_side && r_q < (PairW+1)'(K) && c_q < (PairW+1)'(K)) begin
-      vr = side_q ? wide_t'(ds_q[32'(r_q) * Cols + i]) : wide_t'(xs_q[32'(r_q) * Rows + i]);
-      vc = side_q ? wide_t'(ds_q[32'(c_q) * Cols + i]) : wide_t'(xs_q[32'(c_q) * Rows + i]);
+      vr = side_q ? $signed(W'(ds_q[32'(r_q) * Cols + i])) : $signed(W'(xs_q[32'(r_q) * Rows + i]));
+      vc = side_q ? $signed(W'(ds_q[32'(c_q) * Cols + i])) : $signed(W'(xs_q[32'(c_q) * Rows + i]));
     end
   end
 
   assign uc     = (c_q < (PairW+1)'(K) && !uz_q[c_q[PairW-1:0]]) ?
-                  rs(vc * wide_t'(uy_q[c_q[PairW-1:0]]), int'(ue_q[c_q[PairW-1:0]])) : '0;
+                  rs(vc * $signed(W'(uy_q[c_q[PairW-1:0]])), $signed(32'(ue_q[c_q[PairW-1:0]]))) : '0;
   assign t_proj = rs(acc1_q, Frac);
   assign last_i = (state_q == ADot || state_q == AUpd) ? (32'(i_q) == N - 1) :
                   (32'(i_q) == n_side - 1);
@@ -159,7 +161,7 @@ module pim_lowrank (
   // ---------------------------------------------------------------------------------------------
   // Inverse square roots: the normalisation of a nonzero a and a Newton step.
   // floor(log2 a) of a > 0.
-  function automatic int top_bit(input wide_t a);
+  function automatic int top_bit(input logic signed [W-1:0] a);
     top_bit = 0;
     for (int b = 0; b < W; b++) begin
       if (a[b]) top_bit = b;
@@ -167,14 +169,14 @@ module pim_lowrank (
   endfunction
 
   // s = floor((L - 1 - Frac) / 2), the exponent e = s + Frac/2.
-  function automatic logic signed [EW-1:0] norm_shift(input wide_t a);
+  function automatic logic signed [EW-1:0] norm_shift(input logic signed [W-1:0] a);
     int d;
     d = top_bit(a) - Frac;
     norm_shift = EW'((d < 0) ? -((1 - d) / 2) : d / 2);
   endfunction
 
-  function automatic logic [MW-1:0] mantissa(input wide_t a, input logic signed [EW-1:0] s);
-    mantissa = (s >= 0) ? MW'(a >> (2 * int'(s))) : MW'(a << (-2 * int'(s)));
+  function automatic logic [MW-1:0] mantissa(input logic signed [W-1:0] a, input logic signed [EW-1:0] s);
+    mantissa = (s >= 0) ? MW'(a >> (2 * $signed(32'(s)))) : MW'(a << (-2 * $signed(32'(s))));
   endfunction
 
   // The seed of mantissa m (a zero norm's garbage mantissa reads the first).
@@ -182,17 +184,17 @@ module pim_lowrank (
     int q;
 {%- if fault.lowrank_seed %}
     // FAULT lowrank-seed: the seed of the next quarter.
-    q = int'(m >> (Frac - 2)) - 3;
+    q = $signed(32'(m >> (Frac - 2))) - 3;
 {%- else %}
-    q = int'(m >> (Frac - 2)) - 4;
+    q = $signed(32'(m >> (Frac - 2))) - 4;
 {%- endif %}
-    seed = Seeds[(q < 0) ? 0 : (q > {{ seeds.len() - 1 }}) ? {{ seeds.len() - 1 }} : q];
+    seed = seed_of(q);
   endfunction
 
   function automatic logic [YW-1:0] newton(input logic [MW-1:0] m, input logic [YW-1:0] y);
-    wide_t t;
-    t = rs(rs(wide_t'(m) * wide_t'(y), Frac) * wide_t'(y), Frac);
-    newton = YW'(rs(wide_t'(y) * ((wide_t'(3) <<< Frac) - t), Frac + 1));
+    logic signed [W-1:0] t;
+    t = rs(rs($signed(W'(m)) * $signed(W'(y)), Frac) * $signed(W'(y)), Frac);
+    newton = YW'(rs($signed(W'(y)) * (($signed(W'(3)) <<< Frac) - t), Frac + 1));
   endfunction
 
   // ---------------------------------------------------------------------------------------------
@@ -248,7 +250,8 @@ module pim_lowrank (
             samples_d = bump(samples_q, 1);
             bsamp_d   = bsamp_q + 1'b1;
             side_d    = 1'b0;
-            state_d   = (bsamp_q == 3'd7) ? GA : Idle;
+            if (bsamp_q == 3'd7) state_d = GA;
+            else state_d = Idle;
           end
         end
       end
@@ -257,7 +260,8 @@ module pim_lowrank (
         if (last_i) begin
           i_d     = '0;
           c_d     = '0;
-          state_d = (r_q == '0) ? GB : GT;
+          if (r_q == '0) state_d = GB;
+          else state_d = GT;
         end
       end
       GT: begin
@@ -272,7 +276,8 @@ module pim_lowrank (
         if (last_i) begin
           i_d     = '0;
           c_d     = c_q + 1'b1;
-          state_d = (c_q + 1'b1 == r_q) ? GB : GT;
+          if (c_q + 1'b1 == r_q) state_d = GB;
+          else state_d = GT;
         end
       end
       GB: begin
@@ -318,7 +323,8 @@ module pim_lowrank (
           if (32'(r_q) == K - 1) begin
             r_d     = '0;
             side_d  = 1'b1;
-            state_d = side_q ? Idle : GA;
+            if (side_q) state_d = Idle;
+            else state_d = GA;
           end
         end
       end
@@ -356,14 +362,14 @@ module pim_lowrank (
 
   // ---------------------------------------------------------------------------------------------
   // Datapath.
-  wide_t up_x, up_d, scaled, sub;
-  assign up_x   = wide_t'(vx) + rs(sx * q1_q, ProjFrac);
-  assign up_d   = wide_t'(vd) + rs(sd * q0_q, ProjFrac);
+  logic signed [W-1:0] up_x, up_d, scaled, sub;
+  assign up_x   = $signed(W'(vx)) + rs(sx * q1_q, ProjFrac);
+  assign up_d   = $signed(W'(vd)) + rs(sd * q0_q, ProjFrac);
   assign scaled = rs(vr * q0_q, Frac);
   assign sub    = vr - rs(t_proj * uc, Frac);
 
   // The degenerate vector's entry: clamp(len) at index r mod n.
-  wide_t degen_v;
+  logic signed [W-1:0] degen_v;
   assign degen_v = (32'(i_q) == 32'(r_q) % n_side) ? q1_q : '0;
 
   // Saturations this cycle.
@@ -384,7 +390,7 @@ module pim_lowrank (
       default: sats = 0;
     endcase
   end
-  assign sat_d = bump(sat_q, int'(sats));
+  assign sat_d = bump(sat_q, $signed(32'(sats)));
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -395,7 +401,7 @@ module pim_lowrank (
   end
 
   // The vector being written this cycle: V_r on the re-orthogonalised side.
-  wide_t g_write;
+  logic signed [W-1:0] g_write;
   logic  g_we;
   always_comb begin
     g_write = '0;
@@ -454,7 +460,7 @@ module pim_lowrank (
     for (genvar i = 0; i < Rows; i++) begin : g_x
       always_ff @(posedge clk_i) begin
         if (state_q == Warm) begin
-          xs_q[r * Rows + i] <= AccW'(rs(wide_t'(xs_q[r * Rows + i]), BatchLog2));
+          xs_q[r * Rows + i] <= AccW'(rs($signed(W'(xs_q[r * Rows + i])), BatchLog2));
         end else if (x_wr && x_wr_at == r * Rows + i) begin
           xs_q[r * Rows + i] <= x_wr_v;
         end
@@ -463,7 +469,7 @@ module pim_lowrank (
     for (genvar i = 0; i < Cols; i++) begin : g_d
       always_ff @(posedge clk_i) begin
         if (state_q == Warm) begin
-          ds_q[r * Cols + i] <= AccW'(rs(wide_t'(ds_q[r * Cols + i]), BatchLog2));
+          ds_q[r * Cols + i] <= AccW'(rs($signed(W'(ds_q[r * Cols + i])), BatchLog2));
         end else if (d_wr && d_wr_at == r * Cols + i) begin
           ds_q[r * Cols + i] <= d_wr_v;
         end
@@ -473,8 +479,8 @@ module pim_lowrank (
 
   always_ff @(posedge clk_i) begin
     if (state_q == Idle) begin
-      if (x_we_i && 32'(idx_i) < Rows) xbuf_q[idx_i] <= data_i[XW-1:0];
-      if (d_we_i && 32'(idx_i) < Cols) dbuf_q[idx_i] <= data_i[DW-1:0];
+      if (x_we_i && 32'(idx_i) < Rows) xbuf_q[idx_i[XIW-1:0]] <= data_i[XW-1:0];
+      if (d_we_i && 32'(idx_i) < Cols) dbuf_q[idx_i[DIW-1:0]] <= data_i[DW-1:0];
     end
   end
 
@@ -508,8 +514,8 @@ module pim_lowrank (
       end
       AScale: begin
         // q0 = x . X_r / |X_r|, q1 = d . D_r / |D_r|, at 2^-ProjFrac.
-        q0_q <= (acc0_q == '0) ? '0 : rs(acc1_q * wide_t'(y0_q), Frac + int'(e0_q) - ProjFrac);
-        q1_q <= (acc2_q == '0) ? '0 : rs(acc3_q * wide_t'(y1_q), Frac + int'(e1_q) - ProjFrac);
+        q0_q <= (acc0_q == '0) ? '0 : rs(acc1_q * $signed(W'(y0_q)), Frac + $signed(32'(e0_q)) - ProjFrac);
+        q1_q <= (acc2_q == '0) ? '0 : rs(acc3_q * $signed(W'(y1_q)), Frac + $signed(32'(e1_q)) - ProjFrac);
       end
       AUpd: begin
         if (last_i) begin
@@ -544,12 +550,12 @@ module pim_lowrank (
         // q0: |V_r| / |V_r'| in Q.Frac, clamped at 2^(Frac + AccW) (every nonzero entry
         // saturates beyond); q1: the degenerate vector's length |V_r| (at least 1).
         begin
-          wide_t ratio, len;
-          ratio = rs(rs(wide_t'(m0_q) * wide_t'(y0_q), Frac) * wide_t'(y1_q),
-                     Frac / 2 + int'(e1_q) - (int'(e0_q) - Frac / 2));
+          logic signed [W-1:0] ratio, len;
+          ratio = rs(rs($signed(W'(m0_q)) * $signed(W'(y0_q)), Frac) * $signed(W'(y1_q)),
+                     Frac / 2 + $signed(32'(e1_q)) - ($signed(32'(e0_q)) - Frac / 2));
           q0_q <= (ratio > RatioMax) ? RatioMax : ratio;
-          len = (acc0_q == '0) ? wide_t'(1) : rs(acc0_q * wide_t'(y0_q), Frac + int'(e0_q));
-          len = (len < wide_t'(1)) ? wide_t'(1) : len;
+          len = (acc0_q == '0) ? $signed(W'(1)) : rs(acc0_q * $signed(W'(y0_q)), Frac + $signed(32'(e0_q)));
+          len = (len < $signed(W'(1))) ? $signed(W'(1)) : len;
           q1_q <= (len > AccMax) ? AccMax : len;
         end
       end

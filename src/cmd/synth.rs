@@ -86,6 +86,9 @@ pub fn run(a: &SynthArgs, dry: bool) -> anyhow::Result<()> {
     if cfg.inv.is_some() {
         say!("(pim_refine: the refinement controller, flattened, its INV crossbar pim_inv as a black box)");
     }
+    if cfg.lowrank.is_some() {
+        say!("(pim_lowrank: SBPCA's low-rank unit, flattened, beside the array)");
+    }
     if let Some(out) = json {
         let doc = serde_json::json!({ "config": cfg, "config_hash": hash, "modules": reports });
         out.finish(&(serde_json::to_string_pretty(&doc)? + "\n"))?;

@@ -26,7 +26,7 @@ pub const TOP: &str = <ArrayModel as Interface>::TOP;
 /// The behavioral analog model: simulated, never synthesised.
 pub const ANALOG_MODULES: &[&str] = &["pim_xbar", "pim_inv"];
 /// Digital modules, leaves first (the order of the file list); `pim_mixed` only with a `mixed`
-/// config section, `pim_refine` only with an `inv` one (synthesis reports the solver
+/// config section, `pim_refine` only with an `inv` one, `pim_lowrank` only with a `lowrank` one (synthesis reports the solver
 /// `pim_solver` by its parts: `pim_refine` and `pim_tile`).
 pub const DIGITAL_MODULES: &[&str] = &[
     "pim_dac",
@@ -40,6 +40,7 @@ pub const DIGITAL_MODULES: &[&str] = &[
     "pim_tile",
     "pim_array",
     "pim_refine",
+    "pim_lowrank",
 ];
 
 /// The digital modules a config's design has, leaves first.
@@ -50,6 +51,7 @@ pub fn digital_modules(cfg: &Config) -> Vec<&'static str> {
         .filter(|m| *m != "pim_mixed" || cfg.mixed.is_some())
         .filter(|m| *m != "pim_tiki" || cfg.tiki.is_some())
         .filter(|m| *m != "pim_refine" || cfg.inv.is_some())
+        .filter(|m| *m != "pim_lowrank" || cfg.lowrank.is_some())
         .collect()
 }
 pub const FILE_LIST: &str = "pimforge.f";
