@@ -1,7 +1,8 @@
 //! Typed template contexts, one per template family: the package ([`PkgCtx`]), the tile and
-//! array modules ([`TileCtx`]) and the solver modules ([`SolverCtx`]). Every number a template
-//! prints is computed here from the design; the templates hold no arithmetic beyond what reads
-//! better in SystemVerilog, and no SystemVerilog is spelled here.
+//! array modules ([`TileCtx`]), the solver modules ([`SolverCtx`]) and the low-rank unit
+//! ([`LowRankCtx`]). Every number a template prints is computed here from the design; the
+//! templates hold no arithmetic beyond what reads better in SystemVerilog, and no SystemVerilog
+//! is spelled here.
 
 use super::{CONFIG_FILE, VERSION};
 use crate::config::Diagonal;
@@ -13,6 +14,9 @@ use pimforge_golden::num::clog2;
 use pimforge_golden::protocol::constants;
 use pimforge_golden::solver::RefineUnit;
 use pimforge_golden::Interface;
+
+mod lowrank;
+pub use lowrank::LowRankCtx;
 
 /// The generated-file header: version, config hash, "do not edit".
 fn header(d: &Design) -> String {
@@ -443,55 +447,6 @@ impl SolverCtx {
             addr_bits: s.addr_bits(),
             data_bits: s.data_bits(),
             rsp_bits: s.rsp_bits(),
-            fault: Flags::of(d.fault),
-        })
-    }
-}
-
-/// What `pim_lowrank` prints: its host ports and its widths, from the golden unit.
-pub struct LowRankCtx {
-    pub header: String,
-    pub host_ports: Vec<PortDecl>,
-    pub rows: usize,
-    pub cols: usize,
-    pub rank: usize,
-    pub x_bits: u32,
-    pub d_bits: u32,
-    pub acc_bits: u32,
-    pub batch_log2: u32,
-    pub frac: u32,
-    pub proj_frac: u32,
-    pub newton_steps: u32,
-    pub index_bits: u32,
-    pub pair_bits: u32,
-    pub counter_bits: u32,
-    pub seeds: Vec<i64>,
-    pub fault: Flags,
-}
-
-impl LowRankCtx {
-    /// The context of a design with a `lowrank` section.
-    pub fn new(d: &Design) -> Option<LowRankCtx> {
-        use pimforge_golden::lowrank::{fixed, unit};
-        let model = d.lowrank_model()?;
-        let s = model.geometry();
-        Some(LowRankCtx {
-            header: header(d),
-            host_ports: host_ports::<unit::LowRankUnit>(&s),
-            rows: s.inputs,
-            cols: s.outputs,
-            rank: s.k,
-            x_bits: s.x_bits,
-            d_bits: s.d_bits,
-            acc_bits: s.acc_bits(),
-            batch_log2: s.batch_log2(),
-            frac: fixed::FRAC,
-            proj_frac: fixed::PROJ_FRAC,
-            newton_steps: fixed::NEWTON_STEPS,
-            index_bits: unit::index_bits(&s),
-            pair_bits: unit::pair_bits(&s),
-            counter_bits: unit::COUNTER_BITS,
-            seeds: fixed::invsqrt_seeds().to_vec(),
             fault: Flags::of(d.fault),
         })
     }
