@@ -157,17 +157,19 @@ pub fn prepare_inv(design: &Design, work: &Path) -> Result<(PathBuf, InvUnit)> {
         inv.bits,
         inv.latency,
     );
-    let rtl_dir = work_dir(design, work)?;
-    let ports = ports::<InvUnit>(&model.geometry());
-    let built = build_unit(
-        &rtl_dir,
-        INV_FILE_LIST,
-        InvUnit::TOP,
-        &ports,
-        work,
-        false,
-        &[],
-    )?;
+    build_standalone(&work_dir(design, work)?, INV_FILE_LIST, model, work)
+}
+
+/// Builds the standalone unit `M` from file list `file_list` of the RTL in `rtl_dir` (its ports
+/// from `model`'s port table); returns the library and `model`.
+fn build_standalone<M: Interface>(
+    rtl_dir: &Path,
+    file_list: &str,
+    model: M,
+    work: &Path,
+) -> Result<(PathBuf, M)> {
+    let ports = ports::<M>(&model.geometry());
+    let built = build_unit(rtl_dir, file_list, M::TOP, &ports, work, false, &[])?;
     Ok((built.library, model))
 }
 
@@ -186,30 +188,16 @@ pub fn prepare_refine_in(
     let model = design
         .solver_model()
         .ok_or_else(|| anyhow!("the config has no `inv` section"))?;
-    let ports = ports::<RefineUnit>(&model.geometry());
-    let top = RefineUnit::TOP;
-    let built = build_unit(rtl_dir, SOLVER_FILE_LIST, top, &ports, work, false, &[])?;
-    Ok((built.library, model))
+    build_standalone(rtl_dir, SOLVER_FILE_LIST, model, work)
 }
 
 /// Builds SBPCA's low-rank unit (`pim_lowrank`) of a design with a `lowrank` section; returns
 /// the library and the unit's golden cycle model after reset.
 pub fn prepare_lowrank(design: &Design, work: &Path) -> Result<(PathBuf, LowRankUnit)> {
-    let rtl_dir = work_dir(design, work)?;
     let model = design
         .lowrank_model()
         .ok_or_else(|| anyhow!("the config has no `lowrank` section"))?;
-    let ports = ports::<LowRankUnit>(&model.geometry());
-    let built = build_unit(
-        &rtl_dir,
-        LOWRANK_FILE_LIST,
-        LowRankUnit::TOP,
-        &ports,
-        work,
-        false,
-        &[],
-    )?;
-    Ok((built.library, model))
+    build_standalone(&work_dir(design, work)?, LOWRANK_FILE_LIST, model, work)
 }
 
 /// What a passing lock-step run of the solver checked.
