@@ -58,11 +58,13 @@ lint: deps build
 	    && iverilog -g2012 -o /dev/null -s pim_solver $$(cat pim_solver.f) 2>&1 | { grep -v 'sorry:' || true; }); \
 	  echo "lint: pim_solver (pim_refine + pim_inv + pim_tile, configs/inv16.yaml) clean (verilator -Wall, iverilog -g2012)"
 	@set -eo pipefail; $(PIMFORGE) gen --config configs/lowrank.yaml --out $(BUILD)/lint/lowrank >/dev/null; \
-	  (cd $(BUILD)/lint/lowrank && verilator --lint-only -Wall -f pim_lowrank.f --top-module pim_lowrank \
-	    && iverilog -g2012 -o /dev/null -s pim_lowrank $$(cat pim_lowrank.f) 2>&1 | { grep -v 'sorry:' || true; } \
-	    && yosys -q -p "read_verilog -sv $$(cat pim_lowrank.f | tr '\n' ' '); hierarchy -check -top pim_lowrank" 2>&1 \
+	  (cd $(BUILD)/lint/lowrank && verilator --lint-only -Wall -f pimforge.f --top-module pim_array \
+	    && iverilog -g2012 -o /dev/null -s pim_array $$(cat pimforge.f) 2>&1 | { grep -v 'sorry:' || true; } \
+	    && verilator --lint-only -Wall -f pim_lowrank.f --top-module pim_lowrank_solo \
+	    && iverilog -g2012 -o /dev/null -s pim_lowrank_solo $$(cat pim_lowrank.f) 2>&1 | { grep -v 'sorry:' || true; } \
+	    && yosys -q -p "read_verilog -sv $$(cat pim_lowrank.f | tr '\n' ' '); hierarchy -check -top pim_lowrank_solo" 2>&1 \
 	      | { grep -v 'Replacing memory' || true; }); \
-	  echo "lint: pim_lowrank (configs/lowrank.yaml) clean (verilator -Wall, iverilog -g2012, read by Yosys; its synthesis takes minutes: make synth-lowrank)"
+	  echo "lint: tiles with pim_lowrank, and pim_lowrank_solo (configs/lowrank.yaml) clean (verilator -Wall, iverilog -g2012, read by Yosys; its synthesis takes minutes: make synth-lowrank)"
 	$(PIMFORGE) gen --tiles 64 --out $(BUILD)/lint/puma64 >/dev/null
 	cd $(BUILD)/lint/puma64 && verilator --lint-only -Wall -f pimforge.f --top-module pim_array
 	@echo "lint: puma (64 tiles of 128x128) clean (verilator -Wall)"

@@ -5,14 +5,17 @@
 // sampled (DAC drives, array reads), a line group converted (ADC conversions) and added (shift
 // and add), an OPA bit-step, a CRS cell read, a cell written. The work of the update units
 // (accumulator updates, update steps of a mixed-precision transfer, a Tiki-Taka pulse or
-// transfer) is counted when their command is accepted.
+// transfer, the low-rank unit's ABSORB) is counted when their command is accepted; the low-rank
+// unit's writes of its terms into the buffers count as buffer accesses as they happen.
 module pim_events #(
   parameter int Rows     = {{ rows }},
   parameter int Cols     = {{ cols }},
   parameter int Slices   = {{ slices }},
   parameter int NumAdc   = {{ adcs }},
   parameter bit HasMixed = 1'b{{ has_mixed }},
-  parameter bit HasTiki  = 1'b{{ has_tiki }}
+  parameter bit HasTiki  = 1'b{{ has_tiki }},
+  parameter bit HasLowRank = 1'b{{ has_lowrank }},
+  parameter int Rank     = {{ lowrank.rank }}
 ) (
   input  logic                                   clk_i,
   input  logic                                   rst_ni,
@@ -89,6 +92,8 @@ module pim_events #(
       inc[EAcc*CntW +: CntW] = CntW'(Rows * Cols);
     end else if (tiki_xfer) begin
       inc[EAcc*CntW +: CntW] = CntW'(Cols);
+    end else if (HasLowRank && accept_i && op_i == pim_pkg::OpAbsorb) begin
+      inc[EAcc*CntW +: CntW] = CntW'(Rank * (Rows + Cols));
     end
     if (buffer_i) begin
       inc[EBuffer*CntW +: CntW] = CntW'(1);

@@ -71,6 +71,11 @@ module pim_tile #(
   logic [{{ xbar_clip_bits }}-1:0] tiki_clips;
   logic [$clog2(Lines)-1:0]     tiki_acc_line;
   logic [Lines*InW-1:0]         dac_x;
+  // Low-rank unit: its busy, its writes of the buffers, the OPA it starts and the OPA's busy.
+  logic                         lr_busy, lr_x_we, lr_d_we, lr_opa, opa_busy;
+  logic [$clog2(Lines)-1:0]     lr_idx;
+  logic [InW-1:0]               lr_x;
+  logic [{{ weight_bits }}-1:0] lr_d;
 
   pim_tile_ctrl #(
     .Rows      (Rows),
@@ -84,6 +89,8 @@ module pim_tile #(
     .XbarClipW ({{ xbar_clip_bits }}),
     .XbarPulseW ({{ xbar_pulse_bits }}),
     .HasMixed  (1'b{{ has_mixed }}),
+    .HasLowRank (1'b{{ has_lowrank }}),
+    .Rank      ({{ lowrank.rank }}),
     .ChiSatW   ({{ chi_sat_bits }}),
     .DataW     (DataW),
     .AddrW     (AddrW),
@@ -135,6 +142,14 @@ module pim_tile #(
     .read_done_o  (read_done),
     .tiki_acc_sel_i (tiki_acc_sel),
     .tiki_acc_line_i (tiki_acc_line),
+    .lr_busy_i    (lr_busy),
+    .lr_x_we_i    (lr_x_we),
+    .lr_d_we_i    (lr_d_we),
+    .lr_idx_i     (lr_idx),
+    .lr_x_i       (lr_x),
+    .lr_d_i       (lr_d),
+    .lr_opa_i     (lr_opa),
+    .opa_busy_o   (opa_busy),
     .x_o          (x),
     .transpose_o  (transpose),
     .plane_o      (plane),
@@ -316,10 +331,98 @@ module pim_tile #(
   logic unused_mix;
   assign unused_mix = ^{mix_acc, mix_xfer, d};
 {%- endif %}
+{%- if has_lowrank == 1 %}
+
+  // SBPCA's low-rank unit: it reads the buffers, writes its terms into them and starts their
+  // OPAs; its words answer READ_UNIT and WRITE_UNIT (pimforge_golden::shape::LowRankMap: X, D,
+  // the scale, then the read-only counters).
+  localparam int LrD     = {{ lowrank.map_d }};
+  localparam int LrScale = {{ lowrank.map_scale }};
+  localparam int LrWords = {{ lowrank.map_words }};
+  localparam int LrAccW  = {{ lowrank.acc_bits }};
+  localparam int LrCntW  = {{ lowrank.counter_bits }};
+  localparam int LrScaleW = {{ lowrank.scale_bits }};
+  logic                  lr_accept, lr_side;
+  logic [AddrW:0]        lr_addr, lr_off;
+  logic [LrAccW-1:0]     lr_rd;
+  logic [LrCntW-1:0]     lr_samples, lr_sats, lr_repl, lr_opas;
+  logic [LrScaleW-1:0]   lr_scale;
+  assign lr_accept = cmd_valid_i && cmd_ready_o;
+  assign lr_addr   = {1'b0, cmd_addr_i};
+  assign lr_side   = lr_addr >= (AddrW+1)'(LrD);
+  assign lr_off    = lr_side ? lr_addr - (AddrW+1)'(LrD) : lr_addr;
+
+  pim_lowrank #(
+    .TileIndex (TileIndex),
+    .Seed      ({{ device_seed }})
+  ) u_lowrank (
+    .clk_i,
+    .rst_ni,
+    .absorb_i      (lr_accept && cmd_op_i == pim_pkg::OpAbsorb),
+    .finish_i      (1'b0),
+    .warm_i        (1'b0),
+    .end_batch_i   (lr_accept && cmd_op_i == pim_pkg::OpEndBatch),
+    .x_i           (x[Rows*InW-1:0]),
+    .d_i           (d),
+    .rd_side_i     (lr_side),
+    .rd_pair_i     ({{ lowrank.pair_bits }}'(lr_side ? lr_off / (AddrW+1)'(Cols) : lr_off / (AddrW+1)'(Rows))),
+    .rd_idx_i      ({{ lowrank.index_bits }}'(lr_side ? lr_off % (AddrW+1)'(Cols) : lr_off % (AddrW+1)'(Rows))),
+    .st_we_i       (lr_accept && cmd_op_i == pim_pkg::OpWriteUnit && lr_addr < (AddrW+1)'(LrScale)),
+    .st_data_i     (cmd_data_i[LrAccW-1:0]),
+    .scale_we_i    (lr_accept && cmd_op_i == pim_pkg::OpWriteUnit && lr_addr == (AddrW+1)'(LrScale)),
+    .scale_i       (cmd_data_i[LrScaleW-1:0]),
+    .op_x_we_o     (lr_x_we),
+    .op_d_we_o     (lr_d_we),
+    .op_idx_o      (lr_idx),
+    .op_x_o        (lr_x),
+    .op_d_o        (lr_d),
+    .opa_start_o   (lr_opa),
+    .opa_busy_i    (opa_busy),
+    .busy_o        (lr_busy),
+    .rd_o          (lr_rd),
+    .samples_o     (lr_samples),
+    .saturations_o (lr_sats),
+    .replaced_o    (lr_repl),
+    .opas_o        (lr_opas),
+    .scale_o       (lr_scale)
+  );
+
+  // The unit's words and errors, through the unit-word ports of the control.
+  always_comb begin
+    tiki_rsp = '0;
+    tiki_err = '0;
+    if (cmd_op_i == pim_pkg::OpReadUnit) begin
+      if (lr_addr < (AddrW+1)'(LrScale)) tiki_rsp = RspW'(lr_rd);
+      else if (lr_addr == (AddrW+1)'(LrScale)) tiki_rsp = RspW'(lr_scale);
+      else if (lr_addr == (AddrW+1)'(LrScale + 1)) tiki_rsp = RspW'(lr_samples);
+      else if (lr_addr == (AddrW+1)'(LrScale + 2)) tiki_rsp = RspW'(lr_sats);
+      else if (lr_addr == (AddrW+1)'(LrScale + 3)) tiki_rsp = RspW'(lr_repl);
+      else if (lr_addr == (AddrW+1)'(LrScale + 4)) tiki_rsp = RspW'(lr_opas);
+      else tiki_err = pim_pkg::ErrBadAddr;
+    end else if (cmd_op_i == pim_pkg::OpWriteUnit && lr_addr > (AddrW+1)'(LrScale)) begin
+      tiki_err = pim_pkg::ErrBadAddr;
+    end
+  end
+  logic unused_lr;
+  assign unused_lr = ^{LrWords};
+{%- else %}
+
+  assign lr_busy = 1'b0;
+  assign lr_x_we = 1'b0;
+  assign lr_d_we = 1'b0;
+  assign lr_idx  = '0;
+  assign lr_x    = '0;
+  assign lr_d    = '0;
+  assign lr_opa  = 1'b0;
+  logic unused_lr;
+  assign unused_lr = opa_busy;
+{%- endif %}
 {%- if has_tiki == 0 %}
+{%- if has_lowrank == 0 %}
 
   assign tiki_err      = '0;
   assign tiki_rsp      = '0;
+{%- endif %}
   assign tiki_stat     = '0;
   assign tiki_busy     = 1'b0;
   assign tiki_clips    = '0;

@@ -23,6 +23,8 @@ module pim_tile_ctrl #(
   parameter int XbarPulseW = {{ xbar_pulse_bits }},
   parameter bit HasMixed  = 1'b{{ has_mixed }},
   parameter bit HasTiki   = 1'b{{ has_tiki }},
+  parameter bit HasLowRank = 1'b{{ has_lowrank }},
+  parameter int Rank      = {{ lowrank.rank }},
   parameter int ChiSatW   = {{ chi_sat_bits }},
   parameter int DataW     = {{ data_bits }},
   parameter int AddrW     = {{ addr_bits }},
@@ -80,6 +82,16 @@ module pim_tile_ctrl #(
   output logic                         read_done_o,
   input  logic                         tiki_acc_sel_i,
   input  logic [$clog2(Lines)-1:0]     tiki_acc_line_i,
+  // Low-rank unit: its busy, its writes of the buffers (its terms' operands), the OPA it
+  // starts, and the OPA's busy it waits on.
+  input  logic                         lr_busy_i,
+  input  logic                         lr_x_we_i,
+  input  logic                         lr_d_we_i,
+  input  logic [$clog2(Lines)-1:0]     lr_idx_i,
+  input  logic [InW-1:0]               lr_x_i,
+  input  logic [WeightW-1:0]           lr_d_i,
+  input  logic                         lr_opa_i,
+  output logic                         opa_busy_o,
   // Stage 1: DAC and sample-and-hold.
   output logic [Lines*InW-1:0]         x_o,
   output logic                         transpose_o,
@@ -154,7 +166,7 @@ module pim_tile_ctrl #(
   assign crs_read    = crs_state_q == CrsFirst || crs_state_q == CrsRun;
   assign crs_write   = crs_state_q == CrsRun || crs_state_q == CrsDrain;
   assign busy        = run || opa_state_q != OpaIdle || crs_state_q != CrsIdle || mix_busy_i
-                       || tiki_busy_i;
+                       || tiki_busy_i || lr_busy_i;
   assign cmd_ready_o = !busy;
   assign accept      = cmd_valid_i && cmd_ready_o;
   assign {addr_slice, addr_row, addr_col} = cmd_addr_i;
@@ -219,8 +231,12 @@ module pim_tile_ctrl #(
         pim_pkg::OpCrs: err_set = '0;
         pim_pkg::OpAccumulate: if (!HasMixed) err_set = pim_pkg::ErrBadOp;
         pim_pkg::OpTransfer: if (!HasMixed && !HasTiki) err_set = pim_pkg::ErrBadOp;
-        pim_pkg::OpWriteProb, pim_pkg::OpPulse, pim_pkg::OpReadUnit, pim_pkg::OpWriteUnit:
+        pim_pkg::OpWriteProb, pim_pkg::OpPulse:
           err_set = HasTiki ? tiki_err_i : pim_pkg::ErrBadOp;
+        // The unit words: Tiki-Taka's or the low-rank unit's (a tile has at most one).
+        pim_pkg::OpReadUnit, pim_pkg::OpWriteUnit:
+          err_set = (HasTiki || HasLowRank) ? tiki_err_i : pim_pkg::ErrBadOp;
+        pim_pkg::OpAbsorb, pim_pkg::OpEndBatch: if (!HasLowRank) err_set = pim_pkg::ErrBadOp;
         default: err_set = pim_pkg::ErrBadOp;
       endcase
     end
@@ -238,6 +254,8 @@ module pim_tile_ctrl #(
         x_q[l] <= '0;
       end else if (x_we && cmd_addr_i[$clog2(Lines)-1:0] == $clog2(Lines)'(l)) begin
         x_q[l] <= cmd_data_i[InW-1:0];
+      end else if (lr_x_we_i && lr_idx_i == $clog2(Lines)'(l)) begin
+        x_q[l] <= lr_x_i;
       end
     end
     assign x_o[l*InW +: InW] = x_q[l];
@@ -339,7 +357,8 @@ module pim_tile_ctrl #(
   logic                   start_opa, opa_step, last_bit, opa_load;
   logic [1:0]             load_phase;
 
-  assign start_opa  = accept && cmd_op_i == pim_pkg::OpOpa;
+  assign start_opa  = (accept && cmd_op_i == pim_pkg::OpOpa) || lr_opa_i;
+  assign opa_busy_o = opa_state_q != OpaIdle;
   assign opa_step   = opa_state_q == OpaStep;
   assign last_bit   = (32'(bit_q) == InW - 1);
   assign opa_load   = start_opa || (opa_step && last_bit && phase_q != 2'd3);
@@ -356,6 +375,8 @@ module pim_tile_ctrl #(
       end else begin
         if (d_we && cmd_addr_i[$clog2(Cols)-1:0] == $clog2(Cols)'(c)) begin
           d_q[c] <= cmd_data_i[WeightW-1:0];
+        end else if (lr_d_we_i && 32'(lr_idx_i) == c) begin
+          d_q[c] <= lr_d_i;
         end
         if (opa_load) begin
           // Magnitude of d when its sign is the phase's d sign (load_phase[0]: negative).
@@ -560,7 +581,8 @@ module pim_tile_ctrl #(
   // Cost events (pim_events), status words StatEvents and above.
   logic [pim_pkg::EventCount*CntW-1:0] events;
   logic                                buffer_access;
-  assign buffer_access = x_we || d_we || (accept && cmd_op_i == pim_pkg::OpReadY && line_ok)
+  assign buffer_access = x_we || d_we || lr_x_we_i || lr_d_we_i
+                         || (accept && cmd_op_i == pim_pkg::OpReadY && line_ok)
                          || (HasTiki && accept && cmd_op_i == pim_pkg::OpWriteProb
                              && tiki_err_i == '0);
   pim_events #(
@@ -569,7 +591,9 @@ module pim_tile_ctrl #(
     .Slices   (Slices),
     .NumAdc   (NumAdc),
     .HasMixed (HasMixed),
-    .HasTiki  (HasTiki)
+    .HasTiki  (HasTiki),
+    .HasLowRank (HasLowRank),
+    .Rank     (Rank)
   ) u_events (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
@@ -648,8 +672,8 @@ module pim_tile_ctrl #(
         products_q <= products_q + 1'b1;
       end
       rsp_valid_q <= accept && (cmd_op_i == pim_pkg::OpReadY || cmd_op_i == pim_pkg::OpReadStat
-                                || (HasTiki && cmd_op_i == pim_pkg::OpReadUnit));
-      if (HasTiki && accept && cmd_op_i == pim_pkg::OpReadUnit) begin
+                                || ((HasTiki || HasLowRank) && cmd_op_i == pim_pkg::OpReadUnit));
+      if ((HasTiki || HasLowRank) && accept && cmd_op_i == pim_pkg::OpReadUnit) begin
         rsp_data_q <= tiki_rsp_i;
       end else if (accept && cmd_op_i == pim_pkg::OpReadY) begin
         rsp_data_q <= line_ok ? RspW'($signed(acc_data_i)) : '0;

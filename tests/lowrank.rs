@@ -1,11 +1,12 @@
-//! SBPCA's low-rank unit (`pim_lowrank`) in lock-step with its golden cycle model on three
-//! configs: random samples streamed through batches (absorb, the batch's last
+//! SBPCA's low-rank unit in lock-step with its golden cycle models: in its tiles (the array's
+//! regression with low-rank transactions, and a caught fault in the terms' rounding), and on
+//! its own (`pim_lowrank_solo`) on three configs: random samples streamed through batches (absorb, the batch's last
 //! re-orthogonalisation, the warm start), a vector that vanishes in Gram-Schmidt and sums that
 //! saturate; every output compared on every cycle, every entry of X and D read back after every
 //! command, the busy cycles equal to the documented schedule. Needs Verilator (`make deps`
 //! installs it).
 
-use pimforge_flows::verify::prepare_lowrank;
+use pimforge_flows::verify::{prepare, prepare_lowrank, verify};
 use pimforge_gen::config::LowRank;
 use pimforge_gen::fault::Fault;
 use pimforge_gen::presets::preset;
@@ -13,6 +14,7 @@ use pimforge_golden::lowrank::fixed::FixedLowRank;
 use pimforge_golden::lowrank::unit::{absorb_cycles, reorth_cycles};
 use pimforge_golden::num::signed_range;
 use pimforge_tb::lowrank::{run_lowrank, Txn};
+use pimforge_tb::Options;
 use rand::{Rng, SeedableRng};
 
 mod common;
@@ -163,4 +165,59 @@ fn injected_seed_fault_is_caught() {
         "{err}"
     );
     println!("{err}");
+}
+
+/// The unit in its tiles: random regression transactions on the array (samples absorbed from
+/// the tile's buffers with every word of X and D read back after each, batches ended by
+/// END_BATCH, whose terms' OPAs, pulses, clips and counters the functional shadow predicts),
+/// interleaved with products, loads, OPAs, CRS and error probes; every output on every cycle.
+fn in_tiles(preset_name: &str, rank: usize, batch: usize, products: usize, seed: u64) {
+    let mut cfg = preset(preset_name).expect("a preset");
+    cfg.lowrank = Some(LowRank { rank, batch });
+    let hw = design_of(cfg, None);
+    let prepared = prepare(&hw, &work(), false).unwrap();
+    let opts = Options {
+        seed,
+        replay: format!("pimforge verify --preset {preset_name} (lowrank rank {rank} batch {batch}) --seed {seed} --transactions {products}"),
+        wave_dir: None,
+        wave_window: 16,
+        record: None,
+    };
+    let s = match verify(&prepared, products, &opts, &|_, _| {}).unwrap() {
+        Ok(s) => s,
+        Err(m) => panic!("{preset_name} rank {rank}:\n{m}"),
+    };
+    let goals = pimforge_tb::coverage::goals(&prepared.built.shape, &prepared.built.cells);
+    println!("{preset_name} rank {rank} batch {batch} in the tiles, seed {seed}: {s}");
+    println!("{preset_name}: {}", s.coverage.headline(&goals));
+    assert!(s.lowrank >= 2, "{} low-rank transactions", s.lowrank);
+    assert!(s.pulses > 0);
+}
+
+#[test]
+fn low_rank_units_in_their_tiles_match_the_golden_model_on_three_configs() {
+    in_tiles("tiny", 2, 8, 300, 2);
+    in_tiles("noisy", 3, 16, 200, 3);
+    in_tiles("digits", 4, 128, 20, 4);
+}
+
+#[test]
+fn injected_draw_fault_is_caught_in_the_tiles() {
+    let mut cfg = preset("tiny").expect("a preset");
+    cfg.lowrank = Some(LowRank { rank: 2, batch: 8 });
+    let hw = design_of(cfg, Some(Fault::LowRankDraw));
+    let prepared = prepare(&hw, &work(), false).unwrap();
+    let opts = Options {
+        seed: 1,
+        replay: "pimforge verify --config configs/lowrank.yaml --inject-fault lowrank-draw --seed 1 --transactions 100".into(),
+        wave_dir: None,
+        wave_window: 16,
+        record: None,
+    };
+    let m = verify(&prepared, 100, &opts, &|_, _| {})
+        .unwrap()
+        .expect_err("the fault is caught");
+    let text = m.to_string();
+    assert!(text.contains("low-rank unit"), "{text}");
+    println!("{text}");
 }

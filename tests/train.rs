@@ -25,18 +25,20 @@ use common::{design, design_of, work};
 fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: usize) {
     let train = load(None).unwrap().train;
     let hw = design(name, None);
-    both_backends(
-        name,
-        &hw,
-        &NetworkSpec::digits(),
-        algorithm,
-        &train[..samples],
-        every,
-    );
+    let spec = NetworkSpec::digits();
+    both_backends(name, &hw, &spec, algorithm, &train[..samples], every);
 }
 
-/// Trains `samples` on both backends, with an update pass (CRS or transfer) every `every`
-/// samples, comparing the tiles after each sample.
+/// The RTL of `hw` in lock-step with the cycle-level golden model.
+fn lockstep(name: &str, hw: &Design) -> Commands {
+    let prepared = prepare(hw, &work(), false).unwrap();
+    let replay = format!("pimforge train --backend rtl --preset {name} --seed {SEED}");
+    Commands::lockstep(&prepared.built, SEED, replay).unwrap()
+}
+
+const SEED: u64 = 3;
+
+/// Trains `samples` on the RTL and on the golden model's functional form (`both_models`).
 fn both_backends(
     name: &str,
     hw: &Design,
@@ -45,10 +47,23 @@ fn both_backends(
     samples: &[Sample],
     every: usize,
 ) {
-    let seed = 3;
-    let prepared = prepare(hw, &work(), false).unwrap();
-    let replay = format!("pimforge train --backend rtl --preset {name} --seed {seed}");
-    let mut rtl = Commands::lockstep(&prepared.built, seed, replay).unwrap();
+    let mut rtl = lockstep(name, hw);
+    both_models(name, hw, spec, algorithm, samples, every, &mut rtl);
+}
+
+/// Trains `samples` on the command-level backend `rtl` and on the golden model's functional
+/// form, with an update pass (CRS or transfer) every `every` samples, comparing the tiles after
+/// each sample.
+fn both_models(
+    name: &str,
+    hw: &Design,
+    spec: &NetworkSpec,
+    algorithm: Algorithm,
+    samples: &[Sample],
+    every: usize,
+    rtl: &mut Commands,
+) {
+    let seed = SEED;
     let mut golden = Golden::new(&hw.shape, hw.cells().to_vec(), hw.units().to_vec());
     let tc = TrainConfig {
         algorithm,
@@ -79,17 +94,15 @@ fn both_backends(
     let formats = (hw.config().input.frac, hw.config().weight.frac);
     let p = place(spec, (hw.shape.rows, hw.shape.cols), hw.tiles(), tc.order).unwrap();
     let tiles = p.used_tiles();
-    let mut net_r = Network::new(&mut rtl, &init, p.clone(), formats, seed).unwrap();
+    let mut net_r = Network::new(rtl, &init, p.clone(), formats, seed).unwrap();
     let mut net_g = Network::new(&mut golden, &init, p, formats, seed).unwrap();
     for (i, s) in samples.iter().enumerate() {
-        let lr = net_r
-            .step(&mut rtl, s, &tc)
-            .unwrap_or_else(|e| panic!("{e:#}"));
+        let lr = net_r.step(rtl, s, &tc).unwrap_or_else(|e| panic!("{e:#}"));
         let lg = net_g.step(&mut golden, s, &tc).unwrap();
         assert_eq!(lr, lg, "{name}: loss of sample {i}");
         if (i + 1) % every == 0 {
             if algorithm == Algorithm::Sbpca {
-                net_r.end_batch(&mut rtl, &tc).unwrap();
+                net_r.end_batch(rtl, &tc).unwrap();
                 net_g.end_batch(&mut golden, &tc).unwrap();
             }
             for &t in &tiles {
@@ -120,9 +133,13 @@ fn both_backends(
                 golden.chi(t),
                 "{name}: tile {t} chi, sample {i}"
             );
+            assert!(
+                rtl.lowrank(t) == golden.lowrank(t),
+                "{name}: tile {t} low-rank unit (X, D, scale, LFSR, counters) differs after sample {i}"
+            );
         }
     }
-    let (r, g) = (counters(&rtl, &tiles), counters(&golden, &tiles));
+    let (r, g) = (counters(rtl, &tiles), counters(&golden, &tiles));
     assert_eq!(
         (
             r.pulses,
@@ -147,13 +164,22 @@ fn both_backends(
         r.work, g.work,
         "{name}: cost events (the RTL's status words against the golden model's per-operation counts) and cycles per phase"
     );
+    assert_eq!(
+        (r.opas, r.absorbs, r.end_batches),
+        (g.opas, g.absorbs, g.end_batches),
+        "{name}: OPAs and the low-rank units' commands"
+    );
+    if hw.shape.lowrank.is_some() {
+        assert!(r.absorbs > 0 && r.end_batches > 0, "{name}: the units ran");
+    }
     assert!(r.work.total()[pimforge_golden::events::Event::Conversions] > 0);
     assert!(r.pulses > 0);
     println!(
         "{name}: {} samples identical after every step on {} tiles; lock-step {}; {} pulses, {} clipped updates",
         samples.len(),
         tiles.len(),
-        rtl.evidence().unwrap(),
+        rtl.evidence()
+            .map_or("off (the cycle-level model alone)".into(), |e| e.to_string()),
         r.pulses,
         r.update_clips
     );
@@ -168,6 +194,49 @@ fn opa_with_crs_trains_identically_on_rtl_and_golden_model() {
 #[test]
 fn sbpca_trains_identically_on_rtl_and_golden_model() {
     rtl_matches_golden("digits", Algorithm::Sbpca, 48, 16);
+}
+
+/// `digits` with a low-rank unit of rank 4 and batches of 128 (`configs/lowrank-digits.yaml`).
+fn digits_lowrank() -> Design {
+    let mut cfg = pimforge_gen::presets::preset("digits").unwrap();
+    cfg.lowrank = Some(pimforge_gen::config::LowRank {
+        rank: 4,
+        batch: 128,
+    });
+    design_of(cfg, None)
+}
+
+/// SBPCA in the tiles' low-rank units (batches ended every 16 samples): the first pairs by
+/// WRITE_UNIT, every sample's ABSORB and every batch's END_BATCH on the cycle-level model,
+/// against the functional form; the units' X, D, LFSR and counters identical after every
+/// sample.
+#[test]
+fn sbpca_in_the_tiles_units_trains_identically_on_the_cycle_model_and_the_functional_form() {
+    let train = load(None).unwrap().train;
+    let hw = digits_lowrank();
+    let mut cycle = Commands::golden(&hw.shape, hw.cells().to_vec(), hw.units().to_vec());
+    let spec = NetworkSpec::digits();
+    let name = "digits + lowrank (cycle model)";
+    both_models(
+        name,
+        &hw,
+        &spec,
+        Algorithm::Sbpca,
+        &train[..48],
+        16,
+        &mut cycle,
+    );
+}
+
+/// The same on the RTL in lock-step: the low-rank units' terms, their OPAs and the crossbars
+/// identical to the golden model's after every sample.
+#[test]
+fn sbpca_in_the_tiles_units_trains_identically_on_rtl_and_golden_model() {
+    let train = load(None).unwrap().train;
+    let hw = digits_lowrank();
+    let spec = NetworkSpec::digits();
+    let name = "digits + lowrank";
+    both_backends(name, &hw, &spec, Algorithm::Sbpca, &train[..48], 16);
 }
 
 #[test]

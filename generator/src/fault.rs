@@ -24,11 +24,14 @@ pub enum Fault {
     /// The low-rank unit's inverse square roots start from the seed of the next quarter
     /// (`lowrank-seed`).
     LowRankSeed,
+    /// The low-rank unit rounds its terms' columns with a draw one bit too high in its LFSR's
+    /// word (`lowrank-draw`).
+    LowRankDraw,
 }
 
 /// Every fault's name on the command line, for help and errors.
 pub const NAMES: &str =
-    "LINE:PLANE:BIT (acc-bit), opa-digit, crs-shift, refine-round, chopper, event-count, solver-event-count or lowrank-seed";
+    "LINE:PLANE:BIT (acc-bit), opa-digit, crs-shift, refine-round, chopper, event-count, solver-event-count, lowrank-seed or lowrank-draw";
 
 impl std::fmt::Display for Fault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -41,6 +44,7 @@ impl std::fmt::Display for Fault {
             Fault::EventCount => write!(f, "event-count"),
             Fault::SolverEventCount => write!(f, "solver-event-count"),
             Fault::LowRankSeed => write!(f, "lowrank-seed"),
+            Fault::LowRankDraw => write!(f, "lowrank-draw"),
         }
     }
 }
@@ -56,6 +60,7 @@ impl std::str::FromStr for Fault {
             "event-count" => return Ok(Fault::EventCount),
             "solver-event-count" => return Ok(Fault::SolverEventCount),
             "lowrank-seed" => return Ok(Fault::LowRankSeed),
+            "lowrank-draw" => return Ok(Fault::LowRankDraw),
             _ => {}
         }
         let p: Vec<&str> = s.split(':').collect();
@@ -90,6 +95,7 @@ pub struct Flags {
     pub event_count: bool,
     pub solver_event_count: bool,
     pub lowrank_seed: bool,
+    pub lowrank_draw: bool,
 }
 
 impl Flags {
@@ -106,6 +112,7 @@ impl Flags {
             Some(Fault::EventCount) => f.event_count = true,
             Some(Fault::SolverEventCount) => f.solver_event_count = true,
             Some(Fault::LowRankSeed) => f.lowrank_seed = true,
+            Some(Fault::LowRankDraw) => f.lowrank_draw = true,
             None => {}
         }
         f
@@ -131,6 +138,7 @@ mod tests {
             Fault::EventCount,
             Fault::SolverEventCount,
             Fault::LowRankSeed,
+            Fault::LowRankDraw,
         ] {
             assert_eq!(f.to_string().parse::<Fault>(), Ok(f));
         }

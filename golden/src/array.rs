@@ -45,7 +45,9 @@ pub struct ArrayModel {
 impl ArrayModel {
     pub fn new(shape: &TileShape, tiles: usize) -> Self {
         ArrayModel {
-            tiles: vec![TileModel::new(shape); tiles],
+            tiles: (0..tiles)
+                .map(|i| TileModel::new(shape).at_index(i))
+                .collect(),
             bad_tile: false,
         }
     }
@@ -55,7 +57,8 @@ impl ArrayModel {
         ArrayModel {
             tiles: cells
                 .into_iter()
-                .map(|c| TileModel::with_cells(shape, c))
+                .enumerate()
+                .map(|(i, c)| TileModel::with_cells(shape, c).at_index(i))
                 .collect(),
             bad_tile: false,
         }
@@ -75,7 +78,8 @@ impl ArrayModel {
             tiles: cells
                 .into_iter()
                 .zip(units)
-                .map(|(c, u)| TileModel::with_units(shape, c, u))
+                .enumerate()
+                .map(|(i, (c, u))| TileModel::with_units(shape, c, u).at_index(i))
                 .collect(),
             bad_tile: false,
         }

@@ -157,6 +157,22 @@ impl Events {
         ])
     }
 
+    /// SBPCA, `ABSORB`: every entry of every pair's `X_r` and `D_r` updated.
+    pub fn absorb(shape: &TileShape) -> Events {
+        let k = shape.lowrank.map_or(0, |l| l.rank);
+        Events::of(&[(Event::AccUpdates, k * (shape.rows + shape.cols))])
+    }
+
+    /// SBPCA, `END_BATCH`: per term, its operands written into the buffers and one OPA.
+    pub fn end_batch(shape: &TileShape) -> Events {
+        let k = shape.lowrank.map_or(0, |l| l.rank);
+        let steps = 4 * shape.input_bits as usize * shape.slices();
+        Events::of(&[
+            (Event::BufferAccesses, k * (shape.rows + shape.cols)),
+            (Event::UpdateSteps, k * steps),
+        ])
+    }
+
     /// Tiki-Taka, `PULSE`: one array update step per slot.
     pub fn pulse(slots: usize) -> Events {
         Events::of(&[(Event::UpdateSteps, slots)])
@@ -167,9 +183,7 @@ impl Events {
     pub fn command(shape: &TileShape, op: u8, addr: u64, data: u64) -> Events {
         let s = shape;
         let in_space = |op: Op| s.addresses(op).is_some_and(|n| addr < n);
-        let Some(op) =
-            Op::from_code(op).filter(|o| o.available(s.mixed.is_some(), s.tiki.is_some()))
-        else {
+        let Some(op) = Op::from_code(op).filter(|o| o.available(s.units())) else {
             return Events::default();
         };
         match op {
@@ -194,6 +208,8 @@ impl Events {
                 Events::buffer(1)
             }
             Op::Pulse if TikiUnit::pulse_error(s, addr, data) == 0 => Events::pulse(data as usize),
+            Op::Absorb => Events::absorb(s),
+            Op::EndBatch => Events::end_batch(s),
             _ => Events::default(),
         }
     }

@@ -37,6 +37,7 @@
 use rand::{Rng, SeedableRng};
 
 pub mod fixed;
+pub mod operands;
 pub mod unit;
 
 /// One rank-1 term `(d, x)` of an estimate: the update `d x^T`.

@@ -136,6 +136,7 @@ mod tests {
             device: crate::shape::DeviceShape::default(),
             mixed: None,
             tiki: None,
+            lowrank: None,
         }
     }
 

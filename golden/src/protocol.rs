@@ -46,6 +46,12 @@ pub enum Op {
     ReadUnit = 16,
     /// Tiki-Taka: set word `addr` of the unit's state.
     WriteUnit = 17,
+    /// SBPCA: the low-rank unit absorbs the sample the buffers hold (`x` over rows, `d` over
+    /// columns) into its rank-k estimate.
+    Absorb = 18,
+    /// SBPCA: the batch's end: the last re-orthogonalisation, the `k` terms written as OPAs
+    /// through the buffers, the next batch's warm start.
+    EndBatch = 19,
 }
 
 /// Which update unit a command belongs to.
@@ -59,6 +65,19 @@ pub enum Unit {
     Tiki,
     /// Either update unit (`TRANSFER`).
     Either,
+    /// SBPCA's low-rank unit.
+    LowRank,
+    /// The unit whose words `READ_UNIT` and `WRITE_UNIT` address: Tiki-Taka's or the low-rank
+    /// unit's (a tile has at most one of them).
+    Words,
+}
+
+/// The update units a tile has.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Units {
+    pub mixed: bool,
+    pub tiki: bool,
+    pub lowrank: bool,
 }
 
 /// Width of the command opcode field.
@@ -66,7 +85,7 @@ pub const OP_BITS: u32 = 5;
 
 impl Op {
     /// Every opcode with its wire name: the one table of the command set.
-    pub const TABLE: [(Op, &'static str); 17] = [
+    pub const TABLE: [(Op, &'static str); 19] = [
         (Op::WriteX, "WRITE_X"),
         (Op::LoadW, "LOAD_W"),
         (Op::WriteCell, "WRITE_CELL"),
@@ -84,6 +103,8 @@ impl Op {
         (Op::Pulse, "PULSE"),
         (Op::ReadUnit, "READ_UNIT"),
         (Op::WriteUnit, "WRITE_UNIT"),
+        (Op::Absorb, "ABSORB"),
+        (Op::EndBatch, "END_BATCH"),
     ];
     pub const BITS: u32 = OP_BITS;
 
@@ -112,18 +133,23 @@ impl Op {
         match self {
             Op::Accumulate => Unit::Mixed,
             Op::Transfer => Unit::Either,
-            Op::WriteProb | Op::Pulse | Op::ReadUnit | Op::WriteUnit => Unit::Tiki,
+            Op::WriteProb | Op::Pulse => Unit::Tiki,
+            Op::ReadUnit | Op::WriteUnit => Unit::Words,
+            Op::Absorb | Op::EndBatch => Unit::LowRank,
             _ => Unit::Core,
         }
     }
 
-    /// Whether a tile with (or without) the mixed-precision and Tiki-Taka units has the command.
-    pub fn available(self, mixed: bool, tiki: bool) -> bool {
+    /// Whether a tile with (or without) the mixed-precision, Tiki-Taka and low-rank units has
+    /// the command.
+    pub fn available(self, units: Units) -> bool {
         match self.unit() {
             Unit::Core => true,
-            Unit::Mixed => mixed,
-            Unit::Tiki => tiki,
-            Unit::Either => mixed || tiki,
+            Unit::Mixed => units.mixed,
+            Unit::Tiki => units.tiki,
+            Unit::Either => units.mixed || units.tiki,
+            Unit::LowRank => units.lowrank,
+            Unit::Words => units.tiki || units.lowrank,
         }
     }
 
@@ -381,43 +407,8 @@ pub mod entry {
     pub const HEX_DIGITS: usize = BITS.div_ceil(4) as usize;
 }
 
-/// Toggle mask of the 32-bit noise LFSRs: `x^32 + x^22 + x^2 + x + 1` in right-shifting Galois
-/// form (Xilinx XAPP052).
-pub const LFSR_TAPS: u32 = 0x8020_0003;
-/// Multiplier of the LFSR seed hash: `base ^ (((tile << 24) ^ (slice << 20) ^ index) * mul)`.
-pub const SEED_MUL: u32 = 0x9E37_79B9;
-/// Position of the tile index in the seed hash.
-pub const SEED_TILE_SHIFT: u32 = 24;
-/// Position of the slice index in the seed hash.
-pub const SEED_SLICE_SHIFT: u32 = 20;
-/// Read-noise LFSRs are seeded like cells, from the base seed XOR this constant, with the line
-/// index in place of the cell index.
-pub const READ_SEED: u32 = 0xA5A5_A5A5;
-/// Noise of one LFSR word: the sum of its four bytes minus this offset (zero mean).
-pub const NOISE_OFFSET: i64 = 510;
-/// Tiki-Taka: A is array (slice index) 1 of its tile in the seed hash and the device files; C
-/// is slice 0, the weight array.
-pub const A_ARRAY: usize = 1;
-/// Tiki-Taka: the line LFSRs of the pulse update are seeded from the base seed XOR this, slice
-/// 0, with the line as index (rows, then columns).
-pub const PULSE_SEED: u32 = 0x3C3C_3C3C;
-/// Tiki-Taka: the chopper LFSR is seeded from the base seed XOR this, slice 0, index 0.
-pub const CHOP_SEED: u32 = 0xC3C3_C3C3;
-/// Fraction bits of a firing probability: a threshold is `round(p * 2^PROB_BITS)`, `2^PROB_BITS`
-/// always fires; a line fires when the top `PROB_BITS` bits of its LFSR's next word are below it.
-pub const PROB_BITS: u32 = 16;
-
-/// The LFSR seed of `index` (a cell, or a line for read noise) of slice `slice` of tile
-/// `tile`, from the base seed; zero becomes 1 (the all-zero state is a fixed point).
-pub fn seed_hash(base: u32, tile: usize, slice: usize, index: usize) -> u32 {
-    let key =
-        ((tile as u32) << SEED_TILE_SHIFT) ^ ((slice as u32) << SEED_SLICE_SHIFT) ^ index as u32;
-    match base ^ key.wrapping_mul(SEED_MUL) {
-        0 => 1,
-        s => s,
-    }
-}
-
+mod noise;
+pub use noise::*;
 mod package;
 pub use package::{camel, constants, Constant};
 

@@ -28,6 +28,8 @@ pub struct TileShape {
     pub mixed: Option<MixedShape>,
     /// The Tiki-Taka unit (a second array A, a hidden matrix H), when the tile has one.
     pub tiki: Option<TikiShape>,
+    /// SBPCA's low-rank unit (a rank-k estimate of the batch gradient), when the tile has one.
+    pub lowrank: Option<LowRankShape>,
 }
 
 /// The device model every cell of a tile follows (per-cell variation comes from device files).
@@ -78,7 +80,9 @@ pub struct MixedShape {
 pub use crate::protocol::COUNTER_BITS;
 
 mod addresses;
+mod lowrank;
 mod tiki;
+pub use lowrank::{LowRankMap, LowRankShape};
 pub use tiki::{Flavor, Schedule, TikiShape, TransferShape, UnitMap};
 
 impl TileShape {
@@ -243,20 +247,31 @@ impl TileShape {
                 .max(self.unit_word_bits()),
             None => 0,
         };
-        self.weight_bits.max(self.input_bits).max(cell).max(tiki)
+        self.weight_bits
+            .max(self.input_bits)
+            .max(cell)
+            .max(tiki)
+            .max(self.lowrank_word_bits())
     }
 
     /// Width of the response port: an accumulator, a counter or a unit word.
     pub fn rsp_bits(&self) -> u32 {
-        self.acc_bits().max(COUNTER_BITS).max(self.unit_word_bits())
+        self.acc_bits()
+            .max(COUNTER_BITS)
+            .max(self.unit_word_bits())
+            .max(self.lowrank_word_bits())
     }
 
     /// Width of the command address: the raw cell space `{slice, row, col}`, or the Tiki-Taka
     /// unit's words where they are more.
     pub fn addr_bits(&self) -> u32 {
         let cells = self.slice_bits() + self.row_bits() + self.col_bits();
-        match self.unit_map() {
-            Some(map) => cells.max(clog2(map.words)),
+        let words = self
+            .unit_map()
+            .map(|m| m.words)
+            .or(self.lowrank_map().map(|m| m.words));
+        match words {
+            Some(n) => cells.max(clog2(n)),
             None => cells,
         }
     }
@@ -346,6 +361,7 @@ pub(crate) mod tests {
             device: DeviceShape::default(),
             mixed: None,
             tiki: None,
+            lowrank: None,
         };
         while !s.adc_is_exact() {
             s.adc.bits += 1;
@@ -370,6 +386,7 @@ pub(crate) mod tests {
             device: DeviceShape::default(),
             mixed: None,
             tiki: None,
+            lowrank: None,
         }
     }
 

@@ -21,6 +21,7 @@ use crate::opa::{crs_cell, opa_step, PHASES};
 pub use crate::protocol::{err, stat, Op};
 use crate::shape::TileShape;
 use crate::tiki::TikiUnit;
+pub use lowrank::{EndBatch, LowRankTile};
 use tiki::TikiRun;
 
 /// Inputs of a tile in one cycle (raw port values).
@@ -85,6 +86,10 @@ pub struct TileModel {
     /// The Tiki-Taka unit (A, H, choppers), when the tile has one.
     pub tiki: Option<TikiUnit>,
     tiki_run: Option<TikiRun>,
+    /// SBPCA's low-rank unit, when the tile has one.
+    pub lowrank: Option<LowRankTile>,
+    /// Cycles left of the low-rank unit's busy window.
+    lowrank_busy: usize,
     /// The product running is a transfer read of A (one plane, one-hot drive).
     read_a: bool,
     pub a_pulses: u32,
@@ -156,6 +161,8 @@ impl TileModel {
             },
             accumulate: None,
             transfer: None,
+            lowrank: shape.lowrank.map(|_| LowRankTile::new(shape, 0)),
+            lowrank_busy: 0,
             tiki,
             tiki_run: None,
             read_a: false,
@@ -184,6 +191,14 @@ impl TileModel {
         }
     }
 
+    /// The tile as tile `index` of its array (the seeds of its low-rank unit's LFSR).
+    pub fn at_index(mut self, index: usize) -> Self {
+        if self.lowrank.is_some() {
+            self.lowrank = Some(LowRankTile::new(&self.shape, index));
+        }
+        self
+    }
+
     /// Outputs in the current cycle (they depend on state only).
     pub fn outputs(&self) -> TileOut {
         let busy = self.running
@@ -191,7 +206,8 @@ impl TileModel {
             || self.crs.is_some()
             || self.accumulate.is_some()
             || self.transfer.is_some()
-            || self.tiki_run.is_some();
+            || self.tiki_run.is_some()
+            || self.lowrank_busy != 0;
         TileOut {
             cmd_ready: !busy,
             rsp_valid: self.rsp_valid,
@@ -319,31 +335,14 @@ impl TileModel {
         }
         self.pending_pulses = self.cells.pulses - pulses_before;
 
+        // The low-rank unit's window (its work was done when the command was accepted).
+        self.lowrank_busy = self.lowrank_busy.saturating_sub(1);
+
         // Command interface.
         self.rsp_valid = false;
         if inp.cmd_valid && ready {
             self.accept(inp);
         }
-    }
-
-    fn accumulate_row(&mut self, r: usize) {
-        let bits = self.shape.mixed.as_ref().expect("mixed unit").chi_bits;
-        let cols = self.shape.cols;
-        let sats = crate::mixed::accumulate_row(
-            &mut self.chi[r * cols..(r + 1) * cols],
-            self.x[r],
-            &self.d,
-            bits,
-        )
-        .clamped();
-        self.chi_saturations = self
-            .chi_saturations
-            .saturating_add(sats.min(u32::MAX as u64) as u32);
-    }
-
-    fn transfer_row(&mut self, r: usize) -> u32 {
-        let mixed = self.shape.mixed.as_ref().expect("mixed unit");
-        crate::mixed::transfer_row(mixed, &mut self.chi, &mut self.cells, r).clipped as u32
     }
 
     fn accept(&mut self, inp: &TileIn) {
@@ -376,9 +375,7 @@ impl TileModel {
                 Events::crs(s).add_to(&mut self.events);
                 self.crs = Some(0);
             }
-            Some(op) if !op.available(s.mixed.is_some(), s.tiki.is_some()) => {
-                self.errors |= err::BAD_OP
-            }
+            Some(op) if !op.available(s.units()) => self.errors |= err::BAD_OP,
             Some(Op::Accumulate) => {
                 Events::accumulate(s).add_to(&mut self.events);
                 self.accumulate = Some(0);
@@ -387,6 +384,11 @@ impl TileModel {
                 Events::mixed_transfer(s).add_to(&mut self.events);
                 self.transfer = Some(0);
             }
+            // The low-rank unit's commands, and its words.
+            Some(op @ (Op::ReadUnit | Op::WriteUnit)) if s.lowrank.is_some() => {
+                self.accept_lowrank(op, inp)
+            }
+            Some(op @ (Op::Absorb | Op::EndBatch)) => self.accept_lowrank(op, inp),
             // The Tiki-Taka unit's commands (without the unit they are bad opcodes, above).
             Some(
                 op @ (Op::Transfer | Op::WriteProb | Op::Pulse | Op::ReadUnit | Op::WriteUnit),
@@ -486,6 +488,8 @@ impl CycleModel for TileModel {
     }
 }
 
+mod lowrank;
+mod mixed;
 #[cfg(test)]
 mod tests;
 mod tiki;

@@ -122,13 +122,13 @@ fn status_can_change(shape: &TileShape, clips: bool, crs: bool, w: u64) -> bool 
 /// The bins a design of `shape` can reach whose tiles power up with crossbars `cells`: the
 /// goals of its regression.
 pub fn goals(shape: &TileShape, cells: &[Cells]) -> Vec<Bin> {
-    let (mixed, tiki) = (shape.mixed.is_some(), shape.tiki.is_some());
+    let mixed = shape.mixed.is_some();
     let tiles = cells.len();
     let clips = cells.iter().any(Cells::can_clip);
     let (crs_lo, crs_hi) = crs_reach(shape);
     let many = tiles > 1;
     let mut g = Vec::new();
-    for op in Op::all().filter(|o| o.available(mixed, tiki)) {
+    for op in Op::all().filter(|o| o.available(shape.units())) {
         for tile in 0..tiles as u32 {
             for beside_busy in [false, true] {
                 if many || !beside_busy {

@@ -53,6 +53,8 @@ pub enum Kind {
     Tiki,
     /// CLEAR and every status word read back.
     StatusSweep,
+    /// SBPCA: samples absorbed by the low-rank unit, X and D read back, the batch's end.
+    LowRank,
 }
 
 #[derive(Clone, Debug)]
@@ -84,6 +86,7 @@ impl Txn {
             Kind::Mixed => "ACCUMULATE/TRANSFER (mixed precision)".to_string(),
             Kind::Tiki => "WRITE_PROB/PULSE/TRANSFER (Tiki-Taka)".to_string(),
             Kind::StatusSweep => "CLEAR and every status word read".to_string(),
+            Kind::LowRank => "WRITE_UNIT/ABSORB/END_BATCH (low-rank unit)".to_string(),
         };
         format!("transaction {index}: tile {} {what}", self.tile)
     }
@@ -111,6 +114,7 @@ struct TileGen {
     cells: Cells,
     chi: Vec<i64>,
     tiki: Option<TikiUnit>,
+    lowrank: Option<pimforge_golden::tile::LowRankTile>,
     /// Completed products and transfer reads (the PRODUCTS word: never cleared, wraps).
     products: u32,
     /// The cost event words, as the commands pushed so far leave them.
@@ -741,6 +745,9 @@ impl<'a> Stream<'a> {
                     Some(u) => u.clone(),
                     None => pimforge_golden::TileModel::new(shape).tiki,
                 },
+                lowrank: shape
+                    .lowrank
+                    .map(|_| pimforge_golden::tile::LowRankTile::new(shape, i)),
                 products: 0,
                 events: [0; events::COUNT],
                 commands: Vec::new(),
@@ -785,6 +792,9 @@ impl<'a> Stream<'a> {
                 if shape.tiki.is_some() && t.tile == 0 {
                     g.tiki_with(t, true);
                 }
+                if shape.lowrank.is_some() {
+                    g.lowrank(t);
+                }
                 if !shape.adc_is_exact() && t.tile == 0 {
                     g.adc_ends(t);
                 }
@@ -808,6 +818,7 @@ impl<'a> Stream<'a> {
                 15..=17 => g.crs(t),
                 18..=25 if shape.mixed.is_some() => g.mixed(t),
                 18..=29 if shape.tiki.is_some() => g.tiki(t),
+                18..=25 if shape.lowrank.is_some() => g.lowrank(t),
                 _ => {}
             }
             let dir = if g.rng.random_bool(0.5) {
@@ -848,6 +859,7 @@ impl<'a> Stream<'a> {
 }
 
 mod directed;
+mod lowrank;
 mod probes;
 #[cfg(test)]
 mod tests;

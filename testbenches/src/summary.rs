@@ -28,6 +28,8 @@ pub struct Summary {
     /// Tiki-Taka transactions, and their clipped cell updates.
     pub tiki_updates: u64,
     pub tiki_clips: u64,
+    /// Low-rank transactions (samples absorbed, usually a batch's end).
+    pub lowrank: u64,
     pub pulses: u64,
     pub seconds: f64,
     /// Cycle in which each stimulus command was accepted.
@@ -40,7 +42,7 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} cycles matched on every output; {} commands, {} responses; {} products ({} MVM, {} MTVM, {} also equal to the big-integer product), {} clipped conversions counted; {} OPAs ({} clipped cell updates), {} CRS passes ({} saturated weights), {} mixed-precision updates ({} saturated or clipped), {} Tiki-Taka updates ({} clipped); {} device pulses; {} weight loads, {} raw cell writes, {} error probes; {:.2} s ({:.0} cycles/s)",
+            "{} cycles matched on every output; {} commands, {} responses; {} products ({} MVM, {} MTVM, {} also equal to the big-integer product), {} clipped conversions counted; {} OPAs ({} clipped cell updates), {} CRS passes ({} saturated weights), {} mixed-precision updates ({} saturated or clipped), {} Tiki-Taka updates ({} clipped), {} low-rank batches; {} device pulses; {} weight loads, {} raw cell writes, {} error probes; {:.2} s ({:.0} cycles/s)",
             self.cycles,
             self.commands,
             self.responses,
@@ -57,6 +59,7 @@ impl fmt::Display for Summary {
             self.mixed_events,
             self.tiki_updates,
             self.tiki_clips,
+            self.lowrank,
             self.pulses,
             self.weight_loads,
             self.cell_writes,
@@ -92,6 +95,7 @@ pub(crate) fn summarise(stim: &Stimulus, s: &mut Summary) {
                 s.tiki_updates += 1;
                 s.tiki_clips += t.clipped;
             }
+            Kind::LowRank => s.lowrank += 1,
             Kind::StatusSweep => {}
         }
         for &b in &t.hits {

@@ -209,6 +209,10 @@ impl Config {
             device: self.device.shape(),
             mixed: self.mixed.as_ref().map(Mixed::shape),
             tiki: self.tiki.as_ref().map(Tiki::shape),
+            lowrank: self.lowrank.map(|l| pimforge_golden::shape::LowRankShape {
+                rank: l.rank,
+                batch: l.batch,
+            }),
         }
     }
 
@@ -366,6 +370,14 @@ impl Config {
         }
         if let Some(l) = &self.lowrank {
             lowrank::validate(self, l, &mut errs);
+            if self.tiki.is_some() {
+                bad(
+                    &mut errs,
+                    "lowrank",
+                    "a section".into(),
+                    "no lowrank section beside a tiki section (both units answer READ_UNIT and WRITE_UNIT)".into(),
+                );
+            }
         }
         if !errs.is_empty() {
             return Err(ConfigErrors(errs));

@@ -16,7 +16,7 @@ use pimforge_golden::solver::RefineUnit;
 use pimforge_golden::Interface;
 
 mod lowrank;
-pub use lowrank::LowRankCtx;
+pub use lowrank::{LowRankCtx, LowRankTileCtx};
 
 /// The generated-file header: version, config hash, "do not edit".
 fn header(d: &Design) -> String {
@@ -156,6 +156,8 @@ pub struct TileCtx {
     pub reference_file_format: String,
     pub has_tiki: u8,
     pub tiki: TikiCtx,
+    pub has_lowrank: u8,
+    pub lowrank: LowRankTileCtx,
     /// Idle bits above the transfer's slice-0 digits on the packed update bus (0: one slice).
     pub xfer_pad: usize,
     pub fault: Flags,
@@ -339,6 +341,8 @@ impl TileCtx {
             },
             has_tiki: s.tiki.is_some() as u8,
             tiki: TikiCtx::new(s, lit),
+            has_lowrank: s.lowrank.is_some() as u8,
+            lowrank: LowRankTileCtx::new(s),
             fault,
             slice_info,
         }
@@ -484,3 +488,4 @@ module_template!(InvSv, SolverCtx, "pim_inv.sv");
 module_template!(RefineSv, SolverCtx, "pim_refine.sv");
 module_template!(SolverSv, SolverCtx, "pim_solver.sv");
 module_template!(LowRankSv, LowRankCtx, "pim_lowrank.sv");
+module_template!(LowRankSoloSv, LowRankCtx, "pim_lowrank_solo.sv");

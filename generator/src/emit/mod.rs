@@ -11,8 +11,9 @@ use crate::output::write_tree;
 use anyhow::Result;
 use askama::Template;
 use context::{
-    AdcSv, ArraySv, CountersSv, DacSv, EventsSv, InvSv, LowRankCtx, LowRankSv, MixedSv, PkgCtx,
-    RefineSv, ShiftAddSv, SolverCtx, SolverSv, TikiSv, TileCtrlSv, TileCtx, TileSv, XbarSv,
+    AdcSv, ArraySv, CountersSv, DacSv, EventsSv, InvSv, LowRankCtx, LowRankSoloSv, LowRankSv,
+    MixedSv, PkgCtx, RefineSv, ShiftAddSv, SolverCtx, SolverSv, TikiSv, TileCtrlSv, TileCtx,
+    TileSv, XbarSv,
 };
 use pimforge_golden::lowrank::unit::LowRankUnit;
 use pimforge_golden::solver::{InvUnit, RefineUnit};
@@ -37,10 +38,10 @@ pub const DIGITAL_MODULES: &[&str] = &[
     "pim_tile_ctrl",
     "pim_mixed",
     "pim_tiki",
+    "pim_lowrank",
     "pim_tile",
     "pim_array",
     "pim_refine",
-    "pim_lowrank",
 ];
 
 /// The digital modules a config's design has, leaves first.
@@ -66,7 +67,8 @@ pub const INV_TOP: &str = <InvUnit as Interface>::TOP;
 /// and its tile.
 pub const SOLVER_FILE_LIST: &str = "pim_solver.f";
 pub const SOLVER_TOP: &str = <RefineUnit as Interface>::TOP;
-/// File list and top of SBPCA's low-rank unit (configs with a `lowrank` section).
+/// File list and top of SBPCA's low-rank unit on its own (configs with a `lowrank` section; in
+/// the array, `pim_lowrank` is part of every tile).
 pub const LOWRANK_FILE_LIST: &str = "pim_lowrank.f";
 pub const LOWRANK_TOP: &str = <LowRankUnit as Interface>::TOP;
 
@@ -74,6 +76,8 @@ pub const LOWRANK_TOP: &str = <LowRankUnit as Interface>::TOP;
 pub fn render(d: &Design) -> Vec<(String, String)> {
     let cfg = d.config();
     let ctx = TileCtx::new(d);
+    let lowrank = LowRankCtx::new(d);
+    let lowrank_sv = lowrank.as_ref().map(|ctx| LowRankSv { ctx }.render());
     let modules: Vec<(&str, String)> = vec![
         (PACKAGE, PkgCtx::new(d).render()),
         ("pim_xbar", XbarSv { ctx: &ctx }.render()),
@@ -85,12 +89,14 @@ pub fn render(d: &Design) -> Vec<(String, String)> {
         ("pim_tile_ctrl", TileCtrlSv { ctx: &ctx }.render()),
         ("pim_mixed", MixedSv { ctx: &ctx }.render()),
         ("pim_tiki", TikiSv { ctx: &ctx }.render()),
+        ("pim_lowrank", lowrank_sv.unwrap_or(Ok(String::new()))),
         ("pim_tile", TileSv { ctx: &ctx }.render()),
         ("pim_array", ArraySv { ctx: &ctx }.render()),
     ]
     .into_iter()
     .filter(|(n, _)| *n != "pim_mixed" || cfg.mixed.is_some())
     .filter(|(n, _)| *n != "pim_tiki" || cfg.tiki.is_some())
+    .filter(|(n, _)| *n != "pim_lowrank" || cfg.lowrank.is_some())
     .map(|(n, r)| (n, r.expect("templates render")))
     .collect();
     let mut files: Vec<(String, String)> = modules
@@ -120,12 +126,12 @@ pub fn render(d: &Design) -> Vec<(String, String)> {
         files.push((INV_FILE_LIST.into(), format!("{PACKAGE}.sv\npim_inv.sv\n")));
         files.push((SOLVER_FILE_LIST.into(), list));
     }
-    if let Some(ctx) = LowRankCtx::new(d) {
-        let text = LowRankSv { ctx: &ctx }.render().expect("templates render");
+    if let Some(ctx) = &lowrank {
+        let text = LowRankSoloSv { ctx }.render().expect("templates render");
         files.push((format!("{LOWRANK_TOP}.sv"), tidy(&text)));
         files.push((
             LOWRANK_FILE_LIST.into(),
-            format!("{PACKAGE}.sv\n{LOWRANK_TOP}.sv\n"),
+            format!("{PACKAGE}.sv\npim_lowrank.sv\n{LOWRANK_TOP}.sv\n"),
         ));
     }
     if cfg.device.has_variation() {

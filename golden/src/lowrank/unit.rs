@@ -1,4 +1,5 @@
-//! The low-rank unit (`pim_lowrank`) cycle by cycle: its golden cycle model and its ports.
+//! The low-rank unit on its own (`pim_lowrank_solo`: `pim_lowrank` beside sample buffers) cycle
+//! by cycle: its golden cycle model and its ports.
 //!
 //! The host writes the first pairs entry by entry (`st_we_i`, at the entry the read port
 //! selects). The unit holds one sample (`x`, written entry by entry like the tile's input buffer, and `d`,
@@ -196,7 +197,7 @@ impl CycleModel for LowRankUnit {
 
 impl Interface for LowRankUnit {
     type Geometry = FixedShape;
-    const TOP: &'static str = "pim_lowrank";
+    const TOP: &'static str = "pim_lowrank_solo";
     const INPUTS: &'static [Signal<LowRankIn, FixedShape>] = &[
         Signal::new("x_we_i", one_bit, |i| i.x_we as u128),
         Signal::new("d_we_i", one_bit, |i| i.d_we as u128),

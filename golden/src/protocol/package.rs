@@ -195,6 +195,23 @@ pub fn constants() -> Vec<Constant> {
             PROB_BITS as u64,
             "Fraction bits of a firing threshold.",
         ),
+        word(
+            "RoundSeed",
+            ROUND_SEED,
+            "SBPCA: the low-rank unit's rounding LFSR: the base seed XOR this.",
+        ),
+        int(
+            "DrawBits",
+            DRAW_BITS as u64,
+            "SBPCA: bits of a stochastic-rounding draw.",
+        ),
+        int(
+            "ScaleMantW",
+            SCALE_MANT_BITS as u64,
+            "SBPCA: the scale word {row_frac, shift, mantissa}: their widths.",
+        ),
+        int("ScaleShiftW", SCALE_SHIFT_BITS as u64, ""),
+        int("ScaleFracW", SCALE_FRAC_BITS as u64, ""),
     ]);
     v
 }

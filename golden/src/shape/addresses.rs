@@ -21,10 +21,24 @@ impl TileShape {
             Op::WriteProb => self.tiki.as_ref().map(|_| (self.rows + self.cols) as u64),
             // 0: into A (chopped), 1: into C.
             Op::Pulse => self.tiki.as_ref().map(|_| 2),
-            Op::ReadUnit | Op::WriteUnit => self.unit_map().map(|m| m.words),
-            Op::Mvm | Op::Mtvm | Op::Clear | Op::Opa | Op::Crs | Op::Accumulate | Op::Transfer => {
-                None
-            }
+            Op::ReadUnit => self
+                .unit_map()
+                .map(|m| m.words)
+                .or(self.lowrank_map().map(|m| m.words)),
+            // The low-rank unit's counters (after its scale) are read-only.
+            Op::WriteUnit => self
+                .unit_map()
+                .map(|m| m.words)
+                .or(self.lowrank_map().map(|m| m.scale + 1)),
+            Op::Mvm
+            | Op::Mtvm
+            | Op::Clear
+            | Op::Opa
+            | Op::Crs
+            | Op::Accumulate
+            | Op::Transfer
+            | Op::Absorb
+            | Op::EndBatch => None,
         }
     }
 

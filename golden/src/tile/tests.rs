@@ -267,3 +267,141 @@ fn per_operation_events_are_what_the_cycle_model_counts() {
         }
     }
 }
+
+/// small() with a rank-2 low-rank unit of 4 samples per batch.
+fn small_lowrank() -> TileShape {
+    TileShape {
+        lowrank: Some(crate::shape::LowRankShape { rank: 2, batch: 4 }),
+        ..small()
+    }
+}
+
+/// Cycles the tile stays busy after the last command.
+fn busy_cycles(t: &mut TileModel) -> usize {
+    let mut n = 0;
+    while t.outputs().busy {
+        t.clock(&TileIn::default());
+        n += 1;
+    }
+    n
+}
+
+#[test]
+fn the_low_rank_unit_absorbs_the_buffers_and_writes_its_terms_as_opas() {
+    use crate::lowrank::fixed::FixedLowRank;
+    let s = small_lowrank();
+    let map = s.lowrank_map().unwrap();
+    let mut t = TileModel::new(&s).at_index(3);
+    let f = s.lowrank_fixed().unwrap();
+    let mut want = FixedLowRank::new(f, 11, 10);
+    // The host writes the first pairs.
+    let bits = f.acc_bits();
+    for (a, v) in want.x.iter().chain(&want.d).enumerate() {
+        let (_, r) = issue(
+            &mut t,
+            TileIn::command(Op::WriteUnit, a as u64, to_raw(*v as i128, bits) as u64),
+        );
+        assert_eq!(r, None);
+    }
+    let scale = crate::lowrank::operands::Scale {
+        mant: 40_000,
+        shift: 26,
+        row_frac: 4,
+    };
+    issue(
+        &mut t,
+        TileIn::command(Op::WriteUnit, map.scale, scale.word()),
+    );
+    let mut l = crate::lfsr::Lfsr::new32(77);
+    for j in 0..8 {
+        let x: Vec<i64> = (0..8).map(|_| (l.word() % 256) as i64 - 128).collect();
+        let d: Vec<i64> = (0..4).map(|_| (l.word() % 256) as i64 - 128).collect();
+        for (i, v) in x.iter().enumerate() {
+            issue(
+                &mut t,
+                TileIn::command(Op::WriteX, i as u64, to_raw(*v as i128, 8) as u64),
+            );
+        }
+        for (i, v) in d.iter().enumerate() {
+            issue(
+                &mut t,
+                TileIn::command(Op::WriteD, i as u64, to_raw(*v as i128, 8) as u64),
+            );
+        }
+        issue(&mut t, TileIn::command(Op::Absorb, 0, 0));
+        want.absorb(&x, &d);
+        assert_eq!(busy_cycles(&mut t), s.absorb_cycles(j == 7), "sample {j}");
+        for (a, v) in want.x.iter().chain(&want.d).enumerate() {
+            let (_, r) = issue(&mut t, TileIn::command(Op::ReadUnit, a as u64, 0));
+            assert_eq!(
+                sext(r.unwrap(), bits) as i64,
+                *v,
+                "word {a} after sample {j}"
+            );
+        }
+    }
+    // END_BATCH: the same terms, rounded with tile 3's LFSR, as OPAs on the same cells.
+    let mut cells = t.cells.clone();
+    let mut lfsr = crate::lfsr::Lfsr::new32(crate::protocol::seed_hash(
+        s.device.seed ^ crate::protocol::ROUND_SEED,
+        3,
+        0,
+        0,
+    ));
+    want.finish();
+    let mut last = None;
+    for r in 0..2 {
+        let o = want.operands(r, scale, &mut lfsr);
+        crate::opa::opa(&s, &mut cells, &o.rows, &o.cols);
+        last = Some(o);
+    }
+    want.warm_start();
+    let pulses = cells.pulses;
+    issue(&mut t, TileIn::command(Op::EndBatch, 0, 0));
+    assert_eq!(busy_cycles(&mut t), s.end_batch_cycles());
+    assert_eq!(t.cells, cells);
+    assert!(pulses > 0, "the terms moved some cells");
+    assert_eq!(word(&mut t, stat::PULSES), pulses);
+    let last = last.unwrap();
+    assert_eq!((&t.x[..8], &t.d[..]), (&last.rows[..], &last.cols[..]));
+    let unit = |t: &mut TileModel, a| issue(t, TileIn::command(Op::ReadUnit, a, 0)).1.unwrap();
+    assert_eq!(unit(&mut t, map.opas), 2);
+    assert_eq!(unit(&mut t, map.samples), 8);
+    assert_eq!(unit(&mut t, map.scale), scale.word() as u128);
+    for (a, v) in want.x.iter().chain(&want.d).enumerate() {
+        assert_eq!(
+            sext(unit(&mut t, a as u64), bits) as i64,
+            *v,
+            "warm start word {a}"
+        );
+    }
+    // The counters are read-only; words past the map do not exist.
+    assert_eq!(t.errors, 0);
+    issue(&mut t, TileIn::command(Op::WriteUnit, map.opas, 0));
+    assert_eq!(t.errors, err::BAD_ADDR);
+    issue(&mut t, TileIn::command(Op::Clear, 0, 0));
+    issue(&mut t, TileIn::command(Op::ReadUnit, map.words, 0));
+    assert_eq!(t.errors, err::BAD_ADDR);
+    // Without the unit, its commands are bad opcodes.
+    let mut plain = TileModel::new(&small());
+    issue(&mut plain, TileIn::command(Op::Absorb, 0, 0));
+    assert_eq!(plain.errors, err::BAD_OP);
+}
+
+#[test]
+fn low_rank_events_are_what_the_cycle_model_counts() {
+    use crate::events::Events;
+    let s = small_lowrank();
+    let mut t = TileModel::new(&s);
+    for (op, want) in [
+        (Op::Absorb, Events::absorb(&s)),
+        (Op::EndBatch, Events::end_batch(&s)),
+    ] {
+        issue(&mut t, TileIn::command(Op::Clear, 0, 0));
+        issue(&mut t, TileIn::command(op, 0, 0));
+        assert_eq!(Events::command(&s, op.code(), 0, 0), want);
+        for (e, n) in want.iter() {
+            assert_eq!(word(&mut t, e.word()), n, "{op:?} {e:?}");
+        }
+    }
+}

@@ -28,6 +28,13 @@ pub enum TileOp {
     },
     /// Tiki-Taka's `TRANSFER`: the read of A, H per column, the pulses into C, the drain.
     TikiTransfer,
+    /// SBPCA: `WRITE_X` per row, `WRITE_D` per column, `ABSORB` (`reorth`: the sample closed a
+    /// run and the unit re-orthogonalised).
+    Absorb {
+        reorth: bool,
+    },
+    /// SBPCA: the scale's `WRITE_UNIT`, `END_BATCH` (its terms' OPAs included).
+    EndBatch,
 }
 
 /// The events, cycles and sequential update steps of `op` on a tile of `shape`.
@@ -71,6 +78,16 @@ pub fn of(shape: &TileShape, op: TileOp) -> Work {
             planes = 1;
             (Events::tiki_transfer(s), read + cols + 2, 1)
         }
+        TileOp::Absorb { reorth } => {
+            let mut e = Events::absorb(s);
+            e += Events::buffer(rows + cols);
+            (e, rows + cols + s.absorb_cycles(reorth), 0)
+        }
+        TileOp::EndBatch => {
+            let k = s.lowrank.map_or(0, |l| l.rank);
+            let bits = s.input_bits as usize;
+            (Events::end_batch(s), 1 + s.end_batch_cycles(), 4 * bits * k)
+        }
     };
     Work {
         events,
@@ -86,11 +103,13 @@ pub fn of(shape: &TileShape, op: TileOp) -> Work {
 /// slot, a Tiki-Taka transfer line), for the latency model; its cycles are the program's.
 pub fn of_command(shape: &TileShape, op: u8, addr: u64, data: u64) -> Work {
     use pimforge_golden::events::Event;
+    use pimforge_golden::protocol::Op;
     let events = Events::command(shape, op, addr, data);
     let slices = shape.slices().max(1) as u64;
     let steps = events[Event::UpdateSteps];
     let reads = events[Event::ForwardReads] + events[Event::TransposeReads];
-    let is_opa = op == pimforge_golden::protocol::Op::Opa.code();
+    // An OPA's (and END_BATCH's OPAs') bit-steps run on all slices at once.
+    let is_opa = [Op::Opa, Op::EndBatch].map(Op::code).contains(&op);
     Work {
         events,
         cycles: 0,

@@ -73,6 +73,7 @@ fn tile(transfer: TransferShape, seed: u32) -> TileShape {
             lr_bits: 32,
             slot_bits: 5,
         }),
+        lowrank: None,
     }
 }
 

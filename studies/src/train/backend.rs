@@ -8,10 +8,12 @@
 use crate::cost::{work, Phase, PhaseWork, TileOp};
 use anyhow::Result;
 use pimforge_golden::events::Events;
+use pimforge_golden::lowrank::operands::Scale;
 use pimforge_golden::mixed::{accumulate, transfer_all};
 use pimforge_golden::mvm::product;
 use pimforge_golden::opa::{crs, opa};
 use pimforge_golden::tiki::{PulseOperands, TikiUnit};
+use pimforge_golden::tile::LowRankTile;
 use pimforge_golden::{Cells, Direction, TileShape};
 use serde::Serialize;
 
@@ -41,6 +43,10 @@ pub struct Counters {
     pub withheld: u64,
     pub pulse_updates: u64,
     pub line_transfers: u64,
+    /// SBPCA's low-rank units: samples absorbed, batches ended (each `k` OPAs, counted in
+    /// `opas`).
+    pub absorbs: u64,
+    pub end_batches: u64,
     /// The cost events and tile cycles of every phase (`docs/cost.md`).
     pub work: PhaseWork,
 }
@@ -66,7 +72,11 @@ pub fn phase_of(op: TileOp, testing: bool) -> Phase {
             ..
         } => Phase::Forward,
         TileOp::Product { .. } => Phase::Backward,
-        TileOp::Opa | TileOp::Accumulate | TileOp::Pulse { .. } => Phase::Update,
+        TileOp::Opa
+        | TileOp::Accumulate
+        | TileOp::Pulse { .. }
+        | TileOp::Absorb { .. }
+        | TileOp::EndBatch => Phase::Update,
         TileOp::Crs | TileOp::MixedTransfer | TileOp::TikiTransfer => Phase::Resolve,
     }
 }
@@ -89,6 +99,8 @@ impl std::ops::AddAssign for Counters {
         self.withheld += o.withheld;
         self.pulse_updates += o.pulse_updates;
         self.line_transfers += o.line_transfers;
+        self.absorbs += o.absorbs;
+        self.end_batches += o.end_batches;
         self.work += o.work;
     }
 }
@@ -122,6 +134,15 @@ pub trait Backend {
     fn pulse(&mut self, tile: usize, op: &PulseOperands, into_c: bool) -> Result<()>;
     /// Tiki-Taka: one transfer (the next input line of A read into H, pulses into C).
     fn tiki_transfer(&mut self, tile: usize) -> Result<()>;
+    /// SBPCA: the low-rank unit's first pairs (`x[r * rows + i]`, `d[r * cols + j]`, the
+    /// tile's sizes), one `WRITE_UNIT` per entry.
+    fn lowrank_start(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()>;
+    /// SBPCA: the sample into the buffers (padded to the tile's rows and columns) and `ABSORB`.
+    fn absorb(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()>;
+    /// SBPCA: the terms' scale and `END_BATCH`.
+    fn end_batch(&mut self, tile: usize, scale: Scale) -> Result<()>;
+    /// The tile's low-rank unit now, when it has one.
+    fn lowrank(&self, tile: usize) -> Option<&LowRankTile>;
     /// The tile's crossbars now (for weights and checks).
     fn cells(&self, tile: usize) -> &Cells;
     /// The tile's Tiki-Taka unit now (A, H, choppers), when it has one.
@@ -145,6 +166,7 @@ struct Tile {
     cells: Cells,
     chi: Vec<i64>,
     unit: Option<TikiUnit>,
+    lowrank: Option<LowRankTile>,
     counters: Counters,
 }
 
@@ -165,13 +187,15 @@ impl Golden {
             shape: shape.clone(),
             tiles: cells
                 .into_iter()
-                .map(|cells| Tile {
+                .enumerate()
+                .map(|(i, cells)| Tile {
                     cells,
                     chi: match shape.mixed {
                         Some(_) => vec![0; shape.rows * shape.cols],
                         None => vec![],
                     },
                     unit: units.next().flatten(),
+                    lowrank: shape.lowrank.map(|_| LowRankTile::new(shape, i)),
                     counters: Counters::default(),
                 })
                 .collect(),
@@ -335,6 +359,40 @@ impl Backend for Golden {
         c.products += 1;
         self.charge(tile, TileOp::TikiTransfer);
         Ok(())
+    }
+
+    fn lowrank_start(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()> {
+        let unit = self.tiles[tile].lowrank.as_mut().expect("a low-rank tile");
+        unit.est.x.copy_from_slice(x);
+        unit.est.d.copy_from_slice(d);
+        Ok(())
+    }
+
+    fn absorb(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()> {
+        let (x, d) = (padded(x, self.shape.rows), padded(d, self.shape.cols));
+        let t = &mut self.tiles[tile];
+        let reorth = t.lowrank.as_mut().expect("a low-rank tile").absorb(&x, &d);
+        t.counters.absorbs += 1;
+        self.charge(tile, TileOp::Absorb { reorth });
+        Ok(())
+    }
+
+    fn end_batch(&mut self, tile: usize, scale: Scale) -> Result<()> {
+        let t = &mut self.tiles[tile];
+        let unit = t.lowrank.as_mut().expect("a low-rank tile");
+        unit.scale = scale;
+        let done = unit.end_batch(&self.shape, &mut t.cells);
+        let c = &mut t.counters;
+        c.update_clips += done.clipped;
+        c.pulses += done.pulses;
+        c.opas += unit.est.shape.k as u64;
+        c.end_batches += 1;
+        self.charge(tile, TileOp::EndBatch);
+        Ok(())
+    }
+
+    fn lowrank(&self, tile: usize) -> Option<&LowRankTile> {
+        self.tiles[tile].lowrank.as_ref()
     }
 
     fn cells(&self, tile: usize) -> &Cells {

@@ -8,9 +8,11 @@ use super::backend::{padded, padded_operands, phase_of, Backend, Counters};
 use crate::cost::TileOp;
 use anyhow::{anyhow, Result};
 use pimforge_golden::events::{Event, Events};
+use pimforge_golden::lowrank::operands::Scale;
 use pimforge_golden::num::{sext, to_raw};
 use pimforge_golden::tiki::{PulseOperands, TikiUnit};
 use pimforge_golden::tile::stat;
+use pimforge_golden::tile::LowRankTile;
 use pimforge_golden::{Cells, Direction, Op, TileShape};
 use pimforge_tb::program::Entry;
 use pimforge_tb::{ArrayBuild, Session};
@@ -208,6 +210,44 @@ impl Backend for Commands {
         c.line_transfers += 1;
         c.products += 1;
         self.run(tile, Op::Transfer, TileOp::TikiTransfer)
+    }
+
+    fn lowrank_start(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()> {
+        let map = self.shape.lowrank_map().expect("a low-rank tile");
+        let bits = self.shape.data_bits();
+        for (i, &v) in x.iter().chain(d).enumerate() {
+            self.cmd(
+                tile,
+                Op::WriteUnit,
+                map.x + i as u64,
+                to_raw(v as i128, bits) as u64,
+            )?;
+        }
+        Ok(())
+    }
+
+    fn absorb(&mut self, tile: usize, x: &[i64], d: &[i64]) -> Result<()> {
+        self.write_vec(tile, Op::WriteX, &padded(x, self.shape.rows))?;
+        self.write_vec(tile, Op::WriteD, &padded(d, self.shape.cols))?;
+        // Whether this sample closes a run (the unit then re-orthogonalises), for the cost.
+        let unit = self.session.model().tiles[tile].lowrank.as_ref();
+        let samples = unit.expect("a low-rank tile").est.samples + 1;
+        let reorth = samples.is_multiple_of(pimforge_golden::lowrank::REORTH_EVERY);
+        self.counters[tile].absorbs += 1;
+        self.run(tile, Op::Absorb, TileOp::Absorb { reorth })
+    }
+
+    fn end_batch(&mut self, tile: usize, scale: Scale) -> Result<()> {
+        let map = self.shape.lowrank_map().expect("a low-rank tile");
+        self.cmd(tile, Op::WriteUnit, map.scale, scale.word())?;
+        let c = &mut self.counters[tile];
+        c.opas += self.shape.lowrank.map_or(0, |l| l.rank) as u64;
+        c.end_batches += 1;
+        self.run(tile, Op::EndBatch, TileOp::EndBatch)
+    }
+
+    fn lowrank(&self, tile: usize) -> Option<&LowRankTile> {
+        self.session.model().tiles[tile].lowrank.as_ref()
     }
 
     fn cells(&self, tile: usize) -> &Cells {

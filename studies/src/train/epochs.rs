@@ -101,5 +101,5 @@ pub fn train(
         progress(e, n_train, Some(&ep))?;
         epochs.push(ep);
     }
-    Ok((epochs, net.clips, net.lowrank_counts()))
+    Ok((epochs, net.clips, net.lowrank_counts(b)))
 }

@@ -4,9 +4,11 @@
 //! estimate runs in the hardware's fixed-point form ([`pimforge_golden::lowrank::fixed`]: the
 //! tile's input and error buffers as its samples) or in the float64 reference.
 
+use super::backend::Backend;
 use super::mapping::Placement;
 use anyhow::{bail, Result};
 use pimforge_golden::lowrank::fixed::{FixedLowRank, FixedShape, FRAC, MAX_ACC_BITS};
+use pimforge_golden::lowrank::operands::Scale;
 use pimforge_golden::lowrank::{LowRank, Term};
 use pimforge_golden::TileShape;
 use serde::{Deserialize, Serialize};
@@ -77,6 +79,21 @@ pub fn check(arith: Arith, batch: usize, shape: Option<&TileShape>) -> Result<()
         if f.acc_bits() > MAX_ACC_BITS {
             bail!("--batch {batch}: the fixed-point estimate of {}x{} tiles with {}-bit inputs and {}-bit weights would need {}-bit sums, at most {MAX_ACC_BITS}: a smaller batch, or --sbpca-arith float", s.rows, s.cols, s.input_bits, s.weight_bits, f.acc_bits());
         }
+    }
+    Ok(())
+}
+
+/// Checks that `--rank`, `--batch` and `--sbpca-arith` are what the tiles' low-rank units run
+/// (tiles without a unit: the host takes any).
+pub fn check_units((rank, batch, arith): (usize, usize, Arith), shape: &TileShape) -> Result<()> {
+    let Some(l) = shape.lowrank else {
+        return Ok(());
+    };
+    if (rank, batch) != (l.rank, l.batch) {
+        bail!("--rank {rank} --batch {batch}: the tiles' low-rank units track rank {} over batches of {} (the design's lowrank section); pass --rank {} --batch {}, or train on a design without a lowrank section to keep the estimate on the host", l.rank, l.batch, l.rank, l.batch);
+    }
+    if arith != Arith::Fixed {
+        bail!("--sbpca-arith float: the tiles' low-rank units run the fixed-point form; train on a design without a lowrank section for the float64 estimate");
     }
     Ok(())
 }
@@ -190,4 +207,67 @@ impl LowRankHost {
         }
         c
     }
+}
+
+/// SBPCA in the tiles: every block's unit gets the first pairs the host estimate would start
+/// from (the block's seeded pairs, zero beyond the block's rows and columns).
+pub fn start_units(b: &mut dyn Backend, placement: &Placement, seed: u64, one: u32) -> Result<()> {
+    let shape = b.shape().clone();
+    let f = shape.lowrank_fixed().expect("a low-rank tile");
+    for (l, lp) in placement.layers.iter().enumerate() {
+        for (bi, blk) in lp.blocks.iter().enumerate() {
+            if f.k > blk.rows.min(blk.cols) {
+                bail!("lowrank.rank {}: block {bi} of layer {l} has only {} rows and {} columns; a rank of at most {} for this network", f.k, blk.rows, blk.cols, blk.rows.min(blk.cols));
+            }
+            let s = seed ^ (0x5bca << 8) ^ l as u64 ^ ((bi as u64) << 32);
+            let block = FixedShape {
+                inputs: blk.rows,
+                outputs: blk.cols,
+                ..f
+            };
+            let est = FixedLowRank::new(block, s, one);
+            let pad = |v: &[i64], n: usize, m: usize| -> Vec<i64> {
+                (0..f.k)
+                    .flat_map(|r| (0..m).map(move |i| if i < n { v[r * n + i] } else { 0 }))
+                    .collect()
+            };
+            let x = pad(&est.x, blk.rows, shape.rows);
+            let d = pad(&est.d, blk.cols, shape.cols);
+            b.lowrank_start(blk.tile, &x, &d)?;
+        }
+    }
+    Ok(())
+}
+
+/// SBPCA in the tiles, at the end of a batch: every block's unit writes its terms, rows of
+/// `x_frac` fraction bits (as the host's OPA rows), scaled by `lr n/(n+1) 2^(-in_frac - x_frac)`
+/// (`n` the samples it absorbed; `pimforge_golden::lowrank::operands`).
+pub fn end_units(
+    b: &mut dyn Backend,
+    placement: &Placement,
+    lr: f64,
+    (in_frac, x_frac): (u32, u32),
+) -> Result<()> {
+    for blk in placement.layers.iter().rev().flat_map(|lp| &lp.blocks) {
+        let n = b.lowrank(blk.tile).expect("a low-rank tile").est.samples as f64;
+        let v = lr * n / (n + 1.0) * 2f64.powi(-(in_frac as i32) - x_frac as i32);
+        let Some(scale) = Scale::of(v, x_frac) else {
+            bail!("--lr {lr}: the terms' scale {v:e} is outside what the unit's scale word holds (a mantissa times 2^-0..2^-255, rows of at most 31 fraction bits)");
+        };
+        b.end_batch(blk.tile, scale)?;
+    }
+    Ok(())
+}
+
+/// What the tiles' units counted (their words, not saturated here).
+pub fn unit_counts(b: &dyn Backend, placement: &Placement) -> LowRankCounts {
+    let mut c = LowRankCounts::default();
+    for t in placement.used_tiles() {
+        if let Some(u) = b.lowrank(t) {
+            c.samples += u.est.counts.samples;
+            c.saturations += u.est.counts.saturations + u.clamped;
+            c.replaced += u.est.counts.replaced;
+        }
+    }
+    c
 }

@@ -27,7 +27,7 @@
 
 use super::backend::Backend;
 use super::config::{Algorithm, TrainConfig};
-use super::lowrank::{LowRankCounts, LowRankHost, Sample};
+use super::lowrank::{self, LowRankCounts, LowRankHost, Sample};
 use super::mapping::{Block, Placement};
 use super::pulses::{transfer_lr_q, PulseHost};
 use super::reference::Mlp;
@@ -71,8 +71,11 @@ pub struct Network {
     /// Tiki-Taka and analog SGD: the host's update management of every block (layers last to
     /// first), made at the first step (which also sets the transfer rates).
     hosts: Option<Vec<PulseHost>>,
-    /// SBPCA: every layer's low-rank estimate of the batch gradient, made at the first step.
+    /// SBPCA on the host: every layer's low-rank estimate of the batch gradient, made at the
+    /// first step (tiles without a low-rank unit).
     lowrank: Option<LowRankHost>,
+    /// SBPCA in the tiles: their low-rank units got their first pairs.
+    units_started: bool,
 }
 
 /// The power of two `k` that brings the largest error of `d` into the upper half of the input
@@ -116,6 +119,7 @@ impl Network {
             w_frac,
             hosts: None,
             lowrank: None,
+            units_started: false,
             placement,
         };
         let s = backend.shape().clone();
@@ -263,8 +267,14 @@ impl Network {
             self.pulsed_updates(b, cfg, &acts, &deltas)?;
         } else if cfg.algorithm == Algorithm::Sbpca {
             // The batch gradient's estimate absorbs the sample; the arrays are written at the
-            // end of the batch (`end_batch`).
-            if self.lowrank.is_none() {
+            // end of the batch (`end_batch`). Tiles with a low-rank unit keep the estimate
+            // themselves; otherwise the host does.
+            let units = shape.lowrank.is_some();
+            if units && !self.units_started {
+                let one = self.in_frac + self.w_frac;
+                lowrank::start_units(b, &self.placement, cfg.seed, one)?;
+                self.units_started = true;
+            } else if !units && self.lowrank.is_none() {
                 self.lowrank = Some(LowRankHost::new(
                     &self.placement,
                     cfg.sbpca.rank,
@@ -289,6 +299,12 @@ impl Network {
                     .iter()
                     .map(|&v| self.fixed(v, self.w_frac, shape.weight_bits, Clip::Operand))
                     .collect();
+                if units {
+                    for blk in &self.placement.layers[l].blocks {
+                        b.absorb(blk.tile, part(&x_int, blk, true), part(&d_int, blk, false))?;
+                    }
+                    continue;
+                }
                 let sample = Sample {
                     x: &acts[l],
                     d: delta,
@@ -377,6 +393,10 @@ impl Network {
     /// entry of 1 (its column operand by the inverse); the estimates move their bases for the
     /// next batch.
     pub fn end_batch(&mut self, b: &mut dyn Backend, cfg: &TrainConfig) -> Result<()> {
+        if self.units_started {
+            let formats = (self.in_frac, cfg.x_frac);
+            return lowrank::end_units(b, &self.placement, cfg.lr, formats);
+        }
         let Some(mut est) = self.lowrank.take() else {
             return Ok(());
         };
@@ -399,8 +419,11 @@ impl Network {
         Ok(())
     }
 
-    /// SBPCA: what the fixed-point estimates counted.
-    pub fn lowrank_counts(&self) -> LowRankCounts {
+    /// SBPCA: what the fixed-point estimates counted (the host's, or the tiles' units').
+    pub fn lowrank_counts(&self, b: &dyn Backend) -> LowRankCounts {
+        if self.units_started {
+            return lowrank::unit_counts(b, &self.placement);
+        }
         self.lowrank
             .as_ref()
             .map_or_else(LowRankCounts::default, |e| e.counts())

@@ -106,6 +106,8 @@ pub fn placement(r: &TrainRun) -> Result<Placement> {
     check_units(shape, r.train.algorithm)?;
     if r.train.algorithm == super::config::Algorithm::Sbpca {
         super::lowrank::check(r.train.sbpca.arith, r.train.sbpca.batch, Some(shape))?;
+        let s = &r.train.sbpca;
+        super::lowrank::check_units((s.rank, s.batch, s.arith), shape)?;
     }
     r.data
         .check_network(r.network.inputs, r.network.classes())?;

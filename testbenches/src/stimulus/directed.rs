@@ -112,9 +112,7 @@ impl Gen<'_> {
         if tiles < 2 {
             return out;
         }
-        let ops: Vec<Op> = Op::all()
-            .filter(|o| o.available(s.mixed.is_some(), s.tiki.is_some()))
-            .collect();
+        let ops: Vec<Op> = Op::all().filter(|o| o.available(s.units())).collect();
         for t in 0..tiles {
             let p = (t + 1) % tiles;
             for &op in &ops {
@@ -152,8 +150,13 @@ impl Gen<'_> {
             Op::WriteD | Op::Opa => self.opa(t),
             Op::Crs | Op::ReadStat | Op::Clear => self.crs(t),
             Op::Accumulate | Op::Transfer if self.shape.mixed.is_some() => self.mixed(t),
+            Op::Absorb | Op::EndBatch | Op::ReadUnit | Op::WriteUnit
+                if self.shape.lowrank.is_some() =>
+            {
+                self.lowrank(t)
+            }
             _ => {
-                debug_assert!(matches!(op.unit(), Unit::Tiki | Unit::Either));
+                debug_assert!(matches!(op.unit(), Unit::Tiki | Unit::Either | Unit::Words));
                 self.tiki(t)
             }
         }

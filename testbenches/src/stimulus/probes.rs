@@ -43,7 +43,7 @@ pub fn error_causes(s: &TileShape) -> Vec<ErrorCause> {
     let mut v = Vec::new();
     let unused = Op::unused_codes().next().expect("an unused opcode");
     v.push(cause(unused, 0, 0, err::BAD_OP));
-    for op in Op::all().filter(|op| !op.available(s.mixed.is_some(), s.tiki.is_some())) {
+    for op in Op::all().filter(|op| !op.available(s.units())) {
         v.push(cause(op.code(), 0, 0, err::BAD_OP));
     }
     for op in Op::all() {

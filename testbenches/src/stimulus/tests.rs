@@ -20,6 +20,7 @@ fn shape() -> TileShape {
         device: pimforge_golden::shape::DeviceShape::default(),
         mixed: None,
         tiki: None,
+        lowrank: None,
     }
 }
 
@@ -39,7 +40,7 @@ fn same_seed_same_stimulus_and_every_opcode_is_exercised() {
     assert_ne!(key(&a), key(&generate(&s, &cells, &[], 200, 10)));
     assert_eq!(a.products(), 200);
     // Without a mixed-precision unit, ACCUMULATE and TRANSFER appear only as bad opcodes.
-    for op in Op::all().filter(|op| op.available(false, false)) {
+    for op in Op::all().filter(|op| op.available(Default::default())) {
         assert!(
             a.commands.iter().any(|c| c.op == op as u8),
             "{op:?} never issued"
@@ -110,7 +111,7 @@ fn directed_sequences_hold_every_command_beside_a_busy_tile() {
     let st = generate(&s, &cells, &[], 20, 3);
     assert!(st.products() >= 20);
     // Every command the tile has, right after the CRS of another tile.
-    for op in Op::all().filter(|op| op.available(false, false)) {
+    for op in Op::all().filter(|op| op.available(Default::default())) {
         let beside = st
             .commands
             .windows(2)

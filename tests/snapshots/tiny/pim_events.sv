@@ -6,14 +6,17 @@
 // sampled (DAC drives, array reads), a line group converted (ADC conversions) and added (shift
 // and add), an OPA bit-step, a CRS cell read, a cell written. The work of the update units
 // (accumulator updates, update steps of a mixed-precision transfer, a Tiki-Taka pulse or
-// transfer) is counted when their command is accepted.
+// transfer, the low-rank unit's ABSORB) is counted when their command is accepted; the low-rank
+// unit's writes of its terms into the buffers count as buffer accesses as they happen.
 module pim_events #(
   parameter int Rows     = 8,
   parameter int Cols     = 8,
   parameter int Slices   = 4,
   parameter int NumAdc   = 8,
   parameter bit HasMixed = 1'b0,
-  parameter bit HasTiki  = 1'b0
+  parameter bit HasTiki  = 1'b0,
+  parameter bit HasLowRank = 1'b0,
+  parameter int Rank     = 0
 ) (
   input  logic                                   clk_i,
   input  logic                                   rst_ni,
@@ -90,6 +93,8 @@ module pim_events #(
       inc[EAcc*CntW +: CntW] = CntW'(Rows * Cols);
     end else if (tiki_xfer) begin
       inc[EAcc*CntW +: CntW] = CntW'(Cols);
+    end else if (HasLowRank && accept_i && op_i == pim_pkg::OpAbsorb) begin
+      inc[EAcc*CntW +: CntW] = CntW'(Rank * (Rows + Cols));
     end
     if (buffer_i) begin
       inc[EBuffer*CntW +: CntW] = CntW'(1);

@@ -26,6 +26,8 @@ package pim_pkg;
   localparam logic [4:0] OpPulse = 5'd15;
   localparam logic [4:0] OpReadUnit = 5'd16;
   localparam logic [4:0] OpWriteUnit = 5'd17;
+  localparam logic [4:0] OpAbsorb = 5'd18;
+  localparam logic [4:0] OpEndBatch = 5'd19;
   // Width of the error word (sticky flags).
   localparam int ErrW = 3;
   localparam logic [2:0] ErrBadOp = 3'd1;
@@ -123,6 +125,14 @@ package pim_pkg;
   localparam logic [31:0] ChopSeed = 32'hC3C3_C3C3;
   // Fraction bits of a firing threshold.
   localparam int ProbBits = 16;
+  // SBPCA: the low-rank unit's rounding LFSR: the base seed XOR this.
+  localparam logic [31:0] RoundSeed = 32'h5BCA_5BCA;
+  // SBPCA: bits of a stochastic-rounding draw.
+  localparam int DrawBits = 16;
+  // SBPCA: the scale word {row_frac, shift, mantissa}: their widths.
+  localparam int ScaleMantW = 16;
+  localparam int ScaleShiftW = 8;
+  localparam int ScaleFracW = 5;
 
   // The next word of a noise LFSR: 32 steps of the Galois form (golden::lfsr::Lfsr::word).
   function automatic logic [31:0] lfsr_word(input logic [31:0] state);

@@ -72,6 +72,11 @@ module pim_tile #(
   logic [7-1:0] tiki_clips;
   logic [$clog2(Lines)-1:0]     tiki_acc_line;
   logic [Lines*InW-1:0]         dac_x;
+  // Low-rank unit: its busy, its writes of the buffers, the OPA it starts and the OPA's busy.
+  logic                         lr_busy, lr_x_we, lr_d_we, lr_opa, opa_busy;
+  logic [$clog2(Lines)-1:0]     lr_idx;
+  logic [InW-1:0]               lr_x;
+  logic [8-1:0] lr_d;
 
   pim_tile_ctrl #(
     .Rows      (Rows),
@@ -85,6 +90,8 @@ module pim_tile #(
     .XbarClipW (7),
     .XbarPulseW (8),
     .HasMixed  (1'b0),
+    .HasLowRank (1'b0),
+    .Rank      (0),
     .ChiSatW   (4),
     .DataW     (DataW),
     .AddrW     (AddrW),
@@ -136,6 +143,14 @@ module pim_tile #(
     .read_done_o  (read_done),
     .tiki_acc_sel_i (tiki_acc_sel),
     .tiki_acc_line_i (tiki_acc_line),
+    .lr_busy_i    (lr_busy),
+    .lr_x_we_i    (lr_x_we),
+    .lr_d_we_i    (lr_d_we),
+    .lr_idx_i     (lr_idx),
+    .lr_x_i       (lr_x),
+    .lr_d_i       (lr_d),
+    .lr_opa_i     (lr_opa),
+    .opa_busy_o   (opa_busy),
     .x_o          (x),
     .transpose_o  (transpose),
     .plane_o      (plane),
@@ -160,6 +175,16 @@ module pim_tile #(
   assign upd_digit   = opa_digit;
   logic unused_mix;
   assign unused_mix = ^{mix_acc, mix_xfer, d};
+
+  assign lr_busy = 1'b0;
+  assign lr_x_we = 1'b0;
+  assign lr_d_we = 1'b0;
+  assign lr_idx  = '0;
+  assign lr_x    = '0;
+  assign lr_d    = '0;
+  assign lr_opa  = 1'b0;
+  logic unused_lr;
+  assign unused_lr = opa_busy;
 
   assign tiki_err      = '0;
   assign tiki_rsp      = '0;

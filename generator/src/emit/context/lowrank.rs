@@ -1,4 +1,5 @@
-//! The template context of SBPCA's low-rank unit (`pim_lowrank.sv`).
+//! The template context of SBPCA's low-rank unit (`pim_lowrank.sv`) and of the unit on its own
+//! (`pim_lowrank_solo.sv`).
 
 use super::{header, host_ports, PortDecl};
 use crate::design::Design;
@@ -23,6 +24,10 @@ pub struct LowRankCtx {
     pub pair_bits: u32,
     pub counter_bits: u32,
     pub seeds: Vec<i64>,
+    /// Width of the scale word.
+    pub scale_bits: u32,
+    /// The device seed (the rounding LFSR's base).
+    pub seed: u32,
     pub fault: Flags,
 }
 
@@ -49,7 +54,44 @@ impl LowRankCtx {
             pair_bits: unit::pair_bits(&s),
             counter_bits: unit::COUNTER_BITS,
             seeds: fixed::invsqrt_seeds().to_vec(),
+            scale_bits: pimforge_golden::lowrank::operands::SCALE_BITS,
+            seed: d.shape.device.seed,
             fault: Flags::of(d.fault),
         })
+    }
+}
+
+/// What `pim_tile` prints of its low-rank unit: the widths of its words and their map (zeros
+/// without one).
+#[derive(Default)]
+pub struct LowRankTileCtx {
+    pub rank: usize,
+    pub acc_bits: u32,
+    pub pair_bits: u32,
+    pub index_bits: u32,
+    pub counter_bits: u32,
+    pub scale_bits: u32,
+    pub map_d: u64,
+    pub map_scale: u64,
+    pub map_words: u64,
+}
+
+impl LowRankTileCtx {
+    pub fn new(s: &pimforge_golden::TileShape) -> LowRankTileCtx {
+        use pimforge_golden::lowrank::unit;
+        let (Some(f), Some(map)) = (s.lowrank_fixed(), s.lowrank_map()) else {
+            return LowRankTileCtx::default();
+        };
+        LowRankTileCtx {
+            rank: f.k,
+            acc_bits: f.acc_bits(),
+            pair_bits: unit::pair_bits(&f),
+            index_bits: unit::index_bits(&f),
+            counter_bits: unit::COUNTER_BITS,
+            scale_bits: pimforge_golden::lowrank::operands::SCALE_BITS,
+            map_d: map.d,
+            map_scale: map.scale,
+            map_words: map.words,
+        }
     }
 }

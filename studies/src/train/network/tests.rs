@@ -18,6 +18,7 @@ fn host() -> Network {
         w_frac: 12,
         hosts: None,
         lowrank: None,
+        units_started: false,
     }
 }
 
