@@ -54,6 +54,22 @@ fn item_02_03_10_study_flags_outside_their_ranges_are_refused() {
             "--batch",
             "power of two",
         ),
+        (
+            &[
+                "train",
+                "--config",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/configs/lowrank-digits.yaml"),
+                "--algorithm",
+                "sbpca",
+                "--rank",
+                "2",
+                "--batch",
+                "128",
+                "--dry-run",
+            ],
+            "--rank 2",
+            "pass --rank 4 --batch 128",
+        ),
     ] {
         let err = fails(args);
         assert!(

@@ -35,6 +35,10 @@ pub struct SbpcaArgs {
     /// The estimate's arithmetic: `fixed` (the hardware's) or `float` (the float64 reference).
     #[arg(long, value_enum, default_value_t = Arith::Fixed)]
     pub arith: Arith,
+    /// Also train SBPCA with the estimates in the tiles' low-rank units (the hardware's terms:
+    /// power-of-two rows, columns rounded from the unit's LFSR), beside the host's.
+    #[arg(long)]
+    pub in_tiles: bool,
     #[command(flatten)]
     pub study: StudyArgs,
     /// Report directory (report.json, table.md, sbpca.png), rewritten after every run.
@@ -76,6 +80,7 @@ pub fn run(a: &SbpcaArgs, dry: bool) -> Result<()> {
             jobs,
             data: a.study.data.clone(),
             out: a.out.clone(),
+            in_tiles: a.in_tiles,
         },
         &|done, total, p| {
             warn!(

@@ -8,7 +8,6 @@
 //! each row keeps the rate with the best mean final test accuracy over the seeds (the data has
 //! no separate validation split: every row's figure is the best of the same grid).
 
-use crate::plot::{accuracy_range, line_png, Frame, Series};
 use crate::train::backend::Golden;
 use crate::train::config::{Algorithm, Sbpca, TrainConfig};
 use crate::train::data::Sample;
@@ -46,14 +45,20 @@ pub struct SbpcaStudy {
     pub data: Option<PathBuf>,
     /// Directory of `report.json`, `table.md` and `sbpca.png`.
     pub out: PathBuf,
+    /// Also SBPCA with the estimate in the tiles' low-rank units (a `lowrank:` section of the
+    /// row's rank and batch), beside the host's.
+    pub in_tiles: bool,
 }
 
 /// How a run trains.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "method", rename_all = "lowercase")]
 pub enum Method {
-    /// SBPCA on the tiles: rank-`rank` estimates, `batch` samples per write.
+    /// SBPCA on the tiles: rank-`rank` estimates on the host, `batch` samples per write.
     Sbpca { batch: usize, rank: usize },
+    /// SBPCA with the estimates in the tiles' low-rank units.
+    #[serde(rename = "sbpca-tiles")]
+    SbpcaTiles { batch: usize, rank: usize },
     /// Per-sample OPA on the tiles.
     Opa,
     /// Float64 mini-batch SGD (no tiles).
@@ -64,6 +69,9 @@ impl std::fmt::Display for Method {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         match self {
             Method::Sbpca { batch, rank } => write!(f, "SBPCA batch {batch} rank {rank}"),
+            Method::SbpcaTiles { batch, rank } => {
+                write!(f, "SBPCA in the tiles, batch {batch} rank {rank}")
+            }
             Method::Opa => f.write_str("per-sample OPA"),
             Method::Sgd { batch } => write!(f, "float64 mini-batch SGD, batch {batch}"),
         }
@@ -171,10 +179,20 @@ fn one(
             seconds: t0.elapsed().as_secs_f64(),
         });
     }
+    let with_units;
+    let d = match method {
+        Method::SbpcaTiles { batch, rank } => {
+            let mut cfg = d.config().clone();
+            cfg.lowrank = Some(pimforge_gen::config::LowRank { rank, batch });
+            with_units = Design::new(cfg.validated()?, None);
+            &with_units
+        }
+        _ => d,
+    };
     let cfg = d.config();
     let mut b = Golden::new(&d.shape, d.cells().to_vec(), d.units().to_vec());
     let (algorithm, sbpca) = match method {
-        Method::Sbpca { batch, rank } => (
+        Method::Sbpca { batch, rank } | Method::SbpcaTiles { batch, rank } => (
             Algorithm::Sbpca,
             Sbpca {
                 rank,
@@ -234,6 +252,9 @@ fn methods(s: &SbpcaStudy) -> Vec<Method> {
         m.push(Method::Sgd { batch });
         for &rank in &s.ranks {
             m.push(Method::Sbpca { batch, rank });
+            if s.in_tiles {
+                m.push(Method::SbpcaTiles { batch, rank });
+            }
         }
     }
     m.push(Method::Opa);
@@ -331,11 +352,13 @@ fn table(s: &SbpcaStudy, rows: &[Row]) -> String {
     };
     for r in rows {
         let batch = match r.method {
-            Method::Sbpca { batch, .. } | Method::Sgd { batch } => Some(batch),
+            Method::Sbpca { batch, .. }
+            | Method::SbpcaTiles { batch, .. }
+            | Method::Sgd { batch } => Some(batch),
             Method::Opa => None,
         };
         let gap = match (r.method, batch.and_then(sgd)) {
-            (Method::Sbpca { .. }, Some(g)) => {
+            (Method::Sbpca { .. } | Method::SbpcaTiles { .. }, Some(g)) => {
                 format!("{:.2} points", 100.0 * (g.accuracy_mean - r.accuracy_mean))
             }
             _ => "-".to_string(),
@@ -382,8 +405,14 @@ fn findings(rows: &[Row], opa: Option<&Row>, sgd: Option<&Row>) -> String {
     };
     let mut t = String::from("\n");
     for r in rows {
-        let Method::Sbpca { batch: 128, rank } = r.method else {
+        let (Method::Sbpca { batch: 128, rank } | Method::SbpcaTiles { batch: 128, rank }) =
+            r.method
+        else {
             continue;
+        };
+        let at = match r.method {
+            Method::SbpcaTiles { .. } => ", in the tiles",
+            _ => "",
         };
         let gap = 100.0 * (sgd.accuracy_mean - r.accuracy_mean);
         let (fo, fp) = (
@@ -391,7 +420,7 @@ fn findings(rows: &[Row], opa: Option<&Row>, sgd: Option<&Row>) -> String {
             opa.pulses_per_epoch / r.pulses_per_epoch.max(1.0),
         );
         t += &format!(
-            "- batch 128, rank {rank}: {gap:.2} points below SGD ({}), {fo:.1}x fewer OPAs ({}), {fp:.1}x fewer pulses ({}) than per-sample OPA.\n",
+            "- batch 128, rank {rank}{at}: {gap:.2} points below SGD ({}), {fo:.1}x fewer OPAs ({}), {fp:.1}x fewer pulses ({}) than per-sample OPA.\n",
             if gap <= 2.0 { "within 2" } else { "not within 2" },
             if fo >= 20.0 { "at least 20x" } else { "below 20x" },
             if fp >= 20.0 { "at least 20x" } else { "below 20x" },
@@ -439,58 +468,5 @@ fn write(s: &SbpcaStudy, d: &Design, points: &[Point], complete: bool) -> Result
     )
 }
 
-/// Test accuracy against the batch size: a line per rank, mini-batch SGD, and per-sample OPA
-/// as a flat dashed line.
-fn plot(s: &SbpcaStudy, rows: &[Row]) -> Result<Vec<u8>> {
-    let xs: Vec<f64> = s.batches.iter().map(|&b| (b as f64).log2()).collect();
-    let (lo, hi) = (
-        xs.iter().cloned().fold(f64::MAX, f64::min),
-        xs.iter().cloned().fold(f64::MIN, f64::max),
-    );
-    let (lo, hi) = if lo < hi {
-        (lo, hi)
-    } else {
-        (lo - 1.0, lo + 1.0)
-    };
-    let mut series = Vec::new();
-    if let Some(o) = rows.iter().find(|r| r.method == Method::Opa) {
-        let v = 100.0 * o.accuracy_mean;
-        series.push(Series {
-            label: format!("per-sample OPA ({v:.2}%)"),
-            points: vec![(lo, v), (hi, v)],
-            dashed: true,
-        });
-    }
-    let line = |label: String, pick: &dyn Fn(usize) -> Method| Series {
-        label,
-        points: s
-            .batches
-            .iter()
-            .filter_map(|&b| {
-                rows.iter()
-                    .find(|r| r.method == pick(b))
-                    .map(|r| ((b as f64).log2(), 100.0 * r.accuracy_mean))
-            })
-            .collect(),
-        dashed: false,
-    };
-    series.push(line("float64 mini-batch SGD".into(), &|batch| {
-        Method::Sgd { batch }
-    }));
-    for &rank in &s.ranks {
-        series.push(line(format!("SBPCA rank {rank}"), &|batch| Method::Sbpca {
-            batch,
-            rank,
-        }));
-    }
-    line_png(
-        &Frame {
-            title: "Digits MLP: test accuracy of SBPCA's low-rank batch updates",
-            x_desc: "log2(samples per batch)",
-            y_desc: "test accuracy (%), mean over seeds",
-            x: (lo, hi),
-            y: accuracy_range(&series),
-        },
-        &series,
-    )
-}
+mod plot;
+use plot::plot;
