@@ -173,6 +173,14 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
     }
     if let Some(dir) = &no_waves.record {
         require("iverilog")?;
+        if design.shape.lowrank.is_some() {
+            // Measured on configs/lowrank.yaml: 1,146 cycles in 10 minutes.
+            warn!(
+                "pimforge verify: {label} has low-rank units, which Icarus 11 runs at about 2 cycles/s (their 100-bit arithmetic in combinational logic): replaying the {} cycles takes about {} minutes",
+                summary.cycles,
+                summary.cycles / 120 + 1
+            );
+        }
         let replay = format!("{} --icarus", a.replay());
         match replay_on_icarus(&design, &prepared, dir, a.seed, &replay)? {
             Ok(r) => say!(
