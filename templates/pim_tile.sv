@@ -338,7 +338,6 @@ module pim_tile #(
   // the scale, then the read-only counters).
   localparam int LrD     = {{ lowrank.map_d }};
   localparam int LrScale = {{ lowrank.map_scale }};
-  localparam int LrWords = {{ lowrank.map_words }};
   localparam int LrAccW  = {{ lowrank.acc_bits }};
   localparam int LrCntW  = {{ lowrank.counter_bits }};
   localparam int LrScaleW = {{ lowrank.scale_bits }};
@@ -403,8 +402,6 @@ module pim_tile #(
       tiki_err = pim_pkg::ErrBadAddr;
     end
   end
-  logic unused_lr;
-  assign unused_lr = ^{LrWords};
 {%- else %}
 
   assign lr_busy = 1'b0;

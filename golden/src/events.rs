@@ -166,11 +166,9 @@ impl Events {
     /// SBPCA, `END_BATCH`: per term, its operands written into the buffers and one OPA.
     pub fn end_batch(shape: &TileShape) -> Events {
         let k = shape.lowrank.map_or(0, |l| l.rank);
-        let steps = 4 * shape.input_bits as usize * shape.slices();
-        Events::of(&[
-            (Event::BufferAccesses, k * (shape.rows + shape.cols)),
-            (Event::UpdateSteps, k * steps),
-        ])
+        let mut e = Events::opa(shape).times(k as u64);
+        e += Events::buffer(k * (shape.rows + shape.cols));
+        e
     }
 
     /// Tiki-Taka, `PULSE`: one array update step per slot.

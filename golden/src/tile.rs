@@ -474,6 +474,11 @@ impl TileModel {
     }
 }
 
+/// Adds `n` to a saturating 32-bit status counter.
+fn add_count(c: &mut u32, n: u64) {
+    *c = c.saturating_add(n.min(u32::MAX as u64) as u32);
+}
+
 impl CycleModel for TileModel {
     type In = TileIn;
     type Out = TileOut;

@@ -2,7 +2,7 @@
 //! unit's arithmetic is done when a command is accepted, with [`FixedLowRank`]'s functions; the
 //! windows last as long as the RTL's, and nothing the unit changes is visible before they end).
 
-use super::{err, Op, TileIn, TileModel};
+use super::{add_count, err, Op, TileIn, TileModel};
 use crate::cells::Cells;
 use crate::events::Events;
 use crate::lfsr::Lfsr;
@@ -142,9 +142,8 @@ impl TileModel {
     fn end_batch(&mut self) {
         let unit = self.lowrank.as_mut().expect("low-rank unit");
         let done = unit.end_batch(&self.shape, &mut self.cells);
-        let add = |c: &mut u32, n: u64| *c = c.saturating_add(n.min(u32::MAX as u64) as u32);
-        add(&mut self.update_clips, done.clipped);
-        add(&mut self.pulses, done.pulses);
+        add_count(&mut self.update_clips, done.clipped);
+        add_count(&mut self.pulses, done.pulses);
         if let Some(o) = done.last {
             self.x[..self.shape.rows].copy_from_slice(&o.rows);
             self.d.copy_from_slice(&o.cols);

@@ -2,7 +2,7 @@
 //! windows (the unit's work is done at one step of each, with the functions of
 //! [`crate::tiki::TikiUnit`]; the windows last as long as the RTL's).
 
-use super::{err, Op, TileIn, TileModel};
+use super::{add_count, err, Op, TileIn, TileModel};
 use crate::events::Events;
 use crate::mvm::Direction;
 use crate::tiki::TikiUnit;
@@ -95,23 +95,21 @@ impl TileModel {
         let before = unit.state.counters;
         let sent = unit.transfer(&self.shape, &v, &mut self.cells);
         let after = unit.state.counters;
-        let add = |c: &mut u32, n: u64| *c = c.saturating_add(n.min(u32::MAX as u64) as u32);
-        add(&mut self.pulses, sent.pulses);
-        add(&mut self.update_clips, sent.clipped);
-        add(
+        add_count(&mut self.pulses, sent.pulses);
+        add_count(&mut self.update_clips, sent.clipped);
+        add_count(
             &mut self.h_saturations,
             after.h_saturations - before.h_saturations,
         );
-        add(&mut self.flips, after.flips - before.flips);
-        add(&mut self.withheld, after.withheld - before.withheld);
+        add_count(&mut self.flips, after.flips - before.flips);
+        add_count(&mut self.withheld, after.withheld - before.withheld);
     }
 
     /// A `PULSE` of `slots` slots into A or C (its work done at once, its window kept).
     fn tiki_pulse(&mut self, slots: usize, into_c: bool) {
         let unit = self.tiki.as_mut().expect("Tiki-Taka unit");
         let sent = unit.pulse(slots, into_c, &mut self.cells);
-        let add = |c: &mut u32, n: u64| *c = c.saturating_add(n.min(u32::MAX as u64) as u32);
-        add(
+        add_count(
             if into_c {
                 &mut self.pulses
             } else {
@@ -119,7 +117,7 @@ impl TileModel {
             },
             sent.pulses,
         );
-        add(&mut self.update_clips, sent.clipped);
+        add_count(&mut self.update_clips, sent.clipped);
         self.tiki_run = Some(TikiRun::Pulse(self.shape.pulse_cycles(slots)));
     }
 }

@@ -73,7 +73,6 @@ pub struct LowRankTileCtx {
     pub scale_bits: u32,
     pub map_d: u64,
     pub map_scale: u64,
-    pub map_words: u64,
 }
 
 impl LowRankTileCtx {
@@ -91,7 +90,6 @@ impl LowRankTileCtx {
             scale_bits: pimforge_golden::lowrank::operands::SCALE_BITS,
             map_d: map.d,
             map_scale: map.scale,
-            map_words: map.words,
         }
     }
 }
