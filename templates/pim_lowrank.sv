@@ -441,7 +441,8 @@ module pim_lowrank #(
   endfunction
 
   assign row_sh  = ((mx_q == '0) ? 0 : top_bit($signed(W'(mx_q))) + 1) - $signed(32'(s_frac));
-  assign col_sh  = Frac + $signed(32'(e0_q)) + $signed(32'(s_shift)) - row_sh - $signed(32'(s_frac));
+  assign col_sh  = Frac + $signed(32'(e0_q)) + $signed(32'(s_shift)) - row_sh
+                   - $signed(32'(s_frac));
   assign row_v   = rs(vx, row_sh);
   assign lfsr_w  = pim_pkg::lfsr_word(lfsr_q);
   assign col_p   = -(vd * $signed(W'(y0_q)) * $signed(W'(s_mant)));

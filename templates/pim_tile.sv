@@ -368,7 +368,8 @@ module pim_tile #(
     .rd_idx_i      ({{ lowrank.index_bits }}'(lr_side ? lr_off % (AddrW+1)'(Cols) : lr_off % (AddrW+1)'(Rows))),
     .st_we_i       (lr_accept && cmd_op_i == pim_pkg::OpWriteUnit && lr_addr < (AddrW+1)'(LrScale)),
     .st_data_i     (cmd_data_i[LrAccW-1:0]),
-    .scale_we_i    (lr_accept && cmd_op_i == pim_pkg::OpWriteUnit && lr_addr == (AddrW+1)'(LrScale)),
+    .scale_we_i    (lr_accept && cmd_op_i == pim_pkg::OpWriteUnit
+                    && lr_addr == (AddrW+1)'(LrScale)),
     .scale_i       (cmd_data_i[LrScaleW-1:0]),
     .op_x_we_o     (lr_x_we),
     .op_d_we_o     (lr_d_we),
@@ -393,10 +394,10 @@ module pim_tile #(
     if (cmd_op_i == pim_pkg::OpReadUnit) begin
       if (lr_addr < (AddrW+1)'(LrScale)) tiki_rsp = RspW'(lr_rd);
       else if (lr_addr == (AddrW+1)'(LrScale)) tiki_rsp = RspW'(lr_scale);
-      else if (lr_addr == (AddrW+1)'(LrScale + 1)) tiki_rsp = RspW'(lr_samples);
-      else if (lr_addr == (AddrW+1)'(LrScale + 2)) tiki_rsp = RspW'(lr_sats);
-      else if (lr_addr == (AddrW+1)'(LrScale + 3)) tiki_rsp = RspW'(lr_repl);
-      else if (lr_addr == (AddrW+1)'(LrScale + 4)) tiki_rsp = RspW'(lr_opas);
+      else if (lr_addr == (AddrW+1)'({{ lowrank.map_samples }})) tiki_rsp = RspW'(lr_samples);
+      else if (lr_addr == (AddrW+1)'({{ lowrank.map_saturations }})) tiki_rsp = RspW'(lr_sats);
+      else if (lr_addr == (AddrW+1)'({{ lowrank.map_replaced }})) tiki_rsp = RspW'(lr_repl);
+      else if (lr_addr == (AddrW+1)'({{ lowrank.map_opas }})) tiki_rsp = RspW'(lr_opas);
       else tiki_err = pim_pkg::ErrBadAddr;
     end else if (cmd_op_i == pim_pkg::OpWriteUnit && lr_addr > (AddrW+1)'(LrScale)) begin
       tiki_err = pim_pkg::ErrBadAddr;

@@ -73,6 +73,10 @@ pub struct LowRankTileCtx {
     pub scale_bits: u32,
     pub map_d: u64,
     pub map_scale: u64,
+    pub map_samples: u64,
+    pub map_saturations: u64,
+    pub map_replaced: u64,
+    pub map_opas: u64,
 }
 
 impl LowRankTileCtx {
@@ -90,6 +94,10 @@ impl LowRankTileCtx {
             scale_bits: pimforge_golden::lowrank::operands::SCALE_BITS,
             map_d: map.d,
             map_scale: map.scale,
+            map_samples: map.samples,
+            map_saturations: map.saturations,
+            map_replaced: map.replaced,
+            map_opas: map.opas,
         }
     }
 }
