@@ -62,6 +62,12 @@ enum Cmd {
     /// SBPCA's low-rank batch updates over batch sizes and ranks, against per-sample OPA and
     /// float64 mini-batch SGD (golden model).
     Sbpca(cmd::sbpca::SbpcaArgs),
+    /// Training under faults: stuck cells (upper, lower bound) and device-to-device variation,
+    /// for every update algorithm (golden model).
+    Faults(cmd::faults::FaultsArgs),
+    /// Models trained on one chip deployed onto others by write-and-verify, against a
+    /// float64-trained model deployed the same way (golden model).
+    Deploy(cmd::deploy::DeployArgs),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +94,8 @@ fn main() -> ExitCode {
         Cmd::Kfac(a) => cmd::kfac::run(a, dry),
         Cmd::Offsets(a) => cmd::offsets::run(a, dry),
         Cmd::Sbpca(a) => cmd::sbpca::run(a, dry),
+        Cmd::Faults(a) => cmd::faults::run(a, dry),
+        Cmd::Deploy(a) => cmd::deploy::run(a, dry),
         Cmd::Presets => {
             cmd::presets::run();
             Ok(())

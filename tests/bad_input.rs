@@ -49,6 +49,24 @@ fn item_02_03_10_study_flags_outside_their_ranges_are_refused() {
         (&["sbpca", "--batches", "2048"], "--batches", "1..=1024"),
         (&["sbpca", "--ranks", "0"], "--ranks", "1..=32"),
         (&["sbpca", "--lrs", "0"], "--lrs", "above 0"),
+        (&["faults", "--stuck", "1.5"], "--stuck", "0..=1"),
+        (&["faults", "--dtod", "1.5"], "--dtod", "0..=1"),
+        (&["faults", "--kinds", "up"], "--kinds", "on, off, both"),
+        (
+            &["deploy", "--seeds", "4294967295"],
+            "--seeds",
+            "0..=4294967294",
+        ),
+        (
+            &["deploy", "--chips", "4294967296"],
+            "--chips",
+            "4294967295",
+        ),
+        (
+            &["train", "--deploy-seed", "4294967296"],
+            "--deploy-seed",
+            "4294967295",
+        ),
         (
             &["train", "--algorithm", "sbpca", "--batch", "100"],
             "--batch",

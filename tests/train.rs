@@ -333,7 +333,7 @@ fn panthers_benchmark_shape_maps_onto_the_default_array_and_its_loss_decreases()
     let mut golden = Golden::new(&hw.shape, hw.cells().to_vec(), vec![]);
     let formats = (hw.config().input.frac, hw.config().weight.frac);
     let net = (&spec, &p);
-    let (epochs, _, _) = train(
+    let epochs = train(
         &mut golden,
         net,
         (&data.train, &data.test),
@@ -341,7 +341,8 @@ fn panthers_benchmark_shape_maps_onto_the_default_array_and_its_loss_decreases()
         formats,
         &mut |_, _, _| Ok(()),
     )
-    .unwrap();
+    .unwrap()
+    .epochs;
     let loss: Vec<f64> = epochs.iter().map(|e| e.train_loss).collect();
     println!("PANTHER 1024-256-512-512-10 on 44 tiles: training loss per epoch {loss:?}");
     assert!(loss[1] < loss[0], "{loss:?}");

@@ -6,6 +6,8 @@ pub mod config;
 pub mod cost;
 pub mod cost_args;
 pub mod data;
+pub mod deploy;
+pub mod faults;
 pub mod flags;
 pub mod gen;
 pub mod json_out;

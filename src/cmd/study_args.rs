@@ -28,3 +28,21 @@ impl StudyArgs {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
     }
 }
+
+/// A fraction, 0..=1.
+pub fn fraction(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}': allowed a fraction 0..=1")),
+    }
+}
+
+/// A study seed whose chip, `device.seed = seed + 1`, is a device seed (0..=4294967294).
+pub fn chip_seed(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(v) if v < u32::MAX as u64 => Ok(v),
+        _ => Err(format!(
+            "'{s}': allowed 0..=4294967294 (seed s trains on chip device.seed = s + 1)"
+        )),
+    }
+}

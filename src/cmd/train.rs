@@ -96,6 +96,13 @@ pub struct TrainArgs {
     pub sbpca_arith: Arith,
     #[command(flatten)]
     pub data: DataArgs,
+    /// After training, program the trained weights (write-and-verify) onto other chips of the
+    /// design whose device variation and stuck cells are drawn from these seeds (device.seed,
+    /// 0..=4294967295; comma-separated), and test them there beside the float64 reference
+    /// deployed the same way (on the run's backend).
+    #[arg(long, value_name = "SEED", value_delimiter = ',',
+          value_parser = RangedU64ValueParser::<u64>::new().range(0..=u32::MAX as u64))]
+    pub deploy_seed: Vec<u64>,
     /// Report directory (report.json, accuracy.png, cost.png), rewritten after every epoch; default
     /// build/train/<design>-<algorithm>-<backend>-s<seed>. A report of another run there is
     /// never replaced.
@@ -160,6 +167,10 @@ impl TrainArgs {
         if self.order != Order::RowMajor {
             s += " --order column-major";
         }
+        if !self.deploy_seed.is_empty() {
+            let seeds: Vec<String> = self.deploy_seed.iter().map(u64::to_string).collect();
+            s += &format!(" --deploy-seed {}", seeds.join(","));
+        }
         s + &self.data.flags()
     }
 }
@@ -210,11 +221,7 @@ fn epoch_line(ep: &Epoch) -> String {
 
 pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
     // The default design follows the algorithm, for a preset and a config file's base alike.
-    let default = match a.algorithm {
-        Algorithm::Opa | Algorithm::Sbpca => "digits",
-        Algorithm::Mixed => "digits-mixed",
-        _ => "digits-tiki",
-    };
+    let default = a.algorithm.default_preset();
     let mut src = a.cfg.source();
     src.default_preset = Some(default);
     let name = match (&a.cfg.preset, &a.cfg.config) {
@@ -285,6 +292,7 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
         out: out.clone(),
         record: a.record.clone(),
         cost: a.cost.table()?,
+        deploy: a.deploy_seed.clone(),
     };
     if dry {
         // `train` checks the placement and the report directory first thing, before any work.
@@ -359,6 +367,9 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
     }
     if let Some(c) = &report.cost {
         say!("pimforge: {}", c.summary());
+    }
+    if let Some(d) = &report.deployment {
+        say!("pimforge: {}", d.summary());
     }
     if let Some(l) = &report.lockstep {
         say!("pimforge: lock-step: {l}");

@@ -5,6 +5,8 @@
 //! reports ([`plot`]).
 
 pub mod cost;
+pub mod deploy_study;
+pub mod faults;
 pub mod kfac_study;
 pub mod offsets;
 pub mod plot;

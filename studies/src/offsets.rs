@@ -8,18 +8,15 @@
 //! through [`Golden`]: the same commands and the same arithmetic as the RTL in lock-step.
 
 use crate::plot::{accuracy_range, line_png, Frame, Series};
-use crate::train::backend::{Counters, Golden};
-use crate::train::config::{Algorithm, TrainConfig};
+use crate::train::backend::Counters;
+use crate::train::config::Algorithm;
 use crate::train::data::Sample;
 use crate::train::digits::load;
-use crate::train::epochs::{counters, train};
-use crate::train::mapping::{place, Order};
 use crate::train::reference;
 use crate::train::spec::NetworkSpec;
-use anyhow::{anyhow, Result};
-use pimforge_gen::design::Design;
+use crate::train::study_run::{self, train_config, Length};
+use anyhow::Result;
 use pimforge_gen::output::write_tree;
-use pimforge_gen::presets::preset;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -78,55 +75,25 @@ fn uses_a(a: Algorithm) -> bool {
     a.flavor().is_some()
 }
 
-/// The design of one run: its name and validated config.
-fn design(a: Algorithm, offset: f64) -> Result<(String, Design)> {
-    let name = match a {
-        Algorithm::Mixed => "digits-mixed",
-        Algorithm::Opa => "digits",
-        _ => "digits-tiki",
-    };
-    let mut cfg = preset(name).ok_or_else(|| anyhow!("preset {name}"))?;
-    a.configure(&mut cfg);
-    if let Some(t) = cfg.tiki.as_mut() {
-        (t.offset_mean, t.offset_std) = (offset, offset / 2.0);
-    }
-    Ok((name.to_string(), Design::new(cfg.validated()?, None)))
-}
-
 fn one(
     s: &OffsetStudy,
     (a, offset, seed): (Algorithm, f64, u64),
     tr: &[Sample],
     te: &[Sample],
 ) -> Result<Point> {
-    let (name, d) = design(a, offset)?;
-    let cfg = d.config();
-    let mut b = Golden::new(&d.shape, d.cells().to_vec(), d.units().to_vec());
-    let tc = TrainConfig {
-        algorithm: a,
+    let (name, d) = study_run::design(a, |cfg| {
+        if let Some(t) = cfg.tiki.as_mut() {
+            (t.offset_mean, t.offset_std) = (offset, offset / 2.0);
+        }
+    })?;
+    let len = Length {
         epochs: s.epochs,
-        lr: a.default_lr(),
-        seed,
-        crs_every: 256,
-        transfer_every: 64,
-        x_frac: 4,
         train_limit: s.train_limit,
         test_limit: s.test_limit,
-        fast_lr: 0.5,
-        bias_lr: uses_a(a).then_some(reference::REFERENCE_LR),
-        order: Order::RowMajor,
-        scale_errors: false,
-        stochastic_rows: false,
-        sbpca: Default::default(),
     };
+    let tc = train_config(a, seed, len);
     let t0 = Instant::now();
-    let formats = (cfg.input.frac, cfg.weight.frac);
-    let spec = NetworkSpec::digits();
-    let p = place(&spec, (d.shape.rows, d.shape.cols), cfg.tiles, tc.order)?;
-    let net = (&spec, &p);
-    let (epochs, _, _) = train(&mut b, net, (tr, te), &tc, formats, &mut |_, _, _| Ok(()))?;
-    let counters = counters(&b, &p.used_tiles());
-    let accuracy: Vec<f64> = epochs.iter().map(|e| e.test_accuracy).collect();
+    let run = study_run::run(&d, &tc, (tr, te))?;
     Ok(Point {
         algorithm: a.to_string(),
         offset,
@@ -134,9 +101,9 @@ fn one(
         design: name,
         config_hash: d.hash.clone(),
         lr: tc.lr,
-        final_accuracy: accuracy.last().copied().unwrap_or(0.0),
-        accuracy,
-        counters,
+        final_accuracy: run.final_accuracy(),
+        accuracy: run.accuracy(),
+        counters: run.counters,
         seconds: t0.elapsed().as_secs_f64(),
     })
 }
@@ -160,27 +127,16 @@ pub fn run(s: &OffsetStudy, progress: &Progress) -> Result<String> {
             }
         }
     }
-    let reference: Vec<f64> = s
-        .seeds
-        .iter()
-        .map(|&seed| {
-            let spec = NetworkSpec::digits();
-            let lr = reference::REFERENCE_LR;
-            let acc = reference::train(&spec, (tr, te), s.epochs, lr, seed, n_train);
-            acc.last().copied().unwrap_or(0.0)
-        })
-        .collect();
-    let points = crate::pool::run_all(
+    let spec = NetworkSpec::digits();
+    let lr = reference::REFERENCE_LR;
+    let reference = reference::finals(&spec, (tr, te), s.epochs, lr, &s.seeds, n_train);
+    let points = crate::pool::run_study(
         &work,
         s.jobs,
         |&w| one(s, w, tr, te),
-        |d, all| {
-            write(s, &reference, d, all)?;
-            progress(d.len(), work.len(), d.last().expect("a finished run"));
-            Ok(())
-        },
+        |d, all| write(s, &reference, d, all),
+        progress,
     )?;
-    write(s, &reference, &points, true)?;
     Ok(table(s, &reference, &points))
 }
 

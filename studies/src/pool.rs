@@ -40,3 +40,23 @@ pub fn run_all<W: Sync, P: Send>(
         None => Ok(finished.into_inner().unwrap()),
     }
 }
+
+/// [`run_all`] for a study: `write(finished, complete)` rewrites its report after every run
+/// (so an interrupted study keeps what it finished), `progress(done, total, run)` reports each
+/// run, and the report is written once more at the end.
+pub fn run_study<W: Sync, P: Send>(
+    work: &[W],
+    jobs: usize,
+    one: impl Fn(&W) -> Result<P> + Sync,
+    write: impl Fn(&[P], bool) -> Result<()> + Sync,
+    progress: impl Fn(usize, usize, &P) + Sync,
+) -> Result<Vec<P>> {
+    let total = work.len();
+    let points = run_all(work, jobs, one, |done, all| {
+        write(done, all)?;
+        progress(done.len(), total, done.last().expect("a finished run"));
+        Ok(())
+    })?;
+    write(&points, true)?;
+    Ok(points)
+}

@@ -222,7 +222,7 @@ fn one(
     let formats = (cfg.input.frac, cfg.weight.frac);
     let spec = NetworkSpec::digits();
     let p = place(&spec, (d.shape.rows, d.shape.cols), cfg.tiles, tc.order)?;
-    let (epochs, _, lowrank) = train(
+    let trained = train(
         &mut b,
         (&spec, &p),
         (tr, te),
@@ -231,7 +231,7 @@ fn one(
         &mut |_, _, _| Ok(()),
     )?;
     let c = counters(&b, &p.used_tiles());
-    let accuracy: Vec<f64> = epochs.iter().map(|e| e.test_accuracy).collect();
+    let accuracy: Vec<f64> = trained.epochs.iter().map(|e| e.test_accuracy).collect();
     Ok(Point {
         method,
         lr,
@@ -240,7 +240,7 @@ fn one(
         accuracy,
         opas: c.opas,
         pulses: c.pulses,
-        lowrank: (algorithm == Algorithm::Sbpca).then_some(lowrank),
+        lowrank: (algorithm == Algorithm::Sbpca).then_some(trained.lowrank),
         seconds: t0.elapsed().as_secs_f64(),
     })
 }
@@ -282,15 +282,12 @@ pub fn run(s: &SbpcaStudy, progress: &Progress) -> Result<String> {
             }
         }
     }
-    let points = crate::pool::run_all(
+    let points = crate::pool::run_study(
         &work,
         s.jobs,
         |&w| one(s, &d, w, tr, te),
-        |done, all| {
-            write(s, &d, done, all)?;
-            progress(done.len(), work.len(), done.last().expect("a finished run"));
-            Ok(())
-        },
+        |done, all| write(s, &d, done, all),
+        progress,
     )?;
     Ok(table(s, &rows(s, &points)))
 }

@@ -41,6 +41,17 @@ impl Algorithm {
         }
     }
 
+    /// The preset a run of the algorithm trains on unless told otherwise: `digits` (bit-sliced
+    /// ideal cells) for OPA and SBPCA, `digits-mixed` for mixed precision, `digits-tiki` (one
+    /// soft-bounds ReRAM cell per weight and the Tiki-Taka unit) for the pulsed algorithms.
+    pub fn default_preset(self) -> &'static str {
+        match self {
+            Algorithm::Opa | Algorithm::Sbpca => "digits",
+            Algorithm::Mixed => "digits-mixed",
+            _ => "digits-tiki",
+        }
+    }
+
     /// The Tiki-Taka unit (`tiki.algorithm`) the algorithm needs (`None`: any, or no unit).
     pub fn unit(self) -> Option<pimforge_gen::config::Algorithm> {
         use pimforge_gen::config::Algorithm as Unit;

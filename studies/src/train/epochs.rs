@@ -29,6 +29,15 @@ pub struct Epoch {
 /// its result; an error stops the run.
 pub type EpochProgress<'a> = dyn FnMut(usize, usize, Option<&Epoch>) -> Result<()> + 'a;
 
+/// A finished training run: its epochs, the host's clamps, the low-rank estimates' counts, and
+/// the network (its weights are the tiles', its biases the host's).
+pub struct Trained {
+    pub epochs: Vec<Epoch>,
+    pub clips: HostClips,
+    pub lowrank: LowRankCounts,
+    pub network: Network,
+}
+
 /// The counters of the tiles `tiles`, summed.
 pub fn counters(b: &dyn Backend, tiles: &[usize]) -> Counters {
     let mut c = Counters::default();
@@ -48,7 +57,7 @@ pub fn train(
     cfg: &TrainConfig,
     formats: (u32, u32),
     progress: &mut EpochProgress,
-) -> Result<(Vec<Epoch>, HostClips, LowRankCounts)> {
+) -> Result<Trained> {
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let init = Mlp::new(spec, &mut rng);
     let mut net = Network::new(b, &init, placement.clone(), formats, cfg.seed)?;
@@ -101,5 +110,10 @@ pub fn train(
         progress(e, n_train, Some(&ep))?;
         epochs.push(ep);
     }
-    Ok((epochs, net.clips, net.lowrank_counts(b)))
+    Ok(Trained {
+        epochs,
+        clips: net.clips,
+        lowrank: net.lowrank_counts(b),
+        network: net,
+    })
 }

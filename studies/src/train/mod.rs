@@ -9,6 +9,7 @@ pub mod backend;
 pub mod commands;
 pub mod config;
 pub mod data;
+pub mod deploy;
 pub mod digits;
 pub mod epochs;
 pub mod kfac;
@@ -21,3 +22,4 @@ pub mod report;
 
 pub mod run;
 pub mod spec;
+pub mod study_run;

@@ -92,6 +92,12 @@ pub fn error_shift(d: &[f64], bits: u32, frac: u32) -> i32 {
     ((top - max.log2()).ceil() as i32 - 1).clamp(-(frac as i32), 62 - bits as i32)
 }
 
+/// The code of `v` in a format of `frac` fraction bits, `round_half_up(v * 2^frac)`, before any
+/// clamp to the format's width.
+pub fn code(v: f64, frac: u32) -> f64 {
+    (v * (1u64 << frac) as f64 + 0.5).floor()
+}
+
 /// The slice of `v` a block reads: its rows (`rows: true`) or its columns.
 fn part<'a, T>(v: &'a [T], b: &Block, rows: bool) -> &'a [T] {
     match rows {
@@ -141,8 +147,7 @@ impl Network {
     /// `round_half_up(v * 2^frac)` clamped to `bits` (signed); a clamp is counted as `kind`.
     fn fixed(&mut self, v: f64, frac: u32, bits: u32, kind: Clip) -> i64 {
         let (lo, hi) = signed_range(bits);
-        let q = (v * (1u64 << frac) as f64 + 0.5).floor();
-        self.clamp(q, lo, hi, kind)
+        self.clamp(code(v, frac), lo, hi, kind)
     }
 
     fn clamp(&mut self, q: f64, lo: i64, hi: i64, kind: Clip) -> i64 {

@@ -144,17 +144,47 @@ impl Mlp {
 /// limit); returns the test accuracy after every epoch.
 pub fn train(
     spec: &NetworkSpec,
-    (train, test): (&[Sample], &[Sample]),
+    data: (&[Sample], &[Sample]),
     epochs: usize,
     lr: f64,
     seed: u64,
     n_train: usize,
 ) -> Vec<f64> {
+    train_model(spec, data, epochs, lr, seed, n_train).1
+}
+
+/// The final test accuracy of [`train`] for every seed of `seeds`.
+pub fn finals(
+    spec: &NetworkSpec,
+    data: (&[Sample], &[Sample]),
+    epochs: usize,
+    lr: f64,
+    seeds: &[u64],
+    n_train: usize,
+) -> Vec<f64> {
+    seeds
+        .iter()
+        .map(|&seed| {
+            let acc = train(spec, data, epochs, lr, seed, n_train);
+            acc.last().copied().unwrap_or(0.0)
+        })
+        .collect()
+}
+
+/// [`train`], returning the trained network too.
+pub fn train_model(
+    spec: &NetworkSpec,
+    (train, test): (&[Sample], &[Sample]),
+    epochs: usize,
+    lr: f64,
+    seed: u64,
+    n_train: usize,
+) -> (Mlp, Vec<f64>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut net = Mlp::new(spec, &mut rng);
     let mut order: Vec<usize> = (0..train.len()).collect();
     let n_train = n_train.min(train.len());
-    (0..epochs)
+    let accuracy = (0..epochs)
         .map(|_| {
             order.shuffle(&mut rng);
             for &i in &order[..n_train] {
@@ -162,7 +192,8 @@ pub fn train(
             }
             net.accuracy(test)
         })
-        .collect()
+        .collect();
+    (net, accuracy)
 }
 
 #[cfg(test)]

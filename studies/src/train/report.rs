@@ -70,6 +70,9 @@ pub struct Report {
     /// The counted work of every tile used, per phase (what `pimforge cost` prices again).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tile_work: Vec<PhaseWork>,
+    /// The trained model and the float64 reference deployed onto other chips (`--deploy-seed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<super::deploy::DeployReport>,
 }
 
 impl Report {
@@ -81,6 +84,11 @@ impl Report {
         self.samples_trained = (self.epochs.len() * n_train) as u64;
         self.seconds = seconds;
         self.train_samples_per_second = self.samples_trained as f64 / seconds.max(1e-9);
+    }
+
+    /// The float64 reference's final test accuracy.
+    pub fn reference_accuracy(&self) -> f64 {
+        self.reference.accuracy.last().copied().unwrap_or(0.0)
     }
 
     pub fn curve(&self) -> Curve {

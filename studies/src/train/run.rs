@@ -6,6 +6,7 @@ use super::backend::{Backend, Counters, Golden};
 use super::commands::Commands;
 use super::config::{check_units, TrainConfig};
 use super::data::Dataset;
+use super::deploy::{deploy_both, read_model};
 use super::epochs::{counters, train, Epoch};
 use super::mapping::{place, Placement};
 use super::reference;
@@ -62,6 +63,9 @@ pub struct TrainRun<'a> {
     pub record: Option<PathBuf>,
     /// The table that prices the run's counted events.
     pub cost: CostTable,
+    /// Device seeds of the chips the trained model, and the float64 reference, are deployed
+    /// onto after training ([`super::deploy`]); empty: none.
+    pub deploy: Vec<u64>,
 }
 
 /// Progress of a run: `(samples done, samples in all, the epoch just finished)`.
@@ -129,7 +133,8 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
     let n_train = tc.train_limit.unwrap_or(tr.len()).min(tr.len());
     // The float64 reference on the same samples: computed first, so every report has it.
     let lr = tc.reference_lr();
-    let acc = reference::train(&r.network, (tr, te), tc.epochs, lr, tc.seed, n_train);
+    let (float_model, acc) =
+        reference::train_model(&r.network, (tr, te), tc.epochs, lr, tc.seed, n_train);
     let reference = Curve {
         label: format!(
             "float64 SGD reference ({:.2}%)",
@@ -138,24 +143,7 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
         accuracy: acc,
     };
     let formats = (cfg.input.frac, cfg.weight.frac);
-    let (cells, units) = (r.design.cells().to_vec(), r.design.units().to_vec());
-    let mut backend: Box<dyn Backend> = match (r.backend, &r.record) {
-        (BackendKind::Golden, None) => Box::new(Golden::new(shape, cells, units)),
-        (BackendKind::Golden, Some(_)) => {
-            let mut c = Commands::golden(shape, cells, units);
-            c.start_recording();
-            Box::new(c)
-        }
-        (BackendKind::Rtl, _) => {
-            pimforge_flows::tools::require("verilator")?;
-            let p = prepare(r.design, &r.work, false)?;
-            let mut c = Commands::lockstep(&p.built, tc.seed, r.replay.clone())?;
-            if r.record.is_some() {
-                c.start_recording();
-            }
-            Box::new(c)
-        }
-    };
+    let mut backend = new_backend(r, r.design, r.record.is_some())?;
     let total = (n_train * tc.epochs) as u64;
     let mut report = Report {
         tool: TOOL,
@@ -183,10 +171,11 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
         lowrank: None,
         cost: None,
         tile_work: vec![],
+        deployment: None,
     };
     let t0 = Instant::now();
     let net = (&r.network, &placement);
-    let (epochs, clips, lowrank) = train(
+    let trained = train(
         backend.as_mut(),
         net,
         (tr, te),
@@ -203,12 +192,12 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
         },
     )?;
     let counters = counters(backend.as_ref(), &placement.used_tiles());
-    report.epochs = epochs;
+    report.epochs = trained.epochs.clone();
     report.update(t0.elapsed().as_secs_f64(), n_train);
     report.counters = counters;
-    report.host_clips = clips;
+    report.host_clips = trained.clips;
     if tc.algorithm == super::config::Algorithm::Sbpca {
-        report.lowrank = Some(lowrank);
+        report.lowrank = Some(trained.lowrank);
     }
     report.lockstep = backend.evidence();
     let work: Vec<_> = placement
@@ -221,6 +210,20 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
     cost.split_by_layer(&r.cost, shape, &work, &placement.layer_tiles(), samples)?;
     report.cost = Some(cost);
     report.tile_work = work;
+    if !r.deploy.is_empty() {
+        let model = read_model(&trained.network, backend.as_ref(), formats.1);
+        let before = (report.final_test_accuracy, report.reference_accuracy());
+        let test = r.data.test_limited(tc.test_limit);
+        let models = ((&model, &float_model), before);
+        report.deployment = Some(deploy_both(
+            r.design,
+            &r.deploy,
+            &placement,
+            models,
+            test,
+            &mut |chip| new_backend(r, chip, false),
+        )?);
+    }
     report.complete = true;
     if let (Some(path), Some(entries)) = (&r.record, backend.recorded()) {
         let meta = vec![
@@ -240,6 +243,30 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
     }
     write(r, &report)?;
     Ok(report)
+}
+
+/// A backend on the power-up state of `design`'s tiles: the golden model (the cycle-level one
+/// when `record`ing the host program), or the RTL in lock-step.
+fn new_backend(r: &TrainRun, design: &Design, record: bool) -> Result<Box<dyn Backend>> {
+    let shape = &design.shape;
+    let (cells, units) = (design.cells().to_vec(), design.units().to_vec());
+    Ok(match (r.backend, record) {
+        (BackendKind::Golden, false) => Box::new(Golden::new(shape, cells, units)),
+        (BackendKind::Golden, true) => {
+            let mut c = Commands::golden(shape, cells, units);
+            c.start_recording();
+            Box::new(c)
+        }
+        (BackendKind::Rtl, _) => {
+            pimforge_flows::tools::require("verilator")?;
+            let p = prepare(design, &r.work, false)?;
+            let mut c = Commands::lockstep(&p.built, r.train.seed, r.replay.clone())?;
+            if record {
+                c.start_recording();
+            }
+            Box::new(c)
+        }
+    })
 }
 
 /// Writes `report.json`, `accuracy.png` and `cost.png` (atomically).
