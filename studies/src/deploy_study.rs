@@ -192,6 +192,11 @@ fn table(s: &DeployStudy, points: &[Point]) -> String {
                 continue;
             }
             let (tb, ta, rb, ra, off) = means(&runs);
+            // Points, with a drop below half a hundredth shown as 0.00 (never -0.00).
+            let points = |before: f64, after: f64| match 100.0 * (before - after) {
+                d if d.abs() < 0.005 => 0.0,
+                d => d,
+            };
             let (tl, th) = drop_range(&runs, true);
             let (rl, rh) = drop_range(&runs, false);
             let weights = runs[0].trained.chips.first().map_or(0, |c| c.weights);
@@ -200,13 +205,13 @@ fn table(s: &DeployStudy, points: &[Point]) -> String {
                 100.0 * f,
                 pct(tb),
                 pct(ta),
-                100.0 * (tb - ta),
+                points(tb, ta),
                 pct(rb),
                 pct(ra),
-                100.0 * (rb - ra),
+                points(rb, ra),
             );
             if runs.len() == s.seeds.len() {
-                let (dt, dr) = (100.0 * (tb - ta), 100.0 * (rb - ra));
+                let (dt, dr) = (points(tb, ta), points(rb, ra));
                 findings += &format!(
                     "- {a}, {}% stuck: the model trained on chip loses {dt:.2} points on the other chips ({}), the float64 model {dr:.2} ({}).\n",
                     100.0 * f,

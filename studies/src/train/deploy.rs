@@ -1,4 +1,4 @@
-//! Deployment (docs/training.md, Deployment): a trained model programmed, by write-and-verify,
+//! Deployment (docs/training.md, Robustness): a trained model programmed, by write-and-verify,
 //! onto another chip of the same design, whose device variation and stuck cells are drawn from
 //! another seed, and tested there.
 //!
