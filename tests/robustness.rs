@@ -29,7 +29,7 @@ fn train_deploys_the_trained_and_the_float64_model_onto_every_chip_asked_for() {
         .success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(
-        text.contains("deployed onto 2 other chips (device seeds 11, 12)"),
+        text.contains("deployed onto 2 chips (device seeds 11, 12)"),
         "{text}"
     );
     let r = json(&tmp.path().join("r/report.json"));

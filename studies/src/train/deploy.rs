@@ -209,10 +209,10 @@ impl DeployReport {
             .map(|d| d.chip_seed.to_string())
             .collect();
         format!(
-            "deployed onto {} (device seeds {}): trained in memory {} on its chip (seed {}) -> {} mean ({:.2} points lost, {} of {} weights off target on average); float64 reference {} -> {} ({:.2} points lost)",
+            "deployed onto {} {}): trained in memory {} on its chip (seed {}) -> {} mean ({:.2} points lost, {} of {} weights off target on average); float64 reference {} -> {} ({:.2} points lost)",
             match chips.len() {
-                1 => "1 other chip".to_string(),
-                n => format!("{n} other chips"),
+                1 => "1 chip (device seed".to_string(),
+                n => format!("{n} chips (device seeds"),
             },
             chips.join(", "),
             pct(self.trained.before),
@@ -361,6 +361,6 @@ mod tests {
         assert!((rep.reference.mean_drop - (0.9 - mean)).abs() < 1e-12);
         assert!(rep
             .summary()
-            .contains("3 other chips (device seeds 5, 6, 7)"));
+            .contains("onto 3 chips (device seeds 5, 6, 7)"));
     }
 }
