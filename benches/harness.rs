@@ -2,7 +2,10 @@
 //! - `gen` time of the 64-tile default array;
 //! - Verilator build time of each design, from a cold cache;
 //! - lock-step harness speed against a bare Verilator loop driving the same model with the same
-//!   command stream (no golden model, no comparison), as a ratio.
+//!   command stream (no golden model, no comparison), as a ratio: the harness with the DUT on a
+//!   thread of its own (the default) and with both on one thread; the full-size 128x128 tile
+//!   among them, with each stimulus's command mix;
+//! - the peak memory of each model's build.
 //!
 //! - training throughput (samples per second) of the digits MLP on the golden model and on the
 //!   RTL in lock-step, same network, same samples: OPA, mixed precision, TTv2, c-TTv2, AGAD and
@@ -17,6 +20,7 @@ use pimforge_gen::config::Config;
 use pimforge_gen::design::Design;
 use pimforge_gen::output::write_tree;
 use pimforge_gen::presets::preset;
+use pimforge_golden::Op;
 use pimforge_studies::train::backend::{Backend, Golden};
 use pimforge_studies::train::commands::Commands;
 use pimforge_studies::train::config::{Algorithm, TrainConfig};
@@ -187,22 +191,37 @@ fn main() {
     training_throughput();
 
     let cold = tempfile::tempdir().unwrap();
+    let mut puma2 = preset("puma").unwrap();
+    puma2.tiles = 2;
     let mut cases: Vec<(&str, Config, usize, usize)> = vec![
         ("tiny", preset("tiny").unwrap(), 2, 2000),
         ("narrow-adc", preset("narrow-adc").unwrap(), 2, 1000),
         ("shared-adc", preset("shared-adc").unwrap(), 3, 1000),
+        ("mixed", preset("mixed").unwrap(), 2, 1000),
         ("tiki", preset("tiki").unwrap(), 2, 1000),
+        // One 128x128 tile's worth of work on each of two tiles (the full-size tile).
+        ("puma (2 tiles)", puma2, 2, 20),
     ];
     if !quick {
         // Commands go to two of the 64 tiles: the golden model and the DUT still step all 64.
         cases.push(("puma (64 tiles)", puma64, 2, 8));
     }
     println!(
-        "\n{:<16} {:>10} {:>10} {:>14} {:>14} {:>8}",
-        "design", "build s", "cycles", "harness cyc/s", "bare cyc/s", "ratio"
+        "\n{:<16} {:>8} {:>7} {:>9} {:>12} {:>12} {:>12} {:>9} {:>9}",
+        "design",
+        "build s",
+        "GB",
+        "cycles",
+        "bare cyc/s",
+        "harness",
+        "inline",
+        "ratio",
+        "inline r."
     );
+    let mut mixes = Vec::new();
     for (name, cfg, active_tiles, products) in cases {
         let hw = Design::new(cfg.validated().unwrap(), None);
+        let before = children_max_rss_gb();
         let p = match prepare(&hw, cold.path(), false) {
             Ok(p) => p,
             Err(e) => {
@@ -215,6 +234,7 @@ fn main() {
                 continue;
             }
         };
+        let rss = children_max_rss_gb();
         let stim = generate(
             &p.built.shape,
             &p.built.cells[..active_tiles],
@@ -222,33 +242,80 @@ fn main() {
             products,
             1,
         );
-        let opts = Options {
+        let opts = |inline| Options {
             seed: 1,
             replay: String::new(),
             wave_dir: None,
             wave_window: 0,
             record: None,
+            inline,
         };
-        // Alternate the two loops and keep the best of three of each, so that neither gets
-        // the warm caches alone.
-        let (mut best_h, mut best_b, mut cycles) = (f64::MAX, f64::MAX, 0);
+        // Alternate the loops and keep the best of three of each, so that none gets the warm
+        // caches alone.
+        let (mut best_h, mut best_i, mut best_b, mut cycles) = (f64::MAX, f64::MAX, f64::MAX, 0);
         for _ in 0..3 {
             let t = Instant::now();
-            let s = run(&p.built, &stim, &opts)
+            let s = run(&p.built, &stim, &opts(false))
                 .unwrap()
                 .expect("lock-step run passes");
             best_h = best_h.min(t.elapsed().as_secs_f64());
             cycles = s.cycles;
             let t = Instant::now();
+            run(&p.built, &stim, &opts(true))
+                .unwrap()
+                .expect("lock-step run passes");
+            best_i = best_i.min(t.elapsed().as_secs_f64());
+            let t = Instant::now();
             let bare_cycles = run_bare(&p.built, &stim, 1).unwrap();
             best_b = best_b.min(t.elapsed().as_secs_f64() * cycles as f64 / bare_cycles as f64);
         }
-        let (h, b) = (cycles as f64 / best_h, cycles as f64 / best_b);
-        println!(
-            "{name:<16} {:>10.1} {cycles:>10} {h:>14.0} {b:>14.0} {:>8.2}",
-            p.build_seconds,
-            h / b
+        let (h, i, b) = (
+            cycles as f64 / best_h,
+            cycles as f64 / best_i,
+            cycles as f64 / best_b,
         );
+        // The peak of the build's children when this build raised it (the cache may serve it).
+        let gb = if p.compiled && rss > before {
+            format!("{rss:.1}")
+        } else {
+            "-".into()
+        };
+        println!(
+            "{name:<16} {:>8.1} {gb:>7} {cycles:>9} {b:>12.0} {h:>12.0} {i:>12.0} {:>9.2} {:>9.2}",
+            p.build_seconds,
+            h / b,
+            i / b
+        );
+        mixes.push((name, command_mix(&stim)));
     }
-    println!("\nratio = lock-step harness speed / bare Verilator loop speed on the same model and stimulus");
+    println!("\nharness = lock-step cycles/s with the DUT on its own thread behind the golden model (two cores); inline = both on one thread; bare = the DUT alone on one thread, same stimulus; ratio = harness / bare, inline r. = inline / bare; GB = peak memory of the model's build (Verilator, g++), - when cached");
+    println!("\ncommand mix of each stimulus (commands by opcode):");
+    for (name, mix) in mixes {
+        println!("  {name:<16} {mix}");
+    }
+}
+
+/// The commands of a stimulus by opcode, most frequent first (`WRITE_X 5120, ...`).
+fn command_mix(stim: &pimforge_tb::Stimulus) -> String {
+    let mut n = std::collections::BTreeMap::new();
+    for c in &stim.commands {
+        *n.entry(c.op).or_insert(0usize) += 1;
+    }
+    let mut v: Vec<_> = n.into_iter().collect();
+    v.sort_by_key(|e| std::cmp::Reverse(e.1));
+    v.iter()
+        .map(|(op, k)| {
+            let name = Op::from_code(*op).map_or(format!("op {op}"), |o| o.name().to_string());
+            format!("{name} {k}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Peak resident memory of the largest child process waited for so far (Verilator, g++), GB.
+fn children_max_rss_gb() -> f64 {
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid pointer to a rusage the call fills.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) };
+    u.ru_maxrss as f64 / (1024.0 * 1024.0)
 }

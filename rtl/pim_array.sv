@@ -34,12 +34,14 @@ module pim_array #(
   logic [Tiles*RspW-1:0] tile_rsp_data;
 
   for (genvar i = 0; i < Tiles; i++) begin : g_tile
+    // Every tile is the same module: its index is a port tied to a constant, so Verilator
+    // compiles one tile for the whole array.
     pim_tile #(
-      .DeviceDir (DeviceDir),
-      .TileIndex (i)
+      .DeviceDir (DeviceDir)
     ) u_tile (
       .clk_i,
       .rst_ni,
+      .tile_i      (pim_pkg::TileIdW'(i)),
       .cmd_valid_i (cmd_valid_i && (cmd_tile_i == TileW'(i))),
       .cmd_ready_o (tile_ready[i]),
       .cmd_op_i,

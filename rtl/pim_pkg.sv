@@ -112,6 +112,8 @@ package pim_pkg;
   // Seed hash: base ^ (((tile << 24) ^ (slice << 20) ^ index) * SeedMul).
   localparam logic [31:0] SeedMul = 32'h9E37_79B9;
   localparam int SeedTileShift = 24;
+  // Width of a tile's index (tile_i): the seed hash's tile field.
+  localparam int TileIdW = 8;
   localparam int SeedSliceShift = 20;
   // Read-noise LFSRs: the base seed XOR this.
   localparam logic [31:0] ReadSeed = 32'hA5A5_A5A5;
@@ -136,6 +138,7 @@ package pim_pkg;
 
   // The next word of a noise LFSR: 32 steps of the Galois form (golden::lfsr::Lfsr::word).
   function automatic logic [31:0] lfsr_word(input logic [31:0] state);
+    /* verilator no_inline_task */
     lfsr_word = state;
     for (int k = 0; k < 32; k++) begin
       lfsr_word = lfsr_word[0] ? ((lfsr_word >> 1) ^ LfsrTaps) : (lfsr_word >> 1);
@@ -146,6 +149,7 @@ package pim_pkg;
   // (golden::protocol::seed_hash).
   function automatic logic [31:0] seed_hash(input logic [31:0] base, input int tile,
                                             input int slice, input int index);
+    /* verilator no_inline_task */
     logic [31:0] s;
     s = base ^ (((32'(tile) << SeedTileShift) ^ (32'(slice) << SeedSliceShift) ^ 32'(index))
                 * SeedMul);

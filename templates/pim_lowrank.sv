@@ -29,11 +29,12 @@
 // + Rows (rows) + Cols (columns) + 1 (the OPA's start), then the OPA and one cycle. While busy,
 // rd_o and the counters read zero.
 module pim_lowrank #(
-  parameter int TileIndex = 0,
   parameter logic [31:0] Seed = 32'd{{ seed }}
 ) (
   input  logic clk_i,
   input  logic rst_ni,
+  // The tile's index (a constant): it seeds the rounding LFSR.
+  input  logic [pim_pkg::TileIdW-1:0] tile_i,
   // Commands (strobes, taken when idle).
   input  logic absorb_i,
   input  logic finish_i,
@@ -465,7 +466,7 @@ module pim_lowrank #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       scale_q <= '0;
-      lfsr_q  <= pim_pkg::seed_hash(Seed ^ pim_pkg::RoundSeed, TileIndex, 0, 0);
+      lfsr_q  <= pim_pkg::seed_hash(Seed ^ pim_pkg::RoundSeed, 32'(tile_i), 0, 0);
       mx_q    <= '0;
     end else begin
       if (state_q == Idle && scale_we_i) begin

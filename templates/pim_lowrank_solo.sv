@@ -38,6 +38,7 @@ module pim_lowrank_solo (
   pim_lowrank u_lowrank (
     .clk_i,
     .rst_ni,
+    .tile_i        (pim_pkg::TileIdW'(0)),
     .absorb_i,
     .finish_i,
     .warm_i,

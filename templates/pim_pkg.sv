@@ -15,6 +15,7 @@ package pim_pkg;
 
   // The next word of a noise LFSR: 32 steps of the Galois form (golden::lfsr::Lfsr::word).
   function automatic logic [31:0] lfsr_word(input logic [31:0] state);
+    /* verilator no_inline_task */
     lfsr_word = state;
     for (int k = 0; k < 32; k++) begin
       lfsr_word = lfsr_word[0] ? ((lfsr_word >> 1) ^ LfsrTaps) : (lfsr_word >> 1);
@@ -25,6 +26,7 @@ package pim_pkg;
   // (golden::protocol::seed_hash).
   function automatic logic [31:0] seed_hash(input logic [31:0] base, input int tile,
                                             input int slice, input int index);
+    /* verilator no_inline_task */
     logic [31:0] s;
     s = base ^ (((32'(tile) << SeedTileShift) ^ (32'(slice) << SeedSliceShift) ^ 32'(index))
                 * SeedMul);

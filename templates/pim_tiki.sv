@@ -20,11 +20,12 @@ module pim_tiki #(
   parameter int AccW      = {{ acc_bits }},
   parameter int RspW      = {{ rsp_bits }},
   parameter int PulseW    = {{ xbar_pulse_bits }},
-  parameter int TileIndex = 0,
   parameter logic [31:0] Seed = {{ device_seed }}
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
+  // The tile's index (a constant): it seeds the LFSRs.
+  input  logic [pim_pkg::TileIdW-1:0] tile_i,
   // The tile's accepted command.
   input  logic                     accept_i,
   input  logic [pim_pkg::OpW-1:0]  op_i,
@@ -114,7 +115,7 @@ module pim_tiki #(
 
   // Seed of line `index`'s LFSR (the unit's LFSRs use slice 0 of the hash).
   function automatic logic [31:0] seed_hash(input logic [31:0] base, input int index);
-    seed_hash = pim_pkg::seed_hash(base, TileIndex, 0, index);
+    seed_hash = pim_pkg::seed_hash(base, 32'(tile_i), 0, index);
   endfunction
 
   // Only the top ProbBits bits of a word count.

@@ -19,11 +19,13 @@ module pim_tile #(
   parameter int AccW      = {{ acc_bits }},
   parameter int RspW      = {{ rsp_bits }},
   // Directory of the device files (pim_dev_t<tile>_s<slice>.memh), when the config has them.
-  parameter DeviceDir = ".",
-  parameter int TileIndex = 0
+  parameter DeviceDir = "."
 ) (
   input  logic             clk_i,
   input  logic             rst_ni,
+  // The tile's index, a constant (the array ties it): it selects the device files and seeds the
+  // LFSRs, and being a port rather than a parameter lets every tile share one model.
+  input  logic [pim_pkg::TileIdW-1:0] tile_i,
   input  logic             cmd_valid_i,
   output logic             cmd_ready_o,
   input  logic [pim_pkg::OpW-1:0] cmd_op_i,
@@ -232,11 +234,11 @@ module pim_tile #(
     .AccW      (AccW),
     .RspW      (RspW),
     .PulseW    ({{ xbar_pulse_bits }}),
-    .TileIndex (TileIndex),
     .Seed      ({{ device_seed }})
   ) u_tiki (
     .clk_i,
     .rst_ni,
+    .tile_i,
     .accept_i    (cmd_valid_i && cmd_ready_o),
     .op_i        (cmd_op_i),
     .addr_i      (cmd_addr_i),
@@ -279,13 +281,13 @@ module pim_tile #(
     .DevFiles (1'b{{ dev_files }}),
     .HasRef (1'b1),
     .DeviceDir (DeviceDir),
-    .TileIndex (TileIndex),
     .SliceIndex (pim_pkg::AArray),
     .Seed ({{ device_seed }}),
     .GMinNom ({{ tiki.a_g_min_nom }}),
     .GMaxNom ({{ tiki.a_g_max_nom }})
   ) u_xbar_a (
     .clk_i,
+    .tile_i,
     .prog_we_i    (1'b0),
     .prog_row_i   ($clog2(Rows)'(0)),
     .prog_col_i   ($clog2(Cols)'(0)),
@@ -352,11 +354,11 @@ module pim_tile #(
   assign lr_off    = lr_side ? lr_addr - (AddrW+1)'(LrD) : lr_addr;
 
   pim_lowrank #(
-    .TileIndex (TileIndex),
     .Seed      ({{ device_seed }})
   ) u_lowrank (
     .clk_i,
     .rst_ni,
+    .tile_i,
     .absorb_i      (lr_accept && cmd_op_i == pim_pkg::OpAbsorb),
     .finish_i      (1'b0),
     .warm_i        (1'b0),
@@ -462,13 +464,13 @@ module pim_tile #(
     .ReadQ16 ({{ read_q16 }}),
     .DevFiles (1'b{{ dev_files }}),
     .DeviceDir (DeviceDir),
-    .TileIndex (TileIndex),
     .SliceIndex ({{ s.index }}),
     .Seed ({{ device_seed }}),
     .GMinNom ({{ s.g_min_nom }}),
     .GMaxNom ({{ s.g_max_nom }})
   ) u_xbar_{{ s.index }} (
     .clk_i,
+    .tile_i,
     .prog_we_i    (prog_we[{{ s.index }}]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),

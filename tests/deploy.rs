@@ -75,6 +75,8 @@ fn a_deployment_programs_and_reads_the_same_weights_on_rtl_and_golden_model() {
         on_rtl.weights_off,
         100.0 * on_rtl.test_accuracy,
         te.len(),
-        rtl.evidence().map_or(String::new(), |e| e.to_string())
+        rtl.evidence()
+            .unwrap()
+            .map_or(String::new(), |e| e.to_string())
     );
 }

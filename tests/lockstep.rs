@@ -19,6 +19,7 @@ fn options(seed: u64, wave_dir: Option<PathBuf>) -> Options {
         wave_dir,
         wave_window: 16,
         record: None,
+        inline: false,
     }
 }
 

@@ -182,6 +182,7 @@ fn in_tiles(preset_name: &str, rank: usize, batch: usize, products: usize, seed:
         wave_dir: None,
         wave_window: 16,
         record: None,
+        inline: false,
     };
     let s = match verify(&prepared, products, &opts, &|_, _| {}).unwrap() {
         Ok(s) => s,
@@ -213,6 +214,7 @@ fn injected_draw_fault_is_caught_in_the_tiles() {
         wave_dir: None,
         wave_window: 16,
         record: None,
+        inline: false,
     };
     let m = verify(&prepared, 100, &opts, &|_, _| {})
         .unwrap()

@@ -179,6 +179,7 @@ fn both_models(
         samples.len(),
         tiles.len(),
         rtl.evidence()
+            .unwrap()
             .map_or("off (the cycle-level model alone)".into(), |e| e.to_string()),
         r.pulses,
         r.update_clips

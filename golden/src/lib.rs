@@ -34,5 +34,5 @@ pub use array::{ArrayGeometry, ArrayIn, ArrayModel, ArrayOut};
 pub use cells::Cells;
 pub use cycle::{CycleModel, Interface, Signal};
 pub use mvm::{mvm, Direction, MvmResult};
-pub use shape::{DeviceShape, MixedShape, TikiShape, TileShape, UnitMap};
+pub use shape::{DeviceShape, MixedShape, PortWidths, TikiShape, TileShape, UnitMap};
 pub use tile::{Op, TileIn, TileModel, TileOut};

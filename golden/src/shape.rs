@@ -32,6 +32,14 @@ pub struct TileShape {
     pub lowrank: Option<LowRankShape>,
 }
 
+/// A tile's command address, command data and response widths ([`TileShape::port_widths`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortWidths {
+    pub addr: u32,
+    pub data: u32,
+    pub rsp: u32,
+}
+
 /// The device model every cell of a tile follows (per-cell variation comes from device files).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceShape {
@@ -252,6 +260,16 @@ impl TileShape {
             .max(cell)
             .max(tiki)
             .max(self.lowrank_word_bits())
+    }
+
+    /// The command and response port widths, computed once: each is derived through the ranges
+    /// of the whole datapath (big integers), too slow to derive on every command.
+    pub fn port_widths(&self) -> PortWidths {
+        PortWidths {
+            addr: self.addr_bits(),
+            data: self.data_bits(),
+            rsp: self.rsp_bits(),
+        }
     }
 
     /// Width of the response port: an accumulator, a counter or a unit word.

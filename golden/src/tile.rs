@@ -1,6 +1,4 @@
-//! Cycle-level model of one tile: predicts every output of the generated `pim_tile` on every
-//! cycle.
-//!
+//! Cycle-level model of one tile: predicts every output of the generated `pim_tile` on every cycle.
 //! The model holds the same registers as the RTL and updates them with the same next-state
 //! rules, all computed from the current state (as non-blocking assignments are). Protocol:
 //!
@@ -19,7 +17,7 @@ use crate::mvm::{code_shift, currents, drive, Direction};
 use crate::num::{fits_signed, sext, to_raw};
 use crate::opa::{crs_cell, opa_step, PHASES};
 pub use crate::protocol::{err, stat, Op};
-use crate::shape::TileShape;
+use crate::shape::{PortWidths, TileShape};
 use crate::tiki::TikiUnit;
 pub use lowrank::{EndBatch, LowRankTile};
 use tiki::TikiRun;
@@ -65,6 +63,7 @@ struct Tag {
 #[derive(Clone, Debug)]
 pub struct TileModel {
     pub shape: TileShape,
+    widths: PortWidths,
     pub cells: Cells,
     /// Input buffer, one signed entry per line.
     pub x: Vec<i64>,
@@ -148,6 +147,7 @@ impl TileModel {
         let (m, l, a) = (shape.slices(), shape.lines(), shape.adcs());
         TileModel {
             shape: shape.clone(),
+            widths: shape.port_widths(),
             cells,
             x: vec![0; l],
             d: vec![0; shape.cols],
@@ -404,7 +404,7 @@ impl TileModel {
             }
             Some(Op::WriteCell) => {
                 let m = slice as usize;
-                let level = sext(inp.cmd_data as u128, s.data_bits()) as i64;
+                let level = sext(inp.cmd_data as u128, self.widths.data) as i64;
                 if !in_space(Op::WriteCell) {
                     self.errors |= err::BAD_ADDR;
                 } else if !fits_signed(level, s.cell_bits[m]) {
@@ -429,7 +429,7 @@ impl TileModel {
                 self.rsp_valid = true;
                 self.rsp_data = if in_space(Op::ReadY) {
                     Events::buffer(1).add_to(&mut self.events);
-                    to_raw(self.acc[addr as usize], s.rsp_bits())
+                    to_raw(self.acc[addr as usize], self.widths.rsp)
                 } else {
                     self.errors |= err::BAD_ADDR;
                     0

@@ -131,6 +131,7 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
                 .join("icarus")
                 .join(format!("{}-seed{}", design.hash, a.seed))
         }),
+        inline: false,
     };
     // A line every 10 chunks (10,000 products) and when done, on stderr.
     let t0 = std::time::Instant::now();

@@ -11,6 +11,7 @@
 use crate::dut::{Dut, Port};
 use crate::icarus::Recorder;
 use crate::mismatch::{Cause, Mismatch};
+use crate::pipeline::{Differs, Pipeline};
 use crate::vcd::VcdWriter;
 use crate::verilate::PortSpec;
 use anyhow::Result;
@@ -45,12 +46,24 @@ struct Trace {
     vcd: VcdWriter,
 }
 
-/// A loaded and reset unit in lock-step with its model.
-pub struct Bench<M: Interface> {
+/// The Verilated unit and its ports, run on the caller's thread.
+struct Inline {
     dut: Dut,
     clk: Port,
     ins: Vec<Port>,
     outs: Vec<Port>,
+}
+
+/// What runs the DUT: the caller's thread, one cycle at a time (waveforms, the bare loop), or
+/// a thread of its own that runs behind the golden model ([`Pipeline`]).
+enum Engine {
+    Inline(Inline),
+    Pipelined(Box<Pipeline>),
+}
+
+/// A loaded and reset unit in lock-step with its model.
+pub struct Bench<M: Interface> {
+    engine: Engine,
     pub model: M,
     /// Cycles run (the index of the next cycle).
     pub cycle: u64,
@@ -72,6 +85,28 @@ impl<M: Interface> Bench<M> {
         Self::open(library, model, seed, replay, Some(waves))
     }
 
+    /// [`Self::load`] with the DUT on a thread of its own ([`Pipeline`]): a mismatch is found
+    /// some cycles after the golden model ran it, so its `in_flight` context is empty (a caller
+    /// that needs it replays the run with [`Self::load`]).
+    pub fn pipelined(library: &Path, model: M, seed: u64, replay: &str) -> Result<Self> {
+        let spec = ports::<M>(&model.geometry());
+        let pipeline = Pipeline::start(
+            library.to_path_buf(),
+            spec,
+            M::INPUTS.iter().map(|s| s.name).collect(),
+            M::OUTPUTS.iter().map(|s| s.name).collect(),
+        )?;
+        Ok(Bench {
+            engine: Engine::Pipelined(Box::new(pipeline)),
+            model,
+            cycle: 0,
+            seed,
+            replay: replay.into(),
+            trace: None,
+            recorder: None,
+        })
+    }
+
     fn open(
         library: &Path,
         model: M,
@@ -80,7 +115,7 @@ impl<M: Interface> Bench<M> {
         waves: Option<Waves>,
     ) -> Result<Self> {
         let spec = ports::<M>(&model.geometry());
-        let dut = Dut::load(library, &spec, waves.is_some())?;
+        let mut dut = Dut::load(library, &spec, waves.is_some())?;
         let trace = waves.map(|waves| {
             let outs: Vec<(&str, u32)> = spec
                 .iter()
@@ -92,33 +127,30 @@ impl<M: Interface> Bench<M> {
                 waves,
             }
         });
-        let mut bench = Bench {
+        dut.reset();
+        let inline = Inline {
             clk: dut.port("clk_i"),
             ins: M::INPUTS.iter().map(|s| dut.port(s.name)).collect(),
             outs: M::OUTPUTS.iter().map(|s| dut.port(s.name)).collect(),
             dut,
+        };
+        Ok(Bench {
+            engine: Engine::Inline(inline),
             model,
             cycle: 0,
             seed,
             replay: replay.into(),
             trace,
             recorder: None,
-        };
-        bench.reset();
-        Ok(bench)
+        })
     }
 
-    fn reset(&mut self) {
-        let rst = self.dut.port("rst_ni");
-        rst.set(0);
-        self.clk.set(0);
-        self.dut.eval();
-        self.clk.set(1);
-        self.dut.eval();
-        self.clk.set(0);
-        self.dut.eval();
-        rst.set(1);
-        self.dut.eval();
+    /// The inline engine: the bare loop and waveforms drive the DUT directly.
+    fn inline(&mut self) -> &mut Inline {
+        match &mut self.engine {
+            Engine::Inline(d) => d,
+            Engine::Pipelined(_) => panic!("the DUT runs on its own thread in a pipelined bench"),
+        }
     }
 
     /// Records every cycle from now on into `dir` (see [`crate::icarus`]).
@@ -132,7 +164,7 @@ impl<M: Interface> Bench<M> {
         if let Some(t) = &self.trace {
             if self.cycle == t.waves.first {
                 let path = t.waves.rtl.clone();
-                self.dut.trace_open(&path)?;
+                self.inline().dut.trace_open(&path)?;
             }
         }
         Ok(())
@@ -149,62 +181,81 @@ impl<M: Interface> Bench<M> {
         }
     }
 
-    /// Drives the inputs with the clock low (the first half of a cycle).
+    /// Drives the inputs with the clock low (the first half of a cycle); inline benches only.
     pub fn drive(&mut self, inp: &M::In) -> Result<()> {
         self.open_waves()?;
-        for (s, port) in M::INPUTS.iter().zip(&self.ins) {
+        let cycle = self.cycle;
+        let d = self.inline();
+        for (s, port) in M::INPUTS.iter().zip(&d.ins) {
             port.set((s.value)(inp));
         }
-        self.clk.set(0);
-        self.dut.eval();
-        self.dut.trace_dump(2 * self.cycle);
+        d.clk.set(0);
+        d.dut.eval();
+        d.dut.trace_dump(2 * cycle);
         Ok(())
     }
 
-    /// The DUT's port `name`, to read it directly (runs without the model).
-    pub fn dut_port(&self, name: &str) -> Port {
-        self.dut.port(name)
+    /// The DUT's port `name`, to read it directly (runs without the model); inline benches only.
+    pub fn dut_port(&mut self, name: &str) -> Port {
+        self.inline().dut.port(name)
     }
 
-    /// The rising edge (the second half of a cycle), in the DUT only.
+    /// The rising edge (the second half of a cycle), in the DUT only; inline benches only.
     pub fn edge(&mut self) {
-        self.clk.set(1);
-        self.dut.eval();
-        self.dut.trace_dump(2 * self.cycle + 1);
+        let cycle = self.cycle;
+        let d = self.inline();
+        d.clk.set(1);
+        d.dut.eval();
+        d.dut.trace_dump(2 * cycle + 1);
         self.cycle += 1;
     }
 
     /// One cycle in lock-step: drives `inp`, compares every output with the model's prediction,
     /// and clocks both. Returns the outputs (the DUT's, equal to the model's); on a mismatch,
     /// the first differing port, with `context` (given the model) describing what was in flight.
+    /// A pipelined bench returns the model's outputs at once and reports a mismatch when the
+    /// DUT's batch comes back (an earlier cycle, no context).
     pub fn step(
         &mut self,
         inp: &M::In,
         context: impl FnOnce(&M) -> Vec<String>,
     ) -> Result<std::result::Result<M::Out, Box<Mismatch>>> {
+        if let Engine::Pipelined(p) = &mut self.engine {
+            let exp = self.model.outputs(inp);
+            p.push(
+                M::INPUTS.iter().map(|s| (s.value)(inp)),
+                M::OUTPUTS.iter().map(|s| (s.value)(&exp)),
+            );
+            if let Some(d) = p.differs() {
+                return Ok(Err(self.differs(d)));
+            }
+            self.record_cycle(inp, &exp)?;
+            self.cycle += 1;
+            self.model.clock(inp);
+            return Ok(Ok(exp));
+        }
         self.drive(inp)?;
         let exp = self.model.outputs(inp);
         let c = self.cycle;
         self.sample_golden(c, 2 * c, &exp);
-        for (s, port) in M::OUTPUTS.iter().zip(&self.outs) {
-            let (expected, actual) = ((s.value)(&exp), port.get());
-            if expected != actual {
-                let at = self.cycle;
-                return Ok(Err(self.mismatch(
-                    at,
-                    Cause::Port,
-                    s.name,
-                    expected,
-                    actual,
-                    context(&self.model),
-                )));
-            }
+        let d = self.inline();
+        let at = M::OUTPUTS
+            .iter()
+            .zip(&d.outs)
+            .map(|(s, port)| (s, (s.value)(&exp), port.get()))
+            .find(|(_, expected, actual)| expected != actual);
+        if let Some((s, expected, actual)) = at {
+            let in_flight = context(&self.model);
+            return Ok(Err(self.mismatch(
+                c,
+                Cause::Port,
+                s.name,
+                expected,
+                actual,
+                in_flight,
+            )));
         }
-        if let Some(r) = self.recorder.as_mut() {
-            let ins: Vec<u128> = M::INPUTS.iter().map(|s| (s.value)(inp)).collect();
-            let outs: Vec<u128> = M::OUTPUTS.iter().map(|s| (s.value)(&exp)).collect();
-            r.cycle(&ins, &outs)?;
-        }
+        self.record_cycle(inp, &exp)?;
         self.edge();
         self.model.clock(inp);
         if self.trace.is_some() {
@@ -212,6 +263,30 @@ impl<M: Interface> Bench<M> {
             self.sample_golden(c, 2 * c + 1, &after);
         }
         Ok(Ok(exp))
+    }
+
+    /// The cycle's inputs and outputs, to the recording of a second simulator's replay.
+    fn record_cycle(&mut self, inp: &M::In, exp: &M::Out) -> Result<()> {
+        if let Some(r) = self.recorder.as_mut() {
+            let ins: Vec<u128> = M::INPUTS.iter().map(|s| (s.value)(inp)).collect();
+            let outs: Vec<u128> = M::OUTPUTS.iter().map(|s| (s.value)(exp)).collect();
+            r.cycle(&ins, &outs)?;
+        }
+        Ok(())
+    }
+
+    fn differs(&self, d: Differs) -> Box<Mismatch> {
+        let name = M::OUTPUTS[d.port].name;
+        self.mismatch(d.cycle, Cause::Port, name, d.expected, d.actual, vec![])
+    }
+
+    /// Runs the cycles a pipelined bench still owes and returns the first mismatch among all
+    /// the cycles run (an inline bench has none: it compares every cycle as it runs).
+    pub fn settle(&mut self) -> Result<Option<Box<Mismatch>>> {
+        match &mut self.engine {
+            Engine::Pipelined(p) => Ok(p.settle()?.map(|d| self.differs(d))),
+            Engine::Inline(_) => Ok(None),
+        }
     }
 
     /// Whether a traced bench has run past its window.
@@ -246,7 +321,9 @@ impl<M: Interface> Bench<M> {
 
     /// Closes the waveforms of a traced bench (the golden one is written here).
     pub fn finish(mut self) -> Result<Option<Waves>> {
-        self.dut.trace_close();
+        if let Engine::Inline(d) = &mut self.engine {
+            d.dut.trace_close();
+        }
         if let Some(r) = self.recorder.take() {
             r.finish()?;
         }

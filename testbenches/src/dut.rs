@@ -128,6 +128,20 @@ impl Dut {
             .unwrap_or_else(|| panic!("no port {name}"))
     }
 
+    /// Reset: `rst_ni` low over one clock edge, then released with the clock low.
+    pub fn reset(&mut self) {
+        let (rst, clk) = (self.port("rst_ni"), self.port("clk_i"));
+        rst.set(0);
+        clk.set(0);
+        self.eval();
+        clk.set(1);
+        self.eval();
+        clk.set(0);
+        self.eval();
+        rst.set(1);
+        self.eval();
+    }
+
     pub fn eval(&mut self) {
         // SAFETY: live handle.
         unsafe { (self.eval)(self.handle) }

@@ -51,6 +51,9 @@ pub struct Options {
     /// Where to record every cycle's inputs and outputs for a second simulator (none: no
     /// recording; see [`crate::icarus`]).
     pub record: Option<PathBuf>,
+    /// Run the DUT on this thread, one cycle at a time, rather than on a thread of its own
+    /// behind the golden model ([`crate::pipeline`]): the same results, slower on two cores.
+    pub inline: bool,
 }
 
 /// The host driver: presents the stimulus commands in order, honouring ready and idle gaps.
@@ -59,8 +62,8 @@ struct Driver<'a> {
     next: usize,
     idle_left: u32,
     noise: ChaCha8Rng,
-    shape: &'a TileShape,
-    tiles: usize,
+    /// The idle cycles' random command inputs: masks of the address, data and tile ports.
+    masks: (u64, u64, u32),
 }
 
 impl<'a> Driver<'a> {
@@ -70,8 +73,11 @@ impl<'a> Driver<'a> {
             next: 0,
             idle_left: stim.commands.first().map_or(0, |c| c.idle),
             noise: ChaCha8Rng::seed_from_u64(seed ^ 0x005e_ed0f_1d1e),
-            shape,
-            tiles,
+            masks: (
+                mask(shape.addr_bits()) as u64,
+                mask(shape.data_bits()) as u64,
+                mask(tile_bits(tiles)) as u32,
+            ),
         }
     }
 
@@ -90,13 +96,13 @@ impl<'a> Driver<'a> {
                 cmd_data: c.data,
             }
         } else {
-            let tb = tile_bits(self.tiles);
+            let (addr, data, tile) = self.masks;
             ArrayIn {
                 cmd_valid: false,
-                cmd_tile: (self.noise.random::<u32>() & mask(tb) as u32),
+                cmd_tile: self.noise.random::<u32>() & tile,
                 cmd_op: self.noise.random_range(0..1 << Op::BITS),
-                cmd_addr: self.noise.random::<u64>() & mask(self.shape.addr_bits()) as u64,
-                cmd_data: self.noise.random::<u64>() & mask(self.shape.data_bits()) as u64,
+                cmd_addr: self.noise.random::<u64>() & addr,
+                cmd_data: self.noise.random::<u64>() & data,
             }
         }
     }
@@ -296,28 +302,35 @@ impl Run<'_> {
     }
 }
 
+/// How a run drives its DUT.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// On its own thread, behind the golden model: the fast path.
+    Pipelined,
+    /// On this thread, one cycle at a time: the replay that reports a mismatch with its context.
+    Inline,
+}
+
 /// One lock-step run over every chunk of `source`, with waveforms of a window of cycles when
-/// `waves` is given.
+/// `waves` is given (an inline run).
 fn run_once(
     design: &ArrayBuild,
     library: &Path,
     source: &mut Source,
     opts: &Options,
-    waves: Option<Waves>,
+    (mode, waves): (Mode, Option<Waves>),
     record: bool,
 ) -> Result<std::result::Result<Summary, Mismatch>> {
     let t0 = Instant::now();
     let model = ArrayModel::with_units(&design.shape, design.cells.clone(), design.units.clone());
-    let bench = match waves {
-        Some(w) => Bench::traced(library, model, opts.seed, &opts.replay, w)?,
-        None => {
-            let mut b = Bench::load(library, model, opts.seed, &opts.replay)?;
-            if let Some(dir) = &opts.record {
-                b.record(dir)?;
-            }
-            b
-        }
+    let mut bench = match (mode, waves) {
+        (_, Some(w)) => Bench::traced(library, model, opts.seed, &opts.replay, w)?,
+        (Mode::Pipelined, None) => Bench::pipelined(library, model, opts.seed, &opts.replay)?,
+        (Mode::Inline, None) => Bench::load(library, model, opts.seed, &opts.replay)?,
     };
+    if let Some(dir) = &opts.record {
+        bench.record(dir)?;
+    }
     let mut run = Run {
         design,
         bench,
@@ -341,8 +354,16 @@ fn run_once(
         chunk += 1;
     }
     let Run {
-        bench, mut summary, ..
+        mut bench,
+        mut summary,
+        ..
     } = run;
+    // The cycles the DUT's thread still owes: a port that differed there came first.
+    if let Some(m) = bench.settle()? {
+        if mismatch.as_ref().is_none_or(|f| m.cycle <= f.cycle) {
+            mismatch = Some(*m);
+        }
+    }
     summary.cycles = bench.cycle;
     bench.finish()?;
     if let Some(m) = mismatch {
@@ -383,28 +404,59 @@ fn run_source<'s>(
     opts: &Options,
     record: bool,
 ) -> Result<std::result::Result<Summary, Mismatch>> {
-    let first = run_once(design, &design.library, &mut *make(), opts, None, record)?;
-    let Err(mut m) = first else {
+    let lib = &design.library;
+    let first = run_once(
+        design,
+        lib,
+        &mut *make(),
+        opts,
+        (Mode::Pipelined, None),
+        record,
+    )?;
+    let Err(found) = first else {
         return Ok(first);
     };
-    if let (Some(dir), Some(traced)) = (&opts.wave_dir, &design.traced) {
-        std::fs::create_dir_all(dir)?;
-        let waves = Waves {
-            rtl: dir.join(format!("mismatch-seed{}.vcd", opts.seed)),
-            golden: dir.join(format!("mismatch-seed{}-golden.vcd", opts.seed)),
-            first: m.cycle.saturating_sub(opts.wave_window),
-            last: m.cycle,
-        };
-        let (rtl, golden, a, b) = (
-            waves.rtl.clone(),
-            waves.golden.clone(),
-            waves.first,
-            waves.last,
-        );
-        // The replay stops at the same mismatch; it exists to write the waveforms.
-        let _ = run_once(design, traced, &mut *make(), opts, Some(waves), record)?;
-        m.waves = Some((rtl, golden, a, b));
-    }
+    // The pipelined run knows where, not what was in flight: the same run again, inline, stops
+    // at the same cycle with the whole report (and the waveforms, when asked for). The Icarus
+    // recording is not repeated.
+    let opts = Options {
+        record: None,
+        ..opts.clone()
+    };
+    let inline = |waves| (Mode::Inline, waves);
+    let m = match (&opts.wave_dir, &design.traced) {
+        (Some(dir), Some(traced)) => {
+            std::fs::create_dir_all(dir)?;
+            let waves = Waves {
+                rtl: dir.join(format!("mismatch-seed{}.vcd", opts.seed)),
+                golden: dir.join(format!("mismatch-seed{}-golden.vcd", opts.seed)),
+                first: found.cycle.saturating_sub(opts.wave_window),
+                last: found.cycle,
+            };
+            let files = (
+                waves.rtl.clone(),
+                waves.golden.clone(),
+                waves.first,
+                waves.last,
+            );
+            // The traced run ends with its window, at the mismatch.
+            let traced = run_once(
+                design,
+                traced,
+                &mut *make(),
+                &opts,
+                inline(Some(waves)),
+                record,
+            )?;
+            let mut m = traced.err().unwrap_or(found);
+            m.waves = Some(files);
+            m
+        }
+        _ => match run_once(design, lib, &mut *make(), &opts, inline(None), record)? {
+            Err(m) => m,
+            Ok(_) => found,
+        },
+    };
     Ok(Err(m))
 }
 

@@ -3,9 +3,11 @@
 //! side with every output compared on every cycle (lock-step), or from the cycle-level golden
 //! model alone (to record a host program without building the RTL).
 //!
-//! Responses come from the golden model after the DUT has been checked to give the same ones,
-//! so a host computing with them computes with the RTL's answers. A session can record what it
-//! issued, with the cycles every command waited and the responses ([`crate::program`]).
+//! Responses come from the golden model; the DUT runs the same cycles on a thread of its own a
+//! little behind ([`crate::pipeline`]), and a cycle where it differs stops the session at the
+//! next command (or at [`Session::settle`]), so a host whose session settles without a mismatch
+//! computed with the RTL's answers. A session can record what it issued, with the cycles every
+//! command waited and the responses ([`crate::program`]).
 
 use crate::bench::Bench;
 use crate::lockstep::ArrayBuild;
@@ -14,6 +16,7 @@ use crate::program::{Command, Entry, Program, Replayed};
 use anyhow::{anyhow, bail, Result};
 use pimforge_golden::tiki::TikiUnit;
 use pimforge_golden::{ArrayIn, ArrayModel, ArrayOut, Cells, CycleModel, Op, TileShape};
+use std::collections::VecDeque;
 
 /// What runs the cycles.
 enum Engine {
@@ -25,9 +28,11 @@ enum Engine {
 
 pub struct Session {
     engine: Engine,
+    /// The commands of the cycles the DUT may still owe, with the cycle each was first
+    /// presented: the context of a mismatch found behind the golden model.
+    recent: VecDeque<(u64, String)>,
     pub commands: u64,
     pub responses: u64,
-    last: String,
     /// What was issued so far, when recording.
     pub record: Option<Vec<Entry>>,
 }
@@ -38,7 +43,7 @@ impl Session {
     pub fn new(design: &ArrayBuild, seed: u64, replay: String) -> Result<Session> {
         let model =
             ArrayModel::with_units(&design.shape, design.cells.clone(), design.units.clone());
-        let bench = Bench::load(&design.library, model, seed, &replay)?;
+        let bench = Bench::pipelined(&design.library, model, seed, &replay)?;
         Ok(Self::with(Engine::Lockstep(Box::new(bench))))
     }
 
@@ -51,9 +56,9 @@ impl Session {
     fn with(engine: Engine) -> Session {
         Session {
             engine,
+            recent: VecDeque::new(),
             commands: 0,
             responses: 0,
-            last: String::new(),
             record: None,
         }
     }
@@ -82,11 +87,13 @@ impl Session {
     /// One cycle with inputs `inp` (in lock-step: outputs compared before the edge). Returns the
     /// outputs.
     fn cycle_with(&mut self, inp: &ArrayIn) -> std::result::Result<ArrayOut, Box<Mismatch>> {
-        let last = &self.last;
         match &mut self.engine {
-            Engine::Lockstep(b) => b
-                .step(inp, |_| vec![format!("last command: {last}")])
-                .expect("an untraced bench opens no waveform"),
+            Engine::Lockstep(b) => {
+                let r = b
+                    .step(inp, |_| vec![])
+                    .expect("an untraced bench opens no waveform");
+                r.map_err(|m| self.with_context(m))
+            }
             Engine::Golden { model, cycle } => {
                 let out = model.outputs(inp);
                 model.clock(inp);
@@ -94,6 +101,28 @@ impl Session {
                 Ok(out)
             }
         }
+    }
+
+    /// A mismatch with the command that was last presented at its cycle.
+    fn with_context(&self, mut m: Box<Mismatch>) -> Box<Mismatch> {
+        let last = self.recent.iter().rev().find(|(c, _)| *c <= m.cycle);
+        m.in_flight = vec![match last {
+            Some((c, what)) => format!("last command: {what} (presented from cycle {c})"),
+            None => "no command presented yet".into(),
+        }];
+        m
+    }
+
+    /// Runs every cycle the DUT still owes and checks it: the session's answers so far are the
+    /// RTL's unless this returns a mismatch.
+    pub fn settle(&mut self) -> std::result::Result<(), Box<Mismatch>> {
+        if let Engine::Lockstep(b) = &mut self.engine {
+            let settled = b.settle().expect("the DUT's thread runs");
+            if let Some(m) = settled {
+                return Err(self.with_context(m));
+            }
+        }
+        Ok(())
     }
 
     /// Presents a command until it is accepted; returns its response when it is a read.
@@ -128,8 +157,17 @@ impl Session {
             addr,
             data,
         } = cmd;
-        self.last = format!("tile {tile} {} addr {addr:#x} data {data:#x}", op.name());
         let start = self.cycle();
+        if self.is_lockstep() {
+            // Commands before the newest one older than the DUT's window (a generous bound on
+            // it) can no longer be a mismatch's context.
+            let window = (crate::pipeline::BATCH * (crate::pipeline::IN_FLIGHT + 3)) as u64;
+            while self.recent.get(1).is_some_and(|(c, _)| c + window < start) {
+                self.recent.pop_front();
+            }
+            let what = format!("tile {tile} {} addr {addr:#x} data {data:#x}", op.name());
+            self.recent.push_back((start, what));
+        }
         while !self.cycle_with(&inp)?.cmd_ready {}
         let wait = self.cycle() - start - 1;
         self.commands += 1;
@@ -211,6 +249,8 @@ impl Session {
                 }
             }
         }
+        self.settle()
+            .map_err(|m| anyhow!("{origin}: lock-step mismatch:\n{m}"))?;
         done.cycles = self.cycle();
         Ok(done)
     }

@@ -16,7 +16,7 @@ use pimforge_golden::num::{signed_range, to_raw, Ends};
 use pimforge_golden::opa::{crs_counted, opa};
 use pimforge_golden::tiki::TikiUnit;
 use pimforge_golden::tile::stat;
-use pimforge_golden::{mvm, Cells, Direction, Op, TileShape};
+use pimforge_golden::{mvm, Cells, Direction, Op, PortWidths, TileShape};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -134,6 +134,7 @@ impl TileGen {
 
 struct Gen<'a> {
     shape: &'a TileShape,
+    widths: PortWidths,
     rng: ChaCha8Rng,
     txns: Vec<Txn>,
 }
@@ -213,7 +214,7 @@ impl Gen<'_> {
                     t,
                     Op::LoadW,
                     addr,
-                    to_raw(w as i128, s.data_bits()) as u64,
+                    to_raw(w as i128, self.widths.data) as u64,
                     None,
                 );
             }
@@ -242,7 +243,7 @@ impl Gen<'_> {
                 t,
                 Op::WriteCell,
                 addr,
-                to_raw(level as i128, s.data_bits()) as u64,
+                to_raw(level as i128, self.widths.data) as u64,
                 None,
             );
         }
@@ -272,7 +273,7 @@ impl Gen<'_> {
                 t,
                 Op::WriteX,
                 i as u64,
-                to_raw(v as i128, s.data_bits()) as u64,
+                to_raw(v as i128, self.widths.data) as u64,
                 None,
             );
         }
@@ -311,7 +312,7 @@ impl Gen<'_> {
             }
         }
         for (o, &y) in want.y.iter().enumerate() {
-            self.push(t, Op::ReadY, o as u64, 0, Some(to_raw(y, s.rsp_bits())));
+            self.push(t, Op::ReadY, o as u64, 0, Some(to_raw(y, self.widths.rsp)));
         }
         let sat = if race {
             0
@@ -360,7 +361,7 @@ impl Gen<'_> {
                 t,
                 Op::WriteX,
                 r as u64,
-                to_raw(v as i128, s.data_bits()) as u64,
+                to_raw(v as i128, self.widths.data) as u64,
                 None,
             );
         }
@@ -369,7 +370,7 @@ impl Gen<'_> {
                 t,
                 Op::WriteD,
                 c as u64,
-                to_raw(v as i128, s.data_bits()) as u64,
+                to_raw(v as i128, self.widths.data) as u64,
                 None,
             );
         }
@@ -426,11 +427,11 @@ impl Gen<'_> {
         let s = self.shape;
         let mixed = s.mixed.clone().expect("mixed unit");
         for (r, &v) in x.iter().enumerate() {
-            let raw = to_raw(v as i128, s.data_bits()) as u64;
+            let raw = to_raw(v as i128, self.widths.data) as u64;
             self.push(t, Op::WriteX, r as u64, raw, None);
         }
         for (c, &v) in d.iter().enumerate() {
-            let raw = to_raw(v as i128, s.data_bits()) as u64;
+            let raw = to_raw(v as i128, self.widths.data) as u64;
             self.push(t, Op::WriteD, c as u64, raw, None);
         }
         let mut chi = Ends::default();
@@ -530,7 +531,7 @@ impl Gen<'_> {
             let (lo, hi) = signed_range(tk.transfer.h_bits);
             for w in 0..(s.rows * s.cols) as u64 {
                 let v = if w % 2 == 0 { hi } else { lo };
-                let raw = to_raw(v as i128, s.data_bits()) as u64;
+                let raw = to_raw(v as i128, self.widths.data) as u64;
                 words(&mut unit, self, t, map.h + w, raw);
             }
         } else if self.rng.random_bool(0.1) {
@@ -542,7 +543,7 @@ impl Gen<'_> {
                 self,
                 t,
                 map.h + w,
-                to_raw(v as i128, s.data_bits()) as u64,
+                to_raw(v as i128, self.widths.data) as u64,
             );
         }
         let (mut clipped, mut conversions_clipped, mut a_pulses) = (0, 0, 0);
@@ -578,7 +579,7 @@ impl Gen<'_> {
         }
         if let Some(v) = last {
             for (j, &y) in v.iter().enumerate() {
-                let want = to_raw(y as i128, s.rsp_bits());
+                let want = to_raw(y as i128, self.widths.rsp);
                 self.push(t, Op::ReadY, j as u64, 0, Some(want));
             }
         }
@@ -756,6 +757,7 @@ impl<'a> Stream<'a> {
         Stream {
             g: Gen {
                 shape,
+                widths: shape.port_widths(),
                 rng: ChaCha8Rng::seed_from_u64(seed),
                 txns: Vec::new(),
             },

@@ -13,6 +13,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod split;
+use split::{balanced, split_units};
+
 /// A top-level port: name, width in bits, direction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PortSpec {
@@ -302,11 +305,28 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
         fs::read_to_string(&header).with_context(|| format!("cannot read {}", header.display()))?;
     check_ports(spec.top, spec.ports, &declared)?;
     let root = verilator_root()?;
-    let mut unit = String::new();
     let mut generated: Vec<PathBuf> = fs::read_dir(&obj)?
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<_, _>>()?;
     generated.sort();
+    let sources: Vec<(PathBuf, u64)> = generated
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "cpp"))
+        .map(|p| {
+            let size = fs::metadata(&p).map_or(0, |m| m.len());
+            (p, size)
+        })
+        .collect();
+    let includes = |c: &mut Command| {
+        c.args(CXXFLAGS)
+            .arg(&trace_define)
+            .arg("-I")
+            .arg(&obj)
+            .arg("-I")
+            .arg(root.join("include"))
+            .arg("-I")
+            .arg(root.join("include/vltstd"));
+    };
     // The runtime first: the trace templates must be defined before the model instantiates them.
     let runtime: &[&str] = if spec.trace {
         &[
@@ -317,36 +337,60 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
     } else {
         &["verilated.cpp", "verilated_threads.cpp"]
     };
+    let mut units = vec![String::new(); split_units(&sources)];
     for rt in runtime {
         writeln!(
-            unit,
+            units[0],
             "#include \"{}\"",
             root.join("include").join(rt).display()
         )?;
     }
-    for p in generated
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "cpp"))
-    {
-        writeln!(unit, "#include \"{}\"", p.display())?;
+    for (i, group) in balanced(&sources, units.len()).into_iter().enumerate() {
+        for p in group {
+            writeln!(units[i], "#include \"{}\"", p.display())?;
+        }
     }
-    writeln!(unit, "{shim}")?;
-    let unit_path = work.path().join("model.cpp");
-    fs::write(&unit_path, unit)?;
+    writeln!(units[0], "{shim}")?;
     let out_lib = work.path().join(library.file_name().unwrap());
-    run(Command::new("g++")
-        .args(CXXFLAGS)
-        .arg(&trace_define)
-        .arg("-I")
-        .arg(&obj)
-        .arg("-I")
-        .arg(root.join("include"))
-        .arg("-I")
-        .arg(root.join("include/vltstd"))
-        .arg(&unit_path)
-        .arg("-o")
-        .arg(&out_lib)
-        .arg("-pthread"))?;
+    if units.len() == 1 {
+        let unit_path = work.path().join("model.cpp");
+        fs::write(&unit_path, &units[0])?;
+        let mut c = Command::new("g++");
+        includes(&mut c);
+        run(c.arg(&unit_path).arg("-o").arg(&out_lib).arg("-pthread"))?;
+    } else {
+        // A large model: its units compiled side by side (one per core), then linked.
+        let mut objects = Vec::new();
+        std::thread::scope(|scope| -> Result<()> {
+            let jobs: Vec<_> = units
+                .iter()
+                .enumerate()
+                .map(|(i, text)| {
+                    let unit_path = work.path().join(format!("model{i}.cpp"));
+                    let object = work.path().join(format!("model{i}.o"));
+                    objects.push(object.clone());
+                    let includes = &includes;
+                    scope.spawn(move || -> Result<()> {
+                        fs::write(&unit_path, text)?;
+                        let mut c = Command::new("g++");
+                        includes(&mut c);
+                        run(c.arg("-c").arg(&unit_path).arg("-o").arg(&object))
+                    })
+                })
+                .collect();
+            for j in jobs {
+                j.join()
+                    .map_err(|_| anyhow::anyhow!("a compile job panicked"))??;
+            }
+            Ok(())
+        })?;
+        run(Command::new("g++")
+            .args(["-shared", "-fPIC"])
+            .args(&objects)
+            .arg("-o")
+            .arg(&out_lib)
+            .arg("-pthread"))?;
+    }
     match work.persist(&dir) {
         Ok(()) => {}
         // Another process finished the same build first (the scratch is removed).

@@ -178,6 +178,8 @@ impl std::ops::Deref for Valid {
 
 /// The largest array the host interface addresses (busy/error outputs are one bit per tile).
 pub const MAX_TILES: usize = 128;
+// Every tile index fits the tiles' `tile_i` port (the seed hash's tile field).
+const _: () = assert!(MAX_TILES <= 1 << pimforge_golden::protocol::TILE_ID_BITS);
 
 impl Config {
     pub fn slices(&self) -> usize {

@@ -8,6 +8,9 @@ pub const LFSR_TAPS: u32 = 0x8020_0003;
 pub const SEED_MUL: u32 = 0x9E37_79B9;
 /// Position of the tile index in the seed hash.
 pub const SEED_TILE_SHIFT: u32 = 24;
+/// Width of a tile's index (the RTL's `tile_i` port): the seed hash's tile field, bits
+/// `SEED_TILE_SHIFT..32`.
+pub const TILE_ID_BITS: u32 = 32 - SEED_TILE_SHIFT;
 /// Position of the slice index in the seed hash.
 pub const SEED_SLICE_SHIFT: u32 = 20;
 /// Read-noise LFSRs are seeded like cells, from the base seed XOR this constant, with the line

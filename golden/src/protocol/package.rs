@@ -164,6 +164,11 @@ pub fn constants() -> Vec<Constant> {
             "Seed hash: base ^ (((tile << 24) ^ (slice << 20) ^ index) * SeedMul).",
         ),
         int("SeedTileShift", SEED_TILE_SHIFT as u64, ""),
+        int(
+            "TileIdW",
+            TILE_ID_BITS as u64,
+            "Width of a tile's index (tile_i): the seed hash's tile field.",
+        ),
         int("SeedSliceShift", SEED_SLICE_SHIFT as u64, ""),
         word(
             "ReadSeed",

@@ -156,9 +156,10 @@ pub trait Backend {
     fn recorded(&self) -> Option<&[pimforge_tb::program::Entry]> {
         None
     }
-    /// What a lock-step backend checked (cycles and commands that matched); none otherwise.
-    fn evidence(&self) -> Option<serde_json::Value> {
-        None
+    /// What a lock-step backend checked (cycles and commands that matched), once every cycle
+    /// run is checked (a mismatch there is an error); none otherwise.
+    fn evidence(&mut self) -> Result<Option<serde_json::Value>> {
+        Ok(None)
     }
 }
 

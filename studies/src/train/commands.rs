@@ -274,14 +274,17 @@ impl Backend for Commands {
         self.session.record.as_deref()
     }
 
-    fn evidence(&self) -> Option<serde_json::Value> {
+    fn evidence(&mut self) -> Result<Option<serde_json::Value>> {
         if !self.session.is_lockstep() {
-            return None;
+            return Ok(None);
         }
-        Some(serde_json::json!({
+        self.session
+            .settle()
+            .map_err(|m| anyhow!("lock-step mismatch:\n{m}"))?;
+        Ok(Some(serde_json::json!({
             "cycles_matched": self.session.cycle(),
             "commands": self.session.commands,
             "responses": self.session.responses,
-        }))
+        })))
     }
 }

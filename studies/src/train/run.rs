@@ -199,7 +199,7 @@ pub fn run(r: &TrainRun, progress: &mut Progress) -> Result<Report> {
     if tc.algorithm == super::config::Algorithm::Sbpca {
         report.lowrank = Some(trained.lowrank);
     }
-    report.lockstep = backend.evidence();
+    report.lockstep = backend.evidence()?;
     let work: Vec<_> = placement
         .used_tiles()
         .iter()

@@ -64,6 +64,7 @@ module pim_solver (
   pim_tile u_tile (
     .clk_i,
     .rst_ni,
+    .tile_i      (pim_pkg::TileIdW'(0)),
     .cmd_valid_i (cmd_valid),
     .cmd_ready_o (cmd_ready),
     .cmd_op_i    (cmd_op),

@@ -20,11 +20,13 @@ module pim_tile #(
   parameter int AccW      = 41,
   parameter int RspW      = 41,
   // Directory of the device files (pim_dev_t<tile>_s<slice>.memh), when the config has them.
-  parameter DeviceDir = ".",
-  parameter int TileIndex = 0
+  parameter DeviceDir = "."
 ) (
   input  logic             clk_i,
   input  logic             rst_ni,
+  // The tile's index, a constant (the array ties it): it selects the device files and seeds the
+  // LFSRs, and being a port rather than a parameter lets every tile share one model.
+  input  logic [pim_pkg::TileIdW-1:0] tile_i,
   input  logic             cmd_valid_i,
   output logic             cmd_ready_o,
   input  logic [pim_pkg::OpW-1:0] cmd_op_i,
@@ -228,13 +230,13 @@ module pim_tile #(
     .ReadQ16 (0),
     .DevFiles (1'b0),
     .DeviceDir (DeviceDir),
-    .TileIndex (TileIndex),
     .SliceIndex (0),
     .Seed (1),
     .GMinNom (-64'sd32),
     .GMaxNom (64'sd31)
   ) u_xbar_0 (
     .clk_i,
+    .tile_i,
     .prog_we_i    (prog_we[0]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
@@ -291,13 +293,13 @@ module pim_tile #(
     .ReadQ16 (0),
     .DevFiles (1'b0),
     .DeviceDir (DeviceDir),
-    .TileIndex (TileIndex),
     .SliceIndex (1),
     .Seed (1),
     .GMinNom (-64'sd32),
     .GMaxNom (64'sd31)
   ) u_xbar_1 (
     .clk_i,
+    .tile_i,
     .prog_we_i    (prog_we[1]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
@@ -354,13 +356,13 @@ module pim_tile #(
     .ReadQ16 (0),
     .DevFiles (1'b0),
     .DeviceDir (DeviceDir),
-    .TileIndex (TileIndex),
     .SliceIndex (2),
     .Seed (1),
     .GMinNom (-64'sd32),
     .GMaxNom (64'sd31)
   ) u_xbar_2 (
     .clk_i,
+    .tile_i,
     .prog_we_i    (prog_we[2]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
@@ -417,13 +419,13 @@ module pim_tile #(
     .ReadQ16 (0),
     .DevFiles (1'b0),
     .DeviceDir (DeviceDir),
-    .TileIndex (TileIndex),
     .SliceIndex (3),
     .Seed (1),
     .GMinNom (-64'sd32),
     .GMaxNom (64'sd31)
   ) u_xbar_3 (
     .clk_i,
+    .tile_i,
     .prog_we_i    (prog_we[3]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
@@ -480,13 +482,13 @@ module pim_tile #(
     .ReadQ16 (0),
     .DevFiles (1'b0),
     .DeviceDir (DeviceDir),
-    .TileIndex (TileIndex),
     .SliceIndex (4),
     .Seed (1),
     .GMinNom (-64'sd16),
     .GMaxNom (64'sd15)
   ) u_xbar_4 (
     .clk_i,
+    .tile_i,
     .prog_we_i    (prog_we[4]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
@@ -543,13 +545,13 @@ module pim_tile #(
     .ReadQ16 (0),
     .DevFiles (1'b0),
     .DeviceDir (DeviceDir),
-    .TileIndex (TileIndex),
     .SliceIndex (5),
     .Seed (1),
     .GMinNom (-64'sd16),
     .GMaxNom (64'sd15)
   ) u_xbar_5 (
     .clk_i,
+    .tile_i,
     .prog_we_i    (prog_we[5]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
@@ -606,13 +608,13 @@ module pim_tile #(
     .ReadQ16 (0),
     .DevFiles (1'b0),
     .DeviceDir (DeviceDir),
-    .TileIndex (TileIndex),
     .SliceIndex (6),
     .Seed (1),
     .GMinNom (-64'sd16),
     .GMaxNom (64'sd15)
   ) u_xbar_6 (
     .clk_i,
+    .tile_i,
     .prog_we_i    (prog_we[6]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
@@ -669,13 +671,13 @@ module pim_tile #(
     .ReadQ16 (0),
     .DevFiles (1'b0),
     .DeviceDir (DeviceDir),
-    .TileIndex (TileIndex),
     .SliceIndex (7),
     .Seed (1),
     .GMinNom (-64'sd16),
     .GMaxNom (64'sd15)
   ) u_xbar_7 (
     .clk_i,
+    .tile_i,
     .prog_we_i    (prog_we[7]),
     .prog_row_i   (prog_row),
     .prog_col_i   (prog_col),
