@@ -112,7 +112,10 @@ verify: deps
 	@echo "make verify: formatting, clippy, lint of $(PRESETS), pim_solver, pim_lowrank and the 64-tile default, golden-model, lock-step and training tests, synthesis of $(SYNTH_PRESETS) and the 4x4 solver, full coverage of every preset, Icarus equal to Verilator on $(ICARUS_PRESETS): all passed"
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "%d passed, %d failed\n", p, f }' $(BUILD)/test.log
 
-# Performance figures (not run in CI): gen time, Verilator build time, harness vs bare loop.
+# Performance figures (not run in CI): gen time; training throughput, golden model and RTL in
+# lock-step; every model's build time; the lock-step harness (pipelined and inline)
+# against the bare Verilator loop, the 128x128 tile included, with each stimulus's command mix.
+# PIMFORGE_BENCH_QUICK=1 leaves out the 64-tile default (its build takes about 8 minutes).
 bench: deps
 	$(CARGO) bench --bench harness
 

@@ -4,9 +4,8 @@
 //! - lock-step harness speed against a bare Verilator loop driving the same model with the same
 //!   command stream (no golden model, no comparison), as a ratio: the harness with the DUT on a
 //!   thread of its own (the default) and with both on one thread; the full-size 128x128 tile
-//!   among them, with each stimulus's command mix;
-//! - the peak memory of each model's build.
-//!
+//!   among them, with each stimulus's command mix (a build's peak memory is for
+//!   `/usr/bin/time -v` to measure: this one process runs many builds);
 //! - training throughput (samples per second) of the digits MLP on the golden model and on the
 //!   RTL in lock-step, same network, same samples: OPA, mixed precision, TTv2, c-TTv2, AGAD and
 //!   analog SGD;
@@ -207,21 +206,12 @@ fn main() {
         cases.push(("puma (64 tiles)", puma64, 2, 8));
     }
     println!(
-        "\n{:<16} {:>8} {:>7} {:>9} {:>12} {:>12} {:>12} {:>9} {:>9}",
-        "design",
-        "build s",
-        "GB",
-        "cycles",
-        "bare cyc/s",
-        "harness",
-        "inline",
-        "ratio",
-        "inline r."
+        "\n{:<16} {:>8} {:>9} {:>12} {:>12} {:>12} {:>9} {:>9}",
+        "design", "build s", "cycles", "bare cyc/s", "harness", "inline", "ratio", "inline r."
     );
     let mut mixes = Vec::new();
     for (name, cfg, active_tiles, products) in cases {
         let hw = Design::new(cfg.validated().unwrap(), None);
-        let before = children_max_rss_gb();
         let p = match prepare(&hw, cold.path(), false) {
             Ok(p) => p,
             Err(e) => {
@@ -234,7 +224,6 @@ fn main() {
                 continue;
             }
         };
-        let rss = children_max_rss_gb();
         let stim = generate(
             &p.built.shape,
             &p.built.cells[..active_tiles],
@@ -274,21 +263,15 @@ fn main() {
             cycles as f64 / best_i,
             cycles as f64 / best_b,
         );
-        // The peak of the build's children when this build raised it (the cache may serve it).
-        let gb = if p.compiled && rss > before {
-            format!("{rss:.1}")
-        } else {
-            "-".into()
-        };
         println!(
-            "{name:<16} {:>8.1} {gb:>7} {cycles:>9} {b:>12.0} {h:>12.0} {i:>12.0} {:>9.2} {:>9.2}",
+            "{name:<16} {:>8.1} {cycles:>9} {b:>12.0} {h:>12.0} {i:>12.0} {:>9.2} {:>9.2}",
             p.build_seconds,
             h / b,
             i / b
         );
         mixes.push((name, command_mix(&stim)));
     }
-    println!("\nharness = lock-step cycles/s with the DUT on its own thread behind the golden model (two cores); inline = both on one thread; bare = the DUT alone on one thread, same stimulus; ratio = harness / bare, inline r. = inline / bare; GB = peak memory of the model's build (Verilator, g++), - when cached");
+    println!("\nharness = lock-step cycles/s with the DUT on its own thread behind the golden model (two cores); inline = both on one thread; bare = the DUT alone on one thread, same stimulus; ratio = harness / bare, inline r. = inline / bare");
     println!("\ncommand mix of each stimulus (commands by opcode):");
     for (name, mix) in mixes {
         println!("  {name:<16} {mix}");
@@ -310,12 +293,4 @@ fn command_mix(stim: &pimforge_tb::Stimulus) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// Peak resident memory of the largest child process waited for so far (Verilator, g++), GB.
-fn children_max_rss_gb() -> f64 {
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid pointer to a rusage the call fills.
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) };
-    u.ru_maxrss as f64 / (1024.0 * 1024.0)
 }

@@ -132,3 +132,35 @@ fn the_deployment_study_compares_both_models_drops_on_the_same_chips() {
     }
     assert!(tmp.path().join("d/deploy.png").is_file());
 }
+
+/// A study's results do not depend on how many threads ran its points: the same table and the
+/// same points (each a run of its own seeds) on one thread and on two.
+#[test]
+fn a_study_on_one_thread_equals_the_same_study_on_two() {
+    let tmp = tempfile::tempdir().unwrap();
+    let study = |jobs: &str| {
+        let dir = tmp.path().join(format!("j{jobs}"));
+        pimforge()
+            .args(["deploy", "--algorithms", "opa", "--stuck", "0,0.02"])
+            .args(["--chips", "7", "--seeds", "0,1", "--epochs", "1"])
+            .args(["--train-limit", "200", "--test-limit", "60"])
+            .args(["--jobs", jobs, "--out"])
+            .arg(&dir)
+            .assert()
+            .success();
+        let mut points = json(&dir.join("report.json"))["points"]
+            .as_array()
+            .unwrap()
+            .clone();
+        // Everything but the run's wall time.
+        points.iter_mut().for_each(|p| {
+            p.as_object_mut().unwrap().remove("seconds");
+        });
+        points.sort_by_key(|p| p.to_string());
+        (fs::read_to_string(dir.join("table.md")).unwrap(), points)
+    };
+    let (one, two) = (study("1"), study("2"));
+    assert_eq!(one.0, two.0, "the tables");
+    assert_eq!(one.1, two.1, "the points");
+    assert_eq!(one.1.len(), 4);
+}
