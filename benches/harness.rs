@@ -13,6 +13,8 @@
 //!   for every algorithm, and the direct product's speed-up over the bit-serial one.
 //!
 //! `PIMFORGE_BENCH_QUICK=1` skips the 64-tile default (its model takes minutes to compile).
+//! `PIMFORGE_BENCH_ONLY=training,harness` runs only the named sections (`gen`, `training`,
+//! `wide`, `harness`).
 
 use pimforge_flows::verify::prepare;
 use pimforge_gen::config::Config;
@@ -140,13 +142,27 @@ fn wide_throughput(train: &[Sample]) {
     );
 }
 
+/// Samples per second and cycles per sample of a cycle-level run (`Commands`: the RTL in
+/// lock-step, or the golden cycle model alone).
+fn cycle_rate(
+    b: &mut Commands,
+    net: (&Config, &NetworkSpec),
+    tc: &TrainConfig,
+    samples: &[Sample],
+) -> (f64, f64) {
+    let c0 = b.cycles();
+    let rate = train_rate(b, net, tc, samples);
+    let per_sample = (b.cycles() - c0) as f64 / samples.len() as f64;
+    (rate, per_sample)
+}
+
 fn training_throughput() {
     let data = load(None).unwrap();
     let train = &data.train[..];
     let spec = NetworkSpec::digits();
     println!(
-        "\n{:<14} {:<6} {:>16} {:>16} {:>10}",
-        "design", "algo", "golden samples/s", "RTL samples/s", "ratio"
+        "\n{:<14} {:<6} {:>10} {:>10} {:>10} {:>10} {:>12} {:>8}",
+        "design", "algo", "golden/s", "cycle m./s", "RTL/s", "cyc/sample", "RTL cyc/s", "ratio"
     );
     for (name, algorithm, hw) in designs("digits") {
         let cfg = hw.config();
@@ -154,17 +170,19 @@ fn training_throughput() {
         let work = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("build");
         let p = prepare(&hw, &work, false).unwrap();
         let mut golden = Golden::new(&hw.shape, hw.cells().to_vec(), hw.units().to_vec());
-        let g = train_rate(&mut golden, (cfg, &spec), &tc, &train[..256]);
+        let g = train_rate(&mut golden, (cfg, &spec), &tc, train);
+        let mut model = Commands::golden(&hw.shape, hw.cells().to_vec(), hw.units().to_vec());
+        let (m, _) = cycle_rate(&mut model, (cfg, &spec), &tc, &train[..64]);
         let mut rtl = Commands::lockstep(&p.built, 1, String::new()).unwrap();
-        let r = train_rate(&mut rtl, (cfg, &spec), &tc, &train[..64]);
+        let (r, per) = cycle_rate(&mut rtl, (cfg, &spec), &tc, &train[..64]);
         println!(
-            "{name:<14} {:<6} {g:>16.0} {r:>16.1} {:>10.1}",
+            "{name:<14} {:<6} {g:>10.0} {m:>10.1} {r:>10.1} {per:>10.0} {:>12.0} {:>8.1}",
             format!("{algorithm:?}").to_lowercase(),
+            r * per,
             g / r
         );
     }
-    println!("ratio = golden-model speed / RTL-in-lock-step speed (256 and 64 samples; OPA: CRS every 16, mixed: transfer every 16; Tiki-Taka: a pulse update and a transfer per layer and sample)");
-    wide_throughput(train);
+    println!("golden = the golden model's functional form (the {} training samples); cycle m. = the golden cycle model alone, RTL = the RTL in lock-step with it (64 samples each, same network and samples); ratio = golden / RTL. OPA: CRS every 16, mixed: transfer every 16; Tiki-Taka: a pulse update and a transfer per layer and sample", train.len());
 }
 
 fn gen_time(cfg: &Config, reps: u32) -> f64 {
@@ -178,16 +196,32 @@ fn gen_time(cfg: &Config, reps: u32) -> f64 {
     t0.elapsed().as_secs_f64() / reps as f64
 }
 
+/// Whether `PIMFORGE_BENCH_ONLY` (a comma-separated list of sections) lets `section` run.
+fn wanted(section: &str) -> bool {
+    std::env::var("PIMFORGE_BENCH_ONLY")
+        .map_or(true, |only| only.split(',').any(|s| s.trim() == section))
+}
+
 fn main() {
     let quick = std::env::var_os("PIMFORGE_BENCH_QUICK").is_some();
     let mut puma64 = preset("puma").unwrap();
     puma64.tiles = 64;
-    println!(
-        "gen, 64-tile default: {:.2} ms (mean of 20)",
-        gen_time(&puma64, 20) * 1e3
-    );
-
-    training_throughput();
+    if wanted("gen") {
+        println!(
+            "gen, 64-tile default: {:.2} ms (mean of 20)",
+            gen_time(&puma64, 20) * 1e3
+        );
+    }
+    if wanted("training") {
+        training_throughput();
+    }
+    if wanted("wide") {
+        let data = load(None).unwrap();
+        wide_throughput(&data.train);
+    }
+    if !wanted("harness") {
+        return;
+    }
 
     let cold = tempfile::tempdir().unwrap();
     let mut puma2 = preset("puma").unwrap();

@@ -347,3 +347,31 @@ fn injected_event_count_fault_is_caught() {
         "caught at a read of the count"
     );
 }
+
+/// A mixed-precision unit that never marks row 0 of its accumulators written is caught: row 0
+/// reads zero, so the first read that depends on it (a transfer's pulses, a read-back of chi)
+/// differs, after the first ACCUMULATE.
+#[test]
+fn injected_chi_valid_fault_is_caught() {
+    let seed = 4;
+    let faulty = prepare(&design("mixed", Some(Fault::ChiValid)), &work(), false).unwrap();
+    let b = &faulty.built;
+    let stim = generate(&b.shape, &b.cells, &b.units, 300, seed);
+    let m = pimforge_tb::run(b, &stim, &options(seed, None))
+        .unwrap()
+        .expect_err("the chi-valid fault must be caught");
+    println!("{m}");
+    let first = stim
+        .commands
+        .iter()
+        .position(|c| c.op == Op::Accumulate as u8)
+        .expect("the stimulus accumulates");
+    let clean = prepare(&design("mixed", None), &work(), false).unwrap();
+    let ok = pimforge_tb::run(&clean.built, &stim, &options(seed, None))
+        .unwrap()
+        .expect("the clean design passes the same stimulus");
+    assert!(
+        m.cycle > ok.accepted[first],
+        "caught after the first ACCUMULATE"
+    );
+}

@@ -27,11 +27,14 @@ pub enum Fault {
     /// The low-rank unit rounds its terms' columns with a draw one bit too high in its LFSR's
     /// word (`lowrank-draw`).
     LowRankDraw,
+    /// The mixed-precision unit never marks row 0 of its accumulator memory written, so that row
+    /// reads as zero after every step (`chi-valid`).
+    ChiValid,
 }
 
 /// Every fault's name on the command line, for help and errors.
 pub const NAMES: &str =
-    "LINE:PLANE:BIT (acc-bit), opa-digit, crs-shift, refine-round, chopper, event-count, solver-event-count, lowrank-seed or lowrank-draw";
+    "LINE:PLANE:BIT (acc-bit), opa-digit, crs-shift, refine-round, chopper, event-count, solver-event-count, lowrank-seed, lowrank-draw or chi-valid";
 
 impl std::fmt::Display for Fault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -45,6 +48,7 @@ impl std::fmt::Display for Fault {
             Fault::SolverEventCount => write!(f, "solver-event-count"),
             Fault::LowRankSeed => write!(f, "lowrank-seed"),
             Fault::LowRankDraw => write!(f, "lowrank-draw"),
+            Fault::ChiValid => write!(f, "chi-valid"),
         }
     }
 }
@@ -61,6 +65,7 @@ impl std::str::FromStr for Fault {
             "solver-event-count" => return Ok(Fault::SolverEventCount),
             "lowrank-seed" => return Ok(Fault::LowRankSeed),
             "lowrank-draw" => return Ok(Fault::LowRankDraw),
+            "chi-valid" => return Ok(Fault::ChiValid),
             _ => {}
         }
         let p: Vec<&str> = s.split(':').collect();
@@ -96,6 +101,7 @@ pub struct Flags {
     pub solver_event_count: bool,
     pub lowrank_seed: bool,
     pub lowrank_draw: bool,
+    pub chi_valid: bool,
 }
 
 impl Flags {
@@ -113,6 +119,7 @@ impl Flags {
             Some(Fault::SolverEventCount) => f.solver_event_count = true,
             Some(Fault::LowRankSeed) => f.lowrank_seed = true,
             Some(Fault::LowRankDraw) => f.lowrank_draw = true,
+            Some(Fault::ChiValid) => f.chi_valid = true,
             None => {}
         }
         f

@@ -49,6 +49,11 @@ impl Commands {
         }
     }
 
+    /// Cycles run so far (the RTL's and the cycle model's: they run the same cycles).
+    pub fn cycles(&self) -> u64 {
+        self.session.cycle()
+    }
+
     /// Records every command from now on.
     pub fn start_recording(&mut self) {
         self.session.record = Some(Vec::new());

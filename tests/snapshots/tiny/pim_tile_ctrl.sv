@@ -561,12 +561,7 @@ module pim_tile_ctrl #(
   // Counters, errors, responses
   // ---------------------------------------------------------------------------------------------
   logic [ClipW-1:0] clips;
-  always_comb begin
-    clips = '0;
-    for (int i = 0; i < Slices * NumAdc; i++) begin
-      clips = clips + ClipW'(clip_i[i]);
-    end
-  end
+  assign clips = ClipW'($countones(clip_i));
 
   logic [CntW:0] sat_sum;
   assign sat_sum = {1'b0, sat_q} + (CntW+1)'(clips);
