@@ -1,8 +1,9 @@
 //! Building a Verilated model as a shared library that Rust loads with dlopen.
 //!
 //! `verilator --cc` translates the RTL; the generated C++, the Verilator runtime and a C ABI
-//! shim (generated per design from its port list) are compiled as one translation unit into a
-//! shared object. Builds are cached under a directory named by the hash of everything that goes
+//! shim (generated per design from its port list) are compiled side by side as a few
+//! translation units (the code of every cycle optimised, the code that runs once not: `split`)
+//! and linked into a shared object. Builds are cached under a directory named by the hash of everything that goes
 //! into them, so each design is compiled once.
 
 use anyhow::{bail, Context, Result};
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod split;
-use split::{balanced, split_units};
+use split::plan;
 
 /// A top-level port: name, width in bits, direction.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,10 +54,9 @@ pub struct Built {
 /// 128x128 it raises Verilator's memory from 0.46 GB to 2.3 GB, and 64 tiles did not fit 24 GB.
 const VERILATOR_FLAGS: &[&str] = &["--cc", "-O3", "-Wno-fatal", "--unroll-count", "4"];
 
+/// Flags of every unit; each adds its optimisation level (`split`).
 const CXXFLAGS: &[&str] = &[
-    "-O2",
     "-std=c++17",
-    "-shared",
     "-fPIC",
     // Without this, eval() is not inlined into the shim under -fPIC.
     "-fno-semantic-interposition",
@@ -261,6 +261,7 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
     h.update(version.map(|o| o.stdout).unwrap_or_default());
     h.update(VERILATOR_FLAGS.join(" "));
     h.update(CXXFLAGS.join(" "));
+    h.update(format!("{} {}", split::FAST_OPT, split::SLOW_OPT));
     h.update(&trace_define);
     for (name, value) in spec.params {
         h.update(format!("-G{name}={value}"));
@@ -337,60 +338,56 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
     } else {
         &["verilated.cpp", "verilated_threads.cpp"]
     };
-    let mut units = vec![String::new(); split_units(&sources)];
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let plan = plan(&sources, cores);
+    let mut texts = vec![String::new(); plan.len()];
     for rt in runtime {
         writeln!(
-            units[0],
+            texts[0],
             "#include \"{}\"",
             root.join("include").join(rt).display()
         )?;
     }
-    for (i, group) in balanced(&sources, units.len()).into_iter().enumerate() {
-        for p in group {
-            writeln!(units[i], "#include \"{}\"", p.display())?;
+    for (text, unit) in texts.iter_mut().zip(&plan) {
+        for p in &unit.sources {
+            writeln!(text, "#include \"{}\"", p.display())?;
         }
     }
-    writeln!(units[0], "{shim}")?;
+    writeln!(texts[0], "{shim}")?;
     let out_lib = work.path().join(library.file_name().unwrap());
-    if units.len() == 1 {
-        let unit_path = work.path().join("model.cpp");
-        fs::write(&unit_path, &units[0])?;
-        let mut c = Command::new("g++");
-        includes(&mut c);
-        run(c.arg(&unit_path).arg("-o").arg(&out_lib).arg("-pthread"))?;
-    } else {
-        // A large model: its units compiled side by side (one per core), then linked.
-        let mut objects = Vec::new();
-        std::thread::scope(|scope| -> Result<()> {
-            let jobs: Vec<_> = units
-                .iter()
-                .enumerate()
-                .map(|(i, text)| {
-                    let unit_path = work.path().join(format!("model{i}.cpp"));
-                    let object = work.path().join(format!("model{i}.o"));
-                    objects.push(object.clone());
-                    let includes = &includes;
-                    scope.spawn(move || -> Result<()> {
-                        fs::write(&unit_path, text)?;
-                        let mut c = Command::new("g++");
-                        includes(&mut c);
-                        run(c.arg("-c").arg(&unit_path).arg("-o").arg(&object))
-                    })
+    // The units compiled side by side, then linked.
+    let mut objects = Vec::new();
+    std::thread::scope(|scope| -> Result<()> {
+        let jobs: Vec<_> = texts
+            .iter()
+            .zip(&plan)
+            .enumerate()
+            .map(|(i, (text, unit))| {
+                let unit_path = work.path().join(format!("model{i}.cpp"));
+                let object = work.path().join(format!("model{i}.o"));
+                objects.push(object.clone());
+                let includes = &includes;
+                scope.spawn(move || -> Result<()> {
+                    fs::write(&unit_path, text)?;
+                    let mut c = Command::new("g++");
+                    c.arg(unit.opt);
+                    includes(&mut c);
+                    run(c.arg("-c").arg(&unit_path).arg("-o").arg(&object))
                 })
-                .collect();
-            for j in jobs {
-                j.join()
-                    .map_err(|_| anyhow::anyhow!("a compile job panicked"))??;
-            }
-            Ok(())
-        })?;
-        run(Command::new("g++")
-            .args(["-shared", "-fPIC"])
-            .args(&objects)
-            .arg("-o")
-            .arg(&out_lib)
-            .arg("-pthread"))?;
-    }
+            })
+            .collect();
+        for j in jobs {
+            j.join()
+                .map_err(|_| anyhow::anyhow!("a compile job panicked"))??;
+        }
+        Ok(())
+    })?;
+    run(Command::new("g++")
+        .args(["-shared", "-fPIC"])
+        .args(&objects)
+        .arg("-o")
+        .arg(&out_lib)
+        .arg("-pthread"))?;
     match work.persist(&dir) {
         Ok(()) => {}
         // Another process finished the same build first (the scratch is removed).
