@@ -52,7 +52,16 @@ pub struct Built {
 /// (lines x driven lines x slices x 2 directions) made g++ take minutes on a 16x16 tile for no
 /// measurable simulation gain. `--trace` is added only for the traced variant: on 4 tiles of
 /// 128x128 it raises Verilator's memory from 0.46 GB to 2.3 GB, and 64 tiles did not fit 24 GB.
-const VERILATOR_FLAGS: &[&str] = &["--cc", "-O3", "-Wno-fatal", "--unroll-count", "4"];
+/// `-fno-table`: Verilator's lookup tables get index variables numbered per tile instance, so a
+/// tile's functions differ from instance to instance and are written out once per tile.
+const VERILATOR_FLAGS: &[&str] = &[
+    "--cc",
+    "-O3",
+    "-Wno-fatal",
+    "--unroll-count",
+    "4",
+    "-fno-table",
+];
 
 /// Flags of every unit; each adds its optimisation level (`split`).
 const CXXFLAGS: &[&str] = &[
