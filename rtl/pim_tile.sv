@@ -27,7 +27,10 @@ module pim_tile #(
   // The tile's index, a constant (the array ties it): it selects the device files and seeds the
   // LFSRs, and being a port rather than a parameter lets every tile share one model.
   input  logic [pim_pkg::TileIdW-1:0] tile_i,
-  input  logic             cmd_valid_i,
+  // The array drives each tile's valid with its own decode of the command's tile. The metacomment
+  // keeps that decode out of the tile's code: without it Verilator folds `cmd_tile_i == i` into
+  // a copy of the tile's settle code per instance (2 MB of C++ per 128x128 tile).
+  input  logic             cmd_valid_i /* verilator public_flat_rd */,
   output logic             cmd_ready_o,
   input  logic [pim_pkg::OpW-1:0] cmd_op_i,
   input  logic [AddrW-1:0] cmd_addr_i,
