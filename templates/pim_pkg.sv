@@ -13,13 +13,15 @@ package pim_pkg;
   localparam {{ c.ty }} {{ c.name }} = {{ c.value }};
 {%- endfor %}
 
-  // The next word of a noise LFSR: 32 steps of the Galois form (golden::lfsr::Lfsr::word).
+  // The next word of a noise LFSR: 32 steps of the Galois form (golden::lfsr::Lfsr::word) at
+  // once. A step is linear over GF(2), so the word is the XOR of the words of the state's set
+  // bits (golden::lfsr::word_columns): a parallel LFSR, one XOR tree per output bit.
   function automatic logic [31:0] lfsr_word(input logic [31:0] state);
     /* verilator no_inline_task */
-    lfsr_word = state;
-    for (int k = 0; k < 32; k++) begin
-      lfsr_word = lfsr_word[0] ? ((lfsr_word >> 1) ^ LfsrTaps) : (lfsr_word >> 1);
-    end
+    lfsr_word =
+{%- for c in lfsr_cols %}
+        {% if loop.first %}  {% else %}^ {% endif %}({32{state[{{ loop.index0 }}]}} & {{ c }}){% if loop.last %};{% endif %}
+{%- endfor %}
   endfunction
 
   // The seed of the LFSR of cell or line `index` of slice `slice` of tile `tile`; zero becomes 1

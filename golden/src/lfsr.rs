@@ -27,20 +27,56 @@ impl Lfsr {
     /// One shift; returns the bit shifted out.
     pub fn shift(&mut self) -> u32 {
         let out = self.state & 1;
-        self.state >>= 1;
-        if out == 1 {
-            self.state ^= self.taps;
-        }
+        self.state = (self.state >> 1) ^ (self.taps & out.wrapping_neg());
         out
     }
 
-    /// `bits` shifts; the state afterwards is the word.
+    /// `bits` shifts; the state afterwards is the word. The 32-bit LFSR takes its 32 shifts at
+    /// once from [`WORD_TABLE`].
     pub fn word(&mut self) -> u32 {
+        if self.bits == 32 && self.taps == TAPS32 {
+            let s = self.state as usize;
+            let t = &WORD_TABLE;
+            self.state =
+                t[0][s & 255] ^ t[1][(s >> 8) & 255] ^ t[2][(s >> 16) & 255] ^ t[3][s >> 24];
+            return self.state;
+        }
         for _ in 0..self.bits {
             self.shift();
         }
         self.state
     }
+}
+
+/// 32 shifts of the 32-bit LFSR by bytes of the state: a shift is linear over GF(2) (a right
+/// shift, then the taps XORed in by the bit shifted out), so 32 of them map a state to the XOR
+/// of what they map each of its bytes to. `WORD_TABLE[k][b]` is the word of the state `b << 8k`.
+pub static WORD_TABLE: [[u32; 256]; 4] = word_table();
+
+/// The word of each one-bit state (`1 << i`): the word of any state is the XOR of the columns
+/// of its set bits. The RTL's `pim_pkg::lfsr_word` is built from these (a parallel LFSR).
+pub fn word_columns() -> [u32; 32] {
+    std::array::from_fn(|i| WORD_TABLE[i / 8][1 << (i % 8)])
+}
+
+const fn word_table() -> [[u32; 256]; 4] {
+    let mut t = [[0u32; 256]; 4];
+    let mut k = 0;
+    while k < 4 {
+        let mut b = 0;
+        while b < 256 {
+            let mut s = (b as u32) << (8 * k);
+            let mut i = 0;
+            while i < 32 {
+                s = (s >> 1) ^ (TAPS32 & (s & 1).wrapping_neg());
+                i += 1;
+            }
+            t[k][b] = s;
+            b += 1;
+        }
+        k += 1;
+    }
+    t
 }
 
 /// Zero-mean noise from one word: the sum of its four bytes minus 510 (Irwin-Hall of four
@@ -77,6 +113,44 @@ mod tests {
         }
         assert_eq!(l.state, 1);
         assert!(!seen[0]);
+    }
+
+    #[test]
+    fn the_word_table_takes_the_32_shifts_at_once() {
+        let mut l = Lfsr::new32(0xC0FFEE);
+        for _ in 0..100_000 {
+            let mut slow = l;
+            for _ in 0..32 {
+                slow.shift();
+            }
+            assert_eq!(l.word(), slow.state);
+            assert_eq!(l, slow);
+        }
+        // Every byte position, at every bit, and the all-ones state.
+        for s in (0..32).map(|i| 1u32 << i).chain([u32::MAX]) {
+            let mut slow = Lfsr {
+                state: s,
+                ..Lfsr::new32(1)
+            };
+            let mut fast = slow;
+            for _ in 0..32 {
+                slow.shift();
+            }
+            assert_eq!(fast.word(), slow.state, "state {s:#x}");
+        }
+    }
+
+    #[test]
+    fn a_word_is_the_xor_of_its_bits_columns() {
+        let cols = word_columns();
+        let mut l = Lfsr::new32(0xBEEF);
+        for _ in 0..1000 {
+            let s = l.state;
+            let xor = (0..32)
+                .filter(|i| s >> i & 1 == 1)
+                .fold(0, |acc, i| acc ^ cols[i]);
+            assert_eq!(l.word(), xor);
+        }
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct PkgConst {
 pub struct PkgCtx {
     pub header: String,
     pub package: Vec<PkgConst>,
+    /// The noise LFSR's word of each one-bit state, bit 0's first.
+    pub lfsr_cols: Vec<String>,
 }
 
 impl PkgCtx {
@@ -73,9 +75,14 @@ impl PkgCtx {
                 }
             })
             .collect();
+        let lfsr_cols = pimforge_golden::lfsr::word_columns()
+            .iter()
+            .map(|c| format!("32'h{:04X}_{:04X}", c >> 16, c & 0xFFFF))
+            .collect();
         PkgCtx {
             header: header(d),
             package,
+            lfsr_cols,
         }
     }
 }
