@@ -43,17 +43,23 @@ module pim_adc #(
     end else begin : g_mux
       assign current = group[32'(sel_i)*CurW +: CurW];
     end
-    assign rounded = (CmpW'(current) + Half) >>> StepLog2;
+    // A conversion is latched only when valid_i; in every other cycle the converter's next code
+    // is held at zero.
     always_comb begin
-      if (rounded > CodeMax) begin
-        code_d[j*AdcW +: AdcW] = AdcW'(CodeMax);
-        clip_d[j] = 1'b1;
-      end else if (rounded < CodeMin) begin
-        code_d[j*AdcW +: AdcW] = AdcW'(CodeMin);
-        clip_d[j] = 1'b1;
-      end else begin
-        code_d[j*AdcW +: AdcW] = AdcW'(rounded);
-        clip_d[j] = 1'b0;
+      rounded = '0;
+      code_d[j*AdcW +: AdcW] = '0;
+      clip_d[j] = 1'b0;
+      if (valid_i) begin
+        rounded = (CmpW'(current) + Half) >>> StepLog2;
+        if (rounded > CodeMax) begin
+          code_d[j*AdcW +: AdcW] = AdcW'(CodeMax);
+          clip_d[j] = 1'b1;
+        end else if (rounded < CodeMin) begin
+          code_d[j*AdcW +: AdcW] = AdcW'(CodeMin);
+          clip_d[j] = 1'b1;
+        end else begin
+          code_d[j*AdcW +: AdcW] = AdcW'(rounded);
+        end
       end
     end
   end

@@ -210,19 +210,23 @@ module pim_tiki #(
   // ---------------------------------------------------------------------------------------------
   // Pulse update: one slot in two cycles
   // ---------------------------------------------------------------------------------------------
+  // The draws (the lines' next LFSR words and whether each line fires) are used in a slot's first
+  // cycle only; in every other cycle they are held at zero.
   logic [31:0]     row_w [Rows];
   logic [31:0]     col_w [Cols];
   logic [Rows-1:0] rf, rs;
   logic [Cols-1:0] cf, cs;
+  logic            draw;
+  assign draw = state_q == TkSlot0;
   always_comb begin
     for (int r = 0; r < Rows; r++) begin
-      row_w[r] = pim_pkg::lfsr_word(row_lfsr_q[r*32 +: 32]);
-      rf[r]    = fires(x_thr_q[r*ProbW +: ProbW], row_w[r]);
+      row_w[r] = draw ? pim_pkg::lfsr_word(row_lfsr_q[r*32 +: 32]) : '0;
+      rf[r]    = draw && fires(x_thr_q[r*ProbW +: ProbW], row_w[r]);
       rs[r]    = x_neg_q[r] ^ (!into_c_q && c_in_q[r]);
     end
     for (int c = 0; c < Cols; c++) begin
-      col_w[c] = pim_pkg::lfsr_word(col_lfsr_q[c*32 +: 32]);
-      cf[c]    = fires(d_thr_q[c*ProbW +: ProbW], col_w[c]);
+      col_w[c] = draw ? pim_pkg::lfsr_word(col_lfsr_q[c*32 +: 32]) : '0;
+      cf[c]    = draw && fires(d_thr_q[c*ProbW +: ProbW], col_w[c]);
       cs[c]    = d_neg_q[c] ^ (!into_c_q && c_out_q[c]);
     end
   end
@@ -431,7 +435,7 @@ module pim_tiki #(
         into_c_q <= addr[0];
       end
       // A slot: the draws in its first cycle, the count in its second.
-      if (state_q == TkSlot0) begin
+      if (draw) begin
         rf_q <= rf;
         cf_q <= cf;
         for (int r = 0; r < Rows; r++) begin

@@ -32,12 +32,16 @@ module pim_shift_add #(
   logic signed [AccW-1:0] acc_q [Lines];
   logic signed [AccW-1:0] term [NumAdc];
 
+  // The terms are used only when valid_i adds them; in every other cycle they are held at zero.
   for (genvar j = 0; j < NumAdc; j++) begin : g_term
     always_comb begin
       logic signed [AccW-1:0] partial;
       partial = '0;
-      for (int m = 0; m < Slices; m++) begin
-        partial = partial + (AccW'($signed(code_i[(m*NumAdc + j)*AdcW +: AdcW])) <<< (ValueBits*m));
+      if (valid_i) begin
+        for (int m = 0; m < Slices; m++) begin
+          partial = partial
+              + (AccW'($signed(code_i[(m*NumAdc + j)*AdcW +: AdcW])) <<< (ValueBits*m));
+        end
       end
       term[j] = partial <<< (DacW*32'(plane_i) + StepLog2);
     end
