@@ -131,9 +131,12 @@ accuracy: build
 	done
 	$(PIMFORGE) plot --out $(BUILD)/accuracy/plot $(BUILD)/accuracy/*-s0/report.json $(BUILD)/accuracy/*-s[1-9]/report.json
 
-# Opt-in long regression: the full-size 128x128 tile in lock-step (a 2-minute model build).
+# Opt-in long regression: the full-size 128x128 tile in lock-step, then the 64-tile default with
+# 100 products over all its tiles (a 2.5-minute model build at 3.8 GB; REGRESS64), then every
+# preset with three more seeds.
 regress-full: deps build
 	$(PIMFORGE) verify --preset puma --tiles 2 --transactions 100 --seed 7
+	$(PIMFORGE) verify --preset puma --tiles 64 --transactions 100 --seed 7
 	@for s in 1 2 3; do for p in $(PRESETS); do $(PIMFORGE) verify --preset $$p --seed $$s --transactions 5000 | tail -n 1; done; done
 
 # Opt-in: mutation campaigns over every template (like mcy): one-line bugs drawn from each

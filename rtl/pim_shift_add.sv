@@ -37,13 +37,14 @@ module pim_shift_add #(
     always_comb begin
       logic signed [AccW-1:0] partial;
       partial = '0;
+      term[j] = '0;
       if (valid_i) begin
         for (int m = 0; m < Slices; m++) begin
           partial = partial
               + (AccW'($signed(code_i[(m*NumAdc + j)*AdcW +: AdcW])) <<< (ValueBits*m));
         end
+        term[j] = partial <<< (DacW*32'(plane_i) + StepLog2);
       end
-      term[j] = partial <<< (DacW*32'(plane_i) + StepLog2);
     end
   end
 
