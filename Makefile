@@ -87,10 +87,12 @@ synth-solver: deps build
 synth-lowrank: deps build
 	$(PIMFORGE) synth --config configs/lowrank-digits.yaml --json $(BUILD)/synth-lowrank-digits.json
 
-# Synthesis of every small preset and of the 4x4 solver.
-synth-all: deps build
-	@set -e; for p in $(SYNTH_PRESETS); do $(MAKE) --no-print-directory synth SYNTH_PRESET=$$p; done
-	$(MAKE) --no-print-directory synth-solver
+# Synthesis of every small preset and of the 4x4 solver, one target each, so that `make -j2`
+# runs two side by side once a core is free.
+synth-all: $(addprefix synth-preset-,$(SYNTH_PRESETS)) synth-solver
+
+synth-preset-%: deps build
+	$(PIMFORGE) synth --preset $* --json $(BUILD)/synth-$*.json
 
 # Lint, tests and synthesis run side by side (two jobs: Yosys and Verilator's lint are single
 # threads), each job's output printed whole when it ends. Then the CI regression: every preset
