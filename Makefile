@@ -134,8 +134,8 @@ accuracy: build
 	$(PIMFORGE) plot --out $(BUILD)/accuracy/plot $(BUILD)/accuracy/*-s0/report.json $(BUILD)/accuracy/*-s[1-9]/report.json
 
 # Opt-in long regression: the full-size 128x128 tile in lock-step, then the 64-tile default with
-# 100 products over all its tiles (a 2.5-minute model build at 3.8 GB; REGRESS64), then every
-# preset with three more seeds.
+# 100 products over all its tiles (a 2-2.5 minute model build at 3.8 GB, then over 25 minutes of
+# lock-step: docs/verification.md, Speed), then every preset with three more seeds.
 regress-full: deps build
 	$(PIMFORGE) verify --preset puma --tiles 2 --transactions 100 --seed 7
 	$(PIMFORGE) verify --preset puma --tiles 64 --transactions 100 --seed 7
