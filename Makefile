@@ -75,8 +75,7 @@ test: deps
 	@mkdir -p $(BUILD)
 	set -o pipefail; $(CARGO) test --release --workspace --lib --bins --tests 2>&1 | tee $(BUILD)/test.log
 
-synth: deps build
-	$(PIMFORGE) synth --preset $(SYNTH_PRESET) --json $(BUILD)/synth-$(SYNTH_PRESET).json
+synth: synth-preset-$(SYNTH_PRESET)
 
 # The refinement controller of a 4x4 solver (with its tile's modules).
 synth-solver: deps build

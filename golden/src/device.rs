@@ -106,7 +106,7 @@ pub fn pulse(model: &Model, dev: &CellDevice, g: i64, up: bool, lfsr: &mut Lfsr)
 /// `a / b`, truncated toward zero as Rust and SystemVerilog divide; in 32 bits when both fit
 /// (no sign bit, no high word), where the division is several times cheaper.
 fn div(a: i64, b: i64) -> i64 {
-    if (a | b) as u64 <= u32::MAX as u64 && b != 0 {
+    if (a | b) as u64 <= u32::MAX as u64 {
         ((a as u32) / (b as u32)) as i64
     } else {
         a / b

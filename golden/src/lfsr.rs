@@ -27,7 +27,7 @@ impl Lfsr {
     /// One shift; returns the bit shifted out.
     pub fn shift(&mut self) -> u32 {
         let out = self.state & 1;
-        self.state = (self.state >> 1) ^ (self.taps & out.wrapping_neg());
+        self.state = step(self.state, self.taps);
         out
     }
 
@@ -46,6 +46,11 @@ impl Lfsr {
         }
         self.state
     }
+}
+
+/// One shift of the Galois form: right, then the taps XORed in when the bit shifted out is 1.
+const fn step(state: u32, taps: u32) -> u32 {
+    (state >> 1) ^ (taps & (state & 1).wrapping_neg())
 }
 
 /// 32 shifts of the 32-bit LFSR by bytes of the state: a shift is linear over GF(2) (a right
@@ -68,7 +73,7 @@ const fn word_table() -> [[u32; 256]; 4] {
             let mut s = (b as u32) << (8 * k);
             let mut i = 0;
             while i < 32 {
-                s = (s >> 1) ^ (TAPS32 & (s & 1).wrapping_neg());
+                s = step(s, TAPS32);
                 i += 1;
             }
             t[k][b] = s;

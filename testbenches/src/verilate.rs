@@ -3,8 +3,8 @@
 //! `verilator --cc` translates the RTL; the generated C++, the Verilator runtime and a C ABI
 //! shim (generated per design from its port list) are compiled side by side as a few
 //! translation units (the code of every cycle optimised, the code that runs once not: `split`)
-//! and linked into a shared object. Builds are cached under a directory named by the hash of everything that goes
-//! into them, so each design is compiled once.
+//! and linked into a shared object. Builds are cached under a directory named by the hash of
+//! everything that goes into them, so each design is compiled once.
 
 use anyhow::{bail, Context, Result};
 use pimforge_scratch::Scratch;
