@@ -272,6 +272,7 @@ fn main() {
             wave_window: 0,
             record: None,
             inline,
+            heartbeat: None,
         };
         // Alternate the loops and keep the best of three of each, so that none gets the warm
         // caches alone.

@@ -30,36 +30,22 @@ module pim_adc #(
   logic [NumAdc*AdcW-1:0] code_d, code_q;
   logic [NumAdc-1:0]      clip_d, clip_q;
 
-  for (genvar j = 0; j < NumAdc; j++) begin : g_adc
-    // Converter j owns lines j*Share .. j*Share+Share-1 and converts one of them per cycle.
-    logic [Share*CurW-1:0]  group;
-    logic signed [CurW-1:0] current;
+  // Converter j owns lines j*Share .. j*Share+Share-1 and converts line j*Share + sel_i. A
+  // conversion is computed only when valid_i latches it; in every other cycle the next codes
+  // are held at zero.
+  always_comb begin
+    int                     sel;
     logic signed [CmpW-1:0] rounded;
-    assign group = held_i[j*Share*CurW +: Share*CurW];
-    if (Share == 1) begin : g_one
-      logic unused_sel;  // one line per converter: nothing to select
-      assign unused_sel = ^sel_i;
-      assign current = group;
-    end else begin : g_mux
-      assign current = group[32'(sel_i)*CurW +: CurW];
-    end
-    // A conversion is latched only when valid_i; in every other cycle the converter's next code
-    // is held at zero.
-    always_comb begin
-      rounded = '0;
-      code_d[j*AdcW +: AdcW] = '0;
-      clip_d[j] = 1'b0;
-      if (valid_i) begin
-        rounded = (CmpW'(current) + Half) >>> StepLog2;
-        if (rounded > CodeMax) begin
-          code_d[j*AdcW +: AdcW] = AdcW'(CodeMax);
-          clip_d[j] = 1'b1;
-        end else if (rounded < CodeMin) begin
-          code_d[j*AdcW +: AdcW] = AdcW'(CodeMin);
-          clip_d[j] = 1'b1;
-        end else begin
-          code_d[j*AdcW +: AdcW] = AdcW'(rounded);
-        end
+    sel     = 32'(sel_i) % Share;
+    rounded = '0;
+    code_d  = '0;
+    clip_d  = '0;
+    if (valid_i) begin
+      for (int j = 0; j < NumAdc; j++) begin
+        rounded = (CmpW'($signed(held_i[(j*Share + sel)*CurW +: CurW])) + Half) >>> StepLog2;
+        clip_d[j] = rounded > CodeMax || rounded < CodeMin;
+        code_d[j*AdcW +: AdcW] = rounded > CodeMax ? AdcW'(CodeMax)
+                               : rounded < CodeMin ? AdcW'(CodeMin) : AdcW'(rounded);
       end
     end
   end

@@ -28,42 +28,64 @@ module pim_shift_add #(
   output logic [AccW-1:0]               rd_data_o
 );
 
-  logic signed [AccW-1:0] acc_q [Lines];
-  logic signed [AccW-1:0] term [NumAdc];
+  // The accumulators as a memory of Share words, one per converter group: word s holds the
+  // lines j*Share + s of every converter j. A conversion adds to one word; a clear only drops
+  // the words' valid bits (a word not written since reads zero).
+  localparam int GroupW = $clog2(Share) > 0 ? $clog2(Share) : 1;
+  localparam int WordW  = NumAdc * AccW;
 
-  // The terms are used only when valid_i adds them; in every other cycle they are held at zero.
-  for (genvar j = 0; j < NumAdc; j++) begin : g_term
-    always_comb begin
-      logic signed [AccW-1:0] partial;
-      partial = '0;
-      term[j] = '0;
-      if (valid_i) begin
+  logic [WordW-1:0]  acc_q [Share];
+  logic [WordW-1:0]  acc_sum;
+  logic [Share-1:0]  set_q;
+  logic [GroupW-1:0] group;
+
+  assign group = GroupW'(sel_i);
+
+  // Word `group` after a conversion: for every converter j, the codes of all slices combined,
+  // shifted by the plane weight and the ADC step, added to the line's accumulator (zero when the
+  // word is not valid). Computed only when valid_i adds it; in every other cycle it is zero.
+  always_comb begin
+    logic signed [AccW-1:0] partial;
+    partial = '0;
+    acc_sum = '0;
+    if (valid_i) begin
+      acc_sum = set_q[group] ? acc_q[group] : '0;
+      for (int j = 0; j < NumAdc; j++) begin
+        partial = '0;
         for (int m = 0; m < Slices; m++) begin
           partial = partial
               + (AccW'($signed(code_i[(m*NumAdc + j)*AdcW +: AdcW])) <<< (ValueBits*m));
         end
-        term[j] = partial <<< (DacW*32'(plane_i) + StepLog2);
+        acc_sum[j*AccW +: AccW] = acc_sum[j*AccW +: AccW]
+            + (partial <<< (DacW*32'(plane_i) + StepLog2));
       end
     end
   end
 
-  // Line l is served by converter l / Share in group l % Share.
-  for (genvar l = 0; l < Lines; l++) begin : g_acc
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        acc_q[l] <= '0;
-      end else if (clear_i) begin
-        acc_q[l] <= '0;
-      end else if (valid_i && 32'(sel_i) == l % Share) begin
-        acc_q[l] <= acc_q[l] + term[l / Share]
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      set_q <= '0;
+    end else if (clear_i) begin
+      set_q <= '0;
+    end else if (valid_i) begin
+      set_q[group] <= 1'b1;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (valid_i && !clear_i) begin
+      acc_q[group] <= acc_sum
 {%- if let Some(f) = fault.acc_bit %}
-            ^ ((l == {{ f.line }} && 32'(plane_i) == {{ f.plane }}) ? (AccW'(1) << {{ f.bit }})
-                                                                   : '0)
+          // Fault: one bit of line {{ f.line }}'s sum flips in plane {{ f.plane }}.
+          ^ ((32'(sel_i) == {{ f.line }} % Share && 32'(plane_i) == {{ f.plane }})
+                 ? WordW'(1) << ({{ f.line }} / Share * AccW + {{ f.bit }}) : '0)
 {%- endif %};
-      end
     end
   end
 
-  assign rd_data_o = acc_q[rd_line_i];
+  // Line l is word l % Share, converter l / Share.
+  logic [GroupW-1:0] rd_group;
+  assign rd_group  = GroupW'(32'(rd_line_i) % Share);
+  assign rd_data_o = set_q[rd_group] ? acc_q[rd_group][32'(rd_line_i) / Share * AccW +: AccW] : '0;
 
 endmodule : pim_shift_add

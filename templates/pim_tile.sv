@@ -443,6 +443,7 @@ module pim_tile #(
     .Planes ({{ planes }}),
     .PlaneW (PlaneW)
   ) u_dac (
+    .valid_i (sample),
     .x_i     (dac_x),
     .plane_i (plane),
     .drive_o (drive)

@@ -128,7 +128,8 @@ module pim_tile_ctrl #(
   // ---------------------------------------------------------------------------------------------
   // State
   // ---------------------------------------------------------------------------------------------
-  logic [InW-1:0]    x_q [Lines];
+  // The input buffer: line l's word at bits [l*InW +: InW], written one word per cycle.
+  logic [Lines*InW-1:0] x_q;
   // The three sequencers (MVM/MTVM, OPA, CRS) and their busy state.
   typedef enum logic {MvmIdle, MvmRun} mvm_state_e;
   typedef enum logic [1:0] {OpaIdle, OpaStep, OpaDrain} opa_state_e;
@@ -248,18 +249,18 @@ module pim_tile_ctrl #(
   logic x_we;
   assign x_we = accept && cmd_op_i == pim_pkg::OpWriteX && line_ok;
 
-  for (genvar l = 0; l < Lines; l++) begin : g_x
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        x_q[l] <= '0;
-      end else if (x_we && cmd_addr_i[$clog2(Lines)-1:0] == $clog2(Lines)'(l)) begin
-        x_q[l] <= cmd_data_i[InW-1:0];
-      end else if (lr_x_we_i && lr_idx_i == $clog2(Lines)'(l)) begin
-        x_q[l] <= lr_x_i;
-      end
+  // One process for the buffer: a command's write wins over the low-rank unit's. An index past
+  // the last line writes nothing.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      x_q <= '0;
+    end else if (x_we) begin
+      x_q[32'(cmd_addr_i[$clog2(Lines)-1:0])*InW +: InW] <= cmd_data_i[InW-1:0];
+    end else if (lr_x_we_i) begin
+      x_q[32'(lr_idx_i)*InW +: InW] <= lr_x_i;
     end
-    assign x_o[l*InW +: InW] = x_q[l];
   end
+  assign x_o = x_q;
 
   // ---------------------------------------------------------------------------------------------
   // Sequencer and pipeline tags
@@ -349,9 +350,12 @@ module pim_tile_ctrl #(
   // WeightW bits: its ValueBits-wide fields are the slices' column digits. A phase's magnitudes
   // load in the cycle before its first step; one drain cycle lets the last clip count arrive.
   // ---------------------------------------------------------------------------------------------
-  logic [WeightW-1:0]     d_q [Cols];
-  logic [InW-1:0]         xmag_q [Rows];
-  logic [WeightW-1:0]     dmag_q [Cols];
+  // d, column c's word at bits [c*WeightW +: WeightW]. The magnitudes are held as bit planes
+  // (bit b*Rows + r of xplane_q is bit b of row r's |x|), so that a step shifts whole planes and
+  // plane 0 drives the rows.
+  logic [Cols*WeightW-1:0] d_q;
+  logic [InW*Rows-1:0]     xplane_q, xplane_load;
+  logic [WeightW*Cols-1:0] dplane_q, dplane_load;
   logic [1:0]             phase_q, phase_d;
   logic [$clog2(InW)-1:0] bit_q, bit_d;
   logic                   start_opa, opa_step, last_bit, opa_load;
@@ -367,51 +371,76 @@ module pim_tile_ctrl #(
   logic d_we;
   assign d_we = accept && cmd_op_i == pim_pkg::OpWriteD && col_ok;
 
-  for (genvar c = 0; c < Cols; c++) begin : g_d
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        d_q[c]    <= '0;
-        dmag_q[c] <= '0;
-      end else begin
-        if (d_we && cmd_addr_i[$clog2(Cols)-1:0] == $clog2(Cols)'(c)) begin
-          d_q[c] <= cmd_data_i[WeightW-1:0];
-        end else if (lr_d_we_i && 32'(lr_idx_i) == c) begin
-          d_q[c] <= lr_d_i;
-        end
-        if (opa_load) begin
-          // Magnitude of d when its sign is the phase's d sign (load_phase[0]: negative).
-          dmag_q[c] <= (load_phase[0] ? $signed(d_q[c]) < 0 : $signed(d_q[c]) > 0) ?
-              (d_q[c][WeightW-1] ? -d_q[c] : d_q[c]) : '0;
-        end else if (opa_step) begin
-          dmag_q[c] <= dmag_q[c] << 1;
-        end
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      d_q <= '0;
+    end else if (d_we) begin
+      d_q[32'(cmd_addr_i[$clog2(Cols)-1:0])*WeightW +: WeightW] <= cmd_data_i[WeightW-1:0];
+    end else if (lr_d_we_i) begin
+      d_q[32'(lr_idx_i)*WeightW +: WeightW] <= lr_d_i;
+    end
+  end
+  assign d_o = d_q;
+
+  // A phase's magnitudes as bit planes: |x| of the rows with the phase's x sign (load_phase[1]:
+  // negative) and |d| of the columns with its d sign (load_phase[0]), else 0. Computed only when
+  // a phase loads.
+  always_comb begin
+    logic [InW-1:0]     x, xmag;
+    logic [WeightW-1:0] d, dmag;
+    x           = '0;
+    d           = '0;
+    xmag        = '0;
+    dmag        = '0;
+    xplane_load = '0;
+    dplane_load = '0;
+    if (opa_load) begin
+      for (int r = 0; r < Rows; r++) begin
+        x    = x_q[r*InW +: InW];
+        xmag = (load_phase[1] ? $signed(x) < 0 : $signed(x) > 0) ? (x[InW-1] ? -x : x) : '0;
+        for (int b = 0; b < InW; b++) xplane_load[b*Rows + r] = xmag[b];
+      end
+      for (int c = 0; c < Cols; c++) begin
+        d    = d_q[c*WeightW +: WeightW];
+        dmag = (load_phase[0] ? $signed(d) < 0 : $signed(d) > 0) ? (d[WeightW-1] ? -d : d) : '0;
+        for (int b = 0; b < WeightW; b++) dplane_load[b*Cols + c] = dmag[b];
       end
     end
   end
 
-  for (genvar r = 0; r < Rows; r++) begin : g_xmag
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        xmag_q[r] <= '0;
-      end else if (opa_load) begin
-        // Magnitude of x when its sign is the phase's x sign (load_phase[1]: negative).
-        xmag_q[r] <= (load_phase[1] ? $signed(x_q[r]) < 0 : $signed(x_q[r]) > 0) ?
-            (x_q[r][InW-1] ? -x_q[r] : x_q[r]) : '0;
-      end else if (opa_step) begin
-        xmag_q[r] <= xmag_q[r] >> 1;
-      end
+  // A step shifts |x| right (the next bit drives the rows) and |d| left within WeightW bits.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      xplane_q <= '0;
+      dplane_q <= '0;
+    end else if (opa_load) begin
+      xplane_q <= xplane_load;
+      dplane_q <= dplane_load;
+    end else if (opa_step) begin
+      xplane_q <= xplane_q >> Rows;
+      dplane_q <= dplane_q << Cols;
     end
-    assign upd_row_o[r] = xmag_q[r][0];
   end
+  assign upd_row_o = xplane_q[Rows-1:0];
 
-  for (genvar c = 0; c < Cols; c++) begin : g_d_out
-    assign d_o[c*WeightW +: WeightW] = d_q[c];
-  end
-
-  for (genvar m = 0; m < Slices; m++) begin : g_digit_slice
-    for (genvar c = 0; c < Cols; c++) begin : g_digit_col
-      assign upd_digit_o[(m*Cols + c)*ValueBits +: ValueBits] =
-          dmag_q[c][m*ValueBits{% if fault.opa_digit %} + 1{% endif %} +: ValueBits];
+  // The slices' column digits: bits [m*ValueBits +: ValueBits] of |d|, read only in a step.
+  always_comb begin
+    upd_digit_o = '0;
+    if (opa_step) begin
+      for (int m = 0; m < Slices; m++) begin
+        for (int c = 0; c < Cols; c++) begin
+          for (int k = 0; k < ValueBits; k++) begin
+{%- if fault.opa_digit %}
+            // Fault: the digit is taken one bit too high (the top bit reads 0).
+            if (m*ValueBits + k + 1 < WeightW) begin
+              upd_digit_o[(m*Cols + c)*ValueBits + k] = dplane_q[(m*ValueBits + k + 1)*Cols + c];
+            end
+{%- else %}
+            upd_digit_o[(m*Cols + c)*ValueBits + k] = dplane_q[(m*ValueBits + k)*Cols + c];
+{%- endif %}
+          end
+        end
+      end
     end
   end
 

@@ -21,6 +21,7 @@ fn icarus_replays_a_recorded_stream_and_a_changed_value_is_caught() {
         wave_window: 0,
         record: Some(dir.clone()),
         inline: false,
+        heartbeat: None,
     };
     let summary = verify(&prepared, 60, &opts, &|_, _| {}).unwrap().unwrap();
     let got = replay_on_icarus(&hw, &prepared, &dir, 3, &opts.replay).unwrap();

@@ -20,6 +20,7 @@ fn options(seed: u64, wave_dir: Option<PathBuf>) -> Options {
         wave_window: 16,
         record: None,
         inline: false,
+        heartbeat: None,
     }
 }
 

@@ -183,6 +183,7 @@ fn in_tiles(preset_name: &str, rank: usize, batch: usize, products: usize, seed:
         wave_window: 16,
         record: None,
         inline: false,
+        heartbeat: None,
     };
     let s = match verify(&prepared, products, &opts, &|_, _| {}).unwrap() {
         Ok(s) => s,
@@ -215,6 +216,7 @@ fn injected_draw_fault_is_caught_in_the_tiles() {
         wave_window: 16,
         record: None,
         inline: false,
+        heartbeat: None,
     };
     let m = verify(&prepared, 100, &opts, &|_, _| {})
         .unwrap()

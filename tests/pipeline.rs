@@ -72,6 +72,7 @@ fn pipelined_and_inline_runs_of_a_clean_design_agree() {
             wave_window: 0,
             record: None,
             inline,
+            heartbeat: None,
         };
         pimforge_tb::run(b, &stim, &opts).unwrap().expect("passes")
     };

@@ -132,6 +132,16 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
                 .join(format!("{}-seed{}", design.hash, a.seed))
         }),
         inline: false,
+        heartbeat: Some(|h| {
+            let (done, all) = h.commands_in_chunk;
+            warn!(
+                "pimforge verify: {} cycles matched, {} commands (this chunk: {done} of {all}), {:.0} s, {:.0} cycles/s",
+                h.cycles,
+                h.commands,
+                h.seconds,
+                h.cycles as f64 / h.seconds
+            )
+        }),
     };
     // A line every 10 chunks (10,000 products) and when done, on stderr.
     let t0 = std::time::Instant::now();

@@ -14,6 +14,7 @@ pub mod inv;
 pub mod lockstep;
 pub mod lowrank;
 pub mod mismatch;
+pub mod options;
 pub mod pipeline;
 pub mod program;
 pub mod refine;

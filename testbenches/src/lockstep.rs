@@ -9,6 +9,7 @@
 use crate::bench::{Bench, Waves};
 use crate::coverage::Observer;
 pub use crate::mismatch::{Cause, Mismatch};
+pub use crate::options::{Heartbeat, Options, HEARTBEAT};
 use crate::stimulus::Stimulus;
 use crate::summary::summarise;
 pub use crate::summary::Summary;
@@ -36,24 +37,6 @@ pub struct ArrayBuild {
     /// Every tile's Tiki-Taka unit after power-up (A's devices and references as the RTL reads
     /// them); empty without one.
     pub units: Vec<Option<pimforge_golden::tiki::TikiUnit>>,
-}
-
-/// Options of a run.
-#[derive(Clone, Debug)]
-pub struct Options {
-    pub seed: u64,
-    /// The command that replays this run, printed on failure.
-    pub replay: String,
-    /// Where to write waveforms of a mismatch (none: no waveform).
-    pub wave_dir: Option<PathBuf>,
-    /// Cycles of waveform before the mismatch.
-    pub wave_window: u64,
-    /// Where to record every cycle's inputs and outputs for a second simulator (none: no
-    /// recording; see [`crate::icarus`]).
-    pub record: Option<PathBuf>,
-    /// Run the DUT on this thread, one cycle at a time, rather than on a thread of its own
-    /// behind the golden model ([`crate::pipeline`]): the same results, slower on two cores.
-    pub inline: bool,
 }
 
 /// The host driver: presents the stimulus commands in order, honouring ready and idle gaps.
@@ -206,6 +189,10 @@ struct Run<'a> {
     /// Record the cycle of every accepted command (a run of one chunk, for tests).
     record: bool,
     observer: Observer,
+    heartbeat: Option<fn(&Heartbeat)>,
+    /// When the run started, and when it next calls the heartbeat.
+    started: Instant,
+    next_beat: Instant,
 }
 
 impl Run<'_> {
@@ -292,6 +279,17 @@ impl Run<'_> {
             if bench.past_window() {
                 return Ok(ChunkEnd::WindowDone);
             }
+            if let Some(beat) = self.heartbeat {
+                if bench.cycle % 4096 == 0 && Instant::now() >= self.next_beat {
+                    self.next_beat += HEARTBEAT;
+                    beat(&Heartbeat {
+                        cycles: bench.cycle,
+                        commands: self.summary.commands,
+                        commands_in_chunk: (driver.next, stim.commands.len()),
+                        seconds: self.started.elapsed().as_secs_f64(),
+                    });
+                }
+            }
             if bench.cycle - self.last_accept > stall_limit(&design.shape) && !driver.done() {
                 let flight = in_flight(stim, &driver, &pending, &running);
                 let at = bench.cycle;
@@ -338,6 +336,9 @@ fn run_once(
         last_accept: 0,
         record,
         observer: Observer::new(design.tiles),
+        heartbeat: opts.heartbeat,
+        started: t0,
+        next_beat: t0 + HEARTBEAT,
     };
     let mut mismatch = None;
     let mut chunk = 0u64;

@@ -10,6 +10,8 @@ module pim_dac #(
   parameter int Planes = 16,
   parameter int PlaneW = 4
 ) (
+  // The drive is read only when a plane is sampled; in every other cycle it is held at zero.
+  input  logic                      valid_i,
   input  logic [Lines*InW-1:0]      x_i,
   input  logic [PlaneW-1:0]         plane_i,
   output logic [Lines*(DacW+1)-1:0] drive_o
@@ -18,13 +20,20 @@ module pim_dac #(
   logic top_plane;
   assign top_plane = ({1'b0, plane_i} == (PlaneW+1)'(Planes - 1));
 
-  for (genvar l = 0; l < Lines; l++) begin : g_line
-    // Select the line's input first, then the plane's digit within it.
+  // Each line's digit `plane_i` of its input, sign-extended on the top plane.
+  always_comb begin
     logic [InW-1:0]  word;
     logic [DacW-1:0] digit;
-    assign word  = x_i[l*InW +: InW];
-    assign digit = word[DacW*32'(plane_i) +: DacW];
-    assign drive_o[l*(DacW+1) +: DacW+1] = {top_plane & digit[DacW-1], digit};
+    word    = '0;
+    digit   = '0;
+    drive_o = '0;
+    if (valid_i) begin
+      for (int l = 0; l < Lines; l++) begin
+        word  = x_i[l*InW +: InW];
+        digit = word[DacW*32'(plane_i) +: DacW];
+        drive_o[l*(DacW+1) +: DacW+1] = {top_plane & digit[DacW-1], digit};
+      end
+    end
   end
 
 endmodule : pim_dac

@@ -209,6 +209,7 @@ module pim_tile #(
     .Planes (16),
     .PlaneW (PlaneW)
   ) u_dac (
+    .valid_i (sample),
     .x_i     (dac_x),
     .plane_i (plane),
     .drive_o (drive)
