@@ -18,7 +18,7 @@ SYNTH_PRESET ?= tiny
 
 all: verify
 
-# Installs the EDA tools when missing (Debian packages; sudo when not root).
+# Installs the EDA tools when missing (Debian packages, sudo when not root; FuseSoC from PyPI).
 deps:
 	@missing=""; \
 	for t in verilator yosys iverilog; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
@@ -28,6 +28,11 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq verilator yosys iverilog >/dev/null; \
 	fi; \
 	verilator --version; yosys -V; iverilog -V 2>/dev/null | head -n 1
+	@# FuseSoC (PyPI), for the test of the generated core.
+	@command -v fusesoc >/dev/null 2>&1 || { echo "make deps: installing fusesoc"; \
+	  python3 -m pip install -q fusesoc 2>/dev/null || python3 -m pip install -q --break-system-packages fusesoc; \
+	  if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi; }
+	@fusesoc --version
 
 build:
 	$(CARGO) build --release --workspace

@@ -9,6 +9,7 @@
 
 use crate::tools::run;
 use anyhow::{anyhow, Result};
+use pimforge_gen::emit::core::{black_box, box_file};
 use pimforge_gen::emit::{ANALOG_MODULES, PACKAGE, TOP};
 use serde::Serialize;
 use std::path::Path;
@@ -33,20 +34,10 @@ pub struct ModuleReport {
     pub seconds: f64,
 }
 
-/// The interface of a behavioral module as an empty module (its header through the port list).
-fn black_box(text: &str) -> Option<String> {
-    let start = text.find("module ")?;
-    let end = start + text[start..].find("\n);")? + 4;
-    Some(format!(
-        "(* blackbox *)\n{}\nendmodule\n",
-        &text[start..end]
-    ))
-}
-
 fn script(module: &str, analog: &[&str], digital: &[&str], work: &Path) -> String {
     let lib: Vec<String> = analog
         .iter()
-        .map(|m| work.join(format!("{m}.box.sv")).display().to_string())
+        .map(|m| work.join(box_file(m)).display().to_string())
         .collect();
     let digital: Vec<String> = digital.iter().map(|m| format!("{m}.sv")).collect();
     let flatten = if module == TOP { "" } else { " -flatten" };
@@ -95,7 +86,7 @@ pub fn synth_module(
     for m in &analog {
         let text = std::fs::read_to_string(rtl.join(format!("{m}.sv")))?;
         let stub = black_box(&text).ok_or_else(|| anyhow!("no port list in {m}.sv"))?;
-        std::fs::write(work_abs.join(format!("{m}.box.sv")), stub)?;
+        std::fs::write(work_abs.join(box_file(m)), stub)?;
     }
     let ys = work.join(format!("{module}.ys"));
     std::fs::write(&ys, script(module, &analog, digital, &work_abs))?;

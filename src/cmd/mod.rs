@@ -25,6 +25,7 @@ pub mod study_args;
 pub mod synth;
 pub mod train;
 pub mod verify;
+pub mod verify_report;
 
 use clap::Args;
 use pimforge_gen::config::Valid;

@@ -2,6 +2,7 @@
 //! array, and the solver when the design has one.
 
 use super::flags::count;
+use super::verify_report::{counters, mismatch, Outputs, Phase, Report};
 use super::ConfigArgs;
 use anyhow::bail;
 use clap::builder::RangedU64ValueParser;
@@ -11,8 +12,10 @@ use pimforge_flows::tools::require;
 use pimforge_flows::verify::{
     add_traced, prepare, prepare_in, replay_on_icarus, verify, verify_solver, CHUNK_PRODUCTS,
 };
+use pimforge_gen::design::Design;
 use pimforge_gen::fault::Fault;
-use pimforge_tb::Options;
+use pimforge_tb::{Mismatch, Options};
+use serde_json::{json, Value};
 use std::path::PathBuf;
 
 /// Most products one run takes: the stimulus streams in chunks, so memory stays flat (12.8 MB
@@ -57,6 +60,14 @@ pub struct VerifyArgs {
     /// outputs with Verilator's on every cycle (the recording goes to WORK/icarus/).
     #[arg(long)]
     pub icarus: bool,
+    /// Also write the result (design, seed, every phase with its counters, a failure with its
+    /// cycle, signal, values and replay line) as JSON to FILE, for scripts and dashboards.
+    #[arg(long, value_name = "FILE.json")]
+    pub json: Option<PathBuf>,
+    /// Also write the result as JUnit XML to FILE: one test case per phase (the array in
+    /// lock-step, the Icarus replay, the coverage requirement, the solver), for CI servers.
+    #[arg(long, value_name = "FILE.xml")]
+    pub junit: Option<PathBuf>,
     /// Debug: verify the design's RTL as it is in DIR (a changed copy: a mutant of `pimforge
     /// mutate`) instead of generating it.
     #[arg(long, value_name = "DIR", hide = true)]
@@ -95,6 +106,44 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    let outputs = Outputs::open(a.json.as_deref(), a.junit.as_deref())?;
+    let mut report = Report {
+        command: "verify",
+        design: label.clone(),
+        config_hash: design.hash.clone(),
+        seed: a.seed,
+        products: a.transactions,
+        replay: a.replay(),
+        passed: false,
+        phases: Vec::new(),
+    };
+    let result = run_phases(a, &design, &label, &mut report);
+    if let Err(e) = &result {
+        // An error that is not a phase's failure (a build, a tool, a file) is a phase of its own.
+        if report.phases.last().is_none_or(|p| p.passed) {
+            report.phases.push(Phase {
+                name: "error",
+                passed: false,
+                seconds: 0.0,
+                summary: format!("{e:#}"),
+                counters: Value::Null,
+                failure: Some(json!({ "kind": "error", "report": format!("{e:#}") })),
+            });
+        }
+    }
+    report.passed = result.is_ok();
+    outputs.write(&report)?;
+    result
+}
+
+/// The phases of a run, each recorded in `report` as it ends.
+fn run_phases(
+    a: &VerifyArgs,
+    design: &Design,
+    label: &str,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let cfg = design.config();
     require("verilator")?;
     warn!(
         "pimforge verify: {label}: preparing the Verilator model of {} of {}x{} (cached in {}; a first build of a large array takes minutes)",
@@ -104,8 +153,8 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
         a.work.join("verilator").display()
     );
     let mut prepared = match &a.rtl {
-        Some(dir) => prepare_in(&design, dir.clone(), &a.work, false)?,
-        None => prepare(&design, &a.work, false)?,
+        Some(dir) => prepare_in(design, dir.clone(), &a.work, false)?,
+        None => prepare(design, &a.work, false)?,
     };
     say!(
         "pimforge verify: {label}: {} of {}x{}, RTL in {}; Verilator model {} in {:.1} s",
@@ -157,13 +206,14 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
         Ok(summary) => summary,
         Err(m) if a.no_waves => {
             warn!("FAIL {label} seed {}\n{}", a.seed, m.to_string().trim_end());
+            report.phases.push(failed("array", &m));
             bail!("verification failed at cycle {}", m.cycle)
         }
         Err(_) => {
             // Replay with the traced model, which writes the waveforms of the cycles before
             // the mismatch, named by the design and the seed.
             warn!("mismatch: building the traced model for waveforms");
-            add_traced(&design, &mut prepared, &a.work)?;
+            add_traced(design, &mut prepared, &a.work)?;
             let opts = Options {
                 wave_dir: Some(a.work.join("waves").join(&design.hash)),
                 ..no_waves
@@ -173,10 +223,19 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
                 Ok(_) => bail!("the mismatch did not reproduce with the traced model"),
             };
             warn!("FAIL {label} seed {}\n{}", a.seed, m.to_string().trim_end());
+            report.phases.push(failed("array", &m));
             bail!("verification failed at cycle {}", m.cycle)
         }
     };
     say!("PASS {label} seed {}: array: {summary}", a.seed);
+    report.phases.push(Phase {
+        name: "array",
+        passed: true,
+        seconds: summary.seconds,
+        summary: summary.to_string(),
+        counters: counters(&summary),
+        failure: None,
+    });
     let goals = pimforge_tb::coverage::goals(&prepared.built.shape, &prepared.built.cells);
     say!("{label}: {}", summary.coverage.headline(&goals));
     if a.coverage {
@@ -193,28 +252,55 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
             );
         }
         let replay = format!("{} --icarus", a.replay());
-        match replay_on_icarus(&design, &prepared, dir, a.seed, &replay)? {
-            Ok(r) => say!(
-                "{label}: Icarus replayed the {} recorded cycles: all {} outputs equal Verilator's on every cycle ({:.1} s)",
-                r.cycles,
-                r.outputs,
-                r.seconds
-            ),
+        match replay_on_icarus(design, &prepared, dir, a.seed, &replay)? {
+            Ok(r) => {
+                let line = format!(
+                    "Icarus replayed the {} recorded cycles: all {} outputs equal Verilator's on every cycle ({:.1} s)",
+                    r.cycles, r.outputs, r.seconds
+                );
+                say!("{label}: {line}");
+                report.phases.push(Phase {
+                    name: "icarus",
+                    passed: true,
+                    seconds: r.seconds,
+                    summary: line,
+                    counters: json!({ "cycles": r.cycles, "outputs": r.outputs }),
+                    failure: None,
+                });
+            }
             Err(m) => {
-                warn!("FAIL {label} seed {} (Icarus)\n{}", a.seed, m.to_string().trim_end());
+                warn!(
+                    "FAIL {label} seed {} (Icarus)\n{}",
+                    a.seed,
+                    m.to_string().trim_end()
+                );
+                report.phases.push(failed("icarus", &m));
                 bail!("Icarus differs from Verilator at cycle {}", m.cycle)
             }
         }
     }
     let unhit = summary.coverage.unhit(&goals);
-    if a.require_coverage && !unhit.is_empty() {
-        bail!(
+    if a.require_coverage {
+        let line = summary.coverage.headline(&goals);
+        let why = format!(
             "{} of {} coverage bins unhit with seed {} and {}: rerun with --coverage for the table",
             unhit.len(),
             goals.len(),
             a.seed,
             count(a.transactions, "product")
         );
+        report.phases.push(Phase {
+            name: "coverage",
+            passed: unhit.is_empty(),
+            seconds: 0.0,
+            summary: line.clone(),
+            counters: json!({ "bins": goals.len(), "unhit": unhit.len() }),
+            failure: (!unhit.is_empty())
+                .then(|| json!({ "kind": "coverage", "report": format!("{why}\n{line}") })),
+        });
+        if !unhit.is_empty() {
+            bail!("{why}");
+        }
     }
     if cfg.inv.is_none() {
         return Ok(());
@@ -224,8 +310,9 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
         count(a.solves, "random system")
     );
     let replay = format!("{} --solves {}", a.replay(), a.solves);
+    let t0 = std::time::Instant::now();
     match verify_solver(
-        &design,
+        design,
         &prepared.rtl_dir,
         &a.work,
         a.solves,
@@ -234,6 +321,18 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
     )? {
         Ok(s) => {
             say!("PASS {label} seed {}: solver: {s}", a.seed);
+            let [converged, max_iterations, diverged, singular] = s.by_status;
+            report.phases.push(Phase {
+                name: "solver",
+                passed: true,
+                seconds: t0.elapsed().as_secs_f64(),
+                summary: s.to_string(),
+                counters: json!({
+                    "systems": s.systems, "cycles": s.cycles, "converged": converged,
+                    "max_iterations": max_iterations, "diverged": diverged, "singular": singular,
+                }),
+                failure: None,
+            });
             Ok(())
         }
         Err(m) => {
@@ -242,7 +341,20 @@ pub fn run(a: &VerifyArgs, dry: bool) -> anyhow::Result<()> {
                 a.seed,
                 m.to_string().trim_end()
             );
+            report.phases.push(failed("solver", &m));
             bail!("solver verification failed at cycle {}", m.cycle)
         }
+    }
+}
+
+/// A phase that failed on a mismatch.
+fn failed(name: &'static str, m: &Mismatch) -> Phase {
+    Phase {
+        name,
+        passed: false,
+        seconds: 0.0,
+        summary: m.to_string().lines().next().unwrap_or_default().to_string(),
+        counters: json!({ "cycle": m.cycle }),
+        failure: Some(mismatch(m)),
     }
 }

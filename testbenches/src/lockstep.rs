@@ -280,7 +280,7 @@ impl Run<'_> {
                 return Ok(ChunkEnd::WindowDone);
             }
             if let Some(beat) = self.heartbeat {
-                if bench.cycle % 4096 == 0 && Instant::now() >= self.next_beat {
+                if bench.cycle.is_multiple_of(4096) && Instant::now() >= self.next_beat {
                     self.next_beat += HEARTBEAT;
                     beat(&Heartbeat {
                         cycles: bench.cycle,

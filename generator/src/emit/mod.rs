@@ -4,6 +4,7 @@
 //! computed in [`context`], one typed context per template family.
 
 pub mod context;
+pub mod core;
 
 use crate::config::Config;
 use crate::design::Design;
@@ -105,6 +106,11 @@ pub fn render(d: &Design) -> Vec<(String, String)> {
         .collect();
     let list: String = modules.iter().map(|(n, _)| format!("{n}.sv\n")).collect();
     files.push((FILE_LIST.into(), list));
+    // The analog models' black boxes, for synthesis by the core's `synth` target.
+    for (n, text) in modules.iter().filter(|(n, _)| ANALOG_MODULES.contains(n)) {
+        let stub = core::black_box(text).expect("a template's port list ends with `\n);`");
+        files.push((core::box_file(n), stub));
+    }
     if let Some(ctx) = SolverCtx::new(d) {
         // The solver beside the array: the INV crossbar, the refinement controller and its own
         // tile (the array's tile modules).
@@ -153,6 +159,9 @@ pub fn render(d: &Design) -> Vec<(String, String)> {
             files.push((reference_file(t, a), references_memh(&refs)));
         }
     }
+    let names: Vec<&str> = modules.iter().map(|(n, _)| *n).collect();
+    files.push((core::CORE_FILE.into(), core::render(d, &names, &files)));
+    files.push((core::YOSYS_SCRIPT.into(), core::yosys_script()));
     let yaml = serde_norway::to_string(cfg).expect("config serialises");
     files.push((
         CONFIG_FILE.into(),
