@@ -8,9 +8,6 @@ SYNTH_PRESETS := tiny narrow-adc shared-adc noisy mixed
 # The Tiki-Taka presets are linted and simulated in lock-step; their synthesis (Yosys 0.23 on
 # the unit's wide H datapath) takes over ten minutes and is left out of `make verify`.
 PRESETS := $(SYNTH_PRESETS) noisy-rect tiki tiki-agad tiki-ideal
-# Presets whose lock-step stream Icarus replays in `make verify` (300 products: tiny 5 s, noisy
-# 8 s, noisy-rect 20 s on 2 cores; 1000 products of mixed take over 3 minutes).
-ICARUS_PRESETS := tiny noisy noisy-rect
 # Preset of `make synth` (the 64-tile default takes minutes: see README).
 SYNTH_PRESET ?= tiny
 
@@ -99,23 +96,18 @@ synth-preset-%: deps build
 	$(PIMFORGE) synth --preset $* --json $(BUILD)/synth-$*.json
 
 # Lint, tests and synthesis run side by side (two jobs: Yosys and Verilator's lint are single
-# threads), each job's output printed whole when it ends. Then the CI regression: every preset
-# with a fresh seed, every coverage bin it can reach required; and a lock-step stream of each
-# of the ICARUS_PRESETS replayed on Icarus, compared with Verilator's outputs on every cycle.
+# threads), each job's output printed whole when it ends. Then the CI regression list
+# (regress/ci.yaml, two runs at once, JUnit in build/regress-ci.xml): every preset with a fresh
+# seed, every coverage bin it can reach required; and lock-step streams of three presets
+# replayed on Icarus, compared with Verilator's outputs on every cycle.
 verify: deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 	$(MAKE) --no-print-directory build
 	$(MAKE) --no-print-directory -j2 --output-sync=target lint test synth-all
-	@echo "== the CI regression (models cached by the tests; a fresh seed)"
-	@set -eo pipefail; for p in $(PRESETS); do \
-	  $(PIMFORGE) verify --preset $$p --seed 100 --transactions 1000 --require-coverage | tail -n 2; \
-	done
-	@echo "== Icarus replays of recorded lock-step streams (seed 101, 300 products)"
-	@set -eo pipefail; for p in $(ICARUS_PRESETS); do \
-	  $(PIMFORGE) verify --preset $$p --seed 101 --transactions 300 --icarus | tail -n 1; \
-	done
-	@echo "make verify: formatting, clippy, lint of $(PRESETS), pim_solver, pim_lowrank and the 64-tile default, golden-model, lock-step and training tests, synthesis of $(SYNTH_PRESETS) and the 4x4 solver, full coverage of every preset, Icarus equal to Verilator on $(ICARUS_PRESETS): all passed"
+	@echo "== the CI regression, regress/ci.yaml: every preset with a fresh seed and full coverage, Icarus replays"
+	$(PIMFORGE) regress regress/ci.yaml --jobs 2 --junit $(BUILD)/regress-ci.xml
+	@echo "make verify: formatting, clippy, lint of $(PRESETS), pim_solver, pim_lowrank and the 64-tile default, golden-model, lock-step and training tests, synthesis of $(SYNTH_PRESETS) and the 4x4 solver, the CI regression list regress/ci.yaml (full coverage of every preset, Icarus equal to Verilator): all passed"
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "%d passed, %d failed\n", p, f }' $(BUILD)/test.log
 
 # Performance figures (not run in CI): gen time; training throughput, golden model and RTL in
@@ -137,13 +129,11 @@ accuracy: build
 	done
 	$(PIMFORGE) plot --out $(BUILD)/accuracy/plot $(BUILD)/accuracy/*-s0/report.json $(BUILD)/accuracy/*-s[1-9]/report.json
 
-# Opt-in long regression: the full-size 128x128 tile in lock-step, then the 64-tile default with
-# 100 products over all its tiles (a 2-2.5 minute model build at 3.8 GB, then over 25 minutes of
-# lock-step: docs/verification.md, Speed), then every preset with three more seeds.
+# Opt-in long regression, regress/full.yaml: the full-size 128x128 tile in lock-step, the 64-tile
+# default with 100 products over all its tiles (a 40 s model build, then about 8 minutes of
+# lock-step at 2.8 GB: docs/verification.md, Speed), then every preset with three more seeds.
 regress-full: deps build
-	$(PIMFORGE) verify --preset puma --tiles 2 --transactions 100 --seed 7
-	$(PIMFORGE) verify --preset puma --tiles 64 --transactions 100 --seed 7
-	@for s in 1 2 3; do for p in $(PRESETS); do $(PIMFORGE) verify --preset $$p --seed $$s --transactions 5000 | tail -n 1; done; done
+	$(PIMFORGE) regress regress/full.yaml --jobs 2 --junit $(BUILD)/regress-full.xml
 
 # Opt-in: mutation campaigns over every template (like mcy): one-line bugs drawn from each
 # generated file, each linted, built and run through the CI regression (seed 100, 1000 products)

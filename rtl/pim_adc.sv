@@ -33,16 +33,21 @@ module pim_adc #(
   // Converter j owns lines j*Share .. j*Share+Share-1 and converts line j*Share + sel_i. A
   // conversion is computed only when valid_i latches it; in every other cycle the next codes
   // are held at zero.
+  // The held currents are copied once: Verilator would otherwise rebuild a port driven by an
+  // expression for every select in the loop.
   always_comb begin
     int                     sel;
     logic signed [CmpW-1:0] rounded;
+    logic [Lines*CurW-1:0]  held;
     sel     = 32'(sel_i) % Share;
     rounded = '0;
+    held    = '0;
     code_d  = '0;
     clip_d  = '0;
     if (valid_i) begin
+      held = held_i;
       for (int j = 0; j < NumAdc; j++) begin
-        rounded = (CmpW'($signed(held_i[(j*Share + sel)*CurW +: CurW])) + Half) >>> StepLog2;
+        rounded = (CmpW'($signed(held[(j*Share + sel)*CurW +: CurW])) + Half) >>> StepLog2;
         clip_d[j] = rounded > CodeMax || rounded < CodeMin;
         code_d[j*AdcW +: AdcW] = rounded > CodeMax ? AdcW'(CodeMax)
                                : rounded < CodeMin ? AdcW'(CodeMin) : AdcW'(rounded);

@@ -31,6 +31,9 @@ enum Cmd {
     Presets,
     /// Run the generated RTL under Verilator in lock-step with the golden model.
     Verify(cmd::verify::VerifyArgs),
+    /// Run a regression list (YAML: groups of presets or configs, seeds, options) as `verify`
+    /// runs in parallel, with one table, a replay line per failure and a JUnit file.
+    Regress(cmd::regress::RegressArgs),
     /// Synthesise every digital module with Yosys and report cells, transistors and depth.
     Synth(cmd::synth::SynthArgs),
     /// A mutation campaign over the generated RTL: one-line bugs, each linted and run through
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
         Cmd::Gen(a) => cmd::gen::run(a, dry),
         Cmd::Config(a) => cmd::config::run(a),
         Cmd::Verify(a) => cmd::verify::run(a, dry),
+        Cmd::Regress(a) => cmd::regress::run(a, dry),
         Cmd::Synth(a) => cmd::synth::run(a, dry),
         Cmd::Mutate(a) => cmd::mutate::run(a, dry),
         Cmd::Train(a) => cmd::train::run(a.as_ref(), dry),

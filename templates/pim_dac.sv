@@ -19,16 +19,20 @@ module pim_dac #(
   logic top_plane;
   assign top_plane = ({1'b0, plane_i} == (PlaneW+1)'(Planes - 1));
 
-  // Each line's digit `plane_i` of its input, sign-extended on the top plane.
+  // Each line's digit `plane_i` of its input, sign-extended on the top plane. The inputs are
+  // copied once (a port driven by an expression would be rebuilt for every select).
   always_comb begin
-    logic [InW-1:0]  word;
-    logic [DacW-1:0] digit;
+    logic [Lines*InW-1:0] x;
+    logic [InW-1:0]       word;
+    logic [DacW-1:0]      digit;
+    x       = '0;
     word    = '0;
     digit   = '0;
     drive_o = '0;
     if (valid_i) begin
+      x = x_i;
       for (int l = 0; l < Lines; l++) begin
-        word  = x_i[l*InW +: InW];
+        word  = x[l*InW +: InW];
         digit = word[DacW*32'(plane_i) +: DacW];
         drive_o[l*(DacW+1) +: DacW+1] = {top_plane & digit[DacW-1], digit};
       end

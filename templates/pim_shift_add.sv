@@ -44,17 +44,25 @@ module pim_shift_add #(
   // Word `group` after a conversion: for every converter j, the codes of all slices combined,
   // shifted by the plane weight and the ADC step, added to the line's accumulator (zero when the
   // word is not valid). Computed only when valid_i adds it; in every other cycle it is zero.
+  // The codes are copied once: Verilator would otherwise rebuild the port's concatenation of
+  // the slices' registers for every select in the loop.
   always_comb begin
-    logic signed [AccW-1:0] partial;
+    logic signed [AccW-1:0]        partial;
+    logic [Slices*NumAdc*AdcW-1:0] codes;
     partial = '0;
+    // A zero default of the codes' width (wider than 8k bits on 128 lines: not a mistake).
+    /* verilator lint_off WIDTHCONCAT */
+    codes   = '0;
+    /* verilator lint_on WIDTHCONCAT */
     acc_sum = '0;
     if (valid_i) begin
+      codes   = code_i;
       acc_sum = set_q[group] ? acc_q[group] : '0;
       for (int j = 0; j < NumAdc; j++) begin
         partial = '0;
         for (int m = 0; m < Slices; m++) begin
           partial = partial
-              + (AccW'($signed(code_i[(m*NumAdc + j)*AdcW +: AdcW])) <<< (ValueBits*m));
+              + (AccW'($signed(codes[(m*NumAdc + j)*AdcW +: AdcW])) <<< (ValueBits*m));
         end
         acc_sum[j*AccW +: AccW] = acc_sum[j*AccW +: AccW]
             + (partial <<< (DacW*32'(plane_i) + StepLog2));

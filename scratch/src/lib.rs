@@ -26,6 +26,9 @@ fn live() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     LIVE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The prefix of a scratch directory in the moment between its creation and its lock.
+const PENDING: &str = ".pending-";
+
 /// A fresh directory `<parent>/<prefix><random>`, locked and registered.
 #[derive(Debug)]
 pub struct Scratch {
@@ -43,23 +46,36 @@ impl Scratch {
         if STOPPED.load(Ordering::Relaxed) {
             anyhow::bail!("interrupted");
         }
-        let path = loop {
+        // Made under a name `sweep` does not look at, locked, then renamed to its own name: a
+        // sweep by another process (another writer in the same parent) never sees it unlocked.
+        let (pending, path) = loop {
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let path = parent.join(format!("{prefix}{}-{n}", std::process::id()));
-            match fs::create_dir(&path) {
-                Ok(()) => break path,
+            let name = format!("{prefix}{}-{n}", std::process::id());
+            let pending = parent.join(format!("{PENDING}{name}"));
+            let path = parent.join(&name);
+            if path.exists() {
                 // A leftover of a dead process with this process id: take the next name.
+                continue;
+            }
+            match fs::create_dir(&pending) {
+                Ok(()) => break (pending, path),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => {
                     return Err(e).with_context(|| format!("cannot write to {}", parent.display()))
                 }
             }
         };
+        live.push(pending.clone());
+        drop(live);
+        let lock = File::open(&pending)?;
+        lock.lock()
+            .with_context(|| format!("cannot lock {}", pending.display()))?;
+        let mut live = self::live();
+        fs::rename(&pending, &path)
+            .with_context(|| format!("cannot write to {}", parent.display()))?;
+        live.retain(|p| p != &pending);
         live.push(path.clone());
         drop(live);
-        let lock = File::open(&path)?;
-        lock.lock()
-            .with_context(|| format!("cannot lock {}", path.display()))?;
         Ok(Scratch { path, _lock: lock })
     }
 
@@ -217,6 +233,34 @@ mod tests {
             "none after remove_all"
         );
         STOPPED.store(false, Ordering::Relaxed);
+    }
+
+    #[test]
+    fn a_concurrent_sweep_never_takes_a_new_scratch() {
+        // Another writer's sweep runs while scratch directories are made: each must survive
+        // until it is dropped (it was once swept between its creation and its lock).
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let tmp = tempfile::tempdir().unwrap();
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                while !done.load(Ordering::Relaxed) {
+                    sweep(tmp.path(), ".s-");
+                }
+            });
+            let made: Vec<bool> = (0..2000)
+                .map(|_| {
+                    Scratch::new_in(tmp.path(), ".s-")
+                        .is_ok_and(|m| fs::write(m.path().join("f"), "x").is_ok())
+                })
+                .collect();
+            done.store(true, Ordering::Relaxed);
+            let lost = made.iter().filter(|ok| !**ok).count();
+            assert_eq!(
+                lost, 0,
+                "{lost} of 2000 scratch directories swept while in use"
+            );
+        });
     }
 
     #[test]

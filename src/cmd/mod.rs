@@ -18,6 +18,8 @@ pub mod offsets;
 pub mod plot;
 pub mod presets;
 pub mod refine;
+pub mod regress;
+pub mod regress_list;
 pub mod replay;
 pub mod sbpca;
 pub mod solve;

@@ -72,6 +72,10 @@ pub struct VerifyArgs {
     /// mutate`) instead of generating it.
     #[arg(long, value_name = "DIR", hide = true)]
     pub rtl: Option<PathBuf>,
+    /// Run the golden model and the DUT in turn on one thread (default: side by side on two);
+    /// `pimforge regress` asks for it when it runs several checks at once.
+    #[arg(long, hide = true)]
+    pub inline: bool,
     /// Debug: on a mismatch, report it without the traced replay that writes waveforms.
     #[arg(long, hide = true)]
     pub no_waves: bool,
@@ -180,7 +184,7 @@ fn run_phases(
                 .join("icarus")
                 .join(format!("{}-seed{}", design.hash, a.seed))
         }),
-        inline: false,
+        inline: a.inline,
         heartbeat: Some(|h| {
             let (done, all) = h.commands_in_chunk;
             warn!(

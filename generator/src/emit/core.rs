@@ -253,7 +253,7 @@ mod tests {
         let text = "// x\nmodule m #(parameter int A = 1) (\n  input logic a\n);\n  assign y = a;\nendmodule\n";
         assert_eq!(
             black_box(text).unwrap(),
-            "(* blackbox *)\nmodule m #(parameter int A = 1) (\n  input logic a\n);\nendmodule\n"
+            "(* blackbox *)\nmodule m #(parameter int A = 1) (\n  input logic a\n);\n\nendmodule\n"
         );
         assert_eq!(black_box("no module here"), None);
     }

@@ -1,0 +1,342 @@
+//! `pimforge regress LIST`: the runs of a regression list (see [`super::regress_list`]) as
+//! `pimforge verify` processes, `--jobs` at once, sharing one work directory (its design and
+//! Verilator caches are safe for concurrent runs). Each run writes its output to a log and its
+//! result to a JSON report (`verify --json`) in the output directory; the command prints a line
+//! per failure as it happens (with its replay line), then one table, and writes a JUnit file
+//! (a test suite per group, a test case per run) and a JSON summary when asked.
+
+use super::flags::count;
+use super::json_out::JsonOut;
+use super::regress_list::{load, Run};
+use anyhow::{bail, Context};
+use clap::builder::RangedU64ValueParser;
+use clap::Args;
+use serde::Serialize;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+#[derive(Args, Debug)]
+pub struct RegressArgs {
+    /// The regression list (YAML: groups of presets or configs, seeds, products and `verify`
+    /// options; docs/verification.md, "Regression lists").
+    #[arg(value_name = "LIST.yaml")]
+    pub list: PathBuf,
+    /// Runs at once (1..=64; default: the machine's cores). With more than one, each run keeps
+    /// to one thread.
+    #[arg(long, value_parser = RangedU64ValueParser::<usize>::new().range(1..=64))]
+    pub jobs: Option<usize>,
+    /// Work directory of the runs: generated designs, the Verilator build cache, waveforms.
+    #[arg(long, default_value = "build")]
+    pub work: PathBuf,
+    /// Where each run's log and JSON report go (default: WORK/regress/<list name>/).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write the results as JUnit XML to FILE: a test suite per group, a test case per run.
+    #[arg(long, value_name = "FILE.xml")]
+    pub junit: Option<PathBuf>,
+    /// Write the results as JSON to FILE: every run with its command, result and report.
+    #[arg(long, value_name = "FILE.json")]
+    pub json: Option<PathBuf>,
+}
+
+/// How one run ended.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    pub group: String,
+    pub design: String,
+    pub seed: u64,
+    pub replay: String,
+    pub passed: bool,
+    pub seconds: f64,
+    /// The run's `verify --json` report (null when the run died before writing one).
+    pub report: Value,
+    pub log: PathBuf,
+}
+
+impl Outcome {
+    /// The first failed phase's text, or why there is none.
+    fn failure_text(&self) -> String {
+        let failed = self.report["phases"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["passed"] == false));
+        match failed {
+            Some(p) => p["failure"]["report"]
+                .as_str()
+                .unwrap_or("failed")
+                .to_string(),
+            None => format!(
+                "the run wrote no report: see its log {}",
+                self.log.display()
+            ),
+        }
+    }
+
+    fn cycles(&self) -> u64 {
+        self.report["phases"].as_array().map_or(0, |ps| {
+            ps.iter()
+                .filter_map(|p| p["counters"]["cycles"].as_u64())
+                .sum()
+        })
+    }
+}
+
+fn file_stem(r: &Run, k: usize) -> String {
+    let design: String = r
+        .design
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{k:03}-{}-{design}-seed{}", r.group, r.seed)
+}
+
+/// Runs `r` as a `verify` process; its log and report go to `out`.
+fn run_one(
+    r: &Run,
+    k: usize,
+    a: &RegressArgs,
+    out: &Path,
+    inline: bool,
+) -> anyhow::Result<Outcome> {
+    let stem = file_stem(r, k);
+    let (log, json) = (
+        out.join(format!("{stem}.log")),
+        out.join(format!("{stem}.json")),
+    );
+    let _ = std::fs::remove_file(&json);
+    let file =
+        std::fs::File::create(&log).with_context(|| format!("cannot write {}", log.display()))?;
+    let t0 = Instant::now();
+    let mut cmd = std::process::Command::new(std::env::current_exe()?);
+    cmd.arg("verify")
+        .args(&r.args)
+        .arg("--work")
+        .arg(&a.work)
+        .arg("--json")
+        .arg(&json)
+        .stdin(std::process::Stdio::null())
+        .stdout(file.try_clone()?)
+        .stderr(file);
+    if inline {
+        cmd.arg("--inline");
+    }
+    let status = cmd.status().context("cannot start pimforge verify")?;
+    let report: Value = std::fs::read_to_string(&json)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    Ok(Outcome {
+        group: r.group.clone(),
+        design: r.design.clone(),
+        seed: r.seed,
+        replay: r.replay(),
+        passed: status.success() && report["passed"] == true,
+        seconds: t0.elapsed().as_secs_f64(),
+        report,
+        log,
+    })
+}
+
+pub fn run(a: &RegressArgs, dry: bool) -> anyhow::Result<()> {
+    let runs = load(&a.list)?;
+    let jobs = a
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .min(runs.len());
+    let name = a
+        .list
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| a.work.join("regress").join(&name));
+    let reports_of = |old: &str| old.contains("<testsuites") && old.contains("pimforge regress");
+    let junit = match &a.junit {
+        Some(p) => Some(JsonOut::create_as(
+            p,
+            "--junit",
+            &reports_of,
+            "pimforge regress",
+        )?),
+        None => None,
+    };
+    let json = match &a.json {
+        Some(p) => Some(JsonOut::create(p, &["list", "runs"], "pimforge regress")?),
+        None => None,
+    };
+    if dry {
+        say!(
+            "pimforge: dry run: would run {} of {} ({} at once), logs in {}",
+            count(runs.len(), "check"),
+            a.list.display(),
+            jobs,
+            out.display()
+        );
+        return Ok(());
+    }
+    std::fs::create_dir_all(&out).with_context(|| format!("--out {}", out.display()))?;
+    let t0 = Instant::now();
+    let bar = indicatif::ProgressBar::new(runs.len() as u64).with_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} runs, {elapsed}  {msg}")
+            .expect("a valid template"),
+    );
+    let next = Mutex::new(0usize);
+    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; runs.len()]);
+    let errors: Mutex<Vec<anyhow::Error>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| loop {
+                let k = {
+                    let mut n = next.lock().expect("not poisoned");
+                    *n += 1;
+                    *n - 1
+                };
+                let Some(r) = runs.get(k) else { break };
+                match run_one(r, k, a, &out, jobs > 1) {
+                    Ok(o) => {
+                        if !o.passed {
+                            bar.println(format!(
+                                "FAIL {} seed {}: {}\n  replay: {}",
+                                o.design,
+                                o.seed,
+                                o.failure_text().lines().next().unwrap_or_default(),
+                                o.replay
+                            ));
+                        }
+                        bar.set_message(format!("{} seed {}", o.design, o.seed));
+                        results.lock().expect("not poisoned")[k] = Some(o);
+                    }
+                    Err(e) => errors.lock().expect("not poisoned").push(e),
+                }
+                bar.inc(1);
+            });
+        }
+    });
+    bar.finish_and_clear();
+    if let Some(e) = errors
+        .into_inner()
+        .expect("not poisoned")
+        .into_iter()
+        .next()
+    {
+        return Err(e);
+    }
+    let outcomes: Vec<Outcome> = results
+        .into_inner()
+        .expect("not poisoned")
+        .into_iter()
+        .map(|o| o.expect("every run ran"))
+        .collect();
+    let seconds = t0.elapsed().as_secs_f64();
+    say!("{}", table(&outcomes).trim_end());
+    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.passed).collect();
+    for o in &failed {
+        say!("replay: {}", o.replay);
+    }
+    say!(
+        "pimforge regress {}: {} in {seconds:.1} s with {jobs} at once: {} passed, {} failed (logs and reports in {})",
+        a.list.display(),
+        count(outcomes.len(), "run"),
+        outcomes.len() - failed.len(),
+        failed.len(),
+        out.display()
+    );
+    if let Some(f) = junit {
+        f.finish(&junit_xml(&name, &outcomes))?;
+    }
+    if let Some(f) = json {
+        let doc = serde_json::json!({
+            "list": a.list, "jobs": jobs, "seconds": seconds, "runs": outcomes,
+        });
+        f.finish(&(serde_json::to_string_pretty(&doc)? + "\n"))?;
+    }
+    if !failed.is_empty() {
+        bail!(
+            "{} of {} failed",
+            failed.len(),
+            count(outcomes.len(), "run")
+        );
+    }
+    Ok(())
+}
+
+fn table(outcomes: &[Outcome]) -> String {
+    let mut t = format!(
+        "{:<12} {:<28} {:>6} {:<6} {:>12} {:>9}\n",
+        "group", "design", "seed", "result", "cycles", "seconds"
+    );
+    for o in outcomes {
+        t += &format!(
+            "{:<12} {:<28} {:>6} {:<6} {:>12} {:>9.1}\n",
+            o.group,
+            o.design,
+            o.seed,
+            if o.passed { "PASS" } else { "FAIL" },
+            o.cycles(),
+            o.seconds
+        );
+    }
+    t
+}
+
+/// The JUnit file: a test suite per group (in list order), a test case per run.
+fn junit_xml(name: &str, outcomes: &[Outcome]) -> String {
+    use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut report = Report::new(format!("pimforge regress {name}"));
+    let mut groups: Vec<&str> = Vec::new();
+    for o in outcomes {
+        if !groups.contains(&o.group.as_str()) {
+            groups.push(&o.group);
+        }
+    }
+    for g in groups {
+        let mut suite = TestSuite::new(g);
+        for o in outcomes.iter().filter(|o| o.group == g) {
+            let status = match o.passed {
+                true => TestCaseStatus::success(),
+                false => {
+                    // A run that left no report died before it could check: an error.
+                    let kind = match o.report.is_null() {
+                        true => NonSuccessKind::Error,
+                        false => NonSuccessKind::Failure,
+                    };
+                    let text = o.failure_text();
+                    let mut s = TestCaseStatus::non_success(kind);
+                    s.set_message(text.lines().next().unwrap_or("failed"));
+                    s.set_description(format!("{text}\nreplay: {}", o.replay));
+                    s
+                }
+            };
+            let mut case = TestCase::new(format!("{} seed {}", o.design, o.seed), status);
+            case.set_classname(g);
+            case.set_time(std::time::Duration::from_secs_f64(o.seconds));
+            case.add_property(Property::new("replay", &o.replay));
+            let phases: Vec<String> = o.report["phases"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    format!(
+                        "{}: {}",
+                        p["name"].as_str().unwrap_or("?"),
+                        p["summary"].as_str().unwrap_or("")
+                    )
+                })
+                .collect();
+            case.set_system_out(phases.join("\n"));
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+    }
+    report.to_string().expect("a JUnit report serialises")
+}
