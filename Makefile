@@ -113,7 +113,7 @@ verify: deps
 # Performance figures (not run in CI): gen time; training throughput, golden model and RTL in
 # lock-step; every model's build time; the lock-step harness (pipelined and inline)
 # against the bare Verilator loop, the 128x128 tile included, with each stimulus's command mix.
-# PIMFORGE_BENCH_QUICK=1 leaves out the 64-tile default (its build takes about 8 minutes).
+# PIMFORGE_BENCH_QUICK=1 leaves out the 64-tile default (its lock-step rows take minutes).
 bench: deps
 	$(CARGO) bench --bench harness
 

@@ -12,9 +12,12 @@
 //! - golden-model training throughput of the 64-256-256-10 MLP on puma's 128x128 tiles (8 tiles)
 //!   for every algorithm, and the direct product's speed-up over the bit-serial one.
 //!
+//! - `pimforge regress regress/ci.yaml` with one run at a time and with two, side by side (the
+//!   models built first, so both times are of warm runs).
+//!
 //! `PIMFORGE_BENCH_QUICK=1` skips the 64-tile default (its model takes minutes to compile).
 //! `PIMFORGE_BENCH_ONLY=training,harness` runs only the named sections (`gen`, `training`,
-//! `wide`, `harness`).
+//! `wide`, `regress`, `harness`).
 
 use pimforge_flows::verify::prepare;
 use pimforge_gen::config::Config;
@@ -196,6 +199,34 @@ fn gen_time(cfg: &Config, reps: u32) -> f64 {
     t0.elapsed().as_secs_f64() / reps as f64
 }
 
+/// The CI regression list with `--jobs 1` and `--jobs 2`, alternated, best of three each; the
+/// first run builds the models and times the runs for the longest-first order.
+fn regress_jobs() {
+    let time = |jobs: &str| {
+        let t = Instant::now();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pimforge"))
+            .args(["regress", "regress/ci.yaml", "--jobs", jobs])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        t.elapsed().as_secs_f64()
+    };
+    time("2");
+    let (mut one, mut two) = (f64::MAX, f64::MAX);
+    for _ in 0..3 {
+        one = one.min(time("1"));
+        two = two.min(time("2"));
+    }
+    println!(
+        "regress regress/ci.yaml (12 runs): --jobs 1 {one:.1} s, --jobs 2 {two:.1} s: {:.2}x the time",
+        two / one
+    );
+}
+
 /// Whether `PIMFORGE_BENCH_ONLY` (a comma-separated list of sections) lets `section` run.
 fn wanted(section: &str) -> bool {
     std::env::var("PIMFORGE_BENCH_ONLY")
@@ -218,6 +249,9 @@ fn main() {
     if wanted("wide") {
         let data = load(None).unwrap();
         wide_throughput(&data.train);
+    }
+    if wanted("regress") {
+        regress_jobs();
     }
     if !wanted("harness") {
         return;

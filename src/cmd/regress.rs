@@ -3,7 +3,8 @@
 //! Verilator caches are safe for concurrent runs). Each run writes its output to a log and its
 //! result to a JSON report (`verify --json`) in the output directory; the command prints a line
 //! per failure as it happens (with its replay line), then one table, and writes a JUnit file
-//! (a test suite per group, a test case per run) and a JSON summary when asked.
+//! (a test suite per group, a test case per run) and a JSON summary when asked. Runs start
+//! longest first, by the times of the list's last run.
 
 use super::flags::count;
 use super::json_out::JsonOut;
@@ -40,6 +41,9 @@ pub struct RegressArgs {
     #[arg(long, value_name = "FILE.json")]
     pub json: Option<PathBuf>,
 }
+
+/// The times of the last run of a list, in its output directory (the order of the next run).
+const TIMINGS: &str = "timings.json";
 
 /// How one run ended.
 #[derive(Clone, Debug, Serialize)]
@@ -190,6 +194,20 @@ pub fn run(a: &RegressArgs, dry: bool) -> anyhow::Result<()> {
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} runs, {elapsed}  {msg}")
             .expect("a valid template"),
     );
+    // Longest first, by the times of the last run of this list in `out` (a run not timed yet
+    // counts as longest): the long runs do not end up alone at the end.
+    let timings = out.join(TIMINGS);
+    let last: std::collections::BTreeMap<String, f64> = std::fs::read_to_string(&timings)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let mut order: Vec<usize> = (0..runs.len()).collect();
+    let guess = |k: usize| {
+        last.get(&file_stem(&runs[k], k))
+            .copied()
+            .unwrap_or(f64::MAX)
+    };
+    order.sort_by(|&a, &b| guess(b).total_cmp(&guess(a)));
     let next = Mutex::new(0usize);
     let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; runs.len()]);
     let errors: Mutex<Vec<anyhow::Error>> = Mutex::new(Vec::new());
@@ -201,7 +219,8 @@ pub fn run(a: &RegressArgs, dry: bool) -> anyhow::Result<()> {
                     *n += 1;
                     *n - 1
                 };
-                let Some(r) = runs.get(k) else { break };
+                let Some(&k) = order.get(k) else { break };
+                let r = &runs[k];
                 match run_one(r, k, a, &out, jobs > 1) {
                     Ok(o) => {
                         if !o.passed {
@@ -238,6 +257,12 @@ pub fn run(a: &RegressArgs, dry: bool) -> anyhow::Result<()> {
         .map(|o| o.expect("every run ran"))
         .collect();
     let seconds = t0.elapsed().as_secs_f64();
+    let times: std::collections::BTreeMap<String, f64> = runs
+        .iter()
+        .enumerate()
+        .map(|(k, r)| (file_stem(r, k), outcomes[k].seconds))
+        .collect();
+    std::fs::write(&timings, serde_json::to_string_pretty(&times)? + "\n")?;
     say!("{}", table(&outcomes).trim_end());
     let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.passed).collect();
     for o in &failed {
