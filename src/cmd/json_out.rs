@@ -22,6 +22,13 @@ impl JsonOut {
         Self::create_as(path, "--json", &earlier, command)
     }
 
+    /// A JUnit file given by `--junit`: a file already at `path` is replaced only when it is a
+    /// JUnit report of `command` (its `<testsuites>` names the command).
+    pub fn create_junit(path: &Path, command: &str) -> anyhow::Result<JsonOut> {
+        let earlier = |old: &str| old.contains("<testsuites") && old.contains(command);
+        Self::create_as(path, "--junit", &earlier, command)
+    }
+
     /// A report file of any format given by option `flag`: a file already at `path` is replaced
     /// only when `earlier` says its text is an earlier report of `command`.
     pub fn create_as(

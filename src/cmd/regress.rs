@@ -9,6 +9,7 @@
 use super::flags::count;
 use super::json_out::JsonOut;
 use super::regress_list::{load, Run};
+use super::verify_report::not_passed;
 use anyhow::{bail, Context};
 use clap::builder::RangedU64ValueParser;
 use clap::Args;
@@ -164,14 +165,8 @@ pub fn run(a: &RegressArgs, dry: bool) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| a.work.join("regress").join(&name));
-    let reports_of = |old: &str| old.contains("<testsuites") && old.contains("pimforge regress");
     let junit = match &a.junit {
-        Some(p) => Some(JsonOut::create_as(
-            p,
-            "--junit",
-            &reports_of,
-            "pimforge regress",
-        )?),
+        Some(p) => Some(JsonOut::create_junit(p, "pimforge regress")?),
         None => None,
     };
     let json = match &a.json {
@@ -214,12 +209,12 @@ pub fn run(a: &RegressArgs, dry: bool) -> anyhow::Result<()> {
     std::thread::scope(|s| {
         for _ in 0..jobs {
             s.spawn(|| loop {
-                let k = {
+                let slot = {
                     let mut n = next.lock().expect("not poisoned");
                     *n += 1;
                     *n - 1
                 };
-                let Some(&k) = order.get(k) else { break };
+                let Some(&k) = order.get(slot) else { break };
                 let r = &runs[k];
                 match run_one(r, k, a, &out, jobs > 1) {
                     Ok(o) => {
@@ -316,7 +311,7 @@ fn table(outcomes: &[Outcome]) -> String {
 
 /// The JUnit file: a test suite per group (in list order), a test case per run.
 fn junit_xml(name: &str, outcomes: &[Outcome]) -> String {
-    use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+    use quick_junit::{Property, Report, TestCase, TestCaseStatus, TestSuite};
     let mut report = Report::new(format!("pimforge regress {name}"));
     let mut groups: Vec<&str> = Vec::new();
     for o in outcomes {
@@ -331,15 +326,9 @@ fn junit_xml(name: &str, outcomes: &[Outcome]) -> String {
                 true => TestCaseStatus::success(),
                 false => {
                     // A run that left no report died before it could check: an error.
-                    let kind = match o.report.is_null() {
-                        true => NonSuccessKind::Error,
-                        false => NonSuccessKind::Failure,
-                    };
                     let text = o.failure_text();
-                    let mut s = TestCaseStatus::non_success(kind);
-                    s.set_message(text.lines().next().unwrap_or("failed"));
-                    s.set_description(format!("{text}\nreplay: {}", o.replay));
-                    s
+                    let replay = format!("{text}\nreplay: {}", o.replay);
+                    not_passed(o.report.is_null(), &text, replay)
                 }
             };
             let mut case = TestCase::new(format!("{} seed {}", o.design, o.seed), status);

@@ -88,7 +88,7 @@ pub fn mismatch(m: &Mismatch) -> Value {
 
 impl Report {
     pub fn junit(&self) -> String {
-        use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
+        use quick_junit::{Property, TestCase, TestCaseStatus, TestSuite};
         let mut suite = TestSuite::new(format!("pimforge verify {}", self.design));
         suite.add_property(Property::new("config_hash", &self.config_hash));
         suite.add_property(Property::new("seed", self.seed.to_string()));
@@ -98,17 +98,10 @@ impl Report {
             let status = match &p.failure {
                 None => TestCaseStatus::success(),
                 Some(f) => {
-                    // A run that could not check (a build or a tool failed) is an error; one
-                    // that checked and found a difference is a failure.
                     let kind = f["kind"].as_str().unwrap_or("failure");
-                    let mut s = TestCaseStatus::non_success(match kind {
-                        "error" => NonSuccessKind::Error,
-                        _ => NonSuccessKind::Failure,
-                    });
                     let text = f["report"].as_str().unwrap_or_default();
-                    s.set_message(text.lines().next().unwrap_or("failed"));
+                    let mut s = not_passed(kind == "error", text, text.to_string());
                     s.set_type(kind);
-                    s.set_description(text);
                     s
                 }
             };
@@ -124,6 +117,20 @@ impl Report {
     }
 }
 
+/// The JUnit status of a check that did not pass: an error when it could not check (a build or
+/// a tool failed, or it died), a failure when it checked and found a difference. The message is
+/// the first line of `text`.
+pub fn not_passed(error: bool, text: &str, description: String) -> quick_junit::TestCaseStatus {
+    use quick_junit::{NonSuccessKind, TestCaseStatus};
+    let mut s = TestCaseStatus::non_success(match error {
+        true => NonSuccessKind::Error,
+        false => NonSuccessKind::Failure,
+    });
+    s.set_message(text.lines().next().unwrap_or("failed"));
+    s.set_description(description);
+    s
+}
+
 /// The report files a run was asked for, opened before the work (so a bad path fails first).
 pub struct Outputs {
     json: Option<JsonOut>,
@@ -132,7 +139,6 @@ pub struct Outputs {
 
 impl Outputs {
     pub fn open(json: Option<&Path>, junit: Option<&Path>) -> anyhow::Result<Outputs> {
-        let ours = |old: &str| old.contains("<testsuites") && old.contains("pimforge verify");
         Ok(Outputs {
             json: match json {
                 Some(p) => Some(JsonOut::create(
@@ -143,7 +149,7 @@ impl Outputs {
                 None => None,
             },
             junit: match junit {
-                Some(p) => Some(JsonOut::create_as(p, "--junit", &ours, "pimforge verify")?),
+                Some(p) => Some(JsonOut::create_junit(p, "pimforge verify")?),
                 None => None,
             },
         })

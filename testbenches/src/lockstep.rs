@@ -280,8 +280,9 @@ impl Run<'_> {
                 return Ok(ChunkEnd::WindowDone);
             }
             if let Some(beat) = self.heartbeat {
-                if bench.cycle.is_multiple_of(4096) && Instant::now() >= self.next_beat {
-                    self.next_beat += HEARTBEAT;
+                let now = Instant::now();
+                if bench.cycle.is_multiple_of(4096) && now >= self.next_beat {
+                    self.next_beat = now + HEARTBEAT;
                     beat(&Heartbeat {
                         cycles: bench.cycle,
                         commands: self.summary.commands,

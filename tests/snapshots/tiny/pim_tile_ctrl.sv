@@ -360,10 +360,11 @@ module pim_tile_ctrl #(
 
   // ---------------------------------------------------------------------------------------------
   // Outer-product update (OPA): four sign phases (x+d+, x+d-, x-d+, x-d-) of InW steps. In a
-  // phase, xmag holds |x| of the rows with the phase's x sign (else 0) and shifts right: its LSB
-  // drives the row. dmag holds |d| of the columns with the phase's d sign and shifts left within
-  // WeightW bits: its ValueBits-wide fields are the slices' column digits. A phase's magnitudes
-  // load in the cycle before its first step; one drain cycle lets the last clip count arrive.
+  // phase, xplane_q holds |x| of the rows with the phase's x sign (else 0) and shifts right: its
+  // LSB drives the row. dplane_q holds |d| of the columns with the phase's d sign and shifts
+  // left within WeightW bits: its ValueBits-wide fields are the slices' column digits. A phase's
+  // magnitudes load in the cycle before its first step; one drain cycle lets the last clip count
+  // arrive.
   // ---------------------------------------------------------------------------------------------
   // d, column c's word at bits [c*WeightW +: WeightW]. The magnitudes are held as bit planes
   // (bit b*Rows + r of xplane_q is bit b of row r's |x|), so that a step shifts whole planes and
