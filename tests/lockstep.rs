@@ -376,3 +376,38 @@ fn injected_chi_valid_fault_is_caught() {
         "caught after the first ACCUMULATE"
     );
 }
+
+/// A shift-and-add unit whose clear keeps accumulator word 0 valid is caught: the second product
+/// adds to the first one's sums, so a READ_Y of a line in word 0 after the second product
+/// differs (on `tiny` every line is in word 0: one converter per line).
+#[test]
+fn injected_acc_valid_fault_is_caught() {
+    let seed = 5;
+    let faulty = prepare(&design("tiny", Some(Fault::AccValid)), &work(), false).unwrap();
+    let b = &faulty.built;
+    assert_eq!(b.shape.adc.share, 1, "tiny keeps every line in word 0");
+    let stim = generate(&b.shape, &b.cells, &b.units, 30, seed);
+    let m = pimforge_tb::run(b, &stim, &options(seed, None))
+        .unwrap()
+        .expect_err("the acc-valid fault must be caught");
+    println!("{m}");
+    assert_eq!(m.cause, Cause::Port);
+    assert_eq!(m.signal, "rsp_data_o");
+    let is_product = |op: u8| op == Op::Mvm as u8 || op == Op::Mtvm as u8;
+    let second = stim
+        .commands
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| is_product(c.op))
+        .nth(1)
+        .map(|(i, _)| i)
+        .expect("the stimulus has two products");
+    let clean = prepare(&design("tiny", None), &work(), false).unwrap();
+    let ok = pimforge_tb::run(&clean.built, &stim, &options(seed, None))
+        .unwrap()
+        .expect("the clean design passes the same stimulus");
+    assert!(
+        m.cycle > ok.accepted[second],
+        "caught after the second product, not before"
+    );
+}

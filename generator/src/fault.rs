@@ -30,11 +30,14 @@ pub enum Fault {
     /// The mixed-precision unit never marks row 0 of its accumulator memory written, so that row
     /// reads as zero after every step (`chi-valid`).
     ChiValid,
+    /// The shift-and-add unit's clear keeps the valid bit of accumulator word 0, so that the
+    /// next product adds to the last one's sums in that word (`acc-valid`).
+    AccValid,
 }
 
 /// Every fault's name on the command line, for help and errors.
 pub const NAMES: &str =
-    "LINE:PLANE:BIT (acc-bit), opa-digit, crs-shift, refine-round, chopper, event-count, solver-event-count, lowrank-seed, lowrank-draw or chi-valid";
+    "LINE:PLANE:BIT (acc-bit), opa-digit, crs-shift, refine-round, chopper, event-count, solver-event-count, lowrank-seed, lowrank-draw, chi-valid or acc-valid";
 
 impl std::fmt::Display for Fault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -49,6 +52,7 @@ impl std::fmt::Display for Fault {
             Fault::LowRankSeed => write!(f, "lowrank-seed"),
             Fault::LowRankDraw => write!(f, "lowrank-draw"),
             Fault::ChiValid => write!(f, "chi-valid"),
+            Fault::AccValid => write!(f, "acc-valid"),
         }
     }
 }
@@ -66,6 +70,7 @@ impl std::str::FromStr for Fault {
             "lowrank-seed" => return Ok(Fault::LowRankSeed),
             "lowrank-draw" => return Ok(Fault::LowRankDraw),
             "chi-valid" => return Ok(Fault::ChiValid),
+            "acc-valid" => return Ok(Fault::AccValid),
             _ => {}
         }
         let p: Vec<&str> = s.split(':').collect();
@@ -102,6 +107,7 @@ pub struct Flags {
     pub lowrank_seed: bool,
     pub lowrank_draw: bool,
     pub chi_valid: bool,
+    pub acc_valid: bool,
 }
 
 impl Flags {
@@ -120,6 +126,7 @@ impl Flags {
             Some(Fault::LowRankSeed) => f.lowrank_seed = true,
             Some(Fault::LowRankDraw) => f.lowrank_draw = true,
             Some(Fault::ChiValid) => f.chi_valid = true,
+            Some(Fault::AccValid) => f.acc_valid = true,
             None => {}
         }
         f
@@ -146,6 +153,8 @@ mod tests {
             Fault::SolverEventCount,
             Fault::LowRankSeed,
             Fault::LowRankDraw,
+            Fault::ChiValid,
+            Fault::AccValid,
         ] {
             assert_eq!(f.to_string().parse::<Fault>(), Ok(f));
         }

@@ -29,6 +29,10 @@ module pim_adc #(
 
   logic [NumAdc*AdcW-1:0] code_d, code_q;
   logic [NumAdc-1:0]      clip_d, clip_q;
+  // The line of each converter's group that this conversion samples.
+  localparam int GroupW = (Share > 1) ? $clog2(Share) : 1;
+  logic [GroupW-1:0] sel;
+  assign sel = (Share > 1) ? GroupW'(32'(sel_i) % Share) : '0;
 
   // Converter j owns lines j*Share .. j*Share+Share-1 and converts line j*Share + sel_i. A
   // conversion is computed only when valid_i latches it; in every other cycle the next codes
@@ -36,18 +40,21 @@ module pim_adc #(
   // The held currents are copied once: Verilator would otherwise rebuild a port driven by an
   // expression for every select in the loop.
   always_comb begin
-    int                     sel;
-    logic signed [CmpW-1:0] rounded;
-    logic [Lines*CurW-1:0]  held;
-    sel     = 32'(sel_i) % Share;
+    logic signed [CmpW-1:0]  rounded;
+    logic [Lines*CurW-1:0]   held;
+    logic [Share*CurW-1:0]   group;
     rounded = '0;
     held    = '0;
+    group   = '0;
     code_d  = '0;
     clip_d  = '0;
     if (valid_i) begin
       held = held_i;
       for (int j = 0; j < NumAdc; j++) begin
-        rounded = (CmpW'($signed(held[(j*Share + sel)*CurW +: CurW])) + Half) >>> StepLog2;
+        // Converter j's lines first (a constant select), then the selected one: a narrow select
+        // that synthesis folds away when Share is 1.
+        group   = held[j*Share*CurW +: Share*CurW];
+        rounded = (CmpW'($signed(group[32'(sel)*CurW +: CurW])) + Half) >>> StepLog2;
         clip_d[j] = rounded > CodeMax || rounded < CodeMin;
         code_d[j*AdcW +: AdcW] = rounded > CodeMax ? AdcW'(CodeMax)
                                : rounded < CodeMin ? AdcW'(CodeMin) : AdcW'(rounded);

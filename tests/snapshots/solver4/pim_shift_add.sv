@@ -25,6 +25,8 @@ module pim_shift_add #(
   input  logic [SelW-1:0]               sel_i,
   // Code of slice m, converter j at bits ((m*NumAdc)+j)*AdcW.
   input  logic [Slices*NumAdc*AdcW-1:0] code_i,
+  // Read port: line rd_line_i's accumulator while rd_i is set, else zero.
+  input  logic                          rd_i,
   input  logic [$clog2(Lines)-1:0]      rd_line_i,
   output logic [AccW-1:0]               rd_data_o
 );
@@ -87,9 +89,21 @@ module pim_shift_add #(
     end
   end
 
-  // Line l is word l % Share, converter l / Share.
+  // Line l is word l % Share, converter l / Share. The converter is picked by a loop of constant
+  // part-selects, which synthesis builds as one multiplexer of AccW bits (a variable part-select
+  // of the word would be a shifter over all of it); the loop runs only in a read.
+  localparam int ConvW = $clog2(NumAdc) > 0 ? $clog2(NumAdc) : 1;
   logic [GroupW-1:0] rd_group;
-  assign rd_group  = GroupW'(32'(rd_line_i) % Share);
-  assign rd_data_o = set_q[rd_group] ? acc_q[rd_group][32'(rd_line_i) / Share * AccW +: AccW] : '0;
+  logic [ConvW-1:0]  rd_conv;
+  assign rd_group = GroupW'(32'(rd_line_i) % Share);
+  assign rd_conv  = ConvW'(32'(rd_line_i) / Share);
+  always_comb begin
+    rd_data_o = '0;
+    if (rd_i && set_q[rd_group]) begin
+      for (int j = 0; j < NumAdc; j++) begin
+        if (32'(rd_conv) == j) rd_data_o = acc_q[rd_group][j*AccW +: AccW];
+      end
+    end
+  end
 
 endmodule : pim_shift_add

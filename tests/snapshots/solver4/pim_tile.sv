@@ -67,6 +67,7 @@ module pim_tile #(
   logic [Lines*DrvW-1:0]        drive;
   logic [Slices*NumAdc*AdcW-1:0] code;
   logic [Slices*NumAdc-1:0]     clip;
+  logic                         acc_rd;
   logic [$clog2(Lines)-1:0]     acc_line;
   logic [AccW-1:0]              acc_data;
   // Tiki-Taka unit: its answers to the control and the read of A.
@@ -167,6 +168,7 @@ module pim_tile #(
     .acc_valid_o  (acc_valid),
     .acc_plane_o  (acc_plane),
     .acc_sel_o    (acc_sel),
+    .acc_rd_o     (acc_rd),
     .acc_line_o   (acc_line),
     .acc_data_i   (acc_data)
   );
@@ -739,6 +741,7 @@ module pim_tile #(
     .plane_i   (acc_plane),
     .sel_i     (acc_sel),
     .code_i    (code),
+    .rd_i      (acc_rd),
     .rd_line_i (acc_line),
     .rd_data_o (acc_data)
   );

@@ -107,6 +107,7 @@ module pim_tile_ctrl #(
   output logic                         acc_valid_o,
   output logic [PlaneW-1:0]            acc_plane_o,
   output logic [SelW-1:0]              acc_sel_o,
+  output logic                         acc_rd_o,
   output logic [$clog2(Lines)-1:0]     acc_line_o,
   input  logic [AccW-1:0]              acc_data_i
 );
@@ -285,18 +286,24 @@ module pim_tile_ctrl #(
   // ---------------------------------------------------------------------------------------------
   // Input buffer
   // ---------------------------------------------------------------------------------------------
-  logic x_we;
+  logic                     x_we;
+  logic [$clog2(Lines)-1:0] x_addr;
+  logic [InW-1:0]           x_wdata;
   assign x_we = accept && cmd_op_i == pim_pkg::OpWriteX && line_ok;
+  // A command's write wins over the low-rank unit's.
+  assign x_addr  = x_we ? cmd_addr_i[$clog2(Lines)-1:0] : lr_idx_i;
+  assign x_wdata = x_we ? cmd_data_i[InW-1:0] : lr_x_i;
 
-  // One process for the buffer: a command's write wins over the low-rank unit's. An index past
-  // the last line writes nothing.
+  // One process for the buffer, its loop run only in a write. The constant part-selects make a
+  // line decoder in synthesis (Yosys builds a variable part-select as shifters over the whole
+  // buffer). An index past the last line writes nothing.
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       x_q <= '0;
-    end else if (x_we) begin
-      x_q[32'(cmd_addr_i[$clog2(Lines)-1:0])*InW +: InW] <= cmd_data_i[InW-1:0];
-    end else if (lr_x_we_i) begin
-      x_q[32'(lr_idx_i)*InW +: InW] <= lr_x_i;
+    end else if (x_we || lr_x_we_i) begin
+      for (int l = 0; l < Lines; l++) begin
+        if (32'(x_addr) == l) x_q[l*InW +: InW] <= x_wdata;
+      end
     end
   end
   assign x_o = x_q;
@@ -377,6 +384,8 @@ module pim_tile_ctrl #(
   assign acc_valid_o = v3_q;
   assign acc_plane_o = k3_q;
   assign acc_sel_o   = s3_q;
+  // The accumulators are read by READ_Y and by the Tiki-Taka unit's column pass.
+  assign acc_rd_o    = tiki_acc_sel_i || (accept && cmd_op_i == pim_pkg::OpReadY);
   assign acc_line_o  = tiki_acc_sel_i ? tiki_acc_line_i : cmd_addr_i[$clog2(Lines)-1:0];
   assign busy_o      = busy;
   assign mix_acc_o   = HasMixed && accept && cmd_op_i == pim_pkg::OpAccumulate;
@@ -408,16 +417,21 @@ module pim_tile_ctrl #(
   assign opa_load   = start_opa || (opa_step && last_bit && phase_q != 2'd3);
   assign load_phase = start_opa ? 2'd0 : phase_q + 2'd1;
 
-  logic d_we;
-  assign d_we = accept && cmd_op_i == pim_pkg::OpWriteD && col_ok;
+  logic                     d_we;
+  logic [$clog2(Lines)-1:0] d_addr;
+  logic [WeightW-1:0]       d_wdata;
+  assign d_we    = accept && cmd_op_i == pim_pkg::OpWriteD && col_ok;
+  assign d_addr  = d_we ? $clog2(Lines)'(cmd_addr_i[$clog2(Cols)-1:0]) : lr_idx_i;
+  assign d_wdata = d_we ? cmd_data_i[WeightW-1:0] : lr_d_i;
 
+  // Written like the input buffer: a decoder, a loop run only in a write.
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       d_q <= '0;
-    end else if (d_we) begin
-      d_q[32'(cmd_addr_i[$clog2(Cols)-1:0])*WeightW +: WeightW] <= cmd_data_i[WeightW-1:0];
-    end else if (lr_d_we_i) begin
-      d_q[32'(lr_idx_i)*WeightW +: WeightW] <= lr_d_i;
+    end else if (d_we || lr_d_we_i) begin
+      for (int c = 0; c < Cols; c++) begin
+        if (32'(d_addr) == c) d_q[c*WeightW +: WeightW] <= d_wdata;
+      end
     end
   end
   assign d_o = d_q;
