@@ -8,6 +8,8 @@ SYNTH_PRESETS := tiny narrow-adc shared-adc noisy mixed
 # The Tiki-Taka presets are linted and simulated in lock-step; their synthesis (Yosys 0.23 on
 # the unit's wide H datapath) takes over ten minutes and is left out of `make verify`.
 PRESETS := $(SYNTH_PRESETS) noisy-rect tiki tiki-agad tiki-ideal
+# The JUnit schema the tests validate JUnit files against (fetched by `make deps`).
+JUNIT_XSD := $(BUILD)/schemas/junit-10.xsd
 # Preset of `make synth` (the 64-tile default takes minutes: see README).
 SYNTH_PRESET ?= tiny
 
@@ -15,14 +17,17 @@ SYNTH_PRESET ?= tiny
 
 all: verify
 
-# Installs the EDA tools when missing (Debian packages, sudo when not root; FuseSoC from PyPI).
+# Installs the EDA tools when missing (Debian packages, sudo when not root; FuseSoC from PyPI),
+# and zlib's headers, which Verilator's FST waveform writer is compiled with.
 deps:
 	@missing=""; \
 	for t in verilator yosys iverilog; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	[ -f /usr/include/zlib.h ] || missing="$$missing zlib1g-dev"; \
+	command -v xmllint >/dev/null 2>&1 || missing="$$missing libxml2-utils"; \
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq verilator yosys iverilog >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi; \
 	verilator --version; yosys -V; iverilog -V 2>/dev/null | head -n 1
 	@# FuseSoC (PyPI), for the test of the generated core.
@@ -30,6 +35,14 @@ deps:
 	  python3 -m pip install -q fusesoc 2>/dev/null || python3 -m pip install -q --break-system-packages fusesoc; \
 	  if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi; }
 	@fusesoc --version
+	@# The JUnit schema of Jenkins' xunit plugin (junit-10.xsd), which pytest checks its own JUnit
+	@# output against and ships in its source distribution: the tests validate ours with it.
+	@[ -f $(JUNIT_XSD) ] || { echo "make deps: fetching junit-10.xsd (pytest's source distribution, PyPI)"; \
+	  d=$$(mktemp -d) && python3 -m pip download -q --no-deps --no-binary :all: -d $$d pytest==8.3.4 \
+	  && mkdir -p $(dir $(JUNIT_XSD)) \
+	  && tar -xzf $$d/pytest-8.3.4.tar.gz -O pytest-8.3.4/testing/example_scripts/junit-10.xsd > $(JUNIT_XSD).partial \
+	  && mv $(JUNIT_XSD).partial $(JUNIT_XSD); rm -rf $$d; }
+	@[ -f $(JUNIT_XSD) ]
 
 build:
 	$(CARGO) build --release --workspace

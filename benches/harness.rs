@@ -171,7 +171,7 @@ fn training_throughput() {
         let cfg = hw.config();
         let tc = bench_config(algorithm);
         let work = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("build");
-        let p = prepare(&hw, &work, false).unwrap();
+        let p = prepare(&hw, &work, None).unwrap();
         let mut golden = Golden::new(&hw.shape, hw.cells().to_vec(), hw.units().to_vec());
         let g = train_rate(&mut golden, (cfg, &spec), &tc, train);
         let mut model = Commands::golden(&hw.shape, hw.cells().to_vec(), hw.units().to_vec());
@@ -280,7 +280,7 @@ fn main() {
     let mut mixes = Vec::new();
     for (name, cfg, active_tiles, products) in cases {
         let hw = Design::new(cfg.validated().unwrap(), None);
-        let p = match prepare(&hw, cold.path(), false) {
+        let p = match prepare(&hw, cold.path(), None) {
             Ok(p) => p,
             Err(e) => {
                 let first = format!("{e:#}");
@@ -302,8 +302,9 @@ fn main() {
         let opts = |inline| Options {
             seed: 1,
             replay: String::new(),
+            waves: None,
             wave_dir: None,
-            wave_window: 0,
+            mismatch_window: 0,
             record: None,
             inline,
             heartbeat: None,

@@ -28,7 +28,7 @@ enum Cmd {
     /// Print the resolved config and the widths and latencies derived from it.
     Config(cmd::config::ConfigCmd),
     /// List the named presets.
-    Presets,
+    Presets(cmd::presets::PresetsArgs),
     /// Run the generated RTL under Verilator in lock-step with the golden model.
     Verify(cmd::verify::VerifyArgs),
     /// Run a regression list (YAML: groups of presets or configs, seeds, options) as `verify`
@@ -100,10 +100,7 @@ fn main() -> ExitCode {
         Cmd::Sbpca(a) => cmd::sbpca::run(a, dry),
         Cmd::Faults(a) => cmd::faults::run(a, dry),
         Cmd::Deploy(a) => cmd::deploy::run(a, dry),
-        Cmd::Presets => {
-            cmd::presets::run();
-            Ok(())
-        }
+        Cmd::Presets(a) => cmd::presets::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

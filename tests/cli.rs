@@ -145,6 +145,20 @@ fn config_prints_the_resolved_config_and_derived_widths() {
 }
 
 #[test]
+fn presets_list_as_a_table_and_as_json() {
+    let table = pimforge().arg("presets").assert().success();
+    let table = String::from_utf8_lossy(&table.get_output().stdout).into_owned();
+    let json = pimforge().args(["presets", "--json"]).assert().success();
+    let v: serde_json::Value = serde_json::from_slice(&json.get_output().stdout).unwrap();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), table.lines().count());
+    assert!(list.iter().any(|p| p["name"] == "tiny"));
+    assert!(list
+        .iter()
+        .all(|p| p["description"].as_str().is_some_and(|d| !d.is_empty())));
+}
+
+#[test]
 fn train_writes_a_report_and_a_plot_and_plot_combines_runs() {
     let tmp = tempfile::tempdir().unwrap();
     let mut reports = vec![];

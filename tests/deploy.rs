@@ -38,7 +38,7 @@ fn a_deployment_programs_and_reads_the_same_weights_on_rtl_and_golden_model() {
     let model = read_model(&run.trained.network, &run.backend, formats.1);
 
     let target = design("digits-mixed", None);
-    let prepared = prepare(&target, &work(), false).unwrap();
+    let prepared = prepare(&target, &work(), None).unwrap();
     let replay = "cargo test --release --test deploy".to_string();
     let mut rtl = Commands::lockstep(&prepared.built, 3, replay).unwrap();
     let mut golden = Golden::new(&target.shape, target.cells().to_vec(), vec![]);

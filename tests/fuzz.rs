@@ -260,7 +260,7 @@ const COMMANDS: &[(&str, &[&str])] = &[
             "--seed",
             "--transactions",
             "--solves",
-            "--wave-window",
+            "--mismatch-window",
             "--work",
         ],
     ),

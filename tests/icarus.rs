@@ -11,14 +11,15 @@ use common::{design, work};
 #[test]
 fn icarus_replays_a_recorded_stream_and_a_changed_value_is_caught() {
     let hw = design("noisy", None);
-    let prepared = prepare(&hw, &work(), false).unwrap();
+    let prepared = prepare(&hw, &work(), None).unwrap();
     let dir = work().join("icarus-test");
     let _ = std::fs::remove_dir_all(&dir);
     let opts = Options {
         seed: 3,
         replay: "pimforge verify --preset noisy --seed 3 --transactions 60 --icarus".into(),
+        waves: None,
         wave_dir: None,
-        wave_window: 0,
+        mismatch_window: 0,
         record: Some(dir.clone()),
         inline: false,
         heartbeat: None,

@@ -6,7 +6,7 @@ use pimforge_flows::verify::{prepare, verify, Prepared};
 use pimforge_gen::config::Config;
 use pimforge_gen::fault::Fault;
 use pimforge_golden::Op;
-use pimforge_tb::{generate, Cause, Options, Summary};
+use pimforge_tb::{generate, Cause, Options, Summary, WaveFormat};
 use std::path::PathBuf;
 
 mod common;
@@ -16,8 +16,9 @@ fn options(seed: u64, wave_dir: Option<PathBuf>) -> Options {
     Options {
         seed,
         replay: format!("cargo run --release -- verify --seed {seed}"),
+        waves: None,
         wave_dir,
-        wave_window: 16,
+        mismatch_window: 16,
         record: None,
         inline: false,
         heartbeat: None,
@@ -27,7 +28,7 @@ fn options(seed: u64, wave_dir: Option<PathBuf>) -> Options {
 fn regress(name: &str, products: usize, seed: u64) -> (Config, Summary) {
     let hw = design(name, None);
     let cfg = hw.config().clone();
-    let prepared = prepare(&hw, &work(), false).unwrap();
+    let prepared = prepare(&hw, &work(), None).unwrap();
     let summary = match verify(&prepared, products, &options(seed, None), &|_, _| {}).unwrap() {
         Ok(s) => s,
         Err(m) => panic!("{name}:\n{m}"),
@@ -111,7 +112,7 @@ fn mixed_precision_1000_products_with_accumulate_and_transfer() {
 #[test]
 fn injected_crs_shift_fault_is_caught() {
     let seed = 13;
-    let faulty = prepare(&design("tiny", Some(Fault::CrsShift)), &work(), false).unwrap();
+    let faulty = prepare(&design("tiny", Some(Fault::CrsShift)), &work(), None).unwrap();
     let stim = generate(
         &faulty.built.shape,
         &faulty.built.cells,
@@ -128,7 +129,7 @@ fn injected_crs_shift_fault_is_caught() {
         .unwrap()
         .expect_err("the mutated CRS must be caught");
     println!("{m}");
-    let clean = prepare(&design("tiny", None), &work(), false).unwrap();
+    let clean = prepare(&design("tiny", None), &work(), None).unwrap();
     let ok = pimforge_tb::run(&clean.built, &stim, &options(seed, None))
         .unwrap()
         .expect("the clean design passes the same stimulus");
@@ -142,7 +143,7 @@ fn injected_crs_shift_fault_is_caught() {
 #[test]
 fn injected_opa_digit_fault_is_caught() {
     let seed = 12;
-    let faulty = prepare(&design("tiny", Some(Fault::OpaDigit)), &work(), false).unwrap();
+    let faulty = prepare(&design("tiny", Some(Fault::OpaDigit)), &work(), None).unwrap();
     let stim = generate(
         &faulty.built.shape,
         &faulty.built.cells,
@@ -160,7 +161,7 @@ fn injected_opa_digit_fault_is_caught() {
         .expect_err("the faulty design must fail");
     println!("{m}");
     assert_eq!(m.cause, Cause::Port);
-    let clean = prepare(&design("tiny", None), &work(), false).unwrap();
+    let clean = prepare(&design("tiny", None), &work(), None).unwrap();
     let ok = pimforge_tb::run(&clean.built, &stim, &options(seed, None))
         .unwrap()
         .expect("the clean design passes the same stimulus");
@@ -199,7 +200,7 @@ fn injected_accumulator_fault_is_caught_at_the_right_cycle() {
         bit,
     };
     let seed = 11;
-    let clean: Prepared = prepare(&design("tiny", None), &work(), false).unwrap();
+    let clean: Prepared = prepare(&design("tiny", None), &work(), None).unwrap();
     let stim = generate(
         &clean.built.shape,
         &clean.built.cells,
@@ -217,7 +218,7 @@ fn injected_accumulator_fault_is_caught_at_the_right_cycle() {
         .unwrap();
     let want_cycle = clean_run.accepted[first_read0] + 1;
 
-    let faulty = prepare(&design("tiny", Some(fault)), &work(), true).unwrap();
+    let faulty = prepare(&design("tiny", Some(fault)), &work(), Some(WaveFormat::Vcd)).unwrap();
     let waves = work().join("fault-waves");
     let m = pimforge_tb::run(&faulty.built, &stim, &options(seed, Some(waves.clone())))
         .unwrap()
@@ -292,14 +293,14 @@ fn tiki_ttv2_1000_products_on_ideal_devices() {
 #[test]
 fn injected_chopper_fault_is_caught() {
     let seed = 3;
-    let faulty = prepare(&design("tiki", Some(Fault::Chopper)), &work(), false).unwrap();
+    let faulty = prepare(&design("tiki", Some(Fault::Chopper)), &work(), None).unwrap();
     let b = &faulty.built;
     let stim = generate(&b.shape, &b.cells, &b.units, 300, seed);
     let m = pimforge_tb::run(b, &stim, &options(seed, None))
         .unwrap()
         .expect_err("the chopper fault must be caught");
     println!("{m}");
-    let clean = prepare(&design("tiki", None), &work(), false).unwrap();
+    let clean = prepare(&design("tiki", None), &work(), None).unwrap();
     let first = stim
         .commands
         .iter()
@@ -319,7 +320,7 @@ fn injected_chopper_fault_is_caught() {
 #[test]
 fn injected_event_count_fault_is_caught() {
     let seed = 5;
-    let faulty = prepare(&design("tiny", Some(Fault::EventCount)), &work(), false).unwrap();
+    let faulty = prepare(&design("tiny", Some(Fault::EventCount)), &work(), None).unwrap();
     let b = &faulty.built;
     let stim = generate(&b.shape, &b.cells, &b.units, 100, seed);
     let m = pimforge_tb::run(b, &stim, &options(seed, None))
@@ -339,7 +340,7 @@ fn injected_event_count_fault_is_caught() {
         .iter()
         .position(|c| c.op == Op::ReadStat as u8 && c.addr == conversions)
         .expect("the stimulus reads the conversion count");
-    let clean = prepare(&design("tiny", None), &work(), false).unwrap();
+    let clean = prepare(&design("tiny", None), &work(), None).unwrap();
     let ok = pimforge_tb::run(&clean.built, &stim, &options(seed, None))
         .unwrap()
         .expect("the clean design passes the same stimulus");
@@ -355,7 +356,7 @@ fn injected_event_count_fault_is_caught() {
 #[test]
 fn injected_chi_valid_fault_is_caught() {
     let seed = 4;
-    let faulty = prepare(&design("mixed", Some(Fault::ChiValid)), &work(), false).unwrap();
+    let faulty = prepare(&design("mixed", Some(Fault::ChiValid)), &work(), None).unwrap();
     let b = &faulty.built;
     let stim = generate(&b.shape, &b.cells, &b.units, 300, seed);
     let m = pimforge_tb::run(b, &stim, &options(seed, None))
@@ -367,7 +368,7 @@ fn injected_chi_valid_fault_is_caught() {
         .iter()
         .position(|c| c.op == Op::Accumulate as u8)
         .expect("the stimulus accumulates");
-    let clean = prepare(&design("mixed", None), &work(), false).unwrap();
+    let clean = prepare(&design("mixed", None), &work(), None).unwrap();
     let ok = pimforge_tb::run(&clean.built, &stim, &options(seed, None))
         .unwrap()
         .expect("the clean design passes the same stimulus");
@@ -383,7 +384,7 @@ fn injected_chi_valid_fault_is_caught() {
 #[test]
 fn injected_acc_valid_fault_is_caught() {
     let seed = 5;
-    let faulty = prepare(&design("tiny", Some(Fault::AccValid)), &work(), false).unwrap();
+    let faulty = prepare(&design("tiny", Some(Fault::AccValid)), &work(), None).unwrap();
     let b = &faulty.built;
     assert_eq!(b.shape.adc.share, 1, "tiny keeps every line in word 0");
     let stim = generate(&b.shape, &b.cells, &b.units, 30, seed);
@@ -402,7 +403,7 @@ fn injected_acc_valid_fault_is_caught() {
         .nth(1)
         .map(|(i, _)| i)
         .expect("the stimulus has two products");
-    let clean = prepare(&design("tiny", None), &work(), false).unwrap();
+    let clean = prepare(&design("tiny", None), &work(), None).unwrap();
     let ok = pimforge_tb::run(&clean.built, &stim, &options(seed, None))
         .unwrap()
         .expect("the clean design passes the same stimulus");

@@ -175,12 +175,13 @@ fn in_tiles(preset_name: &str, rank: usize, batch: usize, products: usize, seed:
     let mut cfg = preset(preset_name).expect("a preset");
     cfg.lowrank = Some(LowRank { rank, batch });
     let hw = design_of(cfg, None);
-    let prepared = prepare(&hw, &work(), false).unwrap();
+    let prepared = prepare(&hw, &work(), None).unwrap();
     let opts = Options {
         seed,
         replay: format!("pimforge verify --preset {preset_name} (lowrank rank {rank} batch {batch}) --seed {seed} --transactions {products}"),
+        waves: None,
         wave_dir: None,
-        wave_window: 16,
+        mismatch_window: 16,
         record: None,
         inline: false,
         heartbeat: None,
@@ -208,12 +209,13 @@ fn injected_draw_fault_is_caught_in_the_tiles() {
     let mut cfg = preset("tiny").expect("a preset");
     cfg.lowrank = Some(LowRank { rank: 2, batch: 8 });
     let hw = design_of(cfg, Some(Fault::LowRankDraw));
-    let prepared = prepare(&hw, &work(), false).unwrap();
+    let prepared = prepare(&hw, &work(), None).unwrap();
     let opts = Options {
         seed: 1,
         replay: "pimforge verify --config configs/lowrank.yaml --inject-fault lowrank-draw --seed 1 --transactions 100".into(),
+        waves: None,
         wave_dir: None,
-        wave_window: 16,
+        mismatch_window: 16,
         record: None,
         inline: false,
         heartbeat: None,

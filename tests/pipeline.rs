@@ -44,7 +44,7 @@ fn first_mismatch(
 
 #[test]
 fn the_pipelined_bench_finds_the_inline_benchs_first_mismatch() {
-    let faulty = prepare(&design("tiny", Some(Fault::OpaDigit)), &work(), false).unwrap();
+    let faulty = prepare(&design("tiny", Some(Fault::OpaDigit)), &work(), None).unwrap();
     let b = &faulty.built;
     let stim = generate(&b.shape, &b.cells, &b.units, 300, 21);
     let model = || ArrayModel::with_units(&b.shape, b.cells.clone(), b.units.clone());
@@ -61,15 +61,16 @@ fn the_pipelined_bench_finds_the_inline_benchs_first_mismatch() {
 
 #[test]
 fn pipelined_and_inline_runs_of_a_clean_design_agree() {
-    let clean = prepare(&design("noisy", None), &work(), false).unwrap();
+    let clean = prepare(&design("noisy", None), &work(), None).unwrap();
     let b = &clean.built;
     let stim = generate(&b.shape, &b.cells, &b.units, 300, 22);
     let run = |inline| {
         let opts = Options {
             seed: 22,
             replay: String::new(),
+            waves: None,
             wave_dir: None,
-            wave_window: 0,
+            mismatch_window: 0,
             record: None,
             inline,
             heartbeat: None,

@@ -49,6 +49,7 @@ fn a_list_runs_in_parallel_and_a_failure_gets_its_replay_line() {
         "{xml}"
     );
     assert!(xml.contains("MISMATCH at cycle"), "{xml}");
+    common::validate_junit(&junit);
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let runs = doc["runs"].as_array().unwrap();

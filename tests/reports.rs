@@ -57,15 +57,14 @@ fn a_passing_run_reports_every_phase_with_its_counters() {
     assert_eq!(array["counters"]["products"], 40);
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(
-        xml.contains(
-            r#"<testsuites name="pimforge" tests="1" skipped="0" failures="0" errors="0">"#
-        ),
+        xml.contains(r#"<testsuites name="pimforge" tests="1" failures="0" errors="0" time="#),
         "{xml}"
     );
     assert!(
         xml.contains(r#"<testcase name="array" classname="tiny.seed5""#),
         "{xml}"
     );
+    common::validate_junit(&junit);
 }
 
 #[test]
@@ -93,10 +92,11 @@ fn a_failing_run_reports_the_mismatch_and_its_replay_line() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains(r#"failures="1""#), "{xml}");
     assert!(
-        xml.contains(r#"<failure message="MISMATCH at cycle"#),
+        xml.contains(r#"<failure type="mismatch" message="MISMATCH at cycle"#),
         "{xml}"
     );
     assert!(xml.contains(replay), "{xml}");
+    common::validate_junit(&junit);
 }
 
 #[test]

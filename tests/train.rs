@@ -31,7 +31,7 @@ fn rtl_matches_golden(name: &str, algorithm: Algorithm, samples: usize, every: u
 
 /// The RTL of `hw` in lock-step with the cycle-level golden model.
 fn lockstep(name: &str, hw: &Design) -> Commands {
-    let prepared = prepare(hw, &work(), false).unwrap();
+    let prepared = prepare(hw, &work(), None).unwrap();
     let replay = format!("pimforge train --backend rtl --preset {name} --seed {SEED}");
     Commands::lockstep(&prepared.built, SEED, replay).unwrap()
 }

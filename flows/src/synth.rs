@@ -25,6 +25,8 @@ pub struct ModuleReport {
     pub module: String,
     /// Cells after `synth` (totals over the hierarchy for the array top).
     pub cells: u64,
+    /// Flip-flops among them (one bit each: Yosys's `$_DFF*`, `$_SDFF*` and `$_ALDFF*` cells).
+    pub flip_flops: u64,
     /// `stat -tech cmos` estimate.
     pub transistors: u64,
     /// Area at 32 nm from the transistor estimate: [`NAND2_UM2`] per four transistors.
@@ -114,6 +116,7 @@ pub fn synth_module(
     Ok(ModuleReport {
         module: module.to_string(),
         cells: last_number(&stat, "Number of cells").ok_or_else(|| missing("cell count"))?,
+        flip_flops: flip_flops(&stat),
         transistors,
         area_um2: transistors as f64 / 4.0 * NAND2_UM2,
         depth: last_number(&ltp, "(length").ok_or_else(|| missing("logic depth"))?,
@@ -121,9 +124,34 @@ pub fn synth_module(
     })
 }
 
+/// Flip-flops of the last cell breakdown of a `stat` report (the whole hierarchy's, for a top
+/// with submodules): the cell types after its last `Number of cells` line.
+fn flip_flops(stat: &str) -> u64 {
+    let Some(at) = stat.rfind("Number of cells") else {
+        return 0;
+    };
+    stat[at..]
+        .lines()
+        .skip(1)
+        .map_while(|l| {
+            let mut t = l.split_whitespace();
+            Some((t.next()?, t.next()?.parse::<u64>().ok()?))
+        })
+        .filter(|(cell, _)| cell.starts_with("$_") && cell.contains("DFF"))
+        .map(|(_, n)| n)
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flip_flops_are_counted_in_the_last_breakdown() {
+        let stat = "=== pim_dac ===\n   Number of cells:  10\n     $_DFF_PN0_   3\n     $_AND_  7\n\n=== design hierarchy ===\n   Number of cells:   25\n     $_ANDNOT_   9\n     $_DFFE_PN0P_   4\n     $_SDFFCE_PN0P_   2\n     $_DLATCH_P_   1\n     pim_xbar   8\n\n   Estimated number of transistors:  100+\n";
+        assert_eq!(flip_flops(stat), 6);
+        assert_eq!(flip_flops("no stat"), 0);
+    }
 
     #[test]
     fn parses_yosys_report_lines() {

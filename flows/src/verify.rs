@@ -10,7 +10,8 @@ use pimforge_golden::{ArrayGeometry, ArrayModel, Interface};
 use pimforge_tb::icarus::{self, Replayed};
 use pimforge_tb::refine::run_refine;
 use pimforge_tb::verilate::{build, file_list, BuildSpec, Built, PortSpec};
-use pimforge_tb::{ports, run_stream, ArrayBuild, Mismatch, Options, Stream, Summary};
+use pimforge_tb::waves::TracedBuild;
+use pimforge_tb::{ports, run_stream, ArrayBuild, Mismatch, Options, Stream, Summary, WaveFormat};
 use std::path::{Path, PathBuf};
 
 /// A design's array, generated and Verilated under a work directory.
@@ -38,7 +39,7 @@ fn build_unit(
     top: &str,
     ports: &[PortSpec],
     work: &Path,
-    trace: bool,
+    trace: Option<WaveFormat>,
     params: &[(String, String)],
 ) -> Result<Built> {
     build(&BuildSpec {
@@ -53,8 +54,8 @@ fn build_unit(
 }
 
 /// Writes `design` into `work/designs/<hash>/` and builds its array's Verilated model (cached in
-/// `work/verilator/`); with `traced`, also the variant with waveform support.
-pub fn prepare(design: &Design, work: &Path, traced: bool) -> Result<Prepared> {
+/// `work/verilator/`); with `traced`, also the variant that writes waveforms in that format.
+pub fn prepare(design: &Design, work: &Path, traced: Option<WaveFormat>) -> Result<Prepared> {
     prepare_in(design, work_dir(design, work)?, work, traced)
 }
 
@@ -64,15 +65,18 @@ pub fn prepare_in(
     design: &Design,
     rtl_dir: PathBuf,
     work: &Path,
-    traced: bool,
+    traced: Option<WaveFormat>,
 ) -> Result<Prepared> {
     let ports = array_ports(design);
     let params = top_params(design, &rtl_dir)?;
     let top = ArrayModel::TOP;
-    let built = build_unit(&rtl_dir, FILE_LIST, top, &ports, work, false, &params)?;
+    let built = build_unit(&rtl_dir, FILE_LIST, top, &ports, work, None, &params)?;
     let traced = match traced {
-        true => Some(build_unit(&rtl_dir, FILE_LIST, top, &ports, work, true, &params)?.library),
-        false => None,
+        Some(format) => Some(TracedBuild {
+            library: build_unit(&rtl_dir, FILE_LIST, top, &ports, work, traced, &params)?.library,
+            format,
+        }),
+        None => None,
     };
     Ok(Prepared {
         built: ArrayBuild {
@@ -169,7 +173,7 @@ fn build_standalone<M: Interface>(
     work: &Path,
 ) -> Result<(PathBuf, M)> {
     let ports = ports::<M>(&model.geometry());
-    let built = build_unit(rtl_dir, file_list, M::TOP, &ports, work, false, &[])?;
+    let built = build_unit(rtl_dir, file_list, M::TOP, &ports, work, None, &[])?;
     Ok((built.library, model))
 }
 
@@ -272,11 +276,21 @@ fn top_params(design: &Design, rtl_dir: &Path) -> Result<Vec<(String, String)>> 
     Ok(vec![("DeviceDir".into(), format!("\"{}\"", dir.display()))])
 }
 
-/// Builds the traced variant of a prepared design (for waveforms of a mismatch).
-pub fn add_traced(design: &Design, prepared: &mut Prepared, work: &Path) -> Result<()> {
+/// Builds the variant of a prepared design that writes waveforms in `format` (for waveforms of
+/// a mismatch).
+pub fn add_traced(
+    design: &Design,
+    prepared: &mut Prepared,
+    work: &Path,
+    format: WaveFormat,
+) -> Result<()> {
     let ports = array_ports(design);
     let (dir, params) = (&prepared.rtl_dir, &prepared.params);
-    let built = build_unit(dir, FILE_LIST, ArrayModel::TOP, &ports, work, true, params)?;
-    prepared.built.traced = Some(built.library);
+    let top = ArrayModel::TOP;
+    let built = build_unit(dir, FILE_LIST, top, &ports, work, Some(format), params)?;
+    prepared.built.traced = Some(TracedBuild {
+        library: built.library,
+        format,
+    });
     Ok(())
 }

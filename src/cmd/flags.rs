@@ -37,6 +37,25 @@ pub fn open_fraction(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A window of cycles `A..B` (both included) or `A..` (from A to the end of the run).
+pub fn cycle_window(s: &str) -> Result<(u64, u64), String> {
+    const ALLOWED: &str = "allowed: A..B (cycles A through B, A <= B) or A.. (from A to the end)";
+    let (a, b) = s
+        .trim()
+        .split_once("..")
+        .ok_or_else(|| format!("'{s}' is not a window; {ALLOWED}"))?;
+    let cycle = |t: &str| {
+        t.parse::<u64>()
+            .map_err(|_| format!("'{t}' is not a cycle number; {ALLOWED}"))
+    };
+    let first = cycle(a)?;
+    let last = if b.is_empty() { u64::MAX } else { cycle(b)? };
+    if last < first {
+        return Err(format!("{last} is before {first}; {ALLOWED}"));
+    }
+    Ok((first, last))
+}
+
 /// `n` and the word, singular or plural (`1 tile`, `64 tiles`).
 pub fn count(n: usize, word: &str) -> String {
     if n == 1 {
@@ -49,6 +68,19 @@ pub fn count(n: usize, word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cycle_windows_parse_and_name_the_allowed_form() {
+        assert_eq!(cycle_window("10..20"), Ok((10, 20)));
+        assert_eq!(cycle_window("7..7"), Ok((7, 7)));
+        assert_eq!(cycle_window("5.."), Ok((5, u64::MAX)));
+        for bad in ["20..10", "x..3", "12", "..4"] {
+            assert!(
+                cycle_window(bad).unwrap_err().contains("allowed: A..B"),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn parsers_take_what_they_promise_and_nothing_else() {

@@ -11,6 +11,7 @@ pub mod faults;
 pub mod flags;
 pub mod gen;
 pub mod json_out;
+pub mod junit;
 pub mod kfac;
 pub mod map;
 pub mod mutate;

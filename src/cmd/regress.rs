@@ -8,8 +8,8 @@
 
 use super::flags::count;
 use super::json_out::JsonOut;
+use super::junit;
 use super::regress_list::{load, Run};
-use super::verify_report::not_passed;
 use anyhow::{bail, Context};
 use clap::builder::RangedU64ValueParser;
 use clap::Args;
@@ -309,48 +309,63 @@ fn table(outcomes: &[Outcome]) -> String {
     t
 }
 
-/// The JUnit file: a test suite per group (in list order), a test case per run.
+/// The JUnit file: a test suite per group (in list order), a test case per run, its replay line
+/// first in its output.
 fn junit_xml(name: &str, outcomes: &[Outcome]) -> String {
-    use quick_junit::{Property, Report, TestCase, TestCaseStatus, TestSuite};
-    let mut report = Report::new(format!("pimforge regress {name}"));
     let mut groups: Vec<&str> = Vec::new();
     for o in outcomes {
         if !groups.contains(&o.group.as_str()) {
             groups.push(&o.group);
         }
     }
-    for g in groups {
-        let mut suite = TestSuite::new(g);
-        for o in outcomes.iter().filter(|o| o.group == g) {
-            let status = match o.passed {
-                true => TestCaseStatus::success(),
-                false => {
-                    // A run that left no report died before it could check: an error.
-                    let text = o.failure_text();
-                    let replay = format!("{text}\nreplay: {}", o.replay);
-                    not_passed(o.report.is_null(), &text, replay)
-                }
-            };
-            let mut case = TestCase::new(format!("{} seed {}", o.design, o.seed), status);
-            case.set_classname(g);
-            case.set_time(std::time::Duration::from_secs_f64(o.seconds));
-            case.add_property(Property::new("replay", &o.replay));
-            let phases: Vec<String> = o.report["phases"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|p| {
-                    format!(
-                        "{}: {}",
-                        p["name"].as_str().unwrap_or("?"),
-                        p["summary"].as_str().unwrap_or("")
-                    )
-                })
-                .collect();
-            case.set_system_out(phases.join("\n"));
-            suite.add_test_case(case);
-        }
-        report.add_test_suite(suite);
+    let suites = groups
+        .into_iter()
+        .map(|g| junit::Suite {
+            name: g.to_string(),
+            properties: Vec::new(),
+            cases: outcomes
+                .iter()
+                .filter(|o| o.group == g)
+                .map(|o| junit_case(g, o))
+                .collect(),
+        })
+        .collect();
+    junit::Junit {
+        name: format!("pimforge regress {name}"),
+        suites,
     }
-    report.to_string().expect("a JUnit report serialises")
+    .to_xml()
+}
+
+fn junit_case(group: &str, o: &Outcome) -> junit::Case {
+    let outcome = match o.passed {
+        true => junit::Outcome::Passed,
+        // A run that left no report died before it could check: an error.
+        false => {
+            let text = format!("{}\nreplay: {}", o.failure_text(), o.replay);
+            let error = o.report.is_null();
+            junit::Outcome::not_passed(error, if error { "error" } else { "failure" }, text)
+        }
+    };
+    let phases = o.report["phases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            format!(
+                "{}: {}",
+                p["name"].as_str().unwrap_or("?"),
+                p["summary"].as_str().unwrap_or("")
+            )
+        });
+    let output: Vec<String> = std::iter::once(format!("replay: {}", o.replay))
+        .chain(phases)
+        .collect();
+    junit::Case {
+        name: format!("{} seed {}", o.design, o.seed),
+        classname: group.to_string(),
+        seconds: o.seconds,
+        outcome,
+        output: output.join("\n"),
+    }
 }

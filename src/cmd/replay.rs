@@ -113,7 +113,7 @@ pub fn run(a: &ReplayArgs, dry: bool) -> Result<()> {
         ),
         BackendKind::Rtl => {
             pimforge_flows::tools::require("verilator")?;
-            let p = prepare(&design, &a.work, false)?;
+            let p = prepare(&design, &a.work, None)?;
             let line = format!("pimforge replay {origin} --backend rtl");
             Session::new(&p.built, 0, line)?
         }

@@ -59,9 +59,10 @@ pub fn run(a: &SynthArgs, dry: bool) -> anyhow::Result<()> {
         base.join("yosys").display()
     );
     say!(
-        "{:<16} {:>12} {:>14} {:>14} {:>8} {:>9}",
+        "{:<16} {:>10} {:>11} {:>14} {:>14} {:>8} {:>9}",
         "module",
         "cells",
+        "flip-flops",
         "transistors",
         "area (um^2)",
         "depth",
@@ -72,9 +73,10 @@ pub fn run(a: &SynthArgs, dry: bool) -> anyhow::Result<()> {
     for m in &modules {
         let r = synth_module(&rtl, &base.join("yosys"), &modules, m)?;
         say!(
-            "{:<16} {:>12} {:>14} {:>14.0} {:>8} {:>9.1}",
+            "{:<16} {:>10} {:>11} {:>14} {:>14.0} {:>8} {:>9.1}",
             r.module,
             r.cells,
+            r.flip_flops,
             r.transistors,
             r.area_um2,
             r.depth,

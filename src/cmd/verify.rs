@@ -1,7 +1,7 @@
 //! `pimforge verify`: lock-step regression of a generated design against the golden model: the
 //! array, and the solver when the design has one.
 
-use super::flags::count;
+use super::flags::{count, cycle_window};
 use super::verify_report::{counters, mismatch, Outputs, Phase, Report};
 use super::ConfigArgs;
 use anyhow::bail;
@@ -14,7 +14,8 @@ use pimforge_flows::verify::{
 };
 use pimforge_gen::design::Design;
 use pimforge_gen::fault::Fault;
-use pimforge_tb::{Mismatch, Options};
+use pimforge_tb::waves::check_replaceable;
+use pimforge_tb::{Mismatch, Options, WaveFormat, Waves};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
@@ -39,10 +40,20 @@ pub struct VerifyArgs {
     #[arg(long, default_value_t = 20,
           value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     pub solves: usize,
-    /// Cycles of waveform to write before a mismatch.
+    /// Write the run's waveform to FILE: every signal of the design, written by Verilator, in
+    /// FST (FILE.fst) or VCD (FILE.vcd); the golden model's expected outputs go beside it
+    /// (FILE-golden.fst). The array then runs on one thread, on a model built with tracing.
+    #[arg(long, value_name = "FILE.fst")]
+    pub waves: Option<PathBuf>,
+    /// With --waves: only cycles A through B (A.. : from cycle A to the end). The run still
+    /// goes to its end, compared on every cycle.
+    #[arg(long, value_name = "A..B", requires = "waves", value_parser = cycle_window)]
+    pub wave_window: Option<(u64, u64)>,
+    /// Cycles of waveform before a mismatch in its replay (written to
+    /// WORK/waves/<config hash>/mismatch-seed<SEED>.fst).
     #[arg(long, default_value_t = 40,
           value_parser = RangedU64ValueParser::<u64>::new().range(1..=1_000_000))]
-    pub wave_window: u64,
+    pub mismatch_window: u64,
     /// Work directory: generated designs, the Verilator build cache, waveforms.
     #[arg(long, default_value = "build")]
     pub work: PathBuf,
@@ -156,9 +167,24 @@ fn run_phases(
         cfg.crossbar.cols,
         a.work.join("verilator").display()
     );
+    // Waveforms asked for: checked before anything is built, and the traced model built too.
+    let waves = match &a.waves {
+        Some(path) => {
+            let (first, last) = a.wave_window.unwrap_or((0, u64::MAX));
+            let w = Waves::at(path, first, last);
+            check_replaceable(&w.rtl)?;
+            check_replaceable(&w.golden)?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            Some(w)
+        }
+        None => None,
+    };
+    let traced = waves.as_ref().map(|w| w.format()).transpose()?;
     let mut prepared = match &a.rtl {
-        Some(dir) => prepare_in(design, dir.clone(), &a.work, false)?,
-        None => prepare(design, &a.work, false)?,
+        Some(dir) => prepare_in(design, dir.clone(), &a.work, traced)?,
+        None => prepare(design, &a.work, traced)?,
     };
     say!(
         "pimforge verify: {label}: {} of {}x{}, RTL in {}; Verilator model {} in {:.1} s",
@@ -174,11 +200,12 @@ fn run_phases(
         count(a.transactions, "product"),
         CHUNK_PRODUCTS
     );
-    let no_waves = Options {
+    let run_opts = Options {
         seed: a.seed,
         replay: a.replay(),
+        waves: waves.clone(),
         wave_dir: None,
-        wave_window: a.wave_window,
+        mismatch_window: a.mismatch_window,
         record: a.icarus.then(|| {
             a.work
                 .join("icarus")
@@ -206,9 +233,10 @@ fn run_phases(
             );
         }
     };
-    let summary = match verify(&prepared, a.transactions, &no_waves, &progress)? {
+    let summary = match verify(&prepared, a.transactions, &run_opts, &progress)? {
         Ok(summary) => summary,
-        Err(m) if a.no_waves => {
+        // A run with waves has its waveform already (up to the mismatch).
+        Err(m) if a.no_waves || waves.is_some() => {
             warn!("FAIL {label} seed {}\n{}", a.seed, m.to_string().trim_end());
             report.phases.push(failed("array", &m));
             bail!("verification failed at cycle {}", m.cycle)
@@ -217,10 +245,10 @@ fn run_phases(
             // Replay with the traced model, which writes the waveforms of the cycles before
             // the mismatch, named by the design and the seed.
             warn!("mismatch: building the traced model for waveforms");
-            add_traced(design, &mut prepared, &a.work)?;
+            add_traced(design, &mut prepared, &a.work, WaveFormat::Fst)?;
             let opts = Options {
                 wave_dir: Some(a.work.join("waves").join(&design.hash)),
-                ..no_waves
+                ..run_opts
             };
             let m = match verify(&prepared, a.transactions, &opts, &|_, _| {})? {
                 Err(m) => m,
@@ -232,6 +260,15 @@ fn run_phases(
         }
     };
     say!("PASS {label} seed {}: array: {summary}", a.seed);
+    if let Some(w) = &waves {
+        say!(
+            "{label}: waveform of cycles {}..{} in {} (RTL) and {} (golden expected values; time = 2 * cycle)",
+            w.first,
+            w.last.min(summary.cycles.saturating_sub(1)),
+            w.rtl.display(),
+            w.golden.display()
+        );
+    }
     report.phases.push(Phase {
         name: "array",
         passed: true,
@@ -245,7 +282,7 @@ fn run_phases(
     if a.coverage {
         say!("{}", summary.coverage.table(&goals).trim_end());
     }
-    if let Some(dir) = &no_waves.record {
+    if let Some(dir) = &run_opts.record {
         require("iverilog")?;
         if design.shape.lowrank.is_some() {
             // Measured on configs/lowrank.yaml: 1,146 cycles in 10 minutes.

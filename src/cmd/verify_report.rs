@@ -1,9 +1,10 @@
 //! The machine-readable result of `pimforge verify` (`--json`, `--junit`): the design, the seed,
 //! every phase of the run (the array in lock-step, the Icarus replay, the coverage requirement,
 //! the solver) with its counters, and a failure with its cycle, signal, values and replay line.
-//! The JUnit file is one test suite with a test case per phase, written with `quick-junit`.
+//! The JUnit file is one test suite with a test case per phase, written by [`super::junit`].
 
 use super::json_out::JsonOut;
+use super::junit::{Case, Junit, Outcome, Suite};
 use pimforge_tb::{Mismatch, Summary};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -88,47 +89,40 @@ pub fn mismatch(m: &Mismatch) -> Value {
 
 impl Report {
     pub fn junit(&self) -> String {
-        use quick_junit::{Property, TestCase, TestCaseStatus, TestSuite};
-        let mut suite = TestSuite::new(format!("pimforge verify {}", self.design));
-        suite.add_property(Property::new("config_hash", &self.config_hash));
-        suite.add_property(Property::new("seed", self.seed.to_string()));
-        suite.add_property(Property::new("products", self.products.to_string()));
-        suite.add_property(Property::new("replay", &self.replay));
-        for p in &self.phases {
-            let status = match &p.failure {
-                None => TestCaseStatus::success(),
-                Some(f) => {
-                    let kind = f["kind"].as_str().unwrap_or("failure");
-                    let text = f["report"].as_str().unwrap_or_default();
-                    let mut s = not_passed(kind == "error", text, text.to_string());
-                    s.set_type(kind);
-                    s
-                }
-            };
-            let mut case = TestCase::new(p.name, status);
-            case.set_classname(format!("{}.seed{}", self.design, self.seed));
-            case.set_time(std::time::Duration::from_secs_f64(p.seconds));
-            case.set_system_out(&p.summary);
-            suite.add_test_case(case);
+        let cases = self
+            .phases
+            .iter()
+            .map(|p| Case {
+                name: p.name.to_string(),
+                classname: format!("{}.seed{}", self.design, self.seed),
+                seconds: p.seconds,
+                outcome: match &p.failure {
+                    None => Outcome::Passed,
+                    Some(f) => {
+                        let kind = f["kind"].as_str().unwrap_or("failure");
+                        let text = f["report"].as_str().unwrap_or_default().to_string();
+                        Outcome::not_passed(kind == "error", kind, text)
+                    }
+                },
+                output: p.summary.clone(),
+            })
+            .collect();
+        let property = |n: &str, v: String| (n.to_string(), v);
+        Junit {
+            name: "pimforge".into(),
+            suites: vec![Suite {
+                name: format!("pimforge verify {}", self.design),
+                properties: vec![
+                    property("config_hash", self.config_hash.clone()),
+                    property("seed", self.seed.to_string()),
+                    property("products", self.products.to_string()),
+                    property("replay", self.replay.clone()),
+                ],
+                cases,
+            }],
         }
-        let mut report = quick_junit::Report::new("pimforge");
-        report.add_test_suite(suite);
-        report.to_string().expect("a JUnit report serialises")
+        .to_xml()
     }
-}
-
-/// The JUnit status of a check that did not pass: an error when it could not check (a build or
-/// a tool failed, or it died), a failure when it checked and found a difference. The message is
-/// the first line of `text`.
-pub fn not_passed(error: bool, text: &str, description: String) -> quick_junit::TestCaseStatus {
-    use quick_junit::{NonSuccessKind, TestCaseStatus};
-    let mut s = TestCaseStatus::non_success(match error {
-        true => NonSuccessKind::Error,
-        false => NonSuccessKind::Failure,
-    });
-    s.set_message(text.lines().next().unwrap_or("failed"));
-    s.set_description(description);
-    s
 }
 
 /// The report files a run was asked for, opened before the work (so a bad path fails first).

@@ -12,11 +12,11 @@ use crate::dut::{Dut, Port};
 use crate::icarus::Recorder;
 use crate::mismatch::{Cause, Mismatch};
 use crate::pipeline::{Differs, Pipeline};
-use crate::vcd::VcdWriter;
 use crate::verilate::PortSpec;
+use crate::waves::{check_replaceable, partial, GoldenWriter, Waves};
 use anyhow::Result;
 use pimforge_golden::Interface;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Every port of unit `M` of geometry `g` with its width: `clk_i`, `rst_ni`, the inputs, the
 /// outputs.
@@ -32,18 +32,11 @@ pub fn ports<M: Interface>(g: &M::Geometry) -> Vec<PortSpec> {
     v
 }
 
-/// Waveforms of the cycles `first..=last`: the RTL's (written by Verilator) and the golden
-/// model's expected outputs (time = 2 * cycle, the clock's high phase at 2 * cycle + 1).
-pub struct Waves {
-    pub rtl: PathBuf,
-    pub golden: PathBuf,
-    pub first: u64,
-    pub last: u64,
-}
-
 struct Trace {
     waves: Waves,
-    vcd: VcdWriter,
+    golden: GoldenWriter,
+    /// Whether Verilator's waveform is open (from the window's first cycle to its last).
+    open: bool,
 }
 
 /// The Verilated unit and its ports, run on the caller's thread.
@@ -116,17 +109,23 @@ impl<M: Interface> Bench<M> {
     ) -> Result<Self> {
         let spec = ports::<M>(&model.geometry());
         let mut dut = Dut::load(library, &spec, waves.is_some())?;
-        let trace = waves.map(|waves| {
-            let outs: Vec<(&str, u32)> = spec
-                .iter()
-                .filter(|p| p.output)
-                .map(|p| (p.name.as_str(), p.width))
-                .collect();
-            Trace {
-                vcd: VcdWriter::new(&outs),
-                waves,
+        let trace = match waves {
+            Some(waves) => {
+                check_replaceable(&waves.rtl)?;
+                check_replaceable(&waves.golden)?;
+                let outs: Vec<(&str, u32)> = spec
+                    .iter()
+                    .filter(|p| p.output)
+                    .map(|p| (p.name.as_str(), p.width))
+                    .collect();
+                Some(Trace {
+                    golden: GoldenWriter::create(&waves.golden, &outs)?,
+                    waves,
+                    open: false,
+                })
             }
-        });
+            None => None,
+        };
         dut.reset();
         let inline = Inline {
             clk: dut.port("clk_i"),
@@ -159,26 +158,30 @@ impl<M: Interface> Bench<M> {
         Ok(())
     }
 
-    /// The first cycle of a traced window opens the RTL waveform.
+    /// The first cycle of a traced window opens the RTL waveform (under its partial name).
     fn open_waves(&mut self) -> Result<()> {
-        if let Some(t) = &self.trace {
-            if self.cycle == t.waves.first {
-                let path = t.waves.rtl.clone();
-                self.inline().dut.trace_open(&path)?;
-            }
+        let cycle = self.cycle;
+        let Some(t) = self.trace.as_mut() else {
+            return Ok(());
+        };
+        if cycle == t.waves.first {
+            t.open = true;
+            let path = partial(&t.waves.rtl);
+            self.inline().dut.trace_open(&path)?;
         }
         Ok(())
     }
 
     /// Records the golden outputs `out` at `time` in the golden waveform, when cycle `cycle` is
     /// in a traced bench's window.
-    fn sample_golden(&mut self, cycle: u64, time: u64, out: &M::Out) {
+    fn sample_golden(&mut self, cycle: u64, time: u64, out: &M::Out) -> Result<()> {
         if let Some(t) = self.trace.as_mut() {
             if (t.waves.first..=t.waves.last).contains(&cycle) {
                 let values: Vec<u128> = M::OUTPUTS.iter().map(|s| (s.value)(out)).collect();
-                t.vcd.sample(time, &values);
+                t.golden.sample(time, &values)?;
             }
         }
+        Ok(())
     }
 
     /// Drives the inputs with the clock low (the first half of a cycle); inline benches only.
@@ -203,10 +206,15 @@ impl<M: Interface> Bench<M> {
     /// The rising edge (the second half of a cycle), in the DUT only; inline benches only.
     pub fn edge(&mut self) {
         let cycle = self.cycle;
+        let window_ends = self.trace.as_ref().is_some_and(|t| t.waves.last == cycle);
         let d = self.inline();
         d.clk.set(1);
         d.dut.eval();
         d.dut.trace_dump(2 * cycle + 1);
+        // The window's last cycle closes the RTL waveform; a run that goes on is not traced.
+        if window_ends {
+            d.dut.trace_close();
+        }
         self.cycle += 1;
     }
 
@@ -237,7 +245,7 @@ impl<M: Interface> Bench<M> {
         self.drive(inp)?;
         let exp = self.model.outputs(inp);
         let c = self.cycle;
-        self.sample_golden(c, 2 * c, &exp);
+        self.sample_golden(c, 2 * c, &exp)?;
         let d = self.inline();
         let at = M::OUTPUTS
             .iter()
@@ -260,7 +268,7 @@ impl<M: Interface> Bench<M> {
         self.model.clock(inp);
         if self.trace.is_some() {
             let after = self.model.outputs(inp);
-            self.sample_golden(c, 2 * c + 1, &after);
+            self.sample_golden(c, 2 * c + 1, &after)?;
         }
         Ok(Ok(exp))
     }
@@ -289,11 +297,11 @@ impl<M: Interface> Bench<M> {
         }
     }
 
-    /// Whether a traced bench has run past its window.
+    /// Whether a traced bench that ends with its window (a mismatch's replay) is past it.
     pub fn past_window(&self) -> bool {
         self.trace
             .as_ref()
-            .is_some_and(|t| self.cycle > t.waves.last)
+            .is_some_and(|t| t.waves.end_run && self.cycle > t.waves.last)
     }
 
     /// A mismatch of this run in cycle `cycle`, with its seed and replay command.
@@ -319,7 +327,8 @@ impl<M: Interface> Bench<M> {
         })
     }
 
-    /// Closes the waveforms of a traced bench (the golden one is written here).
+    /// Closes the waveforms of a traced bench and moves them to their names; the waves written
+    /// (none: untraced, or the window never began).
     pub fn finish(mut self) -> Result<Option<Waves>> {
         if let Engine::Inline(d) = &mut self.engine {
             d.dut.trace_close();
@@ -327,12 +336,16 @@ impl<M: Interface> Bench<M> {
         if let Some(r) = self.recorder.take() {
             r.finish()?;
         }
-        match self.trace.take() {
-            Some(t) => {
-                std::fs::write(&t.waves.golden, t.vcd.finish())?;
-                Ok(Some(t.waves))
-            }
-            None => Ok(None),
+        let Some(t) = self.trace.take() else {
+            return Ok(None);
+        };
+        t.golden.finish()?;
+        // A window that never began writes nothing.
+        if !t.open {
+            std::fs::remove_file(&t.waves.golden)?;
+            return Ok(None);
         }
+        std::fs::rename(partial(&t.waves.rtl), &t.waves.rtl)?;
+        Ok(Some(t.waves))
     }
 }

@@ -21,11 +21,12 @@ pub mod refine;
 pub mod session;
 pub mod stimulus;
 pub mod summary;
-pub mod vcd;
 pub mod verilate;
+pub mod waves;
 
-pub use bench::{ports, Bench, Waves};
+pub use bench::{ports, Bench};
 pub use coverage::{Bin, Coverage};
 pub use lockstep::{run, run_bare, run_stream, ArrayBuild, Cause, Mismatch, Options, Summary};
 pub use session::Session;
 pub use stimulus::{generate, Stimulus, Stream};
+pub use waves::{WaveFormat, Waves};

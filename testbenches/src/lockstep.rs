@@ -6,14 +6,15 @@
 //! inputs; then the clock rises in both. While no command is valid the driver puts random
 //! values on the other command inputs, so a DUT that looks at them is caught.
 
-use crate::bench::{Bench, Waves};
+use crate::bench::Bench;
 use crate::coverage::Observer;
 pub use crate::mismatch::{Cause, Mismatch};
 pub use crate::options::{Heartbeat, Options, HEARTBEAT};
 use crate::stimulus::Stimulus;
 use crate::summary::summarise;
 pub use crate::summary::Summary;
-use anyhow::Result;
+use crate::waves::{TracedBuild, Waves};
+use anyhow::{bail, Context, Result};
 use pimforge_golden::array::tile_bits;
 use pimforge_golden::num::mask;
 use pimforge_golden::{ArrayIn, ArrayModel, Op, TileShape};
@@ -28,8 +29,9 @@ use std::time::Instant;
 pub struct ArrayBuild {
     /// The model without waveform support (fast to build and run).
     pub library: PathBuf,
-    /// The model with waveform support, for replaying a mismatch; none: no waveforms.
-    pub traced: Option<PathBuf>,
+    /// The model with waveform support (for `Options::waves` and the replay of a mismatch);
+    /// none: no waveforms.
+    pub traced: Option<TracedBuild>,
     pub shape: TileShape,
     pub tiles: usize,
     /// Every tile's crossbars after power-up (devices as the RTL reads them).
@@ -321,6 +323,7 @@ fn run_once(
     record: bool,
 ) -> Result<std::result::Result<Summary, Mismatch>> {
     let t0 = Instant::now();
+    let window = waves.as_ref().map(|w| (w.first, w.last));
     let model = ArrayModel::with_units(&design.shape, design.cells.clone(), design.units.clone());
     let mut bench = match (mode, waves) {
         (_, Some(w)) => Bench::traced(library, model, opts.seed, &opts.replay, w)?,
@@ -367,16 +370,24 @@ fn run_once(
         }
     }
     summary.cycles = bench.cycle;
-    bench.finish()?;
-    if let Some(m) = mismatch {
+    let written = bench.finish()?;
+    if let Some(mut m) = mismatch {
+        m.waves = written.map(|w| (w.rtl, w.golden, w.first, w.last.min(m.cycle)));
         return Ok(Err(m));
+    }
+    if let (Some((first, last)), None) = (window, written) {
+        bail!(
+            "the run ended at cycle {} before the waveform window {first}..{last} began",
+            summary.cycles
+        );
     }
     summary.seconds = t0.elapsed().as_secs_f64();
     Ok(Ok(summary))
 }
 
-/// Runs the stimulus in lock-step. On a mismatch, replays the same run with waveforms of the
-/// cycles around it (when `opts.wave_dir` is set). The summary records the cycle in which each
+/// Runs the stimulus in lock-step, with waveforms when `opts.waves` asks for them. On a
+/// mismatch, replays the same run with waveforms of the cycles before it (when `opts.wave_dir`
+/// is set). The summary records the cycle in which each
 /// command was accepted.
 pub fn run(
     design: &ArrayBuild,
@@ -407,6 +418,16 @@ fn run_source<'s>(
     record: bool,
 ) -> Result<std::result::Result<Summary, Mismatch>> {
     let lib = &design.library;
+    // Waveforms of the run (or a window of it): the run is inline, on the traced model. A
+    // mismatch in it ends it with its waveform written.
+    if let Some(w) = &opts.waves {
+        let traced = design
+            .traced
+            .as_ref()
+            .context("waveforms asked for, but the design was prepared without its traced model")?;
+        let run = (Mode::Inline, Some(w.clone()));
+        return run_once(design, &traced.library, &mut *make(), opts, run, record);
+    }
     let first = run_once(
         design,
         lib,
@@ -429,30 +450,25 @@ fn run_source<'s>(
     let m = match (&opts.wave_dir, &design.traced) {
         (Some(dir), Some(traced)) => {
             std::fs::create_dir_all(dir)?;
+            let name = format!("mismatch-seed{}.{}", opts.seed, traced.format.extension());
             let waves = Waves {
-                rtl: dir.join(format!("mismatch-seed{}.vcd", opts.seed)),
-                golden: dir.join(format!("mismatch-seed{}-golden.vcd", opts.seed)),
-                first: found.cycle.saturating_sub(opts.wave_window),
-                last: found.cycle,
+                end_run: true,
+                ..Waves::at(
+                    &dir.join(name),
+                    found.cycle.saturating_sub(opts.mismatch_window),
+                    found.cycle,
+                )
             };
-            let files = (
-                waves.rtl.clone(),
-                waves.golden.clone(),
-                waves.first,
-                waves.last,
-            );
-            // The traced run ends with its window, at the mismatch.
-            let traced = run_once(
+            // The traced run ends with its window, at the mismatch, and names its waveforms.
+            let replay = run_once(
                 design,
-                traced,
+                &traced.library,
                 &mut *make(),
                 &opts,
                 inline(Some(waves)),
                 record,
             )?;
-            let mut m = traced.err().unwrap_or(found);
-            m.waves = Some(files);
-            m
+            replay.err().unwrap_or(found)
         }
         _ => match run_once(design, lib, &mut *make(), &opts, inline(None), record)? {
             Err(m) => m,

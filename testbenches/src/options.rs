@@ -1,5 +1,6 @@
 //! The options of a lock-step run, and the heartbeat a long run reports to.
 
+use crate::waves::Waves;
 use std::path::PathBuf;
 
 /// Options of a run.
@@ -8,10 +9,12 @@ pub struct Options {
     pub seed: u64,
     /// The command that replays this run, printed on failure.
     pub replay: String,
-    /// Where to write waveforms of a mismatch (none: no waveform).
+    /// Waveforms of the run, or of a window of its cycles (none: only a mismatch's).
+    pub waves: Option<Waves>,
+    /// Where to write the waveforms of a mismatch's replay (none: no replay waveform).
     pub wave_dir: Option<PathBuf>,
-    /// Cycles of waveform before the mismatch.
-    pub wave_window: u64,
+    /// Cycles of waveform before a mismatch.
+    pub mismatch_window: u64,
     /// Where to record every cycle's inputs and outputs for a second simulator (none: no
     /// recording; see [`crate::icarus`]).
     pub record: Option<PathBuf>,

@@ -6,6 +6,7 @@
 //! and linked into a shared object. Builds are cached under a directory named by the hash of
 //! everything that goes into them, so each design is compiled once.
 
+use crate::waves::WaveFormat;
 use anyhow::{bail, Context, Result};
 use pimforge_scratch::Scratch;
 use sha2::{Digest, Sha256};
@@ -34,8 +35,9 @@ pub struct BuildSpec<'a> {
     pub ports: &'a [PortSpec],
     /// Root of the build cache.
     pub cache: &'a Path,
-    /// Build with waveform support (slower to build and run; used to replay a mismatch).
-    pub trace: bool,
+    /// Build with waveform support in this format (slower to build and run; for `--waves` and
+    /// the replay of a mismatch).
+    pub trace: Option<WaveFormat>,
     /// Top-level parameter overrides (`-G<name>=<value>`, values in Verilog syntax).
     pub params: &'a [(String, String)],
 }
@@ -71,13 +73,17 @@ const CXXFLAGS: &[&str] = &[
     "-fno-semantic-interposition",
     // Plain IEEE operations, as in Rust: the INV model's f64 arithmetic must match bit for bit.
     "-ffp-contract=off",
-    "-DVM_TRACE_VCD=1",
     "-DVM_COVERAGE=0",
     "-DVM_SC=0",
     "-w",
 ];
 
-fn shim_source(top: &str, ports: &[PortSpec]) -> String {
+fn shim_source(top: &str, ports: &[PortSpec], trace: Option<WaveFormat>) -> String {
+    // Verilator's own writer of the format: VerilatedFstC or VerilatedVcdC.
+    let (header, class) = match trace {
+        Some(WaveFormat::Fst) => ("verilated_fst_c.h", "VerilatedFstC"),
+        _ => ("verilated_vcd_c.h", "VerilatedVcdC"),
+    };
     let mut lookup = String::new();
     for p in ports {
         writeln!(
@@ -92,9 +98,9 @@ fn shim_source(top: &str, ports: &[PortSpec]) -> String {
 #include "V{top}.h"
 #include "verilated.h"
 #if VM_TRACE
-#include "verilated_vcd_c.h"
+#include "{header}"
 #else
-class VerilatedVcdC;
+class {class};
 #endif
 #include <cstdint>
 #include <cstring>
@@ -102,7 +108,7 @@ class VerilatedVcdC;
 struct PfModel {{
   VerilatedContext* ctx;
   V{top}* top;
-  VerilatedVcdC* vcd;
+  {class}* vcd;
 }};
 
 extern "C" {{
@@ -133,7 +139,7 @@ void* pf_port(void* p, const char* name) {{
 int pf_trace_open(void* p, const char* path) {{
   PfModel* m = (PfModel*)p;
   if (m->vcd) return 1;
-  m->vcd = new VerilatedVcdC;
+  m->vcd = new {class};
   m->top->trace(m->vcd, 99);
   m->vcd->open(path);
   return m->vcd->isOpen() ? 0 : 2;
@@ -263,8 +269,11 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
         )
     })?;
     let files = file_list(&list);
-    let shim = shim_source(spec.top, spec.ports);
-    let trace_define = format!("-DVM_TRACE={}", spec.trace as u8);
+    let shim = shim_source(spec.top, spec.ports, spec.trace);
+    let trace_define = match spec.trace {
+        None => "-DVM_TRACE=0".to_string(),
+        Some(f) => format!("-DVM_TRACE=1 -DVM_TRACE_{}=1", f.extension().to_uppercase()),
+    };
     let version = Command::new("verilator").arg("--version").output();
     let mut h = Sha256::new();
     h.update(version.map(|o| o.stdout).unwrap_or_default());
@@ -282,7 +291,10 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
         h.update(fs::read(spec.rtl_dir.join(f))?);
     }
     let key = pimforge_golden::num::hex(&h.finalize()[..8]);
-    let variant = if spec.trace { "-traced" } else { "" };
+    let variant = match spec.trace {
+        None => String::new(),
+        Some(f) => format!("-traced-{}", f.extension()),
+    };
     // Absolute: the compiler finds the generated sources by the paths the unit includes.
     let cache = std::path::absolute(spec.cache)?;
     let dir = cache.join(format!("{}{variant}-{key}", spec.top));
@@ -305,7 +317,10 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
     let sources: Vec<PathBuf> = files.iter().map(|f| spec.rtl_dir.join(f)).collect();
     run(Command::new("verilator")
         .args(VERILATOR_FLAGS)
-        .args(spec.trace.then_some("--trace"))
+        .args(spec.trace.map(|f| match f {
+            WaveFormat::Fst => "--trace-fst",
+            WaveFormat::Vcd => "--trace",
+        }))
         .args(spec.params.iter().map(|(n, v)| format!("-G{n}={v}")))
         .args(["--top-module", spec.top, "--Mdir"])
         .arg(&obj)
@@ -329,7 +344,7 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
         .collect();
     let includes = |c: &mut Command| {
         c.args(CXXFLAGS)
-            .arg(&trace_define)
+            .args(trace_define.split(' '))
             .arg("-I")
             .arg(&obj)
             .arg("-I")
@@ -338,14 +353,19 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
             .arg(root.join("include/vltstd"));
     };
     // The runtime first: the trace templates must be defined before the model instantiates them.
-    let runtime: &[&str] = if spec.trace {
-        &[
+    // (verilated_fst_c.cpp includes GTKWave's FST writer, which needs zlib.)
+    let runtime: &[&str] = match spec.trace {
+        Some(WaveFormat::Fst) => &[
+            "verilated.cpp",
+            "verilated_fst_c.cpp",
+            "verilated_threads.cpp",
+        ],
+        Some(WaveFormat::Vcd) => &[
             "verilated.cpp",
             "verilated_vcd_c.cpp",
             "verilated_threads.cpp",
-        ]
-    } else {
-        &["verilated.cpp", "verilated_threads.cpp"]
+        ],
+        None => &["verilated.cpp", "verilated_threads.cpp"],
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let plan = plan(&sources, cores);
@@ -396,7 +416,8 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
         .args(&objects)
         .arg("-o")
         .arg(&out_lib)
-        .arg("-pthread"))?;
+        .arg("-pthread")
+        .args((spec.trace == Some(WaveFormat::Fst)).then_some("-lz")))?;
     match work.persist(&dir) {
         Ok(()) => {}
         // Another process finished the same build first (the scratch is removed).

@@ -8,6 +8,8 @@ use pimforge_gen::fault::Fault;
 use pimforge_gen::presets::preset;
 use std::path::{Path, PathBuf};
 
+pub mod waves;
+
 /// Every file of `dir` (not below it) with its contents, by name.
 pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<_> = std::fs::read_dir(dir)
@@ -110,4 +112,27 @@ pub fn refused(args: &[&str], needles: &[&str]) {
             args.join(" ")
         );
     }
+}
+
+/// Validates JUnit file `xml` against the schema of Jenkins' xunit plugin (`junit-10.xsd`, the
+/// one pytest checks its own JUnit output against; `make deps` fetches it) with `xmllint`.
+pub fn validate_junit(xml: &Path) {
+    let xsd = work().join("schemas/junit-10.xsd");
+    assert!(
+        xsd.is_file(),
+        "{} is missing: run `make deps` (it fetches the schema)",
+        xsd.display()
+    );
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(&xsd)
+        .arg(xml)
+        .output()
+        .expect("xmllint runs (make deps installs libxml2-utils)");
+    assert!(
+        out.status.success(),
+        "{} does not validate against junit-10.xsd:\n{}",
+        xml.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -259,7 +259,7 @@ fn new_backend(r: &TrainRun, design: &Design, record: bool) -> Result<Box<dyn Ba
         }
         (BackendKind::Rtl, _) => {
             pimforge_flows::tools::require("verilator")?;
-            let p = prepare(design, &r.work, false)?;
+            let p = prepare(design, &r.work, None)?;
             let mut c = Commands::lockstep(&p.built, r.train.seed, r.replay.clone())?;
             if record {
                 c.start_recording();
