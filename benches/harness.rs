@@ -13,11 +13,13 @@
 //!   for every algorithm, and the direct product's speed-up over the bit-serial one.
 //!
 //! - `pimforge regress regress/ci.yaml` with one run at a time and with two, side by side (the
-//!   models built first, so both times are of warm runs).
+//!   models built first, so both times are of warm runs);
+//! - `pimforge sweep sweeps/digits-adc-cells.yaml` (24 trainings) with one point at a time and
+//!   with two.
 //!
 //! `PIMFORGE_BENCH_QUICK=1` skips the 64-tile default (its model takes minutes to compile).
 //! `PIMFORGE_BENCH_ONLY=training,harness` runs only the named sections (`gen`, `training`,
-//! `wide`, `regress`, `harness`).
+//! `wide`, `regress`, `sweep`, `harness`).
 
 use pimforge_flows::verify::prepare;
 use pimforge_gen::config::Config;
@@ -227,6 +229,38 @@ fn regress_jobs() {
     );
 }
 
+/// The 24-point sweep of the docs with `--jobs 1` and `--jobs 2`, each into a fresh directory
+/// (a sweep skips the points it has reports of), alternated, once each.
+fn sweep_jobs() {
+    let time = |jobs: &str| {
+        let out = tempfile::tempdir().unwrap();
+        let t = Instant::now();
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_pimforge"))
+            .args([
+                "sweep",
+                "sweeps/digits-adc-cells.yaml",
+                "--jobs",
+                jobs,
+                "--out",
+            ])
+            .arg(out.path())
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        t.elapsed().as_secs_f64()
+    };
+    let one = time("1");
+    let two = time("2");
+    println!(
+        "sweep sweeps/digits-adc-cells.yaml (24 points): --jobs 1 {one:.1} s, --jobs 2 {two:.1} s: {:.2}x the throughput",
+        one / two
+    );
+}
+
 /// Whether `PIMFORGE_BENCH_ONLY` (a comma-separated list of sections) lets `section` run.
 fn wanted(section: &str) -> bool {
     std::env::var("PIMFORGE_BENCH_ONLY")
@@ -252,6 +286,9 @@ fn main() {
     }
     if wanted("regress") {
         regress_jobs();
+    }
+    if wanted("sweep") {
+        sweep_jobs();
     }
     if !wanted("harness") {
         return;

@@ -34,6 +34,10 @@ enum Cmd {
     /// Run a regression list (YAML: groups of presets or configs, seeds, options) as `verify`
     /// runs in parallel, with one table, a replay line per failure and a JUnit file.
     Regress(cmd::regress::RegressArgs),
+    /// Train every point of a sweep file (config fields x algorithms x seeds) in parallel,
+    /// resuming where an interrupted sweep stopped; a table and a Pareto plot of accuracy
+    /// against energy per sample and area. `--slurm`: as a Slurm job array.
+    Sweep(cmd::sweep::SweepArgs),
     /// Synthesise every digital module with Yosys and report cells, transistors and depth.
     Synth(cmd::synth::SynthArgs),
     /// A mutation campaign over the generated RTL: one-line bugs, each linted and run through
@@ -86,6 +90,7 @@ fn main() -> ExitCode {
         Cmd::Config(a) => cmd::config::run(a),
         Cmd::Verify(a) => cmd::verify::run(a, dry),
         Cmd::Regress(a) => cmd::regress::run(a, dry),
+        Cmd::Sweep(a) => cmd::sweep::run(a, dry),
         Cmd::Synth(a) => cmd::synth::run(a, dry),
         Cmd::Mutate(a) => cmd::mutate::run(a, dry),
         Cmd::Train(a) => cmd::train::run(a.as_ref(), dry),

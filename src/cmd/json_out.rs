@@ -66,3 +66,12 @@ impl JsonOut {
         Ok(())
     }
 }
+
+/// Writes `path` whole or not at all: a temporary file beside it, renamed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut tmp = path.as_os_str().to_os_string();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}

@@ -5,6 +5,7 @@
 //! classified by what caught it. The report (Markdown and JSON) lists every mutant.
 
 use super::flags::count;
+use super::json_out::write_atomic;
 use super::ConfigArgs;
 use anyhow::{bail, Context, Result};
 use clap::builder::RangedU64ValueParser;
@@ -431,14 +432,6 @@ fn judge(a: &MutateArgs, m: &Mutant, designs: &[Target], out_dir: &Path) -> Resu
         detail,
         seconds: t0.elapsed().as_secs_f64(),
     })
-}
-
-/// Writes `path` whole or not at all: a temporary file beside it, renamed.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
 }
 
 /// Writes report.md and report.json into `dir` and prints the tally.

@@ -192,17 +192,16 @@ impl TrainArgs {
 }
 
 /// The design with its Tiki-Taka unit set to the algorithm's flavor (when it has a unit of
-/// another); says so.
+/// another), and whether it was.
 fn with_flavor(
     cfg: pimforge_gen::config::Valid,
     algorithm: Algorithm,
-) -> Result<pimforge_gen::config::Valid> {
+) -> Result<(pimforge_gen::config::Valid, bool)> {
     let mut c = (*cfg).clone();
     if !algorithm.configure(&mut c) {
-        return Ok(cfg);
+        return Ok((cfg, false));
     }
-    warn!("pimforge: the design's Tiki-Taka unit set to {algorithm} for --algorithm {algorithm}");
-    Ok(c.validated()?)
+    Ok((c.validated()?, true))
 }
 
 fn epoch_line(ep: &Epoch) -> String {
@@ -219,8 +218,22 @@ fn epoch_line(ep: &Epoch) -> String {
     )
 }
 
-pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
+/// The design a run trains: its config (a preset, a file, or `inline` YAML text with the name
+/// its errors give it) over the algorithm's default preset, the Tiki-Taka unit set to the
+/// algorithm's flavor. Also whether that changed the unit.
+pub fn design_of(a: &TrainArgs, inline: Option<(&str, &str)>) -> Result<(Design, bool)> {
     // The default design follows the algorithm, for a preset and a config file's base alike.
+    let mut src = a.cfg.source();
+    src.default_preset = Some(a.algorithm.default_preset());
+    let cfg = match inline {
+        Some((text, origin)) => pimforge_gen::load::from_yaml(text, origin, &src)?.validated()?,
+        None => pimforge_gen::load::resolve(&src)?,
+    };
+    let (cfg, changed) = with_flavor(cfg, a.algorithm)?;
+    Ok((Design::new(cfg, None), changed))
+}
+
+pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
     let default = a.algorithm.default_preset();
     let mut src = a.cfg.source();
     src.default_preset = Some(default);
@@ -231,10 +244,13 @@ pub fn run(a: &TrainArgs, dry: bool) -> Result<()> {
         (Some(p), None) => p.clone(),
         (None, None) => default.to_string(),
     };
-    let design = Design::new(
-        with_flavor(pimforge_gen::load::resolve(&src)?, a.algorithm)?,
-        None,
-    );
+    let (design, flavored) = design_of(a, None)?;
+    if flavored {
+        warn!(
+            "pimforge: the design's Tiki-Taka unit set to {0} for --algorithm {0}",
+            a.algorithm
+        );
+    }
     let input_bits = design.config().input.bits;
     if a.x_frac >= input_bits {
         bail!(

@@ -15,5 +15,6 @@ pub mod pool;
 pub mod refine;
 pub mod sbpca_study;
 pub mod solve;
+pub mod sweep;
 pub mod tiki;
 pub mod train;
