@@ -4,18 +4,11 @@
 //! array task's run) and `--collect` give the same table; bad files fail before anything runs.
 //! Needs no Verilator (the golden model trains).
 
-use assert_cmd::Command;
-use std::path::Path;
+mod common;
 
-const SMALL: &str = "preset: digits
-set: {adc.exact: false}
-grid:
-  adc.bits: [8, 13]
-  crossbar.cell_bits: [5, 8]
-algorithms: [opa, sbpca]
-seeds: [0]
-train: [--epochs, '1', --train-limit, '120', --test-limit, '60']
-";
+use assert_cmd::Command;
+use common::{sweep_rows as rows, SMALL_SWEEP as SMALL};
+use std::path::Path;
 
 fn pimforge() -> Command {
     Command::cargo_bin("pimforge").unwrap()
@@ -42,24 +35,6 @@ fn reports(out: &Path) -> usize {
                 .count()
         })
         .unwrap_or(0)
-}
-
-/// The table's rows without the seconds column (the last) and the front marks: what a run
-/// computes, not how long it took.
-fn rows(text: &str) -> Vec<String> {
-    text.lines()
-        .filter(|l| {
-            l.trim_start()
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_digit())
-        })
-        .map(|l| {
-            let mut w: Vec<&str> = l.split_whitespace().filter(|w| *w != "*").collect();
-            w.pop();
-            w.join(" ")
-        })
-        .collect()
 }
 
 #[test]

@@ -136,3 +136,33 @@ pub fn validate_junit(xml: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A small sweep of the digits MLP: 8 points (ADC bits x cell widths x algorithm), a second or
+/// two each.
+pub const SMALL_SWEEP: &str = "preset: digits
+set: {adc.exact: false}
+grid:
+  adc.bits: [8, 13]
+  crossbar.cell_bits: [5, 8]
+algorithms: [opa, sbpca]
+seeds: [0]
+train: [--epochs, '1', --train-limit, '120', --test-limit, '60']
+";
+
+/// The rows of `pimforge sweep`'s table without the seconds column (the last) and the front
+/// marks: what the runs computed, not how long they took.
+pub fn sweep_rows(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| {
+            l.trim_start()
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit())
+        })
+        .map(|l| {
+            let mut w: Vec<&str> = l.split_whitespace().filter(|w| *w != "*").collect();
+            w.pop();
+            w.join(" ")
+        })
+        .collect()
+}
