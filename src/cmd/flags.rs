@@ -37,6 +37,11 @@ pub fn open_fraction(s: &str) -> Result<f64, String> {
     }
 }
 
+/// `--jobs` when given, else the machine's cores.
+pub fn jobs_or_cores(jobs: Option<usize>) -> usize {
+    jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// A window of cycles `A..B` (both included) or `A..` (from A to the end of the run).
 pub fn cycle_window(s: &str) -> Result<(u64, u64), String> {
     const ALLOWED: &str = "allowed: A..B (cycles A through B, A <= B) or A.. (from A to the end)";

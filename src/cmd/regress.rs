@@ -151,10 +151,7 @@ fn run_one(
 
 pub fn run(a: &RegressArgs, dry: bool) -> anyhow::Result<()> {
     let runs = load(&a.list)?;
-    let jobs = a
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .min(runs.len());
+    let jobs = super::flags::jobs_or_cores(a.jobs).min(runs.len());
     let name = a
         .list
         .file_stem()

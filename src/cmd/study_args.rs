@@ -24,8 +24,7 @@ pub struct StudyArgs {
 impl StudyArgs {
     /// `--jobs`, or the machine's cores.
     pub fn jobs(&self) -> usize {
-        self.jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        super::flags::jobs_or_cores(self.jobs)
     }
 }
 

@@ -156,10 +156,7 @@ fn train_all(a: &SweepArgs, sweep: &Sweep, out: &Path) -> Result<()> {
             todo.len()
         );
     }
-    let jobs = a
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |c| c.get()))
-        .min(todo.len().max(1));
+    let jobs = super::flags::jobs_or_cores(a.jobs).min(todo.len().max(1));
     let t0 = Instant::now();
     let bar = indicatif::ProgressBar::new(todo.len() as u64).with_style(
         indicatif::ProgressStyle::with_template(
