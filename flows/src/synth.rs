@@ -3,14 +3,16 @@
 //!
 //! The behavioral crossbars (`pim_xbar`, and `pim_inv` when generated) are black boxes: Yosys
 //! reads only their interfaces (the module header up to the end of its port list; their bodies
-//! use SystemVerilog Yosys does not parse). Every module is
-//! synthesised flattened (so its depth crosses its submodules) except the array top, which keeps
-//! its tiles as one shared hierarchical module and reports totals over the hierarchy.
+//! use SystemVerilog Yosys does not parse). Every module is synthesised flattened (so its depth
+//! crosses its submodules) except the array top. The array is synthesised with its tile as a
+//! black box too, and reports its own logic plus one flattened tile's figures per tile: the
+//! tile, already synthesised on its own, is not synthesised again (for the 4x4 solver's design
+//! that was a fifth of the whole synthesis).
 
 use crate::tools::run;
 use anyhow::{anyhow, Result};
 use pimforge_gen::emit::core::{black_box, box_file};
-use pimforge_gen::emit::{ANALOG_MODULES, PACKAGE, TOP};
+use pimforge_gen::emit::{ANALOG_MODULES, PACKAGE, TILE, TOP};
 use serde::Serialize;
 use std::path::Path;
 use std::process::Command;
@@ -69,29 +71,41 @@ fn last_number(text: &str, key: &str) -> Option<u64> {
         .next()
 }
 
-/// Synthesises `module` of the design in `rtl_dir`, working in `work`.
+/// Synthesises `module` of the design in `rtl_dir`, working in `work`. The array top needs its
+/// tile's report (`tile`), which it adds once per tile instance to its own logic.
 pub fn synth_module(
     rtl_dir: &Path,
     work: &Path,
     digital: &[&str],
     module: &str,
+    tile: Option<&ModuleReport>,
 ) -> Result<ModuleReport> {
     let t0 = std::time::Instant::now();
     std::fs::create_dir_all(work)?;
     let rtl = std::fs::canonicalize(rtl_dir)?;
     let work_abs = std::fs::canonicalize(work)?;
-    let analog: Vec<&str> = ANALOG_MODULES
+    let mut analog: Vec<&str> = ANALOG_MODULES
         .iter()
         .copied()
         .filter(|m| rtl.join(format!("{m}.sv")).is_file())
         .collect();
+    let mut digital = digital.to_vec();
+    let tile = match (module == TOP, tile) {
+        (true, Some(t)) => {
+            analog.push(TILE);
+            digital.retain(|m| *m != TILE);
+            Some(t)
+        }
+        (true, None) => return Err(anyhow!("{TOP} is synthesised after {TILE}: no tile report")),
+        (false, _) => None,
+    };
     for m in &analog {
         let text = std::fs::read_to_string(rtl.join(format!("{m}.sv")))?;
         let stub = black_box(&text).ok_or_else(|| anyhow!("no port list in {m}.sv"))?;
         std::fs::write(work_abs.join(box_file(m)), stub)?;
     }
     let ys = work.join(format!("{module}.ys"));
-    std::fs::write(&ys, script(module, &analog, digital, &work_abs))?;
+    std::fs::write(&ys, script(module, &analog, &digital, &work_abs))?;
     let log = work.join(format!("{module}.log"));
     run(
         Command::new("yosys")
@@ -113,7 +127,7 @@ pub fn synth_module(
     let missing = |what: &str| anyhow!("no {what} for {module} in {}", log.display());
     let transistors = last_number(&stat, "Estimated number of transistors")
         .ok_or_else(|| missing("transistor estimate"))?;
-    Ok(ModuleReport {
+    let own = ModuleReport {
         module: module.to_string(),
         cells: last_number(&stat, "Number of cells").ok_or_else(|| missing("cell count"))?,
         flip_flops: flip_flops(&stat),
@@ -121,25 +135,47 @@ pub fn synth_module(
         area_um2: transistors as f64 / 4.0 * NAND2_UM2,
         depth: last_number(&ltp, "(length").ok_or_else(|| missing("logic depth"))?,
         seconds: t0.elapsed().as_secs_f64(),
+    };
+    match tile {
+        Some(tile) => with_tiles(own, &stat, tile).ok_or_else(|| missing("tile instance")),
+        None => Ok(own),
+    }
+}
+
+/// The array's own logic (`own`, its tiles black boxes) plus one tile's figures for each tile
+/// instance in its `stat` report; `None` without a tile instance.
+fn with_tiles(own: ModuleReport, stat: &str, tile: &ModuleReport) -> Option<ModuleReport> {
+    // Each instance is one black-box cell (`pim_tile`, or `$paramod...\pim_tile`).
+    let tiles: u64 = breakdown(stat)
+        .filter(|(cell, _)| cell.rsplit('\\').next() == Some(TILE))
+        .map(|(_, n)| n)
+        .sum();
+    let transistors = own.transistors + tiles * tile.transistors;
+    (tiles > 0).then(|| ModuleReport {
+        cells: own.cells - tiles + tiles * tile.cells,
+        flip_flops: own.flip_flops + tiles * tile.flip_flops,
+        transistors,
+        area_um2: transistors as f64 / 4.0 * NAND2_UM2,
+        ..own
     })
 }
 
-/// Flip-flops of the last cell breakdown of a `stat` report (the whole hierarchy's, for a top
-/// with submodules): the cell types after its last `Number of cells` line.
+/// Flip-flops of the last cell breakdown of a `stat` report.
 fn flip_flops(stat: &str) -> u64 {
-    let Some(at) = stat.rfind("Number of cells") else {
-        return 0;
-    };
-    stat[at..]
-        .lines()
-        .skip(1)
-        .map_while(|l| {
-            let mut t = l.split_whitespace();
-            Some((t.next()?, t.next()?.parse::<u64>().ok()?))
-        })
+    breakdown(stat)
         .filter(|(cell, _)| cell.starts_with("$_") && cell.contains("DFF"))
         .map(|(_, n)| n)
         .sum()
+}
+
+/// The last cell breakdown of a `stat` report (the whole hierarchy's, for a top with
+/// submodules): the cell types and counts after its last `Number of cells` line.
+fn breakdown(stat: &str) -> impl Iterator<Item = (&str, u64)> {
+    let at = stat.rfind("Number of cells").unwrap_or(stat.len());
+    stat[at..].lines().skip(1).map_while(|l| {
+        let mut t = l.split_whitespace();
+        Some((t.next()?, t.next()?.parse::<u64>().ok()?))
+    })
 }
 
 #[cfg(test)]
@@ -147,10 +183,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn flip_flops_are_counted_in_the_last_breakdown() {
+    fn the_last_cell_breakdown_is_read() {
         let stat = "=== pim_dac ===\n   Number of cells:  10\n     $_DFF_PN0_   3\n     $_AND_  7\n\n=== design hierarchy ===\n   Number of cells:   25\n     $_ANDNOT_   9\n     $_DFFE_PN0P_   4\n     $_SDFFCE_PN0P_   2\n     $_DLATCH_P_   1\n     pim_xbar   8\n\n   Estimated number of transistors:  100+\n";
+        let cells: Vec<(&str, u64)> = breakdown(stat).collect();
+        assert_eq!(cells.len(), 5);
+        assert_eq!(cells[1], ("$_DFFE_PN0P_", 4));
+        assert_eq!(cells[4], ("pim_xbar", 8));
+        assert_eq!(breakdown("no stat").count(), 0);
         assert_eq!(flip_flops(stat), 6);
         assert_eq!(flip_flops("no stat"), 0);
+    }
+
+    #[test]
+    fn the_array_adds_one_tile_per_instance_to_its_own_logic() {
+        let report = |cells, flip_flops, transistors, depth| ModuleReport {
+            module: "m".into(),
+            cells,
+            flip_flops,
+            transistors,
+            area_um2: transistors as f64 / 4.0 * NAND2_UM2,
+            depth,
+            seconds: 1.0,
+        };
+        // Yosys's report of tiny's array, its two tiles black boxes.
+        let stat = "=== pim_array ===\n   Number of cells:                102\n     $_AND_                         65\n     $_DFF_PN0_                      1\n     $_OR_                          33\n     pim_tile                        2\n\n   Estimated number of transistors:        606+\n";
+        let tile = report(10598, 1242, 68938, 57);
+        let all = with_tiles(report(102, 1, 606, 4), stat, &tile).unwrap();
+        assert_eq!(
+            (all.cells, all.flip_flops, all.transistors, all.depth),
+            (100 + 2 * 10598, 1 + 2 * 1242, 606 + 2 * 68938, 4)
+        );
+        assert_eq!(all.area_um2, all.transistors as f64 / 4.0 * NAND2_UM2);
+        let derived = stat.replace("pim_tile ", "$paramod$0c7f\\pim_tile ");
+        assert_eq!(
+            with_tiles(report(102, 1, 606, 4), &derived, &tile)
+                .unwrap()
+                .cells,
+            all.cells
+        );
+        let none = stat.replace("pim_tile ", "pim_xbar ");
+        assert!(with_tiles(report(102, 1, 606, 4), &none, &tile).is_none());
     }
 
     #[test]

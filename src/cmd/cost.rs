@@ -48,7 +48,7 @@ fn logic_area(path: &std::path::Path) -> Result<(f64, String)> {
     let hash = v["config_hash"].as_str().map(str::to_string);
     let tile = v["modules"]
         .as_array()
-        .and_then(|m| m.iter().find(|r| r["module"] == "pim_tile"))
+        .and_then(|m| m.iter().find(|r| r["module"] == pimforge_gen::emit::TILE))
         .and_then(|r| r["area_um2"].as_f64());
     match (tile, hash) {
         (Some(a), Some(h)) => Ok((a, h)),

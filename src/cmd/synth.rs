@@ -4,9 +4,9 @@ use super::flags::count;
 use super::json_out::JsonOut;
 use super::ConfigArgs;
 use clap::Args;
-use pimforge_flows::synth::synth_module;
+use pimforge_flows::synth::{synth_module, ModuleReport};
 use pimforge_flows::tools::require;
-use pimforge_gen::emit::digital_modules;
+use pimforge_gen::emit::{digital_modules, TILE};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -71,7 +71,8 @@ pub fn run(a: &SynthArgs, dry: bool) -> anyhow::Result<()> {
     let mut reports = Vec::new();
     let modules = digital_modules(cfg);
     for m in &modules {
-        let r = synth_module(&rtl, &base.join("yosys"), &modules, m)?;
+        let tile = reports.iter().find(|r: &&ModuleReport| r.module == TILE);
+        let r = synth_module(&rtl, &base.join("yosys"), &modules, m, tile)?;
         say!(
             "{:<16} {:>10} {:>11} {:>14} {:>14.0} {:>8} {:>9.1}",
             r.module,
@@ -84,7 +85,7 @@ pub fn run(a: &SynthArgs, dry: bool) -> anyhow::Result<()> {
         );
         reports.push(r);
     }
-    say!("(pim_tile: one whole tile, flattened, crossbars as black boxes; pim_array: totals over all tiles, depth of the array's own logic; area at 32 nm, one NAND2 of {:.3} um^2 per four transistors: docs/cost.md)", pimforge_flows::synth::NAND2_UM2);
+    say!("(pim_tile: one whole tile, flattened, crossbars as black boxes; pim_array: its own logic plus every tile's pim_tile figures, depth of the array's own logic; area at 32 nm, one NAND2 of {:.3} um^2 per four transistors: docs/cost.md)", pimforge_flows::synth::NAND2_UM2);
     if cfg.inv.is_some() {
         say!("(pim_refine: the refinement controller, flattened, its INV crossbar pim_inv as a black box)");
     }

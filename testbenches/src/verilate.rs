@@ -1,10 +1,11 @@
 //! Building a Verilated model as a shared library that Rust loads with dlopen.
 //!
-//! `verilator --cc` translates the RTL; the generated C++, the Verilator runtime and a C ABI
-//! shim (generated per design from its port list) are compiled side by side as a few
-//! translation units (the code of every cycle optimised, the code that runs once not: `split`)
-//! and linked into a shared object. Builds are cached under a directory named by the hash of
-//! everything that goes into them, so each design is compiled once.
+//! `verilator --cc` translates the RTL; the generated C++ and a C ABI shim (generated per
+//! design from its port list) are compiled side by side as a few translation units (the code
+//! of every cycle optimised, the code that runs once not: `split`) and linked with the
+//! Verilator runtime (compiled once: `runtime`) into a shared object. Builds are cached under a
+//! directory named by the hash of everything that goes into them, so each design is compiled
+//! once.
 
 use crate::waves::WaveFormat;
 use anyhow::{bail, Context, Result};
@@ -15,6 +16,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod runtime;
 mod split;
 use split::plan;
 
@@ -274,9 +276,13 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
         None => "-DVM_TRACE=0".to_string(),
         Some(f) => format!("-DVM_TRACE=1 -DVM_TRACE_{}=1", f.extension().to_uppercase()),
     };
-    let version = Command::new("verilator").arg("--version").output();
+    let version = Command::new("verilator")
+        .arg("--version")
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
     let mut h = Sha256::new();
-    h.update(version.map(|o| o.stdout).unwrap_or_default());
+    h.update(&version);
     h.update(VERILATOR_FLAGS.join(" "));
     h.update(CXXFLAGS.join(" "));
     h.update(format!("{} {}", split::FAST_OPT, split::SLOW_OPT));
@@ -342,6 +348,14 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
             (p, size)
         })
         .collect();
+    // The runtime, compiled once per flags and trace format (`runtime`).
+    let mut runtime_flags: Vec<String> = CXXFLAGS.iter().map(|f| f.to_string()).collect();
+    runtime_flags.push(split::FAST_OPT.into());
+    runtime_flags.extend(trace_define.split(' ').map(String::from));
+    for dir in ["include", "include/vltstd"] {
+        runtime_flags.push(format!("-I{}", root.join(dir).display()));
+    }
+    let runtime = runtime::object(&cache, &root, &version, &runtime_flags, spec.trace)?;
     let includes = |c: &mut Command| {
         c.args(CXXFLAGS)
             .args(trace_define.split(' '))
@@ -352,31 +366,9 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
             .arg("-I")
             .arg(root.join("include/vltstd"));
     };
-    // The runtime first: the trace templates must be defined before the model instantiates them.
-    // (verilated_fst_c.cpp includes GTKWave's FST writer, which needs zlib.)
-    let runtime: &[&str] = match spec.trace {
-        Some(WaveFormat::Fst) => &[
-            "verilated.cpp",
-            "verilated_fst_c.cpp",
-            "verilated_threads.cpp",
-        ],
-        Some(WaveFormat::Vcd) => &[
-            "verilated.cpp",
-            "verilated_vcd_c.cpp",
-            "verilated_threads.cpp",
-        ],
-        None => &["verilated.cpp", "verilated_threads.cpp"],
-    };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let plan = plan(&sources, cores);
     let mut texts = vec![String::new(); plan.len()];
-    for rt in runtime {
-        writeln!(
-            texts[0],
-            "#include \"{}\"",
-            root.join("include").join(rt).display()
-        )?;
-    }
     for (text, unit) in texts.iter_mut().zip(&plan) {
         for p in &unit.sources {
             writeln!(text, "#include \"{}\"", p.display())?;
@@ -414,6 +406,7 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
     run(Command::new("g++")
         .args(["-shared", "-fPIC"])
         .args(&objects)
+        .arg(&runtime)
         .arg("-o")
         .arg(&out_lib)
         .arg("-pthread")

@@ -25,6 +25,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Top module of the generated design.
 pub const TOP: &str = <ArrayModel as Interface>::TOP;
+/// One tile: what the array repeats (and what synthesis reports the array's totals in).
+pub const TILE: &str = "pim_tile";
 /// The behavioral analog model: simulated, never synthesised.
 pub const ANALOG_MODULES: &[&str] = &["pim_xbar", "pim_inv"];
 /// Digital modules, leaves first (the order of the file list); `pim_mixed` only with a `mixed`
@@ -40,7 +42,7 @@ pub const DIGITAL_MODULES: &[&str] = &[
     "pim_mixed",
     "pim_tiki",
     "pim_lowrank",
-    "pim_tile",
+    TILE,
     "pim_array",
     "pim_refine",
 ];
@@ -91,7 +93,7 @@ pub fn render(d: &Design) -> Vec<(String, String)> {
         ("pim_mixed", MixedSv { ctx: &ctx }.render()),
         ("pim_tiki", TikiSv { ctx: &ctx }.render()),
         ("pim_lowrank", lowrank_sv.unwrap_or(Ok(String::new()))),
-        ("pim_tile", TileSv { ctx: &ctx }.render()),
+        (TILE, TileSv { ctx: &ctx }.render()),
         ("pim_array", ArraySv { ctx: &ctx }.render()),
     ]
     .into_iter()
