@@ -4,7 +4,7 @@
 
 use std::fs;
 
-mod common;
+use crate::common;
 use common::{fails, pimforge, refused, succeeds, SHORT_TRAIN};
 
 /// A config file in a fresh directory (kept alive by the returned handle).

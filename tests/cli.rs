@@ -8,7 +8,7 @@ fn pimforge() -> Command {
     Command::cargo_bin("pimforge").unwrap()
 }
 
-mod common;
+use crate::common;
 use common::tree;
 
 #[test]

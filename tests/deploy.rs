@@ -13,7 +13,7 @@ use pimforge_studies::train::deploy::{deploy, read_model};
 use pimforge_studies::train::digits::load;
 use pimforge_studies::train::study_run::{self, train_config, Length};
 
-mod common;
+use crate::common;
 use common::{design, work};
 
 /// Mixed precision trained on a chip with 2% stuck cells (device seed 9) for 800 samples,
@@ -39,7 +39,7 @@ fn a_deployment_programs_and_reads_the_same_weights_on_rtl_and_golden_model() {
 
     let target = design("digits-mixed", None);
     let prepared = prepare(&target, &work(), None).unwrap();
-    let replay = "cargo test --release --test deploy".to_string();
+    let replay = pimforge_flows::replay::test("deploy::", "");
     let mut rtl = Commands::lockstep(&prepared.built, 3, replay).unwrap();
     let mut golden = Golden::new(&target.shape, target.cells().to_vec(), vec![]);
     let p = &run.placement;

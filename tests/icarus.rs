@@ -5,7 +5,7 @@
 use pimforge_flows::verify::{prepare, replay_on_icarus, verify};
 use pimforge_tb::{Cause, Options};
 
-mod common;
+use crate::common;
 use common::{design, work};
 
 #[test]

@@ -10,7 +10,7 @@ use pimforge_tb::inv::{run_inv, InvJob};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-mod common;
+use crate::common;
 use common::{design_of, work};
 
 #[test]
@@ -53,7 +53,7 @@ fn inv_crossbar_matches_the_golden_model_on_220_systems() {
                 }
             })
             .collect();
-        let replay = format!("cargo test --release --test inv (size {n})");
+        let replay = pimforge_flows::replay::test("inv::", &format!("size {n}"));
         let s = match run_inv(&library, model, &jobs, 17, &replay).unwrap() {
             Ok(s) => s,
             Err(m) => panic!("size {n}:\n{m}"),

@@ -8,7 +8,7 @@ use pimforge_gen::fault::Fault;
 use pimforge_golden::Op;
 use pimforge_tb::{generate, Cause, Options, Summary};
 
-mod common;
+use crate::common;
 use common::{design, work};
 
 fn options(seed: u64) -> Options {

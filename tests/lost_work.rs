@@ -8,7 +8,7 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
+use crate::common;
 use common::{fails, leftovers, pimforge, succeeds, work, SHORT_TRAIN};
 
 fn bin() -> std::path::PathBuf {

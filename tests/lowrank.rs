@@ -17,7 +17,7 @@ use pimforge_tb::lowrank::{run_lowrank, Txn};
 use pimforge_tb::Options;
 use rand::{Rng, SeedableRng};
 
-mod common;
+use crate::common;
 use common::{design_of, work};
 
 /// The first pairs (the golden model's seeded ones), then `batches` batches of random samples
@@ -118,8 +118,10 @@ fn regress(
             .collect(),
         d: vec![dh; s.outputs],
     });
-    let replay =
-        format!("cargo test --release --test lowrank ({preset_name}, rank {rank}, batch {batch})");
+    let replay = pimforge_flows::replay::test(
+        "lowrank::",
+        &format!("{preset_name}, rank {rank}, batch {batch}"),
+    );
     let run = match run_lowrank(&library, model.clone(), &txns, 5, &replay).unwrap() {
         Ok(r) => r,
         Err(m) => return Err(format!("{preset_name} rank {rank}:\n{m}")),

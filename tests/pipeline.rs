@@ -7,7 +7,7 @@ use pimforge_gen::fault::Fault;
 use pimforge_golden::{ArrayIn, ArrayModel};
 use pimforge_tb::{generate, Bench, Options};
 
-mod common;
+use crate::common;
 use common::{design, work};
 
 /// Presents `stim`'s commands in order, each until the golden model is ready (so both benches

@@ -10,7 +10,7 @@ use pimforge_gen::presets::solver;
 use pimforge_golden::solver::{accuracy_bits, random_system, reference_solution, Status};
 use pimforge_tb::refine::run_refine;
 
-mod common;
+use crate::common;
 use common::{design_of, work};
 
 fn regress(n: usize, taylor: u32, diagonal: Diagonal, count: usize) -> [usize; 4] {
@@ -27,7 +27,7 @@ fn regress(n: usize, taylor: u32, diagonal: Diagonal, count: usize) -> [usize; 4
             (a, b)
         })
         .collect();
-    let replay = format!("cargo test --release --test refine (size {n}, taylor {taylor})");
+    let replay = pimforge_flows::replay::test("refine::", &format!("size {n}, taylor {taylor}"));
     let (solved, cycles) = match run_refine(&library, model, &systems, 5, &replay).unwrap() {
         Ok(r) => r,
         Err(m) => panic!("size {n} taylor {taylor}:\n{m}"),

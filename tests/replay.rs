@@ -3,7 +3,7 @@
 //! in lock-step (every output on every cycle, every wait and response as recorded); a tampered
 //! response and a user file in the way are refused. Needs Verilator for the RTL replay.
 
-mod common;
+use crate::common;
 use common::{refused, succeeds, work};
 use std::fs;
 

@@ -6,7 +6,7 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
-mod common;
+use crate::common;
 use common::work;
 
 fn verify(extra: &[&str], json: &std::path::Path, junit: &std::path::Path) -> (bool, String) {

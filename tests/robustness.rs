@@ -3,7 +3,7 @@
 
 use std::fs;
 
-mod common;
+use crate::common;
 use common::pimforge;
 
 fn json(path: &std::path::Path) -> serde_json::Value {

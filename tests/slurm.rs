@@ -4,7 +4,7 @@
 //! touched), the small sweep submitted as a job array, and the collected table compared with a
 //! local run's.
 
-mod common;
+use crate::common;
 
 use common::{sweep_rows as rows, SMALL_SWEEP as SMALL};
 use std::path::{Path, PathBuf};

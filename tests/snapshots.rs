@@ -10,7 +10,7 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-mod common;
+use crate::common;
 
 /// Every file of `dir`, as text.
 fn tree(dir: &Path) -> Vec<(String, String)> {

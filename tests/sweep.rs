@@ -4,7 +4,7 @@
 //! array task's run) and `--collect` give the same table; bad files fail before anything runs.
 //! Needs no Verilator (the golden model trains).
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use common::{sweep_rows as rows, SMALL_SWEEP as SMALL};

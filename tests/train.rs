@@ -18,7 +18,7 @@ use pimforge_studies::train::spec::NetworkSpec;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-mod common;
+use crate::common;
 use common::{design, design_of, work};
 
 /// Trains the digits MLP for `samples` digits on preset `name`.

@@ -2,7 +2,7 @@
 //! window of cycles), the mismatch replay's FST beside the golden model's expected values, and
 //! the refusals. Every file is read back with `wellen`.
 
-mod common;
+use crate::common;
 
 use common::waves::Wave;
 use common::{design, work};

@@ -41,9 +41,14 @@ pub fn train(src: &Source, run_flags: &str) -> String {
     )
 }
 
-/// An integration test of the project, and what of it ran.
-pub fn test(name: &str, what: &str) -> String {
-    format!("cargo test --release --test {name} ({what})")
+/// The integration tests (`tests/main.rs`, one binary) that `filter` selects (a file's module,
+/// `inv::`, or a test's path), and what of them ran (none: empty).
+pub fn test(filter: &str, what: &str) -> String {
+    let run = format!("cargo test --release --test integration {filter}");
+    match what {
+        "" => run,
+        _ => format!("{run} ({what})"),
+    }
 }
 
 #[cfg(test)]
@@ -69,8 +74,12 @@ mod tests {
             "pimforge train --backend rtl --algorithm mixed --seed 2"
         );
         assert_eq!(
-            test("inv", "size 4"),
-            "cargo test --release --test inv (size 4)"
+            test("inv::", "size 4"),
+            "cargo test --release --test integration inv:: (size 4)"
+        );
+        assert_eq!(
+            test("deploy::", ""),
+            "cargo test --release --test integration deploy::"
         );
     }
 }

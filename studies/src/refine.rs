@@ -319,7 +319,7 @@ impl crate::train::kfac::Solver for RtlSolver {
         }
         let (library, unit) = &self.models[&size];
         let (pa, pb) = pimforge_golden::solver::pad(a, n, b, size);
-        let replay = "cargo test --release --test refine kfac".to_string();
+        let replay = pimforge_flows::replay::test("refine::kfac", "");
         let run = pimforge_tb::refine::run_refine(library, unit.clone(), &[(pa, pb)], 1, &replay)?;
         let (mut solved, cycles) = run.map_err(|m| anyhow::anyhow!("lock-step mismatch:\n{m}"))?;
         let solved = solved.remove(0);

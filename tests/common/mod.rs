@@ -1,6 +1,5 @@
 //! What the integration tests share: the work directory `pimforge verify` uses (so `make verify`
 //! builds each Verilated model once) and designs from presets and configs.
-#![allow(dead_code)] // each test crate uses its own subset
 
 use pimforge_gen::config::Config;
 use pimforge_gen::design::Design;
