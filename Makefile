@@ -47,7 +47,7 @@ deps:
 # The release binary and every test binary, in one cargo invocation. The tests' dev-dependencies
 # (wellen, assert_cmd) turn on features of crates the binary shares with them (miniz_oxide,
 # indexmap, syn, ...): built apart, the binary and the tests would each compile the workspace and
-# half its dependencies once (about 100 s of the 2-core machine's time in `make verify`).
+# half its dependencies once (over 70 s of compilation in `make verify`: docs/verification.md).
 build:
 	$(CARGO) build --release --workspace --lib --bins --tests
 
