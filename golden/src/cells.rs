@@ -3,11 +3,11 @@
 //! A cell's state is its conductance `g` in fine units (`2^-frac_bits` of a level); reads see
 //! the level `g >> frac_bits` (floor). Programming (`set`) is write-and-verify: `g = level <<
 //! frac_bits`, held inside the device's bounds. Updates are trains of programming pulses through
-//! the device model ([`crate::device::pulse`]), each cell with its own LFSR for cycle-to-cycle
+//! the device model ([`crate::device::pulse`], a train at a time), each cell with its own LFSR for cycle-to-cycle
 //! noise, so the order in which cells are pulsed never matters. Reads may add noise to every
 //! sensed line current, from one LFSR per line.
 
-use crate::device::{pulse, CellDevice, Kind, Stuck};
+use crate::device::{pulse_train, CellDevice, Kind, Stuck};
 use crate::lfsr::Lfsr;
 use crate::num::{recompose, weight_digits};
 use crate::shape::TileShape;
@@ -183,26 +183,22 @@ impl Cells {
         let d = self.devices[m][i];
         let (up, count) = (n > 0, n.unsigned_abs());
         self.pulses += count;
-        let mut g = self.g[m][i];
-        let mut clipped = false;
-        if self.kind == Kind::Ideal && self.c2c_q16 == 0 && d.stuck == Stuck::No {
+        let g0 = self.g[m][i];
+        let (g, clipped) = if self.kind == Kind::Ideal && self.c2c_q16 == 0 && d.stuck == Stuck::No
+        {
             // Noise-free constant steps: the train is one clipped move.
             let step = if up { d.step_up } else { -d.step_down };
-            let want = g + step * count as i64;
-            g = want.clamp(d.g_min, d.g_max);
-            clipped = g != want;
+            let want = g0 + step * count as i64;
+            let g = want.clamp(d.g_min, d.g_max);
+            (g, g != want)
         } else {
             let model = crate::device::Model {
                 kind: self.kind,
                 frac_bits: self.frac_bits,
                 c2c_q16: self.c2c_q16,
             };
-            for _ in 0..count {
-                let (ng, clip) = pulse(&model, &d, g, up, &mut self.lfsr[m][i]);
-                g = ng;
-                clipped |= clip;
-            }
-        }
+            pulse_train(&model, &d, g0, up, count, &mut self.lfsr[m][i])
+        };
         self.g[m][i] = g;
         self.levels[m][i] = self.level_of(m, i, g);
         clipped
