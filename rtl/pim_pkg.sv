@@ -137,43 +137,19 @@ package pim_pkg;
   localparam int ScaleFracW = 5;
 
   // The next word of a noise LFSR: 32 steps of the Galois form (golden::lfsr::Lfsr::word) at
-  // once. A step is linear over GF(2), so the word is the XOR of the words of the state's set
-  // bits (golden::lfsr::word_columns): a parallel LFSR, one XOR tree per output bit.
+  // once, as shifts and XORs derived from the taps (golden::lfsr::WordShifts): `b` becomes the
+  // 32 bits the steps shift out, one multiplication by a sparse factor per line, and the word
+  // is the XOR of `b` shifted right by 31 minus each tap.
   function automatic logic [31:0] lfsr_word(input logic [31:0] state);
     /* verilator no_inline_task */
-    lfsr_word =
-          ({32{state[0]}} & 32'h8A0F_3DB5)
-        ^ ({32{state[1]}} & 32'h145E_7B6D)
-        ^ ({32{state[2]}} & 32'h28BC_F6DA)
-        ^ ({32{state[3]}} & 32'h5179_EDB4)
-        ^ ({32{state[4]}} & 32'hA2F3_DB68)
-        ^ ({32{state[5]}} & 32'h45A7_B6D7)
-        ^ ({32{state[6]}} & 32'h8B4F_6DAE)
-        ^ ({32{state[7]}} & 32'h16DE_DB5B)
-        ^ ({32{state[8]}} & 32'h2DBD_B6B6)
-        ^ ({32{state[9]}} & 32'h5B7B_6D6C)
-        ^ ({32{state[10]}} & 32'hB6F6_DAD8)
-        ^ ({32{state[11]}} & 32'h6DAD_B5B7)
-        ^ ({32{state[12]}} & 32'hDB5B_6B6E)
-        ^ ({32{state[13]}} & 32'hB6F6_D6DB)
-        ^ ({32{state[14]}} & 32'h6DAD_ADB1)
-        ^ ({32{state[15]}} & 32'hDB5B_5B62)
-        ^ ({32{state[16]}} & 32'hB6F6_B6C3)
-        ^ ({32{state[17]}} & 32'h6DAD_6D81)
-        ^ ({32{state[18]}} & 32'hDB5A_DB02)
-        ^ ({32{state[19]}} & 32'hB6F5_B603)
-        ^ ({32{state[20]}} & 32'h6DAB_6C01)
-        ^ ({32{state[21]}} & 32'hDB56_D802)
-        ^ ({32{state[22]}} & 32'hB6ED_B003)
-        ^ ({32{state[23]}} & 32'h6D9B_6001)
-        ^ ({32{state[24]}} & 32'hDB36_C002)
-        ^ ({32{state[25]}} & 32'hB62D_8003)
-        ^ ({32{state[26]}} & 32'h6C1B_0001)
-        ^ ({32{state[27]}} & 32'hD836_0002)
-        ^ ({32{state[28]}} & 32'hB02C_0003)
-        ^ ({32{state[29]}} & 32'h6018_0001)
-        ^ ({32{state[30]}} & 32'hC030_0002)
-        ^ ({32{state[31]}} & 32'h8020_0003);
+    logic [31:0] b;
+    b = state;
+    b = b ^ (b << 1) ^ (b << 2) ^ (b << 22);
+    b = b ^ (b << 2) ^ (b << 4);
+    b = b ^ (b << 4) ^ (b << 8);
+    b = b ^ (b << 8) ^ (b << 16);
+    b = b ^ (b << 16);
+    lfsr_word = b ^ (b >> 10) ^ (b >> 30) ^ (b >> 31);
   endfunction
 
   // The seed of the LFSR of cell or line `index` of slice `slice` of tile `tile`; zero becomes 1

@@ -14,14 +14,17 @@ package pim_pkg;
 {%- endfor %}
 
   // The next word of a noise LFSR: 32 steps of the Galois form (golden::lfsr::Lfsr::word) at
-  // once. A step is linear over GF(2), so the word is the XOR of the words of the state's set
-  // bits (golden::lfsr::word_columns): a parallel LFSR, one XOR tree per output bit.
+  // once, as shifts and XORs derived from the taps (golden::lfsr::WordShifts): `b` becomes the
+  // 32 bits the steps shift out, one multiplication by a sparse factor per line, and the word
+  // is the XOR of `b` shifted right by 31 minus each tap.
   function automatic logic [31:0] lfsr_word(input logic [31:0] state);
     /* verilator no_inline_task */
-    lfsr_word =
-{%- for c in lfsr_cols %}
-        {% if loop.first %}  {% else %}^ {% endif %}({32{state[{{ loop.index0 }}]}} & {{ c }}){% if loop.last %};{% endif %}
+    logic [31:0] b;
+    b = state;
+{%- for stage in lfsr_stages %}
+    b = {{ stage }};
 {%- endfor %}
+    lfsr_word = {{ lfsr_word }};
   endfunction
 
   // The seed of the LFSR of cell or line `index` of slice `slice` of tile `tile`; zero becomes 1

@@ -58,10 +58,54 @@ const fn step(state: u32, taps: u32) -> u32 {
 /// of what they map each of its bytes to. `WORD_TABLE[k][b]` is the word of the state `b << 8k`.
 pub static WORD_TABLE: [[u32; 256]; 4] = word_table();
 
-/// The word of each one-bit state (`1 << i`): the word of any state is the XOR of the columns
-/// of its set bits. The RTL's `pim_pkg::lfsr_word` is built from these (a parallel LFSR).
-pub fn word_columns() -> [u32; 32] {
-    std::array::from_fn(|i| WORD_TABLE[i / 8][1 << (i % 8)])
+/// A word as a few shifts and XORs of the state, from the taps alone (what the RTL's
+/// `pim_pkg::lfsr_word` computes: fewer operations than XORing the words of the state's set
+/// bits, a masked copy of a constant per bit).
+///
+/// Over 32 steps every bit of the state is shifted out. The bit shifted out at step `i`,
+/// `b_i`, is the state's bit `i` XOR the earlier feedback that reached bit 0 by then, and each
+/// feedback XORs the taps in, shifted right by the steps left. As polynomials over GF(2) (bit
+/// `i` the coefficient of `x^i`), with `R = sum of x^(t+1)` over the taps `t < 31`:
+/// `b = state / (1 + R) mod x^32`, and the word is the XOR of `b >> (31 - t)` over all taps.
+/// In characteristic 2, `1 / (1 + R) = (1 + R)(1 + R^2)(1 + R^4)(1 + R^8)(1 + R^16) mod x^32`
+/// (the product telescopes to `1 + R^32`, which is 0 mod `x^32`), and `R^(2^k)` is `R` with its
+/// exponents doubled `k` times: each factor is a few shifted copies of its input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WordShifts {
+    /// Per factor `1 + R^(2^k)`, the left shifts (below 32) of its copies.
+    pub stages: Vec<Vec<u32>>,
+    /// The right shifts `31 - t` of the taps `t`, tap 31's (0) first when present.
+    pub outputs: Vec<u32>,
+}
+
+/// [`WordShifts`] of the 32-bit LFSR's taps.
+pub fn word_shifts() -> WordShifts {
+    let taps: Vec<u32> = (0..32).filter(|t| TAPS32 >> t & 1 == 1).collect();
+    let stages = (0..5)
+        .map(|k| {
+            taps.iter()
+                .filter(|&&t| t < 31)
+                .map(|t| (t + 1) << k)
+                .filter(|&e| e < 32)
+                .collect()
+        })
+        .collect();
+    let outputs = taps.iter().rev().map(|t| 31 - t).collect();
+    WordShifts { stages, outputs }
+}
+
+impl WordShifts {
+    /// The word of `state`, by the shifts.
+    pub fn word(&self, state: u32) -> u32 {
+        let mut b = state;
+        for stage in &self.stages {
+            let v = b;
+            for &e in stage {
+                b ^= v << e;
+            }
+        }
+        self.outputs.iter().fold(0, |w, &r| w ^ (b >> r))
+    }
 }
 
 const fn word_table() -> [[u32; 256]; 4] {
@@ -146,15 +190,33 @@ mod tests {
     }
 
     #[test]
-    fn a_word_is_the_xor_of_its_bits_columns() {
-        let cols = word_columns();
-        let mut l = Lfsr::new32(0xBEEF);
-        for _ in 0..1000 {
-            let s = l.state;
-            let xor = (0..32)
-                .filter(|i| s >> i & 1 == 1)
-                .fold(0, |acc, i| acc ^ cols[i]);
-            assert_eq!(l.word(), xor);
+    fn a_word_is_a_few_shifts_and_xors_of_the_state() {
+        let w = word_shifts();
+        // x^32 + x^22 + x^2 + x + 1: R = x + x^2 + x^22, then its squares below x^32.
+        assert_eq!(
+            w.stages,
+            vec![
+                vec![1, 2, 22],
+                vec![2, 4],
+                vec![4, 8],
+                vec![8, 16],
+                vec![16]
+            ]
+        );
+        assert_eq!(w.outputs, vec![0, 10, 30, 31]);
+        let mut l = Lfsr::new32(0x1234_5678);
+        let mut states: Vec<u32> = (0..32).map(|i| 1 << i).collect();
+        states.extend([0, u32::MAX, 0x8000_0001, 0x0020_0003]);
+        states.extend((0..5000).map(|_| l.word()));
+        for s in states {
+            let mut slow = Lfsr {
+                state: s,
+                ..Lfsr::new32(1)
+            };
+            for _ in 0..32 {
+                slow.shift();
+            }
+            assert_eq!(w.word(s), slow.state, "state {s:#x}");
         }
     }
 

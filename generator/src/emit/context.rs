@@ -11,12 +11,13 @@ use crate::fault::Flags;
 use askama::Template;
 use pimforge_golden::array::tile_bits;
 use pimforge_golden::num::clog2;
-use pimforge_golden::protocol::constants;
 use pimforge_golden::solver::RefineUnit;
 use pimforge_golden::Interface;
 
 mod lowrank;
+mod pkg;
 pub use lowrank::{LowRankCtx, LowRankTileCtx};
+pub use pkg::{PkgConst, PkgCtx};
 
 /// The generated-file header: version, config hash, "do not edit".
 fn header(d: &Design) -> String {
@@ -31,60 +32,6 @@ fn header(d: &Design) -> String {
          // `pimforge gen`; the config is in {CONFIG_FILE} beside this file.{fault_note}",
         d.hash
     )
-}
-
-/// One constant of the hardware contract as `pim_pkg` declares it.
-pub struct PkgConst {
-    pub ty: String,
-    pub name: String,
-    pub value: String,
-    pub doc: &'static str,
-}
-
-/// The package `pim_pkg`: the hardware contract ([`pimforge_golden::protocol::constants`]).
-#[derive(Template)]
-#[template(path = "pim_pkg.sv", escape = "none")]
-pub struct PkgCtx {
-    pub header: String,
-    pub package: Vec<PkgConst>,
-    /// The noise LFSR's word of each one-bit state, bit 0's first.
-    pub lfsr_cols: Vec<String>,
-}
-
-impl PkgCtx {
-    pub fn new(d: &Design) -> PkgCtx {
-        let package = constants()
-            .into_iter()
-            .map(|c| {
-                let (ty, value) = match c.bits {
-                    0 => ("int".to_string(), c.value.to_string()),
-                    32 => {
-                        let h = format!("{:08X}", c.value);
-                        (
-                            "logic [31:0]".to_string(),
-                            format!("32'h{}_{}", &h[..4], &h[4..]),
-                        )
-                    }
-                    b => (format!("logic [{}:0]", b - 1), format!("{b}'d{}", c.value)),
-                };
-                PkgConst {
-                    ty,
-                    name: c.name,
-                    value,
-                    doc: c.doc,
-                }
-            })
-            .collect();
-        let lfsr_cols = pimforge_golden::lfsr::word_columns()
-            .iter()
-            .map(|c| format!("32'h{:04X}_{:04X}", c >> 16, c & 0xFFFF))
-            .collect();
-        PkgCtx {
-            header: header(d),
-            package,
-            lfsr_cols,
-        }
-    }
 }
 
 /// Per-slice facts the tile templates lay out.
