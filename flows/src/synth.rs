@@ -38,8 +38,8 @@ pub struct ModuleReport {
     pub seconds: f64,
 }
 
-fn script(module: &str, analog: &[&str], digital: &[&str], work: &Path) -> String {
-    let lib: Vec<String> = analog
+fn script(module: &str, boxes: &[&str], digital: &[&str], work: &Path) -> String {
+    let lib: Vec<String> = boxes
         .iter()
         .map(|m| work.join(box_file(m)).display().to_string())
         .collect();
@@ -84,7 +84,8 @@ pub fn synth_module(
     std::fs::create_dir_all(work)?;
     let rtl = std::fs::canonicalize(rtl_dir)?;
     let work_abs = std::fs::canonicalize(work)?;
-    let mut analog: Vec<&str> = ANALOG_MODULES
+    // Black boxes: the analog modules, and the array's tile.
+    let mut boxes: Vec<&str> = ANALOG_MODULES
         .iter()
         .copied()
         .filter(|m| rtl.join(format!("{m}.sv")).is_file())
@@ -92,20 +93,20 @@ pub fn synth_module(
     let mut digital = digital.to_vec();
     let tile = match (module == TOP, tile) {
         (true, Some(t)) => {
-            analog.push(TILE);
+            boxes.push(TILE);
             digital.retain(|m| *m != TILE);
             Some(t)
         }
         (true, None) => return Err(anyhow!("{TOP} is synthesised after {TILE}: no tile report")),
         (false, _) => None,
     };
-    for m in &analog {
+    for m in &boxes {
         let text = std::fs::read_to_string(rtl.join(format!("{m}.sv")))?;
         let stub = black_box(&text).ok_or_else(|| anyhow!("no port list in {m}.sv"))?;
         std::fs::write(work_abs.join(box_file(m)), stub)?;
     }
     let ys = work.join(format!("{module}.ys"));
-    std::fs::write(&ys, script(module, &analog, &digital, &work_abs))?;
+    std::fs::write(&ys, script(module, &boxes, &digital, &work_abs))?;
     let log = work.join(format!("{module}.log"));
     run(
         Command::new("yosys")

@@ -81,26 +81,19 @@ impl Nominal {
 /// One programming pulse, `up` or down, on a device at `g`; returns the new conductance and
 /// whether it clipped at a bound.
 pub fn pulse(model: &Model, dev: &CellDevice, g: i64, up: bool, lfsr: &mut Lfsr) -> (i64, bool) {
-    let n = if model.c2c_q16 != 0 {
-        noise(lfsr.word())
-    } else {
-        0
-    };
+    let gain = noise_gain(model, lfsr);
     match dev.stuck {
         Stuck::On => return (dev.g_max, false),
         Stuck::Off => return (dev.g_min, false),
         Stuck::No => {}
     }
-    let mut dg = match (model.kind, up) {
+    let dg = match (model.kind, up) {
         (Kind::Ideal, true) => dev.step_up,
         (Kind::Ideal, false) => dev.step_down,
         (Kind::SoftBounds, true) => div(dev.step_up * (dev.g_max - g), dev.g_max).max(0),
         (Kind::SoftBounds, false) => div(dev.step_down * (g - dev.g_min), -dev.g_min).max(0),
     };
-    dg += (dg * n * model.c2c_q16) >> 16;
-    let want = if up { g + dg } else { g - dg };
-    let got = want.clamp(dev.g_min, dev.g_max);
-    (got, got != want)
+    apply(dev, g, up, dg, gain)
 }
 
 /// `count` pulses, `up` or down, on a device at `g`, one after the other: the same as `count`
@@ -114,8 +107,10 @@ pub fn pulse_train(
     count: u64,
     lfsr: &mut Lfsr,
 ) -> (i64, bool) {
+    let (mut g, mut clipped) = (g, false);
+    // Short trains, and devices without a divisor, pulse by pulse (a multiplier costs one
+    // 64-bit division to make).
     if model.kind != Kind::SoftBounds || dev.stuck != Stuck::No || count < 4 {
-        let (mut g, mut clipped) = (g, false);
         for _ in 0..count {
             let (ng, clip) = pulse(model, dev, g, up, lfsr);
             g = ng;
@@ -128,23 +123,37 @@ pub fn pulse_train(
     } else {
         (dev.step_down, dev.g_min, Divisor::new(-dev.g_min))
     };
-    let (mut g, mut clipped) = (g, false);
     for _ in 0..count {
-        // The noise's gain first: it does not wait for the conductance (the products are exact,
-        // far inside 64 bits, so the order is free).
-        let gain = if model.c2c_q16 != 0 {
-            noise(lfsr.word()) * model.c2c_q16
-        } else {
-            0
-        };
+        let gain = noise_gain(model, lfsr);
         let span = if up { bound - g } else { g - bound };
-        let mut dg = divisor.div(step * span).max(0);
-        dg += (dg * gain) >> 16;
-        let want = if up { g + dg } else { g - dg };
-        g = want.clamp(dev.g_min, dev.g_max);
-        clipped |= g != want;
+        let (ng, clip) = apply(dev, g, up, divisor.div(step * span).max(0), gain);
+        g = ng;
+        clipped |= clip;
     }
     (g, clipped)
+}
+
+/// The cycle-to-cycle noise's Q16 gain of one pulse, `noise * c2c`: one LFSR word when the
+/// model has noise. It does not depend on the conductance, so a train computes it off the
+/// chain that carries the conductance from pulse to pulse.
+#[inline(always)]
+fn noise_gain(model: &Model, lfsr: &mut Lfsr) -> i64 {
+    if model.c2c_q16 != 0 {
+        noise(lfsr.word()) * model.c2c_q16
+    } else {
+        0
+    }
+}
+
+/// A pulse's step `dg` grown by its noise `gain` (Q16; the products are exact, far inside 64
+/// bits), applied up or down and held inside the device's bounds: the new conductance and
+/// whether it clipped.
+#[inline(always)]
+fn apply(dev: &CellDevice, g: i64, up: bool, dg: i64, gain: i64) -> (i64, bool) {
+    let dg = dg + ((dg * gain) >> 16);
+    let want = if up { g + dg } else { g - dg };
+    let got = want.clamp(dev.g_min, dev.g_max);
+    (got, got != want)
 }
 
 /// A divisor used many times: `a / d` truncated as [`div`], by one 128-bit multiplication when

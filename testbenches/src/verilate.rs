@@ -348,24 +348,17 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
             (p, size)
         })
         .collect();
-    // The runtime, compiled once per flags and trace format (`runtime`).
-    let mut runtime_flags: Vec<String> = CXXFLAGS.iter().map(|f| f.to_string()).collect();
-    runtime_flags.push(split::FAST_OPT.into());
-    runtime_flags.extend(trace_define.split(' ').map(String::from));
+    // The flags of every unit and of the runtime: the runtime, compiled once per flags and trace
+    // format (`runtime`), at the cycle code's optimisation; each unit at its own, with the
+    // generated sources' directory.
+    let mut flags: Vec<String> = CXXFLAGS.iter().map(|f| f.to_string()).collect();
+    flags.extend(trace_define.split(' ').map(String::from));
     for dir in ["include", "include/vltstd"] {
-        runtime_flags.push(format!("-I{}", root.join(dir).display()));
+        flags.push(format!("-I{}", root.join(dir).display()));
     }
+    let runtime_flags = [flags.as_slice(), &[split::FAST_OPT.to_string()]].concat();
     let runtime = runtime::object(&cache, &root, &version, &runtime_flags, spec.trace)?;
-    let includes = |c: &mut Command| {
-        c.args(CXXFLAGS)
-            .args(trace_define.split(' '))
-            .arg("-I")
-            .arg(&obj)
-            .arg("-I")
-            .arg(root.join("include"))
-            .arg("-I")
-            .arg(root.join("include/vltstd"));
-    };
+    flags.push(format!("-I{}", obj.display()));
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let plan = plan(&sources, cores);
     let mut texts = vec![String::new(); plan.len()];
@@ -387,13 +380,16 @@ pub fn build(spec: &BuildSpec) -> Result<Built> {
                 let unit_path = work.path().join(format!("model{i}.cpp"));
                 let object = work.path().join(format!("model{i}.o"));
                 objects.push(object.clone());
-                let includes = &includes;
+                let flags = &flags;
                 scope.spawn(move || -> Result<()> {
                     fs::write(&unit_path, text)?;
-                    let mut c = Command::new("g++");
-                    c.arg(unit.opt);
-                    includes(&mut c);
-                    run(c.arg("-c").arg(&unit_path).arg("-o").arg(&object))
+                    run(Command::new("g++")
+                        .arg(unit.opt)
+                        .args(flags)
+                        .arg("-c")
+                        .arg(&unit_path)
+                        .arg("-o")
+                        .arg(&object))
                 })
             })
             .collect();

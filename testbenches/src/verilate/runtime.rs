@@ -20,7 +20,7 @@ use std::sync::Mutex;
 static COMPILING: Mutex<()> = Mutex::new(());
 
 /// The runtime's sources (in Verilator's `include/`) for a trace format.
-pub(super) fn sources(trace: Option<WaveFormat>) -> &'static [&'static str] {
+fn sources(trace: Option<WaveFormat>) -> &'static [&'static str] {
     match trace {
         // verilated_fst_c.cpp includes GTKWave's FST writer, which needs zlib.
         Some(WaveFormat::Fst) => &[
